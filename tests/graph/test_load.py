@@ -1,0 +1,108 @@
+"""Loading files: all or nothing, errors naming the file and line, validation before commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tradekg.graph.load import (
+    RdfSyntaxError,
+    UnreadableFile,
+    ValidationFailed,
+    bundled_data_files,
+    file_graph_iri,
+    load_files,
+    open_store,
+)
+from tradekg.graph.store import TradeStore
+from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
+
+PREFIXES = """\
+@prefix tkg: <https://w3id.org/tradekg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix ex: <http://example.org/> .
+"""
+
+SOURCE = """\
+ex:source a tkg:Source ; rdfs:label "A test source" ; dcterms:title "A test source" ;
+    dcterms:publisher "Test publisher" ; prov:wasDerivedFrom ex:source .
+"""
+
+
+def country(code: str, name: str) -> str:
+    return f'ex:{name} a tkg:Country ; rdfs:label "{name}" ; tkg:iso3166Alpha3 "{code}" ; prov:wasDerivedFrom ex:source .\n'
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(PREFIXES + text, encoding="utf-8")
+    return path
+
+
+def test_turtle_triples_go_into_a_graph_named_after_the_file(tmp_path: Path) -> None:
+    store = TradeStore()
+    path = write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "Atlantis"))
+    summary = load_files(store, [path])
+    assert summary.graphs == (file_graph_iri(path),)
+    assert file_graph_iri(path) == "https://w3id.org/tradekg/id/graph/atlantis"
+    rows = store.select("SELECT ?c WHERE { ?c tkg:iso3166Alpha3 'ATL' }")
+    assert len(rows) == 1
+
+
+def test_a_syntax_error_names_file_line_and_column_and_loads_nothing(tmp_path: Path) -> None:
+    store = TradeStore()
+    good = write(tmp_path, "good.ttl", SOURCE + country("ATL", "Atlantis"))
+    bad = write(tmp_path, "bad.ttl", SOURCE + "ex:a ex:b .\n")
+    with pytest.raises(RdfSyntaxError) as caught:
+        load_files(store, [good, bad])
+    assert caught.value.path == bad
+    assert caught.value.line == PREFIXES.count("\n") + SOURCE.count("\n") + 1
+    assert str(caught.value).startswith(f"{bad}:{caught.value.line}:")
+    assert len(store) == 0
+
+
+def test_data_breaking_the_shapes_is_refused_whole(tmp_path: Path) -> None:
+    store = TradeStore()
+    path = write(tmp_path, "mixed.ttl", SOURCE + country("ATL", "Atlantis") + country("atl", "Lowercase"))
+    with pytest.raises(ValidationFailed) as caught:
+        load_files(store, [path])
+    assert not caught.value.report.conforms
+    focus_nodes = {violation.focus_node for violation in caught.value.report.violations}
+    assert focus_nodes == {"<http://example.org/Lowercase>"}
+    assert "iso3166Alpha3" in caught.value.report.to_text()
+    assert len(store) == 0
+
+
+def test_new_data_may_link_to_data_already_in_the_store(tmp_path: Path) -> None:
+    store = TradeStore()
+    load_files(store, [write(tmp_path, "source.ttl", SOURCE)])
+    load_files(store, [write(tmp_path, "country.ttl", country("ATL", "Atlantis"))])
+    assert len(store.select("SELECT ?c WHERE { ?c a tkg:Country }")) == 1
+
+
+def test_unknown_extension_and_missing_file_are_unreadable(tmp_path: Path) -> None:
+    store = TradeStore()
+    with pytest.raises(UnreadableFile, match="unknown RDF file extension"):
+        load_files(store, [write(tmp_path, "notes.txt", "")])
+    with pytest.raises(UnreadableFile, match="No such file"):
+        load_files(store, [tmp_path / "missing.ttl"])
+
+
+def test_open_store_installs_vocabulary_and_bundled_graph() -> None:
+    store = open_store()
+    graphs = {str(graph) for graph in store.named_graphs()}
+    assert {str(ONTOLOGY_IRI), str(SHAPES_GRAPH_IRI)} <= graphs
+    assert len(graphs) >= 2 + len(bundled_data_files())
+    assert store.select("SELECT ?c WHERE { ?c tkg:iso3166Alpha3 'JPN' }")
+
+
+def test_a_persistent_store_keeps_its_data_when_reopened(tmp_path: Path) -> None:
+    first = open_store(tmp_path / "db", empty=True)
+    load_files(first, [write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "Atlantis"))])
+    first.close()
+    again = open_store(tmp_path / "db")
+    assert again.select("SELECT ?c WHERE { ?c tkg:iso3166Alpha3 'ATL' }")
+    assert not again.select("SELECT ?c WHERE { ?c tkg:iso3166Alpha3 'JPN' }"), "bundled data is not mixed in"

@@ -1,0 +1,59 @@
+"""The store: union default graph, bindings as terms, atomic graph replacement, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+
+from tradekg.graph.store import TradeStore
+
+EX = "http://example.org/"
+
+
+def quad(subject: str, obj: str, graph: str) -> ox.Quad:
+    return ox.Quad(ox.NamedNode(EX + subject), ox.NamedNode(EX + "p"), ox.Literal(obj), ox.NamedNode(EX + graph))
+
+
+def test_default_graph_is_the_union_of_named_graphs() -> None:
+    store = TradeStore()
+    store.add_quads([quad("a", "1", "g1"), quad("b", "2", "g2")])
+    rows = store.select("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")
+    assert [str(row["s"]) for row in rows] == [EX + "a", EX + "b"]
+    assert store.named_graphs() == [URIRef(EX + "g1"), URIRef(EX + "g2")]
+    assert len(store.rdflib_query("SELECT * WHERE { ?s ?p ?o }")) == 2
+
+
+def test_default_graph_uris_restrict_the_default_graph() -> None:
+    store = TradeStore()
+    store.add_quads([quad("a", "1", "g1"), quad("b", "2", "g2")])
+    answer = store.query("SELECT ?s WHERE { ?s ?p ?o }", default_graph_uris=[EX + "g2"])
+    assert [solution["s"].value for solution in answer] == [EX + "b"]
+
+
+def test_bindings_are_terms_never_query_text() -> None:
+    store = TradeStore()
+    store.add_quads([quad("a", "1", "g1")])
+    hostile = Literal('"} ; DROP ALL ; {"')
+    rows = store.select("SELECT ?o ?s WHERE { OPTIONAL { ?s ?p ?o } }", bindings={"o": hostile})
+    assert rows == [{"o": hostile}]
+    assert len(store) == 1
+
+
+def test_replace_graphs_swaps_contents_and_keeps_other_graphs() -> None:
+    store = TradeStore()
+    store.add_quads([quad("a", "1", "g1"), quad("b", "2", "g2")])
+    store.replace_graphs({EX + "g1": [quad("c", 'with "quotes"\nand a newline', "g1")]})
+    rows = store.select("SELECT ?s ?o WHERE { GRAPH <http://example.org/g1> { ?s ?p ?o } }")
+    assert rows == [{"s": URIRef(EX + "c"), "o": Literal('with "quotes"\nand a newline')}]
+    assert len(store) == 2
+
+
+def test_persistent_store_keeps_writes_across_reopening(tmp_path: Path) -> None:
+    store = TradeStore(tmp_path / "db")
+    store.add_quads([quad("a", "1", "g1")])
+    store.close()
+    reopened = TradeStore(tmp_path / "db")
+    assert len(reopened) == 1
+    assert reopened.triple_count() == 1

@@ -1,0 +1,242 @@
+"""The ``tradekg`` command: serve, query, validate, load, export and count the graph.
+
+Exit codes: 0 success; 1 the data does not conform or the query fails; 2 unreadable input or bad usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from tradekg.graph.answers import GRAPH_FORMATS, answer_table, serialize_answer
+from tradekg.graph.load import (
+    LoadError,
+    RdfSyntaxError,
+    UnreadableFile,
+    ValidationFailed,
+    bundled_data_files,
+    data_quads,
+    load_files,
+    open_store,
+    parse_file,
+)
+from tradekg.graph.store import StoreError, TradeStore
+from tradekg.graph.validate import quads_to_graph, validate_graph
+from tradekg.ontology.vocab import PREFIXES
+from tradekg.settings import SETTINGS, Setting
+
+EXIT_NOT_CONFORMING = 1
+EXIT_UNREADABLE = 2
+
+store_option = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory of a persistent store; without it the bundled graph is loaded in memory.",
+)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _open(store_path: Path | None, *, data_files: tuple[Path, ...] = ()) -> TradeStore:
+    try:
+        store = open_store(store_path, data_files=list(data_files) or None)
+        click.get_current_context().call_on_close(store.close)
+        return store
+    except ValidationFailed as error:
+        _fail(str(error), EXIT_NOT_CONFORMING)
+    except (LoadError, StoreError) as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    raise AssertionError("unreachable")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tradekg")
+def main() -> None:
+    """tradekg: an open knowledge graph of trade policy.
+
+    Start with `tradekg serve`, then open http://127.0.0.1:8080/.
+    """
+
+
+def _setting_option(setting: Setting) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    shown_default = setting.default not in (None, (), False)
+    if setting.kind is bool:
+        return click.option(setting.option, setting.name, is_flag=True, default=False, help=setting.help)
+    click_type: click.ParamType | type = setting.kind
+    if setting.kind is Path:
+        click_type = click.Path(path_type=Path, exists=setting.multiple, dir_okay=not setting.multiple)
+    return click.option(
+        setting.option,
+        setting.name,
+        type=click_type,
+        default=setting.default,
+        multiple=setting.multiple,
+        envvar=setting.env,
+        show_default=shown_default,
+        show_envvar=setting.env is not None,
+        help=setting.help,
+    )
+
+
+def _with_settings(command: Callable[..., None]) -> Callable[..., None]:
+    for setting in reversed(SETTINGS):
+        command = _setting_option(setting)(command)
+    return command
+
+
+@main.command()
+@_with_settings
+def serve(**settings: object) -> None:
+    """Serve the graph over HTTP: SPARQL, linked-data pages and the query API."""
+    from tradekg.server.run import run_server
+
+    try:
+        run_server(settings)
+    except ValidationFailed as error:
+        _fail(str(error), EXIT_NOT_CONFORMING)
+    except (LoadError, StoreError) as error:
+        _fail(str(error), EXIT_UNREADABLE)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Validate the bundled graph, or FILES together with the ontology, against the shapes."""
+    paths = list(files) or bundled_data_files()
+    quads: list[ox.Quad] = []
+    try:
+        for path in paths:
+            quads.extend(parse_file(path))
+    except (UnreadableFile, RdfSyntaxError) as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    report = validate_graph(quads_to_graph(quads))
+    click.echo(report.to_text())
+    sys.exit(0 if report.conforms else EXIT_NOT_CONFORMING)
+
+
+def _read_query(text: str) -> str:
+    if text == "-":
+        return sys.stdin.read()
+    if text.startswith("@"):
+        try:
+            return Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot read {text[1:]}: {error.strerror}", EXIT_UNREADABLE)
+    return text
+
+
+@main.command()
+@click.argument("query")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["table", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdf"]),
+    default="table",
+    show_default=True,
+    help="table, json (SPARQL 1.1 Results JSON), csv, tsv for SELECT/ASK; ttl, nt, jsonld for CONSTRUCT/DESCRIBE.",
+)
+@click.option("--data", "data_files", multiple=True, type=click.Path(path_type=Path), help="Query these files.")
+@store_option
+def query(query: str, format_name: str, data_files: tuple[Path, ...], store_path: Path | None) -> None:
+    """Run a SPARQL QUERY (text, - for stdin, or @file.rq) on the graph."""
+    sparql = _read_query(query)
+    store = _open(store_path, data_files=data_files)
+    try:
+        answer = store.query(sparql)
+    except SyntaxError as error:
+        _fail(f"the query does not parse: {error}", EXIT_NOT_CONFORMING)
+    except OSError as error:
+        _fail(f"the query failed: {error}", EXIT_NOT_CONFORMING)
+    if isinstance(answer, ox.QueryTriples):
+        graph_format = "ttl" if format_name == "table" else format_name
+        if graph_format not in GRAPH_FORMATS:
+            _fail(f"a CONSTRUCT or DESCRIBE answer is RDF: use --format ttl, nt or jsonld, not {format_name}", 2)
+        click.echo(serialize_answer(answer, graph_format).decode(), nl=False)
+    elif format_name == "table":
+        click.echo(answer_table(answer))
+    elif format_name in ("ttl", "nt", "jsonld", "rdf"):
+        _fail(f"a SELECT or ASK answer is a table: use --format table, json, csv or tsv, not {format_name}", 2)
+    else:
+        click.echo(serialize_answer(answer, format_name).decode(), nl=False)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["trig", "nq", "ttl", "nt", "jsonld"]),
+    default="trig",
+    show_default=True,
+    help="trig and nq keep the named graphs; ttl, nt and jsonld write the union of the graphs.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write.")
+@store_option
+def export(format_name: str, output: Path | None, store_path: Path | None) -> None:
+    """Write the whole dataset (named graphs included for trig and nq)."""
+    store = _open(store_path)
+    rdf_format = GRAPH_FORMATS[format_name]
+    if rdf_format.supports_datasets:
+        data = store.engine.dump(format=rdf_format, prefixes=PREFIXES if format_name == "trig" else None)
+    else:
+        answer = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        data = serialize_answer(answer, format_name)
+    if output is None:
+        click.echo(data.decode(), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(f"Wrote {len(data):,} bytes to {output}", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of the persistent store to load into (created if missing).",
+)
+@click.option("--graph", default=None, help="Graph IRI for the triples of files that name no graph.")
+def load(files: tuple[Path, ...], store_path: Path, graph: str | None) -> None:
+    """Validate FILES and load them into a persistent store, all or nothing."""
+    store = _open(store_path)
+    total = sum(path.stat().st_size for path in files if path.is_file())
+    try:
+        with click.progressbar(length=total, label="Parsing", file=sys.stderr, show_pos=False) as bar:
+            summary = load_files(store, list(files), graph=graph, on_file=lambda path: bar.update(path.stat().st_size))
+    except ValidationFailed as error:
+        _fail(str(error), EXIT_NOT_CONFORMING)
+    except LoadError as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    click.echo(f"Loaded {summary.quads:,} quads from {len(summary.files)} file(s) into {len(summary.graphs)} graph(s).")
+
+
+@main.command()
+@store_option
+def stats(store_path: Path | None) -> None:
+    """Count triples, graphs and instances per class."""
+    store = _open(store_path)
+    click.echo(f"triples (union of graphs): {store.triple_count():,}")
+    click.echo(f"quads: {len(store):,}")
+    graphs = Counter(quad.graph_name.value for quad in store.quads() if isinstance(quad.graph_name, ox.NamedNode))
+    click.echo(f"named graphs: {len(graphs)}")
+    for graph, count in sorted(graphs.items()):
+        click.echo(f"  {count:>8,}  {graph}")
+    rows = store.select(
+        "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class "
+        "FILTER(STRSTARTS(STR(?class), STR(tkg:))) } GROUP BY ?class ORDER BY DESC(?n) ?class"
+    )
+    click.echo("instances per tkg: class:")
+    for row in rows:
+        click.echo(f"  {int(row['n']):>8,}  {str(row['class']).rsplit('#', 1)[-1]}")
+    click.echo(f"data triples outside the vocabulary graphs: {len(data_quads(store)):,}")

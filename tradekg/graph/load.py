@@ -1,0 +1,270 @@
+"""Reading RDF files into the store: parse, validate, then commit all or nothing.
+
+A file that does not parse raises :class:`RdfSyntaxError` naming the file, line and column. Data that breaks
+the shapes raises :class:`ValidationFailed` with the report. In both cases nothing reaches the store.
+
+Every triple lives in a named graph, because the store's default graph is the union of the named graphs.
+Triples from Turtle, N-Triples, RDF/XML or JSON-LD files (and the default graph of a TriG or N-Quads file)
+go into a graph named after the file, ``https://w3id.org/tradekg/id/graph/{file stem}``, unless a graph is
+given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from tradekg.graph.store import TradeStore
+from tradekg.graph.validate import ValidationReport, validate_quads
+from tradekg.ontology.vocab import (
+    ONTOLOGY_IRI,
+    ONTOLOGY_PATH,
+    SHAPES_GRAPH_IRI,
+    SHAPES_PATH,
+    source_graph_iri,
+)
+
+FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
+}
+
+
+class LoadError(Exception):
+    """Input could not be loaded; nothing was written."""
+
+
+class UnreadableFile(LoadError):
+    """The file is missing, unreadable, or of a format we do not know."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class RdfSyntaxError(LoadError):
+    """The file does not parse; names the file, line and column (1-based)."""
+
+    def __init__(self, path: Path | str, line: int | None, column: int | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.problem = problem
+        where = f"{path}:{line}:{column}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {problem}")
+
+
+class ValidationFailed(LoadError):
+    """The data parses but breaks the shapes."""
+
+    def __init__(self, report: ValidationReport, origin: str) -> None:
+        self.report = report
+        self.origin = origin
+        super().__init__(f"{origin} does not conform to the shapes:\n{report.to_text()}")
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What a load wrote."""
+
+    files: tuple[Path, ...]
+    quads: int
+    graphs: tuple[str, ...]
+
+
+def file_graph_iri(path: Path) -> str:
+    """The graph IRI for the triples of a file that names no graph."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-") or "file"
+    return str(source_graph_iri(slug))
+
+
+def rdf_format_for(path: Path) -> ox.RdfFormat:
+    """The RDF format of a file, by its extension."""
+    try:
+        return FORMATS_BY_EXTENSION[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS_BY_EXTENSION))
+        raise UnreadableFile(path, f"unknown RDF file extension {path.suffix!r} (known: {known})") from None
+
+
+def _syntax_error(origin: Path | str, error: SyntaxError) -> RdfSyntaxError:
+    message = str(error.msg if error.msg else error)
+    problem = re.sub(r"^Parser error at line \d+ column \d+: ", "", message)
+    column = error.offset + 1 if error.offset is not None else None
+    return RdfSyntaxError(origin, error.lineno, column, problem)
+
+
+def parse_rdf(
+    data: bytes | str,
+    rdf_format: ox.RdfFormat,
+    *,
+    graph: str,
+    origin: Path | str = "<input>",
+    base_iri: str | None = None,
+) -> list[ox.Quad]:
+    """Parse RDF text into quads; triples outside a named graph go into ``graph``.
+
+    Raises:
+        RdfSyntaxError: The text does not parse; the error names ``origin``, line and column.
+    """
+    target = ox.NamedNode(graph)
+    try:
+        parsed = ox.parse(data, format=rdf_format, base_iri=base_iri)
+        return [
+            ox.Quad(quad.subject, quad.predicate, quad.object, target)
+            if isinstance(quad.graph_name, ox.DefaultGraph)
+            else quad
+            for quad in parsed
+        ]
+    except SyntaxError as error:
+        raise _syntax_error(origin, error) from error
+    except ValueError as error:
+        raise RdfSyntaxError(origin, None, None, str(error)) from error
+
+
+def parse_file(path: Path, *, graph: str | None = None) -> list[ox.Quad]:
+    """Parse one RDF file into quads (see :func:`parse_rdf`)."""
+    rdf_format = rdf_format_for(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UnreadableFile(path, error.strerror or str(error)) from error
+    return parse_rdf(data, rdf_format, graph=graph or file_graph_iri(path), origin=path, base_iri=path.as_uri())
+
+
+def bundled_data_files() -> list[Path]:
+    """The curated graph shipped in ``tradekg/graph/data/``, one file per source, sorted."""
+    folder = Path(str(resources.files("tradekg.graph") / "data"))
+    return sorted(path for path in folder.iterdir() if path.suffix in FORMATS_BY_EXTENSION)
+
+
+def vocabulary_quads() -> list[ox.Quad]:
+    """The ontology and the shapes, each in its own named graph."""
+    return [
+        *parse_file(ONTOLOGY_PATH, graph=str(ONTOLOGY_IRI)),
+        *parse_file(SHAPES_PATH, graph=str(SHAPES_GRAPH_IRI)),
+    ]
+
+
+VOCABULARY_GRAPHS = (str(ONTOLOGY_IRI), str(SHAPES_GRAPH_IRI))
+
+
+def has_data(store: TradeStore) -> bool:
+    """Whether any graph besides the ontology and the shapes holds a triple."""
+    excluded = ", ".join(f"<{iri}>" for iri in VOCABULARY_GRAPHS)
+    answer = store.query(f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded})) }}")
+    return bool(answer)
+
+
+def data_quads(store: TradeStore) -> list[ox.Quad]:
+    """The quads of every named graph except the ontology and the shapes."""
+    skipped = {ox.NamedNode(iri) for iri in VOCABULARY_GRAPHS}
+    return [quad for quad in store.quads() if quad.graph_name not in skipped]
+
+
+def load_files(
+    store: TradeStore,
+    paths: Sequence[Path],
+    *,
+    validate: bool = True,
+    graph: str | None = None,
+    on_file: Callable[[Path], None] | None = None,
+) -> LoadSummary:
+    """Load files into the store, all or nothing.
+
+    Every file is parsed first; then the new data is validated beside what the store holds; only then is
+    everything written in one transaction.
+
+    Args:
+        store: The store to write to.
+        paths: The files to read.
+        validate: Check the new data against the shapes before writing.
+        graph: Put every triple of files that name no graph into this graph instead of one per file.
+        on_file: Called after each file is parsed (for progress bars).
+
+    Raises:
+        UnreadableFile: A file is missing or of an unknown format.
+        RdfSyntaxError: A file does not parse.
+        ValidationFailed: The data breaks the shapes.
+    """
+    quads: list[ox.Quad] = []
+    for path in paths:
+        quads.extend(parse_file(path, graph=graph))
+        if on_file is not None:
+            on_file(path)
+    return load_quads(store, quads, validate=validate, origin=", ".join(str(path) for path in paths), files=paths)
+
+
+def load_quads(
+    store: TradeStore,
+    quads: Iterable[ox.Quad],
+    *,
+    validate: bool = True,
+    origin: str = "the data",
+    files: Sequence[Path] = (),
+) -> LoadSummary:
+    """Validate quads beside the store's data, then add them in one transaction (see :func:`load_files`)."""
+    new_quads = list(quads)
+    if validate:
+        report = validate_quads(new_quads, context=data_quads(store))
+        if not report.conforms:
+            raise ValidationFailed(report, origin)
+    store.add_quads(new_quads)
+    store.flush()
+    graphs = sorted({quad.graph_name.value for quad in new_quads if isinstance(quad.graph_name, ox.NamedNode)})
+    return LoadSummary(files=tuple(files), quads=len(new_quads), graphs=tuple(graphs))
+
+
+def install_vocabulary(store: TradeStore) -> None:
+    """Put the current ontology and shapes into their graphs, replacing older copies."""
+    by_graph: dict[str, list[ox.Quad]] = {iri: [] for iri in VOCABULARY_GRAPHS}
+    for quad in vocabulary_quads():
+        by_graph[quad.graph_name.value].append(quad)  # type: ignore[union-attr]
+    store.replace_graphs(by_graph)
+
+
+def open_store(
+    path: Path | None = None,
+    *,
+    data_files: Sequence[Path] | None = None,
+    empty: bool = False,
+    validate: bool = True,
+) -> TradeStore:
+    """Open the dataset, ready to serve.
+
+    The ontology and shapes are (re)installed in their graphs. A new or in-memory store then receives the
+    bundled graph, or ``data_files`` instead of it, or nothing when ``empty``; a persistent store that
+    already holds data keeps it as it is.
+
+    Args:
+        path: A directory for a persistent store; ``None`` for memory.
+        data_files: Files to load instead of the bundled graph.
+        empty: Start with no data (the vocabulary is still installed).
+        validate: Validate the data before loading it.
+
+    Raises:
+        LoadError: The data does not parse or does not conform; the store is left without it.
+    """
+    store = TradeStore(path)
+    kept = path is not None and has_data(store)
+    install_vocabulary(store)
+    if empty or kept and data_files is None:
+        return store
+    files = list(data_files) if data_files is not None else bundled_data_files()
+    if files:
+        load_files(store, files, validate=validate)
+    return store

@@ -1,0 +1,202 @@
+"""SHACL validation of tradekg data with pySHACL.
+
+The shapes (``tradekg/ontology/shapes.ttl``) are validated against a data graph into which the ontology is
+merged, so that ``sh:targetClass`` and ``sh:class`` follow ``rdfs:subClassOf`` (a ``tkg:Tariff`` is a
+``tkg:TradeMeasure``). Results come back as :class:`ValidationReport`, which prints grouped by shape and
+focus node and serialises to JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from itertools import groupby
+
+import pyoxigraph as ox
+from pyshacl import validate as pyshacl_validate
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import NamespaceManager
+from rdflib.term import Node
+
+from tradekg.graph.store import to_rdflib
+from tradekg.ontology.vocab import ONTOLOGY_PATH, PREFIXES, SHAPES_PATH
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+
+@functools.cache
+def shapes_graph() -> Graph:
+    """The SHACL shapes, parsed once per process."""
+    return Graph().parse(SHAPES_PATH, format="turtle")
+
+
+@functools.cache
+def ontology_graph() -> Graph:
+    """The OWL ontology, parsed once per process."""
+    return Graph().parse(ONTOLOGY_PATH, format="turtle")
+
+
+@functools.cache
+def _namespaces() -> NamespaceManager:
+    manager = NamespaceManager(Graph(), bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        manager.bind(prefix, namespace)
+    return manager
+
+
+def short_name(term: Node | None) -> str:
+    """A term as a person reads it: a CURIE for known namespaces, else N-Triples syntax."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        try:
+            return _namespaces().curie(term, generate=False)
+        except (ValueError, KeyError):
+            return f"<{term}>"
+    if isinstance(term, Literal):
+        return term.n3(_namespaces())
+    return f"_:{term}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One validation result: which node broke which shape, and why."""
+
+    focus_node: str
+    shape: str
+    message: str
+    severity: str
+    path: str = ""
+    value: str = ""
+    constraint: str = ""
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating data against the shapes."""
+
+    conforms: bool
+    violations: tuple[Violation, ...] = field(default=())
+
+    def to_json(self) -> dict[str, object]:
+        """The report as plain data, for JSON answers."""
+        return {"conforms": self.conforms, "violations": [asdict(item) for item in self.violations]}
+
+    def to_text(self) -> str:
+        """The report as text a person reads, grouped by shape and then by focus node."""
+        if self.conforms:
+            return "Conforms: the data satisfies every shape."
+        lines = [f"Does not conform: {len(self.violations)} problem(s)."]
+        ordered = sorted(self.violations, key=lambda item: (item.shape, item.focus_node, item.path))
+        for shape, by_shape in groupby(ordered, key=lambda item: item.shape):
+            lines.append(f"\nShape {shape}")
+            for focus, by_focus in groupby(by_shape, key=lambda item: item.focus_node):
+                lines.append(f"  {focus}")
+                for item in by_focus:
+                    where = f" [{item.path}]" if item.path else ""
+                    value = f" (value: {item.value})" if item.value else ""
+                    lines.append(f"    - {item.severity}{where}: {item.message}{value}")
+        return "\n".join(lines)
+
+
+def _shape_name(shape: Node, shapes: Graph) -> str:
+    """Name a shape; a blank property shape is named by its node shape and path."""
+    if not isinstance(shape, BNode):
+        return short_name(shape)
+    parent = next(iter(shapes.subjects(SH.property, shape)), None)
+    path = shapes.value(shape, SH.path)
+    if parent is None:
+        return f"property shape on {short_name(path)}"
+    return f"{short_name(parent)} / {short_name(path)}"
+
+
+def _violations(report: Graph, shapes: Graph) -> tuple[Violation, ...]:
+    found = []
+    for result in report.subjects(SH.resultSeverity, None):
+        shape = report.value(result, SH.sourceShape)
+        message = report.value(result, SH.resultMessage)
+        if message is None and shape is not None:
+            message = shapes.value(shape, SH.message)
+        severity = report.value(result, SH.resultSeverity)
+        path = report.value(result, SH.resultPath)
+        found.append(
+            Violation(
+                focus_node=short_name(report.value(result, SH.focusNode)),
+                shape=_shape_name(shape, shapes) if shape is not None else "",
+                message=str(message) if message is not None else "constraint violated",
+                severity=str(severity).rsplit("#", 1)[-1],
+                path=short_name(path) if isinstance(path, URIRef) else "",
+                value=short_name(report.value(result, SH.value)),
+                constraint=short_name(report.value(result, SH.sourceConstraintComponent)),
+            )
+        )
+    return tuple(sorted(found, key=lambda item: (item.shape, item.focus_node, item.path, item.message)))
+
+
+def with_ontology(data: Graph) -> Graph:
+    """A new in-memory graph holding ``data`` and the ontology, ready to validate."""
+    merged = Graph()
+    merged += ontology_graph()
+    merged += data
+    return merged
+
+
+def validate_graph(
+    data: Graph,
+    *,
+    focus_nodes: Iterable[Node] | None = None,
+    merge_ontology: bool = True,
+) -> ValidationReport:
+    """Validate a graph against the shapes.
+
+    Args:
+        data: The data to validate. It is not modified.
+        focus_nodes: Validate only these nodes (and what their shapes reach); ``None`` validates every target.
+        merge_ontology: Merge the ontology into the data first (set ``False`` when ``data`` already holds it).
+
+    Returns:
+        The report; ``conforms`` is true when no result of severity Violation was found.
+    """
+    graph = with_ontology(data) if merge_ontology else data
+    options: dict[str, object] = {}
+    if focus_nodes is not None:
+        nodes = list(focus_nodes)
+        if not nodes:
+            return ValidationReport(conforms=True)
+        options["focus_nodes"] = nodes
+    shapes = shapes_graph()
+    conforms, report, _ = pyshacl_validate(
+        graph,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        inplace=True,
+        allow_warnings=True,
+        **options,
+    )
+    assert isinstance(report, Graph)
+    return ValidationReport(conforms=bool(conforms), violations=_violations(report, shapes))
+
+
+def quads_to_graph(quads: Iterable[ox.Quad]) -> Graph:
+    """Copy Oxigraph quads into an in-memory rdflib graph (graph names dropped)."""
+    graph = Graph()
+    for quad in quads:
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return graph
+
+
+def validate_quads(quads: Iterable[ox.Quad], *, context: Iterable[ox.Quad] = ()) -> ValidationReport:
+    """Validate new quads, with ``context`` (data already in the store) beside them.
+
+    When ``context`` is given, only the subjects of the new quads are focus nodes: the data already accepted
+    is not validated again, but the new nodes may link to it.
+    """
+    new_quads = list(quads)
+    context_quads = list(context)
+    graph = quads_to_graph([*context_quads, *new_quads])
+    if not context_quads:
+        return validate_graph(graph)
+    focus = {to_rdflib(quad.subject) for quad in new_quads}
+    return validate_graph(graph, focus_nodes=focus)

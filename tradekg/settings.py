@@ -1,0 +1,81 @@
+"""The server's settings, as data: one table of name, default and help.
+
+``tradekg serve`` builds its options from this table, ``create_app`` reads its configuration from it, and a
+test checks that every setting is documented in the README. Add a setting here, not as an ad-hoc option.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One server setting.
+
+    Attributes:
+        name: The setting's name; the CLI option is ``--name-with-dashes`` and the Flask config key
+            ``TRADEKG_NAME_IN_CAPITALS``.
+        default: The value when none is given.
+        help: One sentence a person understands.
+        kind: The Python type of the value (``bool`` settings are flags).
+        env: An environment variable that may give the value.
+        multiple: The option may repeat (a tuple of values).
+    """
+
+    name: str
+    default: object
+    help: str
+    kind: type = str
+    env: str | None = None
+    multiple: bool = False
+
+    @property
+    def option(self) -> str:
+        """The command-line option, e.g. ``--max-rows``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def config_key(self) -> str:
+        """The key in ``app.config``, e.g. ``TRADEKG_MAX_ROWS``."""
+        return "TRADEKG_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "127.0.0.1", "Address to listen on; the default answers this machine only."),
+    Setting("port", 8080, "TCP port to listen on.", kind=int),
+    Setting("store", None, "Directory of a persistent store; without it the store lives in memory.", kind=Path),
+    Setting(
+        "data",
+        (),
+        "RDF file to serve instead of the bundled graph (repeat for several); validated before serving.",
+        kind=Path,
+        multiple=True,
+    ),
+    Setting("empty", False, "Start with an empty store (the ontology and shapes are still installed).", kind=bool),
+    Setting(
+        "write_token",
+        None,
+        "Bearer token that enables writes (SPARQL Update, Graph Store); writes are refused without one.",
+        env="TRADEKG_WRITE_TOKEN",
+    ),
+    Setting("timeout", 30.0, "Seconds a query may run before it is stopped and answered 503.", kind=float),
+    Setting("max_rows", 10000, "Most result rows a query returns; longer answers are cut and say so.", kind=int),
+    Setting(
+        "allow_federation",
+        False,
+        "Allow SERVICE calls to remote endpoints and LOAD of remote URLs (refused by default).",
+        kind=bool,
+    ),
+    Setting("max_body_bytes", 10_000_000, "Largest request body accepted, in bytes; larger is answered 413.", kind=int),
+    Setting("max_query_length", 100_000, "Longest query or update text accepted, in characters.", kind=int),
+    Setting("threads", 8, "Worker threads of the WSGI server.", kind=int),
+)
+
+SETTINGS_BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+
+
+def default_config() -> dict[str, object]:
+    """Every setting at its default, keyed by Flask config key."""
+    return {setting.config_key: setting.default for setting in SETTINGS}
