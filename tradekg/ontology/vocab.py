@@ -1,0 +1,150 @@
+"""Namespaces, paths and IRI helpers of the tradekg ontology.
+
+Importing this module does no I/O: it only defines constants and small pure
+functions that the store, the loader and the tests share.
+
+IRI conventions:
+    * Ontology terms live in ``https://w3id.org/tradekg/ontology#`` (``tkg:``).
+    * Resources live under ``https://w3id.org/tradekg/id/{kind}/{key}``, for
+      example ``id/country/JPN`` or ``id/official/ryosei-akazawa``.
+    * Each source document ``id/source/{slug}`` has its own named graph
+      ``id/graph/{slug}`` that holds every triple read from it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final
+
+from rdflib import Namespace, URIRef
+
+TKG: Final = Namespace("https://w3id.org/tradekg/ontology#")
+"""Namespace of the ontology's classes, properties and concepts."""
+
+ID: Final = Namespace("https://w3id.org/tradekg/id/")
+"""Namespace of the resources the graph describes."""
+
+WD: Final = Namespace("http://www.wikidata.org/entity/")
+"""Namespace of Wikidata items, used as objects of ``owl:sameAs``."""
+
+ONTOLOGY_IRI: Final = URIRef("https://w3id.org/tradekg/ontology")
+"""IRI of the ``owl:Ontology`` header (no trailing ``#``)."""
+
+SHAPES_GRAPH_IRI: Final = URIRef("https://w3id.org/tradekg/shapes")
+"""IRI of the SHACL shapes graph."""
+
+ONTOLOGY_DIR: Final = Path(__file__).resolve().parent
+"""Directory holding the bundled Turtle files."""
+
+ONTOLOGY_PATH: Final = ONTOLOGY_DIR / "trade.ttl"
+"""Path of the OWL vocabulary in Turtle."""
+
+SHAPES_PATH: Final = ONTOLOGY_DIR / "shapes.ttl"
+"""Path of the SHACL shapes in Turtle."""
+
+PREFIXES: Final[dict[str, str]] = {
+    "tkg": str(TKG),
+    "id": str(ID),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "time": "http://www.w3.org/2006/time#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "wd": str(WD),
+}
+"""Prefixes the project binds when it reads or writes RDF."""
+
+_ALPHA3: Final = re.compile(r"[A-Z]{3}")
+_SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def country_iri(alpha3: str) -> URIRef:
+    """Return the IRI of a country from its ISO 3166-1 alpha-3 code.
+
+    Args:
+        alpha3: Three-letter code such as ``"JPN"``; lower case is accepted.
+
+    Returns:
+        The IRI ``https://w3id.org/tradekg/id/country/{ALPHA3}``.
+
+    Raises:
+        ValueError: If ``alpha3`` is not three ASCII letters.
+    """
+    code = alpha3.strip().upper()
+    if not _ALPHA3.fullmatch(code):
+        raise ValueError(f"not an ISO 3166-1 alpha-3 code: {alpha3!r}")
+    return ID[f"country/{code}"]
+
+
+def _check_slug(slug: str) -> str:
+    """Return ``slug`` if it is lower-case words joined by hyphens.
+
+    Args:
+        slug: Candidate slug such as ``"econotimes-japan-tariff-relief"``.
+
+    Returns:
+        The same slug.
+
+    Raises:
+        ValueError: If the slug holds other characters.
+    """
+    if not _SLUG.fullmatch(slug):
+        raise ValueError(f"not a slug (a-z, 0-9 and single hyphens): {slug!r}")
+    return slug
+
+
+def source_iri(slug: str) -> URIRef:
+    """Return the IRI of a source document.
+
+    Args:
+        slug: The source's slug, e.g. ``"econotimes-japan-tariff-relief"``.
+
+    Returns:
+        The IRI ``https://w3id.org/tradekg/id/source/{slug}``.
+
+    Raises:
+        ValueError: If ``slug`` is not a valid slug.
+    """
+    return ID[f"source/{_check_slug(slug)}"]
+
+
+def source_graph_iri(slug: str) -> URIRef:
+    """Return the IRI of the named graph that holds one source's triples.
+
+    Args:
+        slug: The source's slug, e.g. ``"econotimes-japan-tariff-relief"``.
+
+    Returns:
+        The IRI ``https://w3id.org/tradekg/id/graph/{slug}``.
+
+    Raises:
+        ValueError: If ``slug`` is not a valid slug.
+    """
+    return ID[f"graph/{_check_slug(slug)}"]
+
+
+def slug_of_source(iri: str) -> str:
+    """Return the slug of a source IRI or of its named graph IRI.
+
+    Args:
+        iri: A source IRI (``id/source/{slug}``) or graph IRI (``id/graph/{slug}``).
+
+    Returns:
+        The slug.
+
+    Raises:
+        ValueError: If ``iri`` is neither.
+    """
+    for kind in ("source/", "graph/"):
+        prefix = str(ID) + kind
+        if iri.startswith(prefix):
+            return _check_slug(iri[len(prefix) :])
+    raise ValueError(f"not a tradekg source or graph IRI: {iri!r}")
