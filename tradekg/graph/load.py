@@ -88,7 +88,7 @@ class LoadSummary:
 
 def file_graph_iri(path: Path) -> str:
     """The graph IRI for the triples of a file that names no graph."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-") or "file"
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "file"
     return str(source_graph_iri(slug))
 
 
