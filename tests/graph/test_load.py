@@ -33,7 +33,10 @@ ex:source a tkg:Source ; rdfs:label "A test source" ; dcterms:title "A test sour
 
 
 def country(code: str, name: str) -> str:
-    return f'ex:{name} a tkg:Country ; rdfs:label "{name}" ; tkg:iso3166Alpha3 "{code}" ; prov:wasDerivedFrom ex:source .\n'
+    return (
+        f'ex:{name} a tkg:Country ; rdfs:label "{name}" ; tkg:iso3166Alpha3 "{code}" ;'
+        " prov:wasDerivedFrom ex:source .\n"
+    )
 
 
 def write(folder: Path, name: str, text: str) -> Path:
