@@ -45,6 +45,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Register every protocol's blueprint (each module owns one)."""
+    from tradekg.server import linked_data, ontology_page, pages, query_page, void  # noqa: PLC0415
+
+    for module in (linked_data, pages, ontology_page, query_page, void):
+        app.register_blueprint(module.bp)
 
 
 def current_store() -> TradeStore:
