@@ -231,7 +231,8 @@ def _describe_node(
     description.descriptions = [_value(o, labeller) for p, o in pairs if p in DESCRIPTIONS]
     description.same_as = [_value(o, labeller) for p, o in pairs if p == OWL_SAME_AS]
     description.sources = [_value(o, labeller) for o in dict.fromkeys(o for p, o in pairs if p == DERIVED_FROM)]
-    body = [(p, o) for p, o in pairs if p not in HEADER_PROPERTIES]
+    hidden = HEADER_PROPERTIES if isinstance(node, ox.NamedNode) else {RDF_TYPE}  # a blank node shows it all
+    body = [(p, o) for p, o in pairs if p not in hidden]
     description.outgoing = _groups(body, labeller, depth=depth)
     return description
 
