@@ -82,6 +82,8 @@ def test_ontology_page_documents_terms(client):
     assert '<section class="term" id="Tariff">' in html and '<section class="term" id="imposedBy">' in html
     assert "subclass of" in html and '<a href="/ontology#TradeMeasure"><code>tkg:TradeMeasure</code></a>' in html
     assert "domain" in html and "range" in html
+    assert "SHACL constraints" in html
+    assert "A country needs exactly one ISO 3166-1 alpha-3 code" in html  # from the shapes graph
     data = client.get("/ontology?format=json").json
     assert any(c["iri"] == TKG + "Tariff" for c in data["classes"])
     assert any(p["iri"] == TKG + "imposedBy" and p["ranges"] == [TKG + "Country"] for p in data["properties"])
