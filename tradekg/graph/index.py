@@ -70,7 +70,13 @@ def _date_values(store: TradeStore) -> str:
 
 
 def instances(
-    store: TradeStore, class_iri: str, *, sort: str = "label", offset: int = 0, limit: int = 50
+    store: TradeStore,
+    class_iri: str,
+    *,
+    sort: str = "label",
+    offset: int = 0,
+    limit: int = 50,
+    direct: bool = False,
 ) -> tuple[int, list[Item]]:
     """The instances of a class (its subclasses' included), one page of them, and how many there are.
 
@@ -80,6 +86,7 @@ def instances(
         sort: ``label`` (A to Z) or ``date`` (latest first, undated last).
         offset: The first instance to return.
         limit: How many to return.
+        direct: Only the resources typed with the class itself, not with a subclass.
 
     Raises:
         ValueError: ``sort`` is not one of :data:`SORTS`, or ``class_iri`` is not an IRI.
@@ -87,7 +94,8 @@ def instances(
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(SORTS)}")
     order = "DESC(BOUND(?date)) DESC(STR(?date)) LCASE(STR(?label))" if sort == "date" else "LCASE(STR(?label)) ?s"
-    where = f"?s rdf:type/rdfs:subClassOf* {ox.NamedNode(class_iri)} . FILTER(isIRI(?s))"
+    path = "rdf:type" if direct else "rdf:type/rdfs:subClassOf*"
+    where = f"?s {path} {ox.NamedNode(class_iri)} . FILTER(isIRI(?s))"
     total = store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")
     assert isinstance(total, ox.QuerySolutions)
     count = int(next(iter(total))[0].value)
@@ -119,8 +127,8 @@ def _items(answer: object) -> list[Item]:
 
 
 def examples(store: TradeStore, class_iri: str, *, limit: int = 3) -> list[Item]:
-    """A few instances of a class, by label, to show on the home page."""
-    return instances(store, class_iri, limit=limit)[1]
+    """A few resources typed with the class itself, by label, to show on the home page."""
+    return instances(store, class_iri, limit=limit, direct=True)[1]
 
 
 def search(store: TradeStore, text: str, *, limit: int = 50) -> list[Item]:
