@@ -80,8 +80,7 @@ def add_using_clauses(update: str, using: Sequence[str], using_named: Sequence[s
             depth -= 1
         elif depth == 0 and (token.is_keyword("USING") or token.is_keyword("WITH")):
             raise DatasetConflict(
-                "the update has its own USING or WITH clause; do not also send using-graph-uri or "
-                "using-named-graph-uri"
+                "the update has its own USING or WITH clause; do not also send using-graph-uri or using-named-graph-uri"
             )
         elif depth == 0 and token.is_keyword("WHERE") and previous is not None and previous.text == "}":
             insert_at.append(token.start)
@@ -97,6 +96,23 @@ def ends_with_separator(text: str) -> bool:
     for last in tokens(text):  # noqa: B007 - only the last token matters
         pass
     return last is not None and last.text == ";"
+
+
+def split_prologue(text: str) -> tuple[str, str]:
+    """Split text into its leading ``PREFIX``/``BASE`` declarations and the rest."""
+    end = 0
+    expect = 0  # tokens still expected to complete the current declaration
+    for token in tokens(text):
+        if expect:
+            expect -= 1
+            end = token.start + len(token.text)
+        elif token.is_keyword("PREFIX"):
+            expect = 2
+        elif token.is_keyword("BASE"):
+            expect = 1
+        else:
+            return text[:end], text[end:]
+    return text, ""
 
 
 def is_empty(text: str) -> bool:

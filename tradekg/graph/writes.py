@@ -34,7 +34,14 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from tradekg.graph.load import VOCABULARY_GRAPHS, vocabulary_quads
-from tradekg.graph.sparql_text import add_using_clauses, ends_with_separator, is_empty, tokens, uses_keyword
+from tradekg.graph.sparql_text import (
+    add_using_clauses,
+    ends_with_separator,
+    is_empty,
+    split_prologue,
+    tokens,
+    uses_keyword,
+)
 from tradekg.graph.store import TradeStore, to_rdflib
 from tradekg.graph.validate import ValidationReport, validate_graph
 from tradekg.ontology.vocab import ID
@@ -92,9 +99,11 @@ def graph_block(graph: str | None, quads: Iterable[ox.Quad]) -> str:
 
 
 def _wrap(update: str) -> str:
+    # Oxigraph accepts PREFIX/BASE only before the first operation, so the text's prologue goes first.
+    prologue, update = split_prologue(update)
     separator = "" if ends_with_separator(update) else " ;"
     return (
-        f"COPY SILENT GRAPH <{DEFAULT_GRAPH_IRI}> TO DEFAULT ;\n{update}\n{separator}\n"
+        f"{prologue}\nCOPY SILENT GRAPH <{DEFAULT_GRAPH_IRI}> TO DEFAULT ;\n{update}\n{separator}\n"
         f"MOVE SILENT DEFAULT TO GRAPH <{DEFAULT_GRAPH_IRI}>"
     )
 
@@ -220,7 +229,9 @@ def replace_graph(store: TradeStore, graph: str | None, quads: Sequence[ox.Quad]
     if graph is None:
         update = f"DROP SILENT DEFAULT ;\nINSERT DATA {{ {graph_block(None, quads)} }}"
     else:
-        update = f"DROP SILENT GRAPH <{graph}> ;\nCREATE GRAPH <{graph}> ;\nINSERT DATA {{ {graph_block(graph, quads)} }}"
+        update = (
+            f"DROP SILENT GRAPH <{graph}> ;\nCREATE GRAPH <{graph}> ;\nINSERT DATA {{ {graph_block(graph, quads)} }}"
+        )
     return apply_update(store, update)
 
 
