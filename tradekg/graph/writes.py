@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import BNode, Graph
 from rdflib.term import Node
 
 from tradekg.graph.load import VOCABULARY_GRAPHS, vocabulary_quads
@@ -58,6 +58,10 @@ class WriteError(Exception):
 
 class UpdateSyntaxError(WriteError):
     """The update does not parse; the message names the line and column."""
+
+
+class UpdateFailed(WriteError):
+    """The update parses but cannot run (for example, ``DROP GRAPH`` of a graph that does not exist)."""
 
 
 class FederationRefused(WriteError):
@@ -117,6 +121,8 @@ def _check(update: str, *, base_iri: str | None, allow_federation: bool) -> None
         ox.Store().update(update, base_iri=base_iri)
     except SyntaxError as error:
         raise UpdateSyntaxError(str(error)) from None
+    except (OSError, RuntimeError, ValueError):
+        pass  # the text parses; what it does is evaluated on the store's copy below
 
 
 def _vocabulary_restore(added: set[ox.Quad], removed: set[ox.Quad], after: ox.Store) -> str:
@@ -201,8 +207,10 @@ def apply_update(
         scratch.extend(before)
         try:
             scratch.update(wrapped, base_iri=base_iri)
-        except (SyntaxError, OSError, ValueError) as error:
+        except SyntaxError as error:
             raise UpdateSyntaxError(str(error)) from None
+        except (OSError, RuntimeError, ValueError) as error:
+            raise UpdateFailed(str(error)) from None
         after = set(scratch)
         added, removed = after - before, before - after
         restore = _vocabulary_restore(added, removed, scratch)
@@ -210,7 +218,7 @@ def apply_update(
         changed = [quad for quad in (*added, *removed) if quad.graph_name not in protected]
         focus = touched_nodes(changed)
         context = neighbourhood(scratch, focus)
-        report = validate_graph(context, focus_nodes=[to_rdflib(node) for node in focus])
+        report = validate_graph(context.skolemize(), focus_nodes=focus_terms(focus))
         if not report.conforms:
             raise ValidationRejected(report)
         engine.update(f"{wrapped} ;\n{restore}" if restore else wrapped, base_iri=base_iri)
@@ -247,5 +255,6 @@ def drop_graph(store: TradeStore, graph: str | None) -> WriteResult:
 
 
 def focus_terms(nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> list[Node]:
-    """Oxigraph nodes as rdflib terms (for reports)."""
-    return [to_rdflib(node) for node in nodes]
+    """Oxigraph nodes as rdflib focus nodes; blank nodes skolemised, as pySHACL takes only IRIs as focus nodes."""
+    terms = [to_rdflib(node) for node in nodes]
+    return [term.skolemize() if isinstance(term, BNode) else term for term in terms]
