@@ -44,7 +44,7 @@ from tradekg.graph.sparql_text import (
 )
 from tradekg.graph.store import TradeStore, to_rdflib
 from tradekg.graph.validate import ValidationReport, validate_graph
-from tradekg.ontology.vocab import ID
+from tradekg.ontology.vocab import ID, PREFIXES
 
 DEFAULT_GRAPH_IRI = str(ID["graph/default"])
 """The named graph that holds what SPARQL Update and the Graph Store Protocol call the default graph."""
@@ -118,7 +118,7 @@ def _check(update: str, *, base_iri: str | None, allow_federation: bool) -> None
     if any(token.kind == "iri" and token.text == f"<{DEFAULT_GRAPH_IRI}>" for token in tokens(update)):
         raise ProtectedGraph(f"<{DEFAULT_GRAPH_IRI}> is the default graph: write to the default graph instead")
     try:
-        ox.Store().update(update, base_iri=base_iri)
+        ox.Store().update(update, base_iri=base_iri, prefixes=PREFIXES)
     except SyntaxError as error:
         raise UpdateSyntaxError(str(error)) from None
     except (OSError, RuntimeError, ValueError):
@@ -186,7 +186,7 @@ def apply_update(
 
     Args:
         store: The store to change.
-        update: SPARQL 1.1 Update text.
+        update: SPARQL 1.1 Update text; the project's prefixes are predeclared, as for queries.
         using: The protocol's ``using-graph-uri`` values.
         using_named: The protocol's ``using-named-graph-uri`` values.
         base_iri: The base against which relative IRIs resolve (the service's endpoint).
@@ -206,7 +206,7 @@ def apply_update(
         scratch = ox.Store()
         scratch.extend(before)
         try:
-            scratch.update(wrapped, base_iri=base_iri)
+            scratch.update(wrapped, base_iri=base_iri, prefixes=PREFIXES)
         except SyntaxError as error:
             raise UpdateSyntaxError(str(error)) from None
         except (OSError, RuntimeError, ValueError) as error:
@@ -221,7 +221,7 @@ def apply_update(
         report = validate_graph(context.skolemize(), focus_nodes=focus_terms(focus))
         if not report.conforms:
             raise ValidationRejected(report)
-        engine.update(f"{wrapped} ;\n{restore}" if restore else wrapped, base_iri=base_iri)
+        engine.update(f"{wrapped} ;\n{restore}" if restore else wrapped, base_iri=base_iri, prefixes=PREFIXES)
         store.flush()
     return WriteResult(
         added=sum(1 for quad in added if quad.graph_name not in protected),
