@@ -44,6 +44,23 @@ MEDIA_TYPE_OF: dict[str, str] = {
 }
 """The media type each short format name is answered with."""
 
+FORMAT_ALIASES: dict[str, str] = {
+    "turtle": "ttl",
+    "ntriples": "nt",
+    "n-triples": "nt",
+    "json-ld": "jsonld",
+    "rdfxml": "rdf",
+    "rdf+xml": "rdf",
+    "rdf/xml": "rdf",
+    "nquads": "nq",
+    "n-quads": "nq",
+    "tab-separated-values": "tsv",
+}
+"""Other names clients give formats in ``format=``/``output=``."""
+
+GRAPH_FORMAT_ALIASES: dict[str, str] = {"xml": "rdf", "json": "jsonld"}
+"""What ``xml`` and ``json`` mean when the answer is a graph."""
+
 TEXT_TYPES = ("text/", "application/sparql-results+", "application/n-", "application/trig", "application/ld+json")
 
 
@@ -61,10 +78,14 @@ def negotiate(offers: dict[str, str], *, format_parameter: str | None = None) ->
     """
     names = set(offers.values())
     if format_parameter:
-        wanted = format_parameter.strip().lower()
+        wanted = format_parameter.strip().lower().split(";")[0].strip()
+        graphs = "ttl" in names
+        wanted = (GRAPH_FORMAT_ALIASES if graphs else {}).get(wanted, FORMAT_ALIASES.get(wanted, wanted))
         if wanted in names:
             return wanted
-        return offers.get(wanted.split(";")[0].strip())
+        if wanted in offers:
+            return offers[wanted]
+        # A format name we do not know (clients such as SPARQLWrapper send their own): the Accept header decides.
     accept = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in request.accept_mimetypes])
     if not accept:
         return next(iter(offers.values()))
