@@ -12,6 +12,7 @@ Only reads run here: a child never writes, so nothing it does can reach the pare
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -59,6 +60,7 @@ def run_with_timeout(work: Callable[[], T], seconds: float) -> T:
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid == 0:  # the child: never return into the server's code
+        gc.disable()  # a collection would touch every object and copy the parent's whole heap page by page
         os.close(read_end)
         status = 0
         try:
