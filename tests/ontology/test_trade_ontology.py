@@ -220,7 +220,7 @@ def test_vocab_constants() -> None:
     assert vocab.SHAPES_PATH.is_file()
     assert set(vocab.PREFIXES) == {
         "tkg", "id", "rdf", "rdfs", "owl", "xsd", "skos", "schema", "org", "prov", "dcterms", "time",
-        "foaf", "sh", "wd",
+        "foaf", "sh", "wd", "tkgsh",
     }  # fmt: skip
     assert vocab.PREFIXES["wd"] == "http://www.wikidata.org/entity/"
 

@@ -5,9 +5,6 @@ Skipped when /usr/bin/chromium or Playwright is missing, except under CI (``CI``
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
-
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -38,20 +35,7 @@ def test_click_from_home_through_japan_and_a_tariff_to_an_exemption(live_server,
     page.wait_for_url("**/page/source/**")
 
 
-def _sparql_is_served(base: str) -> bool:
-    request = urllib.request.Request(
-        base + "/sparql?query=ASK%7B%7D", headers={"Accept": "application/sparql-results+json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status == 200
-    except urllib.error.HTTPError:
-        return False
-
-
 def test_query_page_runs_an_example_and_shows_the_table(live_server, browser_page):
-    if not _sparql_is_served(live_server):
-        pytest.xfail("the /sparql endpoint (another branch) is not on this branch yet")
     page = browser_page
     page.goto(live_server + "/query")
     assert "PREFIX tkg:" in page.locator("textarea#query").input_value()
@@ -73,8 +57,6 @@ def test_query_page_runs_an_example_and_shows_the_table(live_server, browser_pag
 
 
 def test_query_page_shows_errors_readably(live_server, browser_page):
-    if not _sparql_is_served(live_server):
-        pytest.xfail("the /sparql endpoint (another branch) is not on this branch yet")
     page = browser_page
     page.goto(live_server + "/query")
     page.fill("textarea#query", "SELECT WHERE {")

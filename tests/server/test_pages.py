@@ -130,3 +130,9 @@ def test_core_index_queries(browse_store):
         instances(browse_store, TKG + "Country", sort="size")
     assert search(browse_store, "  ") == []
     assert [e.property_label for e in timeline(browse_store)] == ["announced on", "effective from", "effective until"]
+
+
+def test_a_browser_opening_sparql_lands_on_the_query_page(client):
+    response = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/query")
+    assert b'id="query-form"' in client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=True).data

@@ -45,9 +45,17 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Register every protocol's blueprint (each module owns one)."""
-    from tradekg.server import linked_data, ontology_page, pages, query_page, void  # noqa: PLC0415
+    from tradekg.server import (  # noqa: PLC0415 - blueprints import current_store from here
+        graph_store,
+        linked_data,
+        ontology_page,
+        pages,
+        query_page,
+        sparql,
+        void,
+    )
 
-    for module in (linked_data, pages, ontology_page, query_page, void):
+    for module in (sparql, graph_store, linked_data, pages, ontology_page, query_page, void):
         app.register_blueprint(module.bp)
 
 
