@@ -136,3 +136,50 @@ def test_a_browser_opening_sparql_lands_on_the_query_page(client):
     response = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/query")
     assert b'id="query-form"' in client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=True).data
+
+
+def test_named_queries_come_from_the_catalog_when_it_is_installed(client, monkeypatch):
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from rdflib import URIRef
+
+    @dataclass
+    class Param:
+        name: str
+        default: str | None
+
+        def to_term(self, value):
+            return URIRef("https://w3id.org/tradekg/id/country/" + value)
+
+    @dataclass
+    class Query:
+        name: str
+        summary: str
+        sparql: str
+        params: tuple
+
+    fake = types.ModuleType("tradekg.queries.catalog")
+    fake.load_catalog = lambda: {
+        "rates": Query(
+            "rates", "Highest <rates>", "SELECT ?t WHERE { ?t tkg:imposedBy ?imposer }", (Param("imposer", "USA"),)
+        )
+    }
+    monkeypatch.setitem(sys.modules, "tradekg.queries.catalog", fake)
+    import tradekg.queries
+
+    monkeypatch.setattr(tradekg.queries, "catalog", fake, raising=False)
+    home = client.get("/").get_data(as_text=True)
+    assert '<a href="/query?name=rates">Highest &lt;rates&gt;</a>' in home
+    assert client.get("/?format=json").json["named_queries"] == [{"name": "rates", "title": "Highest <rates>"}]
+    editor = client.get("/query?name=rates").get_data(as_text=True)
+    assert "VALUES ?imposer { &lt;https://w3id.org/tradekg/id/country/USA&gt; }" in editor
+
+
+def test_home_lists_no_named_queries_without_a_catalog(client, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tradekg.queries.catalog", None)  # import fails
+    assert client.get("/?format=json").json["named_queries"] == []
+    assert "Named queries" not in client.get("/").get_data(as_text=True)

@@ -85,36 +85,40 @@ def template_helpers() -> dict[str, object]:
 
 
 def named_queries() -> list[dict[str, str]]:
-    """The named queries of the catalog, if the catalog module is installed (else none)."""
+    """The named queries of the catalog (``tradekg.queries.catalog``), or none when it is not installed.
+
+    Each is given as name, title (its summary) and a runnable SPARQL text: parameters with a default are bound by
+    a trailing ``VALUES`` clause, so the query page runs them as the catalog would.
+    """
     try:
-        from tradekg.queries import catalog  # noqa: PLC0415 (optional: another module, may be absent)
+        from tradekg.queries import catalog  # noqa: PLC0415 - optional: another module, maybe absent
     except ImportError:
         return []
-    for name in ("list_queries", "all_queries", "load_catalog", "queries"):
-        found = getattr(catalog, name, None)
-        if callable(found):
+    load = getattr(catalog, "load_catalog", None)
+    if not callable(load):
+        return []
+    try:
+        queries = load()
+    except Exception:  # noqa: BLE001 - a broken catalog must not take the home page down; it has its own tests
+        return []
+    return [_query_entry(query) for query in queries.values()]
+
+
+def _query_entry(query: object) -> dict[str, str]:
+    """One catalog entry as name, title and runnable query text."""
+    text = str(getattr(query, "sparql", "")).strip()
+    bound = []
+    for param in getattr(query, "params", ()):
+        if getattr(param, "default", None) is not None:
             try:
-                entries = list(found())
-            except TypeError:
+                term = param.to_term(param.default)
+            except ValueError:
                 continue
-            return [_query_entry(entry) for entry in entries]
-    return []
-
-
-def _query_entry(entry: object) -> dict[str, str]:
-    """One catalog entry as name, title and query text, whatever its shape (object or mapping)."""
-
-    def field(*names: str) -> str:
-        for name in names:
-            value = entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
-            if value:
-                return str(value)
-        return ""
-
+            bound.append(f"VALUES ?{param.name} {{ {term.n3()} }}")
     return {
-        "name": field("name", "id", "slug"),
-        "title": field("title", "label", "description", "name"),
-        "query": field("sparql", "query", "text"),
+        "name": str(getattr(query, "name", "")),
+        "title": str(getattr(query, "summary", "") or getattr(query, "name", "")),
+        "query": "\n".join([text, *bound]),
     }
 
 
