@@ -189,3 +189,16 @@ def test_inverse_labels_read_from_the_object():
     assert inverse_label("covers") == "covers"
     assert inverse_label("party") == "has party"
     assert inverse_label("exempt country") == "has exempt country"
+
+
+def test_json_views_name_their_html_page_and_are_open_to_scripts(client):
+    for json_path, html_path in [
+        ("/page/country/JPN.json", "/page/country/JPN"),
+        ("/index.json", "/"),
+        ("/class/Tariff?format=json&sort=date", "/class/Tariff?sort=date"),
+    ]:
+        response = client.get(json_path)
+        assert response.headers["Link"].startswith(f'<{html_path}>; rel="alternate"; type="text/html"'), json_path
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    for path in ("/data/country/JPN.ttl", "/void", "/ontology.ttl", "/dump.nq"):
+        assert client.get(path).headers["Access-Control-Allow-Origin"] == "*", path

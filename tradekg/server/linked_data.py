@@ -24,6 +24,7 @@ from tradekg.server.web import (
     int_arg,
     iri_of,
     not_found,
+    open_to_all,
     page,
     path_of,
     quote_path,
@@ -117,7 +118,7 @@ def data(path: str) -> Response:
     response.vary.add("Accept")
     response.headers["Link"] = _alternates(path)
     response.headers["Content-Location"] = site_url(f"/data/{quote_path(path)}.{ext}")
-    return response
+    return open_to_all(response)
 
 
 def _resource_page(iri: str, path: str | None) -> Response:

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from tradekg.graph.vocabulary import Term, vocabulary
 from tradekg.ontology.vocab import ONTOLOGY_IRI, PREFIXES
 from tradekg.server import current_store
-from tradekg.server.web import HTML, JSON, RDF_FORMATS, RDF_MEDIA_TYPES, page, site_url
+from tradekg.server.web import HTML, JSON, RDF_FORMATS, RDF_MEDIA_TYPES, open_to_all, page, site_url
 
 bp = Blueprint("ontology_page", __name__)
 
@@ -55,7 +55,7 @@ def _rdf(ext: str) -> Response:
     response = Response(ox.serialize(triples, format=RDF_FORMATS[ext], **options), mimetype=RDF_MEDIA_TYPES[ext])
     response.vary.add("Accept")
     response.headers["Link"] = _alternates()
-    return response
+    return open_to_all(response)
 
 
 @bp.get("/ontology")

@@ -12,7 +12,15 @@ from flask import Blueprint, Response, request
 from tradekg.graph.void import VOID_PREFIXES, Addresses, void_triples
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.server import current_store
-from tradekg.server.web import JSON, RDF_FORMATS, RDF_MEDIA_TYPES, dataset_base, iri_of, site_url
+from tradekg.server.web import (
+    JSON,
+    RDF_FORMATS,
+    RDF_MEDIA_TYPES,
+    dataset_base,
+    iri_of,
+    open_to_all,
+    site_url,
+)
 
 bp = Blueprint("void", __name__)
 DUMPS = {"trig": (ox.RdfFormat.TRIG, "application/trig"), "nq": (ox.RdfFormat.N_QUADS, "application/n-quads")}
@@ -54,7 +62,7 @@ def void(ext: str | None = None) -> Response:
     response.headers["Link"] = ", ".join(
         f'<{site_url("/void." + e)}>; rel="alternate"; type="{media}"' for e, media in RDF_MEDIA_TYPES.items()
     )
-    return response
+    return open_to_all(response)
 
 
 @bp.get("/dump.<name>")
@@ -67,4 +75,4 @@ def dump(name: str) -> Response:
     body = store.engine.dump(format=rdf_format, prefixes=PREFIXES if name == "trig" else None)
     response = Response(body, mimetype=media_type)
     response.headers["Content-Disposition"] = f'inline; filename="tradekg.{name}"'
-    return response
+    return open_to_all(response)

@@ -93,11 +93,6 @@ def _has_subject(iri: str) -> bool:
     return next(current_store().engine.quads_for_pattern(node, None, None, None), None) is not None
 
 
-def is_local(iri: str) -> bool:
-    """Whether a link to ``iri`` stays on this site."""
-    return not href(iri).startswith(("http://", "https://")) or href(iri).startswith(site_url("/", absolute=True))
-
-
 def wants_json() -> bool:
     """Whether the request asks for the JSON view of a page (``?format=json``, ``.json``, or ``Accept``)."""
     if request.args.get("format") == "json" or request.path.endswith(".json"):
@@ -113,6 +108,20 @@ def json_url() -> str:
     return request.path + "?" + urlencode(args)
 
 
+def html_url() -> str:
+    """The address of the HTML view of the current page (the JSON view's ``Link: rel="alternate"``)."""
+    path = request.path.removesuffix(".json") if request.path.endswith(".json") else request.path
+    path = "/" if path == "/index" else path
+    args = {name: value for name, value in request.args.items() if name != "format"}
+    return path + ("?" + urlencode(args) if args else "")
+
+
+def open_to_all(response: Response) -> Response:
+    """Let scripts of any origin read a public document (CORS), as linked-data clients in browsers need."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def page(
     template: str,
     data: Mapping[str, object] | Callable[[], Mapping[str, object]],
@@ -124,7 +133,8 @@ def page(
     if wants_json():
         payload = data() if callable(data) else data
         response = Response(json.dumps(payload, ensure_ascii=False, indent=1), status=status, mimetype=JSON)
-        response.headers["Link"] = f'<{request.path}>; rel="alternate"; type="text/html"'
+        response.headers["Link"] = f'<{html_url()}>; rel="alternate"; type="text/html"'
+        open_to_all(response)
     else:
         response = Response(render_template(template, **context), status=status, mimetype=HTML)
         response.headers["Link"] = f'<{json_url()}>; rel="alternate"; type="application/json"'
