@@ -45,6 +45,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Register every protocol's blueprint (each module owns one)."""
+    from tradekg.server import api
+
+    api.init_app(app)
 
 
 def current_store() -> TradeStore:
