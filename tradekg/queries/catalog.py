@@ -333,3 +333,7 @@ def catalog_markdown(catalog: Mapping[str, NamedQuery]) -> str:
         )
         lines.append(f"| `{query.name}` | {query.summary} | {params or 'none'} | {query.view} |")
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m tradekg.queries.catalog prints README's "Named queries" table
+    print(catalog_markdown(load_catalog()), end="")
