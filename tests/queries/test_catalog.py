@@ -140,7 +140,7 @@ def test_typed_values_of_every_kind(tmp_path: Path) -> None:
 def test_a_string_value_cannot_change_the_query(bundled_store, tmp_path: Path) -> None:
     query = load_query(write(tmp_path, GOOD))
     before = len(bundled_store)
-    for hostile in ['"} ; DROP ALL ; {"', "JPN' } UNION { ?country ?p ?code } #", "JPN\" . } #"]:
+    for hostile in ['"} ; DROP ALL ; {"', "JPN' } UNION { ?country ?p ?code } #", 'JPN" . } #']:
         assert list(query.run(bundled_store, {"code": hostile})) == []
     assert [row["country"].value for row in query.run(bundled_store, {"code": "JPN"})] == [
         "https://w3id.org/tradekg/id/country/JPN"

@@ -57,92 +57,228 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
         ({"country": "CAN"}, "bundled", []),
     ],
     "tariffs-in-force": [
-        ({"date": "2025-07-15", "country": "JPN"}, "bundled", [("measure/usa-jpn-24-percent-rate", "2025-07-15", "country/JPN", "country/USA", "24", "2025-07", "")]),
+        (
+            {"date": "2025-07-15", "country": "JPN"},
+            "bundled",
+            [("measure/usa-jpn-24-percent-rate", "2025-07-15", "country/JPN", "country/USA", "24", "2025-07", "")],
+        ),
         ({"date": "2025-06-30", "country": "JPN"}, "bundled", []),
         ({"date": "2025-07-01", "country": "GBR"}, "bundled", []),
         # The sample's 15% baseline runs 2025-08-01 to December 2025; the UK is exempt until 2025-09-30.
         ({"date": "2025-09-30", "country": "GBR"}, "sample", []),
-        ({"date": "2025-10-01", "country": "GBR"}, "sample", [("measure/test-baseline", "2025-10-01", "country/GBR", "country/USA", "15", "2025-08-01", "2025-12")]),
-        ({"date": "2025-12-31", "country": "CAN"}, "sample", [("measure/test-baseline", "2025-12-31", "country/CAN", "country/USA", "15", "2025-08-01", "2025-12")]),
+        (
+            {"date": "2025-10-01", "country": "GBR"},
+            "sample",
+            [("measure/test-baseline", "2025-10-01", "country/GBR", "country/USA", "15", "2025-08-01", "2025-12")],
+        ),
+        (
+            {"date": "2025-12-31", "country": "CAN"},
+            "sample",
+            [("measure/test-baseline", "2025-12-31", "country/CAN", "country/USA", "15", "2025-08-01", "2025-12")],
+        ),
         ({"date": "2026-01-01", "country": "CAN"}, "sample", []),
     ],
     "exemptions-of-measure": [
-        ({"measure": ID + "measure/usa-blanket-tariff"}, "bundled", [
-            ("measure/usa-blanket-tariff", f"exemption/usa-blanket-tariff-{code.lower()}", f"country/{code}", "", "", "", "", "")
-            for code in ("CAN", "CHN", "MEX")
-        ]),
+        (
+            {"measure": ID + "measure/usa-blanket-tariff"},
+            "bundled",
+            [
+                (
+                    "measure/usa-blanket-tariff",
+                    f"exemption/usa-blanket-tariff-{code.lower()}",
+                    f"country/{code}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                )
+                for code in ("CAN", "CHN", "MEX")
+            ],
+        ),
         ({"measure": "id:measure/usa-auto-tariff"}, "bundled", []),
     ],
     "measures-by-legal-basis": [
         ({}, "bundled", []),
-        ({}, "sample", [
-            ("instrument/test-order-1", "TO 1", "2025-04-02", "exemption/test-baseline-gbr", "exemption", "country/USA", ""),
-            ("instrument/test-order-1", "TO 1", "2025-04-02", "measure/test-baseline", "measure", "country/USA", "9903.99.01"),
-        ]),
+        (
+            {},
+            "sample",
+            [
+                (
+                    "instrument/test-order-1",
+                    "TO 1",
+                    "2025-04-02",
+                    "exemption/test-baseline-gbr",
+                    "exemption",
+                    "country/USA",
+                    "",
+                ),
+                (
+                    "instrument/test-order-1",
+                    "TO 1",
+                    "2025-04-02",
+                    "measure/test-baseline",
+                    "measure",
+                    "country/USA",
+                    "9903.99.01",
+                ),
+            ],
+        ),
     ],
     "proposals-by-country": [
         ({"country": "JPN"}, "bundled", PROPOSAL_ROWS),
         ({"country": "USA"}, "bundled", []),
     ],
     "officials": [
-        ({"country": "JPN"}, "bundled", [
-            ("official/ryosei-akazawa", "country/JPN", "post", "post/jpn-chief-trade-negotiator", "", ""),
-            ("official/ryosei-akazawa", "country/JPN", "post", "post/jpn-minister-economic-revitalization", "", ""),
-            ("official/ryosei-akazawa", "country/JPN", "meeting", "event/usa-jpn-trade-talks-round-2", "2025-05-01", "tkg:held"),
-            ("official/ryosei-akazawa", "country/JPN", "meeting", "event/usa-jpn-trade-talks-round-3", "", "tkg:planned"),
-        ]),
-        ({"country": "USA"}, "bundled", [
-            ("official/donald-trump", "country/USA", "post", "post/usa-president", "", ""),
-            ("official/scott-bessent", "country/USA", "post", "post/usa-secretary-of-the-treasury", "", ""),
-            ("official/scott-bessent", "country/USA", "meeting", "event/usa-jpn-trade-talks-round-2", "2025-05-01", "tkg:held"),
-        ]),
+        (
+            {"country": "JPN"},
+            "bundled",
+            [
+                ("official/ryosei-akazawa", "country/JPN", "post", "post/jpn-chief-trade-negotiator", "", ""),
+                ("official/ryosei-akazawa", "country/JPN", "post", "post/jpn-minister-economic-revitalization", "", ""),
+                (
+                    "official/ryosei-akazawa",
+                    "country/JPN",
+                    "meeting",
+                    "event/usa-jpn-trade-talks-round-2",
+                    "2025-05-01",
+                    "tkg:held",
+                ),
+                (
+                    "official/ryosei-akazawa",
+                    "country/JPN",
+                    "meeting",
+                    "event/usa-jpn-trade-talks-round-3",
+                    "",
+                    "tkg:planned",
+                ),
+            ],
+        ),
+        (
+            {"country": "USA"},
+            "bundled",
+            [
+                ("official/donald-trump", "country/USA", "post", "post/usa-president", "", ""),
+                ("official/scott-bessent", "country/USA", "post", "post/usa-secretary-of-the-treasury", "", ""),
+                (
+                    "official/scott-bessent",
+                    "country/USA",
+                    "meeting",
+                    "event/usa-jpn-trade-talks-round-2",
+                    "2025-05-01",
+                    "tkg:held",
+                ),
+            ],
+        ),
     ],
     "negotiation-timeline": [
-        ({"negotiation": ID + TALKS}, "bundled", [
-            (TALKS, "2025-05-01", "round", "event/usa-jpn-trade-talks-round-2", "2", "tkg:held", "No resolution was reached."),
-            (TALKS, "", "round", "event/usa-jpn-trade-talks-round-3", "3", "tkg:planned", ""),
-            (TALKS, "", "proposal", "proposal/jpn-usa-automobile-inspection-standards", "", "tkg:ongoing", ""),
-            (TALKS, "", "proposal", "proposal/jpn-usa-corn-soybean-imports", "", "tkg:ongoing", ""),
-            (TALKS, "", "proposal", "proposal/jpn-usa-joint-shipbuilding-technology", "", "tkg:ongoing", ""),
-        ]),
+        (
+            {"negotiation": ID + TALKS},
+            "bundled",
+            [
+                (
+                    TALKS,
+                    "2025-05-01",
+                    "round",
+                    "event/usa-jpn-trade-talks-round-2",
+                    "2",
+                    "tkg:held",
+                    "No resolution was reached.",
+                ),
+                (TALKS, "", "round", "event/usa-jpn-trade-talks-round-3", "3", "tkg:planned", ""),
+                (TALKS, "", "proposal", "proposal/jpn-usa-automobile-inspection-standards", "", "tkg:ongoing", ""),
+                (TALKS, "", "proposal", "proposal/jpn-usa-corn-soybean-imports", "", "tkg:ongoing", ""),
+                (TALKS, "", "proposal", "proposal/jpn-usa-joint-shipbuilding-technology", "", "tkg:ongoing", ""),
+            ],
+        ),
     ],
     "agreements": [
-        ({"country": "GBR"}, "bundled", [
-            ("agreement/usa-gbr-trade-deal", "country/GBR", "agreement", "", "", "", "tkg:concluded", "", "GBR, USA"),
-        ]),
-        ({"country": "CHN"}, "bundled", [
-            ("agreement/usa-chn-truce", "country/CHN", "truce", "", "", "", "tkg:concluded",
-             "Eased trade tensions and boosted global markets.", "CHN, USA"),
-        ]),
+        (
+            {"country": "GBR"},
+            "bundled",
+            [
+                (
+                    "agreement/usa-gbr-trade-deal",
+                    "country/GBR",
+                    "agreement",
+                    "",
+                    "",
+                    "",
+                    "tkg:concluded",
+                    "",
+                    "GBR, USA",
+                ),
+            ],
+        ),
+        (
+            {"country": "CHN"},
+            "bundled",
+            [
+                (
+                    "agreement/usa-chn-truce",
+                    "country/CHN",
+                    "truce",
+                    "",
+                    "",
+                    "",
+                    "tkg:concluded",
+                    "Eased trade tensions and boosted global markets.",
+                    "CHN, USA",
+                ),
+            ],
+        ),
         ({"country": "JPN"}, "bundled", []),
     ],
     "highest-rates": [
-        ({}, "bundled", [
-            ("country/JPN", "25", AUTO, "country/USA"),
-            ("country/GBR", "10", "measure/usa-blanket-tariff", "country/USA"),
-        ]),
+        (
+            {},
+            "bundled",
+            [
+                ("country/JPN", "25", AUTO, "country/USA"),
+                ("country/GBR", "10", "measure/usa-blanket-tariff", "country/USA"),
+            ],
+        ),
         ({"imposer": "JPN"}, "bundled", []),
     ],
     "company-impacts": [
-        ({"country": "JPN"}, "bundled", [
-            ("company/mazda", "country/JPN", "tkg:netProfit", "-45.1", "2025-03", "FY2026", AUTO, "result/mazda-net-profit-fy-to-2025-03"),
-        ]),
+        (
+            {"country": "JPN"},
+            "bundled",
+            [
+                (
+                    "company/mazda",
+                    "country/JPN",
+                    "tkg:netProfit",
+                    "-45.1",
+                    "2025-03",
+                    "FY2026",
+                    AUTO,
+                    "result/mazda-net-profit-fy-to-2025-03",
+                ),
+            ],
+        ),
         ({"country": "USA"}, "bundled", []),
     ],
     "single-source-facts": [
         ({"class": TARIFF_CLASS}, "bundled", SINGLE_SOURCE_TARIFFS),
-        ({"class": "tkg:Country"}, "sample", [
-            (f"country/{code}", "tkg:Country", ARTICLE, "") for code in ("CAN", "CHN", "GBR", "MEX", "USA")
-        ]),
+        (
+            {"class": "tkg:Country"},
+            "sample",
+            [(f"country/{code}", "tkg:Country", ARTICLE, "") for code in ("CAN", "CHN", "GBR", "MEX", "USA")],
+        ),
     ],
     "country-profile": [
-        ({"country": "GBR"}, "bundled", [
-            ("country/GBR", "in", "tkg:party", "agreement/usa-gbr-trade-deal"),
-            ("country/GBR", "out", "http://www.w3.org/2000/01/rdf-schema#label", "United Kingdom"),
-            ("country/GBR", "out", "http://www.w3.org/2002/07/owl#sameAs", "http://www.wikidata.org/entity/Q145"),
-            ("country/GBR", "out", "http://www.w3.org/ns/prov#wasDerivedFrom", ARTICLE),
-            ("country/GBR", "out", "tkg:iso3166Alpha3", "GBR"),
-        ]),
+        (
+            {"country": "GBR"},
+            "bundled",
+            [
+                ("country/GBR", "in", "tkg:party", "agreement/usa-gbr-trade-deal"),
+                ("country/GBR", "out", "http://www.w3.org/2000/01/rdf-schema#label", "United Kingdom"),
+                ("country/GBR", "out", "http://www.w3.org/2002/07/owl#sameAs", "http://www.wikidata.org/entity/Q145"),
+                ("country/GBR", "out", "http://www.w3.org/ns/prov#wasDerivedFrom", ARTICLE),
+                ("country/GBR", "out", "tkg:iso3166Alpha3", "GBR"),
+            ],
+        ),
     ],
 }
 
