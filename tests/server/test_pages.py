@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -138,9 +139,26 @@ def test_a_browser_opening_sparql_lands_on_the_query_page(client):
     assert b'id="query-form"' in client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=True).data
 
 
-def test_named_queries_come_from_the_catalog_when_it_is_installed(client, monkeypatch):
-    import sys
-    import types
+def test_home_lists_the_named_queries_of_the_catalog(client):
+    data = client.get("/?format=json").json
+    names = [q["name"] for q in data["named_queries"]]
+    assert "highest-rates" in names and all(q["title"] for q in data["named_queries"])
+    home = client.get("/").get_data(as_text=True)
+    assert '<a href="/queries/highest-rates">' in home and '<a class="edit" href="/query?name=highest-rates">' in home
+    assert '<a href="/queries">Named queries</a>' in home
+
+
+def test_named_queries_run_on_the_query_page_with_their_defaults(client):
+    editor = client.get("/query?name=highest-rates").get_data(as_text=True)
+    assert "VALUES ?imposer { &lt;https://w3id.org/tradekg/id/country/USA&gt; }" in editor
+    text = html.unescape(
+        editor.split('<textarea id="query" name="query"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
+    )
+    answer = client.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and len(answer.json["results"]["bindings"]) == 2  # Japan 25%, UK 10%
+
+
+def test_named_queries_from_a_catalog_module_without_the_api(browse_app, monkeypatch):
     from dataclasses import dataclass
 
     from rdflib import URIRef
@@ -160,26 +178,21 @@ def test_named_queries_come_from_the_catalog_when_it_is_installed(client, monkey
         sparql: str
         params: tuple
 
-    fake = types.ModuleType("tradekg.queries.catalog")
-    fake.load_catalog = lambda: {
+    fake = {
         "rates": Query(
             "rates", "Highest <rates>", "SELECT ?t WHERE { ?t tkg:imposedBy ?imposer }", (Param("imposer", "USA"),)
         )
     }
-    monkeypatch.setitem(sys.modules, "tradekg.queries.catalog", fake)
-    import tradekg.queries
-
-    monkeypatch.setattr(tradekg.queries, "catalog", fake, raising=False)
-    home = client.get("/").get_data(as_text=True)
-    assert '<a href="/query?name=rates">Highest &lt;rates&gt;</a>' in home
+    monkeypatch.setitem(browse_app.extensions, "tradekg.catalog", fake)
+    client = browse_app.test_client()
     assert client.get("/?format=json").json["named_queries"] == [{"name": "rates", "title": "Highest <rates>"}]
-    editor = client.get("/query?name=rates").get_data(as_text=True)
-    assert "VALUES ?imposer { &lt;https://w3id.org/tradekg/id/country/USA&gt; }" in editor
+    assert "Highest &lt;rates&gt;</a>" in client.get("/").get_data(as_text=True)
 
 
 def test_home_lists_no_named_queries_without_a_catalog(client, monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "tradekg.queries.catalog", None)  # import fails
+    monkeypatch.setitem(sys.modules, "tradekg.server.api", None)
     assert client.get("/?format=json").json["named_queries"] == []
-    assert "Named queries" not in client.get("/").get_data(as_text=True)
+    assert "<h2>Named queries</h2>" not in client.get("/").get_data(as_text=True)

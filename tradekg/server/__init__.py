@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     """Register every protocol's blueprint (each module owns one)."""
     from tradekg.server import (  # noqa: PLC0415 - blueprints import current_store from here
+        api,
         graph_store,
         linked_data,
         ontology_page,
@@ -57,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (sparql, graph_store, linked_data, pages, ontology_page, query_page, void):
         app.register_blueprint(module.bp)
+    api.init_app(app)
 
 
 def current_store() -> TradeStore:

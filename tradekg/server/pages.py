@@ -6,9 +6,10 @@ This blueprint also gives the templates their helpers (``href``, ``curie``, ``si
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
 from tradekg.graph.index import SORTS, class_counts, examples, instances, search
@@ -56,6 +57,11 @@ def class_href(iri: str) -> str:
     return site_url("/class?" + urlencode({"iri": iri}))
 
 
+def has_endpoint(name: str) -> bool:
+    """Whether the application serves the endpoint ``name`` (pages of optional blueprints link only if so)."""
+    return name in current_app.view_functions
+
+
 def page_link(name: str, value: int) -> str:
     """The current page's address with one query parameter changed (for pagers)."""
     args = request.args.to_dict(flat=True)
@@ -78,6 +84,7 @@ def template_helpers() -> dict[str, object]:
         "json_url": json_url,
         "page_link": page_link,
         "class_href": class_href,
+        "has_endpoint": has_endpoint,
         "external_name": external_name,
         "plain_datatypes": PLAIN_DATATYPES,
         "rdf_media_types": RDF_MEDIA_TYPES,
@@ -90,18 +97,26 @@ def named_queries() -> list[dict[str, str]]:
     Each is given as name, title (its summary) and a runnable SPARQL text: parameters with a default are bound by
     a trailing ``VALUES`` clause, so the query page runs them as the catalog would.
     """
-    try:
-        from tradekg.queries import catalog  # noqa: PLC0415 - optional: another module, maybe absent
-    except ImportError:
-        return []
-    load = getattr(catalog, "load_catalog", None)
-    if not callable(load):
-        return []
-    try:
-        queries = load()
-    except Exception:  # noqa: BLE001 - a broken catalog must not take the home page down; it has its own tests
-        return []
+    queries = _app_catalog()
+    if queries is None:
+        try:
+            from tradekg.queries.catalog import load_catalog  # noqa: PLC0415 - optional: another module
+        except ImportError:
+            return []
+        try:
+            queries = load_catalog()
+        except Exception:  # noqa: BLE001 - a broken catalog must not take the home page down; it has its own tests
+            return []
     return [_query_entry(query) for query in queries.values()]
+
+
+def _app_catalog() -> Mapping[str, object] | None:
+    """The catalog the application loaded at start (``tradekg.server.api``), if it has one."""
+    try:
+        from tradekg.server.api import EXTENSION_KEY  # noqa: PLC0415 - optional: another module
+    except ImportError:
+        return None
+    return current_app.extensions.get(EXTENSION_KEY)
 
 
 def _query_entry(query: object) -> dict[str, str]:
@@ -157,6 +172,7 @@ def home() -> Response:
         samples=samples,
         latest=latest,
         queries=queries,
+        has_query_pages=has_endpoint("queries.query_page"),
         total=sum(c.count for c in counts),
         description=vocab.description,
     )
