@@ -25,6 +25,7 @@ from tradekg.graph.load import (
     open_store,
     parse_file,
 )
+from tradekg.graph.reference import reference_quads
 from tradekg.graph.store import StoreError, TradeStore
 from tradekg.graph.validate import quads_to_graph, validate_graph
 from tradekg.ontology.vocab import PREFIXES
@@ -111,9 +112,9 @@ def serve(**settings: object) -> None:
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
-    """Validate the bundled graph, or FILES together with the ontology, against the shapes."""
+    """Validate the bundled graph (curated files and reference data), or FILES, against the shapes."""
     paths = list(files) or bundled_data_files()
-    quads: list[ox.Quad] = []
+    quads: list[ox.Quad] = [] if files else reference_quads()
     try:
         for path in paths:
             quads.extend(parse_file(path))
