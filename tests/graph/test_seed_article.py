@@ -24,17 +24,13 @@ from tradekg.ontology import vocab
 from tradekg.ontology.vocab import ID, TKG
 
 SLUG = "econotimes-japan-tariff-relief"
-DATA_PATH = (
-    Path(vocab.__file__).resolve().parents[1] / "graph" / "data" / f"{SLUG}.trig"
-)
+DATA_PATH = Path(vocab.__file__).resolve().parents[1] / "graph" / "data" / f"{SLUG}.trig"
 SOURCE = vocab.source_iri(SLUG)
 GRAPH = vocab.source_graph_iri(SLUG)
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 WD = Namespace("http://www.wikidata.org/entity/")
 
-SPARQL_PREFIXES = (
-    "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in vocab.PREFIXES.items()) + "\n"
-)
+SPARQL_PREFIXES = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in vocab.PREFIXES.items()) + "\n"
 
 
 def iri(path: str) -> URIRef:
@@ -63,9 +59,7 @@ def prepared_query_cache() -> Iterator[None]:
         if isinstance(query, str):
             key = (query, base, tuple(sorted((initNs or {}).items())))
             if key not in prepared:
-                prepared[key] = processor.prepareQuery(
-                    query, initNs=initNs or {}, base=base
-                )
+                prepared[key] = processor.prepareQuery(query, initNs=initNs or {}, base=base)
             query = prepared[key]
         return original(self, query, initBindings or {}, initNs, base, DEBUG)
 
@@ -142,9 +136,7 @@ def test_all_triples_sit_in_the_article_graph() -> None:
 def test_source_is_described() -> None:
     g = article()
     assert (SOURCE, RDF.type, TKG.Source) in g
-    assert g.value(SOURCE, DCTERMS.title) == Literal(
-        "Japan Eyes U.S. Tariff Relief in Upcoming Trade Talks", lang="en"
-    )
+    assert g.value(SOURCE, DCTERMS.title) == Literal("Japan Eyes U.S. Tariff Relief in Upcoming Trade Talks", lang="en")
     assert str(g.value(SOURCE, DCTERMS.publisher)) == "EconoTimes"
     assert g.value(SOURCE, DCTERMS.date) is None
 
@@ -182,20 +174,14 @@ def test_each_resource_block_has_a_comment_above_it() -> None:
 
 
 def test_article_graph_conforms_to_the_shapes() -> None:
-    conforms, _, text = validate(
-        merged(), shacl_graph=shapes(), inference="none", advanced=True
-    )
+    conforms, _, text = validate(merged(), shacl_graph=shapes(), inference="none", advanced=True)
     assert conforms, text
 
 
 def test_article_graph_conforms_on_an_oxigraph_store() -> None:
     store = pyoxigraph.Store()
-    store.load(
-        merged().serialize(format="nt").encode(), format=pyoxigraph.RdfFormat.N_TRIPLES
-    )
-    conforms, _, text = validate(
-        store, shacl_graph=shapes(), inference="none", advanced=True
-    )
+    store.load(merged().serialize(format="nt").encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    conforms, _, text = validate(store, shacl_graph=shapes(), inference="none", advanced=True)
     assert conforms, text
 
 
@@ -296,12 +282,8 @@ def test_who_holds_which_post() -> None:
 
 
 def test_what_japan_seeks_relief_from() -> None:
-    relief = select(
-        "SELECT ?m WHERE { ?jpn tkg:iso3166Alpha3 'JPN' ; tkg:seeksReliefFrom ?m }"
-    )
-    exemption = select(
-        "SELECT ?m WHERE { ?jpn tkg:iso3166Alpha3 'JPN' ; tkg:seeksExemptionFrom ?m }"
-    )
+    relief = select("SELECT ?m WHERE { ?jpn tkg:iso3166Alpha3 'JPN' ; tkg:seeksReliefFrom ?m }")
+    exemption = select("SELECT ?m WHERE { ?jpn tkg:iso3166Alpha3 'JPN' ; tkg:seeksExemptionFrom ?m }")
     assert relief == {
         (iri("measure/usa-auto-tariff"),),
         (iri("measure/usa-auto-parts-tariff"),),
@@ -341,12 +323,8 @@ def test_dates_keep_their_precision_and_inferred_years_are_marked() -> None:
     assert (rate, TKG.status, TKG.scheduled) in g
     assert (rate, TKG.amends, iri("measure/usa-blanket-tariff")) in g
     result = iri("result/mazda-net-profit-fy-to-2025-03")
-    assert g.value(result, TKG.fiscalYearEnd) == Literal(
-        "2025-03", datatype=XSD.gYearMonth
-    )
-    inferred = select(
-        "SELECT ?node ?property WHERE { ?node tkg:inferredProperty ?property }"
-    )
+    assert g.value(result, TKG.fiscalYearEnd) == Literal("2025-03", datatype=XSD.gYearMonth)
+    inferred = select("SELECT ?node ?property WHERE { ?node tkg:inferredProperty ?property }")
     assert inferred == {
         (iri("measure/usa-blanket-tariff"), TKG.announcedOn),
         (rate, TKG.announcedOn),
@@ -405,9 +383,7 @@ def test_japan_entered_talks_first() -> None:
         }
     """)
     assert rows == {(1, TKG.ongoing)}
-    objectives = set(
-        article().objects(iri("negotiation/usa-jpn-trade-talks"), TKG.objective)
-    )
+    objectives = set(article().objects(iri("negotiation/usa-jpn-trade-talks"), TKG.objective))
     assert len(objectives) == 3
 
 

@@ -97,9 +97,7 @@ def prepared_query_cache() -> Iterator[None]:
         if isinstance(query, str):
             key = (query, base, tuple(sorted((initNs or {}).items())))
             if key not in prepared:
-                prepared[key] = processor.prepareQuery(
-                    query, initNs=initNs or {}, base=base
-                )
+                prepared[key] = processor.prepareQuery(query, initNs=initNs or {}, base=base)
             query = prepared[key]
         return original(self, query, initBindings or {}, initNs, base, DEBUG)
 
@@ -157,9 +155,7 @@ def run(turtle: str, base: bool = True, backend: str = "rdflib") -> tuple[bool, 
                 graph.serialize(format="nt").encode(),
                 format=pyoxigraph.RdfFormat.N_TRIPLES,
             )
-        conforms, report, _ = validate(
-            data, shacl_graph=shapes(), inference="none", advanced=True, inplace=True
-        )
+        conforms, report, _ = validate(data, shacl_graph=shapes(), inference="none", advanced=True, inplace=True)
     finally:
         for triple in added:
             graph.remove(triple)
@@ -180,9 +176,7 @@ def shape_message(shape: URIRef) -> str:
 
 def sparql_constraint_of(node_shape: URIRef, needle: str) -> URIRef:
     """Return the SPARQL constraint of ``node_shape`` whose message contains ``needle``."""
-    found = [
-        c for c in shapes().objects(node_shape, SH.sparql) if needle in shape_message(c)
-    ]
+    found = [c for c in shapes().objects(node_shape, SH.sparql) if needle in shape_message(c)]
     assert len(found) == 1, (node_shape, needle, found)
     return found[0]
 
@@ -218,28 +212,18 @@ NODE_SHAPE_CASES = {
     "PostShape": "[] a tkg:Post ; tkg:postIn country:USA ; " + OK + " .",
     "CompanyShape": "[] a tkg:Company ; " + OK + " .",
     "LegalInstrumentShape": "[] a tkg:LegalInstrument ; " + OK + " .",
-    "TradeMeasureShape": "[] a tkg:TradeMeasure ; tkg:imposedBy country:USA ; "
-    "tkg:appliesToAll true ; " + OK + " .",
-    "TariffShape": "[] a tkg:Tariff ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; "
-    + OK
-    + " .",
+    "TradeMeasureShape": "[] a tkg:TradeMeasure ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; " + OK + " .",
+    "TariffShape": "[] a tkg:Tariff ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; " + OK + " .",
     "ExemptionShape": "[] a tkg:Exemption ; tkg:exemptionFrom measure:base ; "
     "tkg:exemptCountry country:JPN ; " + OK + " .",
     "ProductCategoryShape": "[] a tkg:ProductCategory ; " + OK + " .",
-    "NegotiationShape": "[] a tkg:Negotiation ; tkg:party country:JPN, country:USA ; "
-    + OK
-    + " .",
+    "NegotiationShape": "[] a tkg:Negotiation ; tkg:party country:JPN, country:USA ; " + OK + " .",
     "EventShape": "[] a tkg:Event ; " + OK + " .",
-    "MeetingShape": "[] a tkg:Meeting ; tkg:participant official:someone ; "
-    + OK
-    + " .",
+    "MeetingShape": "[] a tkg:Meeting ; tkg:participant official:someone ; " + OK + " .",
     "NegotiationRoundShape": "[] a tkg:NegotiationRound ; tkg:partOf negotiation:talks ; "
     "tkg:participant official:someone ; " + OK + " .",
-    "ProposalShape": "[] a tkg:Proposal ; tkg:proposedBy country:JPN ; "
-    "tkg:proposedTo country:USA ; " + OK + " .",
-    "TradeAgreementShape": "[] a tkg:TradeAgreement ; tkg:party country:JPN, country:USA ; "
-    + OK
-    + " .",
+    "ProposalShape": "[] a tkg:Proposal ; tkg:proposedBy country:JPN ; tkg:proposedTo country:USA ; " + OK + " .",
+    "TradeAgreementShape": "[] a tkg:TradeAgreement ; tkg:party country:JPN, country:USA ; " + OK + " .",
     "TruceShape": "[] a tkg:Truce ; tkg:party country:JPN, country:USA ; " + OK + " .",
     "FinancialResultShape": "[] a tkg:FinancialResult ; tkg:company company:acme ; "
     "tkg:metric tkg:netProfit ; " + OK + " .",
@@ -251,10 +235,7 @@ NODE_SHAPE_CASES = {
 
 
 def test_every_node_shape_has_a_bad_example() -> None:
-    node_shapes = {
-        str(s).removeprefix(str(TKGSH))
-        for s in shapes().subjects(RDF.type, SH.NodeShape)
-    }
+    node_shapes = {str(s).removeprefix(str(TKGSH)) for s in shapes().subjects(RDF.type, SH.NodeShape)}
     assert node_shapes == set(NODE_SHAPE_CASES)
 
 
@@ -267,23 +248,18 @@ def test_node_shape_rejects_bad_node(shape: str, turtle: str) -> None:
 
 # --- every SPARQL constraint rejects a bad node and says why ------------------
 
-MEASURE = (
-    "measure:bad a tkg:Tariff ; tkg:imposedBy country:USA ; tkg:appliesTo country:JPN ; "
-    + OK
-)
+MEASURE = "measure:bad a tkg:Tariff ; tkg:imposedBy country:USA ; tkg:appliesTo country:JPN ; " + OK
 
 SPARQL_CASES = [
     (
         "announced-after-effective",
         (TKGSH.TradeMeasureShape, "announced after"),
-        MEASURE + ' ; tkg:announcedOn "2025-05-01"^^xsd:date ; '
-        'tkg:effectiveFrom "2025-04-30"^^xsd:date .',
+        MEASURE + ' ; tkg:announcedOn "2025-05-01"^^xsd:date ; tkg:effectiveFrom "2025-04-30"^^xsd:date .',
     ),
     (
         "announced-month-after-effective-day",
         (TKGSH.TradeMeasureShape, "announced after"),
-        MEASURE + ' ; tkg:announcedOn "2025-08"^^xsd:gYearMonth ; '
-        'tkg:effectiveFrom "2025-07-31"^^xsd:date .',
+        MEASURE + ' ; tkg:announcedOn "2025-08"^^xsd:gYearMonth ; tkg:effectiveFrom "2025-07-31"^^xsd:date .',
     ),
     (
         "exemption-announced-after-effective",
@@ -295,16 +271,13 @@ SPARQL_CASES = [
     (
         "effective-from-after-until",
         (TKGSH.TradeMeasureShape, "end before it starts"),
-        MEASURE + ' ; tkg:effectiveFrom "2025"^^xsd:gYear ; '
-        'tkg:effectiveUntil "2024-12-31"^^xsd:date .',
+        MEASURE + ' ; tkg:effectiveFrom "2025"^^xsd:gYear ; tkg:effectiveUntil "2024-12-31"^^xsd:date .',
     ),
     (
         "agreement-effective-from-after-until",
         (TKGSH.TradeAgreementShape, "end before it starts"),
         "agreement:bad a tkg:Truce ; tkg:party country:JPN, country:USA ; "
-        'tkg:effectiveFrom "2025-06-01"^^xsd:date ; tkg:effectiveUntil "2025-05"^^xsd:gYearMonth ; '
-        + OK
-        + " .",
+        'tkg:effectiveFrom "2025-06-01"^^xsd:date ; tkg:effectiveUntil "2025-05"^^xsd:gYearMonth ; ' + OK + " .",
     ),
     (
         "measure-without-targets",
@@ -314,8 +287,7 @@ SPARQL_CASES = [
     (
         "exemption-from-a-country",
         (TKGSH.ExemptionShape, "exception to a trade measure"),
-        "exemption:bad a tkg:Exemption ; tkg:exemptionFrom country:USA ; "
-        "tkg:exemptCountry country:JPN ; " + OK + " .",
+        "exemption:bad a tkg:Exemption ; tkg:exemptionFrom country:USA ; tkg:exemptCountry country:JPN ; " + OK + " .",
     ),
     (
         "exemption-of-nothing",
@@ -356,9 +328,7 @@ def test_every_sparql_constraint_has_a_bad_example() -> None:
     [case[1:] for case in SPARQL_CASES],
     ids=[case[0] for case in SPARQL_CASES],
 )
-def test_sparql_constraint_rejects_bad_node(
-    where: tuple[URIRef, str], turtle: str, backend: str
-) -> None:
+def test_sparql_constraint_rejects_bad_node(where: tuple[URIRef, str], turtle: str, backend: str) -> None:
     conforms, report = run(turtle, backend=backend)
     assert not conforms
     assert shape_message(sparql_constraint_of(*where)) in messages(report)

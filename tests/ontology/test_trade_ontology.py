@@ -49,20 +49,13 @@ def ontology() -> Graph:
 
 def declared_terms(graph: Graph) -> set[URIRef]:
     """Return every IRI in the tkg: namespace that is the subject of an rdf:type."""
-    return {
-        s
-        for s in graph.subjects(RDF.type, None)
-        if isinstance(s, URIRef) and s.startswith(TKG)
-    }
+    return {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and s.startswith(TKG)}
 
 
 def tkg_properties(graph: Graph) -> set[URIRef]:
     """Return every tkg: term typed as a property."""
     return {
-        s
-        for t in PROPERTY_TYPES
-        for s in graph.subjects(RDF.type, t)
-        if isinstance(s, URIRef) and s.startswith(TKG)
+        s for t in PROPERTY_TYPES for s in graph.subjects(RDF.type, t) if isinstance(s, URIRef) and s.startswith(TKG)
     }
 
 
@@ -84,9 +77,7 @@ def test_ontology_header() -> None:
     assert g.value(ONTOLOGY_IRI, DCTERMS.title) is not None
     assert g.value(ONTOLOGY_IRI, DCTERMS.description) is not None
     assert g.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal("0.1.0")
-    assert g.value(ONTOLOGY_IRI, DCTERMS.license) == URIRef(
-        "https://creativecommons.org/licenses/by/4.0/"
-    )
+    assert g.value(ONTOLOGY_IRI, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
     assert g.value(ONTOLOGY_IRI, VANN.preferredNamespacePrefix) == Literal("tkg")
     assert g.value(ONTOLOGY_IRI, VANN.preferredNamespaceUri) == Literal(str(TKG))
 
@@ -97,16 +88,8 @@ def test_every_declared_term_has_english_label_and_comment() -> None:
     assert len(terms) > 60
     missing = []
     for term in sorted(terms):
-        labels = [
-            o
-            for o in g.objects(term, RDFS.label)
-            if isinstance(o, Literal) and o.language == "en"
-        ]
-        comments = [
-            o
-            for o in g.objects(term, RDFS.comment)
-            if isinstance(o, Literal) and o.language == "en"
-        ]
+        labels = [o for o in g.objects(term, RDFS.label) if isinstance(o, Literal) and o.language == "en"]
+        comments = [o for o in g.objects(term, RDFS.comment) if isinstance(o, Literal) and o.language == "en"]
         if not labels or not comments:
             missing.append(term)
     assert missing == []
@@ -221,9 +204,7 @@ def test_concept_schemes(scheme: str, members: set[str]) -> None:
 def test_every_tkg_term_used_in_the_ontology_is_declared() -> None:
     g = ontology()
     declared = declared_terms(g)
-    used = {
-        t for triple in g for t in triple if isinstance(t, URIRef) and t.startswith(TKG)
-    }
+    used = {t for triple in g for t in triple if isinstance(t, URIRef) and t.startswith(TKG)}
     assert used - declared == set()
 
 
@@ -239,7 +220,7 @@ def test_vocab_constants() -> None:
     assert vocab.SHAPES_PATH.is_file()
     assert set(vocab.PREFIXES) == {
         "tkg", "id", "rdf", "rdfs", "owl", "xsd", "skos", "schema", "org", "prov", "dcterms", "time",
-        "foaf", "sh", "wd",
+        "foaf", "sh", "wd", "tkgsh",
     }  # fmt: skip
     assert vocab.PREFIXES["wd"] == "http://www.wikidata.org/entity/"
 
@@ -248,12 +229,8 @@ def test_vocab_iri_helpers() -> None:
     assert vocab.country_iri("JPN") == URIRef("https://w3id.org/tradekg/id/country/JPN")
     assert vocab.country_iri("gbr") == URIRef("https://w3id.org/tradekg/id/country/GBR")
     slug = "econotimes-japan-tariff-relief"
-    assert vocab.source_iri(slug) == URIRef(
-        f"https://w3id.org/tradekg/id/source/{slug}"
-    )
-    assert vocab.source_graph_iri(slug) == URIRef(
-        f"https://w3id.org/tradekg/id/graph/{slug}"
-    )
+    assert vocab.source_iri(slug) == URIRef(f"https://w3id.org/tradekg/id/source/{slug}")
+    assert vocab.source_graph_iri(slug) == URIRef(f"https://w3id.org/tradekg/id/graph/{slug}")
     assert vocab.slug_of_source(vocab.source_graph_iri(slug)) == slug
     assert vocab.slug_of_source(vocab.source_iri(slug)) == slug
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import groupby
 
 import pyoxigraph as ox
+from oxrdflib import OxigraphStore
 from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import NamespaceManager
@@ -135,8 +136,12 @@ def _violations(report: Graph, shapes: Graph) -> tuple[Violation, ...]:
 
 
 def with_ontology(data: Graph) -> Graph:
-    """A new in-memory graph holding ``data`` and the ontology, ready to validate."""
-    merged = Graph()
+    """A new in-memory graph holding ``data`` and the ontology, ready to validate.
+
+    The graph is backed by Oxigraph: pySHACL sends one SPARQL query per focus node, which rdflib's own
+    engine would parse again every time; Oxigraph parses and answers it an order of magnitude faster.
+    """
+    merged = Graph(store=OxigraphStore())
     merged += ontology_graph()
     merged += data
     return merged
@@ -181,7 +186,7 @@ def validate_graph(
 
 def quads_to_graph(quads: Iterable[ox.Quad]) -> Graph:
     """Copy Oxigraph quads into an in-memory rdflib graph (graph names dropped)."""
-    graph = Graph()
+    graph = Graph(store=OxigraphStore())
     for quad in quads:
         graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
