@@ -272,6 +272,7 @@ def import_csv(
     if problems:
         raise BadRows(csv_path, problems)
     mapped = map_rows(maps, rows, graph or file_graph_iri(csv_path))
+    mapped.quads = list(dict.fromkeys(mapped.quads))  # rows naming the same source or product repeat quads
     if validate:
         report = validate_quads(mapped.quads, context=data_quads(store))
         if not report.conforms:
