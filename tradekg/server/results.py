@@ -18,7 +18,6 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from tradekg.graph.answers import GRAPH_FORMATS, serialize_answer
-from tradekg.graph.sparql_text import uses_keyword
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import PREFIXES
 
@@ -132,13 +131,9 @@ def evaluate(
         answers.FormatError: The format does not fit the kind of answer.
     """
     started = time.perf_counter()
-    if not default_graph_uris and not named_graph_uris and uses_keyword(query, "FROM"):
-        # The query names its own dataset: TradeStore.query's union default would override its FROM clauses.
-        answer = store.engine.query(query, prefixes=PREFIXES, base_iri=base_iri)
-    else:
-        answer = store.query(
-            query, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris, base_iri=base_iri
-        )
+    answer = store.query(
+        query, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris, base_iri=base_iri
+    )
     if isinstance(answer, ox.QueryBoolean):
         return Answer(serialize_answer(answer, format_name), False, time.perf_counter() - started)
     if isinstance(answer, ox.QuerySolutions):
