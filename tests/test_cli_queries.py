@@ -37,10 +37,13 @@ def test_query_by_name_with_parameters(runner: CliRunner) -> None:
     )
     assert result.exit_code == 0, result.output
     bindings = json.loads(result.output)["results"]["bindings"]
-    assert [row["tariff"]["value"] for row in bindings] == [
-        "https://w3id.org/tradekg/id/measure/usa-jpn-24-percent-rate"
+    assert [row["tariff"]["value"].rsplit("/", 1)[-1] for row in bindings] == [
+        "usa-auto-tariff",
+        "usa-jpn-24-percent-rate",
+        "usa-reciprocal-jpn",
+        "usa-blanket-tariff",
     ]
-    assert [row["rate"]["value"] for row in bindings] == ["24"]
+    assert [row["rate"]["value"] for row in bindings] == ["25", "24", "24", "10"]
 
 
 def test_query_by_name_errors(runner: CliRunner) -> None:

@@ -25,6 +25,7 @@ from tradekg.graph.load import (
     open_store,
     parse_file,
 )
+from tradekg.graph.reference import reference_quads
 from tradekg.graph.store import StoreError, TradeStore
 from tradekg.graph.validate import quads_to_graph, validate_graph
 from tradekg.ontology.vocab import PREFIXES
@@ -114,9 +115,9 @@ def serve(**settings: object) -> None:
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
-    """Validate the bundled graph, or FILES together with the ontology, against the shapes."""
+    """Validate the bundled graph (curated files and reference data), or FILES, against the shapes."""
     paths = list(files) or bundled_data_files()
-    quads: list[ox.Quad] = []
+    quads: list[ox.Quad] = [] if files else reference_quads()
     try:
         for path in paths:
             quads.extend(parse_file(path))
@@ -277,6 +278,41 @@ def load(files: tuple[Path, ...], store_path: Path, graph: str | None) -> None:
     except LoadError as error:
         _fail(str(error), EXIT_UNREADABLE)
     click.echo(f"Loaded {summary.quads:,} quads from {len(summary.files)} file(s) into {len(summary.graphs)} graph(s).")
+
+
+@main.command("import-csv")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--mapping",
+    "mapping_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="RML mapping in Turtle (.ttl) or YARRRML (.yml); it says which column becomes which triple.",
+)
+@click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of the persistent store to import into (created with the bundled graph if missing).",
+)
+@click.option("--graph", default=None, help="Graph IRI for triples whose mapping names no graph.")
+def import_csv_command(file: Path, mapping_path: Path, store_path: Path, graph: str | None) -> None:
+    """Import a spreadsheet FILE (CSV) through a declarative mapping, validated, all or nothing.
+
+    Each bad row is reported by its number (the header is row 1) and column; then nothing is written.
+    """
+    from tradekg.graph.tabular import BadRows, import_csv
+
+    store = _open(store_path)
+    try:
+        summary = import_csv(store, file, mapping_path, graph=graph)
+    except BadRows as error:
+        _fail(str(error), EXIT_NOT_CONFORMING)
+    except LoadError as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    graphs = ", ".join(summary.graphs)
+    click.echo(f"Imported {summary.rows:,} row(s) as {summary.quads:,} quads into {graphs}.")
 
 
 @main.command()

@@ -227,6 +227,12 @@ NODE_SHAPE_CASES = {
     "TruceShape": "[] a tkg:Truce ; tkg:party country:JPN, country:USA ; " + OK + " .",
     "FinancialResultShape": "[] a tkg:FinancialResult ; tkg:company company:acme ; "
     "tkg:metric tkg:netProfit ; " + OK + " .",
+    # Coverage (issue 5).
+    "CountryCodesShape": '[] a tkg:Country ; tkg:iso3166Alpha3 "FRA" ; tkg:iso3166Alpha2 "FR" ; ' + OK + " .",
+    "CustomsUnionShape": "[] a tkg:CustomsUnion ; tkg:memberState country:FRA ; " + OK + " .",
+    "SuspensionShape": "[] a tkg:Suspension ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; " + OK + " .",
+    "MeasureLinksShape": "[] a tkg:Tariff ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; "
+    "tkg:notStackedWith measure:base ; " + OK + " .",
     # The source shape: a slug with upper case and an underscore.
     "SourceShape": 'src:Bad_Slug a tkg:Source ; dcterms:title "Bad" .',
     # The shape of every tradekg resource: an IRI outside the id/ namespace.

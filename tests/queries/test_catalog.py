@@ -142,9 +142,10 @@ def test_a_string_value_cannot_change_the_query(bundled_store, tmp_path: Path) -
     before = len(bundled_store)
     for hostile in ['"} ; DROP ALL ; {"', "JPN' } UNION { ?country ?p ?code } #", 'JPN" . } #']:
         assert list(query.run(bundled_store, {"code": hostile})) == []
-    assert [row["country"].value for row in query.run(bundled_store, {"code": "JPN"})] == [
+    # Japan's code is stated by two sources (the seed article and ISO 3166), so it may come once per graph.
+    assert {row["country"].value for row in query.run(bundled_store, {"code": "JPN"})} == {
         "https://w3id.org/tradekg/id/country/JPN"
-    ]
+    }
     assert len(bundled_store) == before
 
 

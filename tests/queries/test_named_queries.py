@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pycountry
 import pyoxigraph as ox
 import pytest
 
-from tradekg.graph.load import bundled_data_files, open_store
+from tradekg.graph.load import load_files, open_store
 from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import load_catalog
 
@@ -28,13 +29,18 @@ SET_COLUMNS = {"products", "parties"}
 AUTO, PARTS = "measure/usa-auto-tariff", "measure/usa-auto-parts-tariff"
 TALKS = "negotiation/usa-jpn-trade-talks"
 ARTICLE = "source/econotimes-japan-tariff-relief"
+# The auto tariff has exemptions since the CBP message on it was added (non-passenger and USMCA vehicles).
 JPN_TARIFFS = [
-    (AUTO, "country/JPN", "country/USA", "25", ""),
     ("measure/usa-jpn-24-percent-rate", "country/JPN", "country/USA", "24", "2025-07"),
+    ("measure/usa-reciprocal-jpn", "country/JPN", "country/USA", "24", "2025-04-09"),
+    ("measure/usa-jpn-autos-15", "country/JPN", "country/USA", "15", "2025-09-16"),
     ("measure/usa-aluminum-tariff", "country/JPN", "country/USA", "", ""),
     (PARTS, "country/JPN", "country/USA", "", ""),
     ("measure/usa-steel-tariff", "country/JPN", "country/USA", "", ""),
 ]
+VNM_RECIPROCAL = ("measure/usa-reciprocal-vnm", "country/VNM", "country/USA", "46", "2025-04-09")
+ISO_ALPHA3 = sorted(country.alpha_3 for country in pycountry.countries)
+SEED_COUNTRIES = ("CAN", "CHN", "GBR", "JPN", "MEX", "USA")  # stated by the article too, so not single-source
 PROPOSAL_ROWS = [
     (f"proposal/jpn-usa-{slug}", "country/JPN", "country/USA", TALKS, measure, "tkg:ongoing", "tkg:tentative", items)
     for slug, items in (
@@ -45,38 +51,128 @@ PROPOSAL_ROWS = [
     for measure in (PARTS, AUTO)
 ]
 TARIFF_CLASS = TKG + "Tariff"
+# The auto tariff, the blanket tariff and the 24% rate now rest on a second source (CBP messages) or link to one.
 SINGLE_SOURCE_TARIFFS = [
-    (f"measure/usa-{slug}", "tkg:Tariff", ARTICLE, "")
-    for slug in ("aluminum-tariff", "auto-parts-tariff", "auto-tariff", "blanket-tariff", "jpn-24-percent-rate")
-] + [("measure/usa-steel-tariff", "tkg:Tariff", ARTICLE, "")]
+    ("measure/usa-aluminum-tariff", "tkg:Tariff", ARTICLE, ""),
+    ("measure/usa-auto-parts-tariff", "tkg:Tariff", ARTICLE, ""),
+    ("measure/usa-jpn-autos-15", "tkg:Tariff", "source/fr-doc-2025-17908", ""),
+    ("measure/usa-jpn-reciprocal-15", "tkg:Tariff", "source/fr-doc-2025-17908", ""),
+    ("measure/usa-reciprocal-jpn", "tkg:Tariff", "source/cbp-csms-64680374", ""),
+    ("measure/usa-reciprocal-vnm", "tkg:Tariff", "source/cbp-csms-64680374", ""),
+    ("measure/usa-steel-tariff", "tkg:Tariff", ARTICLE, ""),
+]
+
+US_INSTRUMENT_ROWS = [
+    ("instrument/proclamation-10908", "Proclamation 10908", "2025-03-26", AUTO, "measure", "country/USA", "9903.94.01"),
+    (
+        "instrument/eo-14257",
+        "EO 14257",
+        "2025-04-02",
+        "measure/usa-blanket-tariff",
+        "measure",
+        "country/USA",
+        "9903.01.25",
+    ),
+    (
+        "instrument/eo-14257",
+        "EO 14257",
+        "2025-04-02",
+        "measure/usa-reciprocal-jpn",
+        "measure",
+        "country/USA",
+        "9903.01.53",
+    ),
+    ("instrument/eo-14257", "EO 14257", "2025-04-02", "measure/usa-reciprocal-vnm", "measure", "country/USA", ""),
+    ("instrument/eo-14266", "EO 14266", "2025-04-09", "measure/usa-reciprocal-pause", "measure", "country/USA", ""),
+    (
+        "instrument/eo-14316",
+        "EO 14316",
+        "2025-07-07",
+        "measure/usa-reciprocal-pause-extension",
+        "measure",
+        "country/USA",
+        "",
+    ),
+    ("instrument/eo-14345", "EO 14345", "2025-09-04", "measure/usa-jpn-autos-15", "measure", "country/USA", ""),
+    ("instrument/eo-14345", "EO 14345", "2025-09-04", "measure/usa-jpn-reciprocal-15", "measure", "country/USA", ""),
+]
 
 EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
     "tariffs-without-exemptions": [
         ({"country": "JPN"}, "bundled", JPN_TARIFFS),
-        ({}, "bundled", JPN_TARIFFS),
+        ({}, "bundled", [VNM_RECIPROCAL, *JPN_TARIFFS]),
         ({"country": "CAN"}, "bundled", []),
     ],
+    # This catalog query reads start and end dates only; suspensions (the pause of the reciprocal rates) are
+    # answered by duties-in-force-on-date (tests/queries/test_duties_on_date.py), so Japan's 24% still shows here.
     "tariffs-in-force": [
         (
             {"date": "2025-07-15", "country": "JPN"},
             "bundled",
-            [("measure/usa-jpn-24-percent-rate", "2025-07-15", "country/JPN", "country/USA", "24", "2025-07", "")],
+            [
+                (AUTO, "2025-07-15", "country/JPN", "country/USA", "25", "2025-04-03", ""),
+                ("measure/usa-jpn-24-percent-rate", "2025-07-15", "country/JPN", "country/USA", "24", "2025-07", ""),
+                ("measure/usa-reciprocal-jpn", "2025-07-15", "country/JPN", "country/USA", "24", "2025-04-09", ""),
+                ("measure/usa-blanket-tariff", "2025-07-15", "country/JPN", "country/USA", "10", "2025-04-05", ""),
+            ],
         ),
-        ({"date": "2025-06-30", "country": "JPN"}, "bundled", []),
-        ({"date": "2025-07-01", "country": "GBR"}, "bundled", []),
+        (
+            {"date": "2025-06-30", "country": "JPN"},
+            "bundled",
+            [
+                (AUTO, "2025-06-30", "country/JPN", "country/USA", "25", "2025-04-03", ""),
+                ("measure/usa-reciprocal-jpn", "2025-06-30", "country/JPN", "country/USA", "24", "2025-04-09", ""),
+                ("measure/usa-blanket-tariff", "2025-06-30", "country/JPN", "country/USA", "10", "2025-04-05", ""),
+            ],
+        ),
+        (
+            {"date": "2025-07-01", "country": "GBR"},
+            "bundled",
+            [
+                (AUTO, "2025-07-01", "country/GBR", "country/USA", "25", "2025-04-03", ""),
+                ("measure/usa-blanket-tariff", "2025-07-01", "country/GBR", "country/USA", "10", "2025-04-05", ""),
+            ],
+        ),
         # The sample's 15% baseline runs 2025-08-01 to December 2025; the UK is exempt until 2025-09-30.
-        ({"date": "2025-09-30", "country": "GBR"}, "sample", []),
+        (
+            {"date": "2025-09-30", "country": "GBR"},
+            "sample",
+            [
+                (AUTO, "2025-09-30", "country/GBR", "country/USA", "25", "2025-04-03", ""),
+                ("measure/usa-blanket-tariff", "2025-09-30", "country/GBR", "country/USA", "10", "2025-04-05", ""),
+            ],
+        ),
         (
             {"date": "2025-10-01", "country": "GBR"},
             "sample",
-            [("measure/test-baseline", "2025-10-01", "country/GBR", "country/USA", "15", "2025-08-01", "2025-12")],
+            [
+                (AUTO, "2025-10-01", "country/GBR", "country/USA", "25", "2025-04-03", ""),
+                ("measure/test-baseline", "2025-10-01", "country/GBR", "country/USA", "15", "2025-08-01", "2025-12"),
+                ("measure/usa-blanket-tariff", "2025-10-01", "country/GBR", "country/USA", "10", "2025-04-05", ""),
+            ],
         ),
         (
             {"date": "2025-12-31", "country": "CAN"},
             "sample",
-            [("measure/test-baseline", "2025-12-31", "country/CAN", "country/USA", "15", "2025-08-01", "2025-12")],
+            [
+                (AUTO, "2025-12-31", "country/CAN", "country/USA", "25", "2025-04-03", ""),
+                ("measure/test-baseline", "2025-12-31", "country/CAN", "country/USA", "15", "2025-08-01", "2025-12"),
+            ],
         ),
-        ({"date": "2026-01-01", "country": "CAN"}, "sample", []),
+        (
+            {"date": "2026-01-01", "country": "CAN"},
+            "sample",
+            [(AUTO, "2026-01-01", "country/CAN", "country/USA", "25", "2025-04-03", "")],
+        ),
+    ],
+    # Fuller cases, with the reasoning from the sources, in tests/queries/test_duties_on_date.py.
+    "duties-in-force-on-date": [
+        (
+            {"date": "2025-05-15", "country": "JPN", "product": ID + "product/automobiles"},
+            "bundled",
+            [(AUTO, "US 25% auto tariff", "25", "9903.94.01", "country/JPN", "product/automobiles", "2025-05-15")],
+        ),
+        ({"date": "2025-04-02", "country": "JPN", "product": ID + "product/automobiles"}, "bundled", []),
     ],
     "exemptions-of-measure": [
         (
@@ -85,25 +181,40 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
             [
                 (
                     "measure/usa-blanket-tariff",
-                    f"exemption/usa-blanket-tariff-{code.lower()}",
-                    f"country/{code}",
-                    "",
+                    f"exemption/{slug}",
+                    f"country/{code}" if code else "",
+                    "" if code else "product/section-232-goods",
                     "",
                     "",
                     "",
                     "",
                 )
-                for code in ("CAN", "CHN", "MEX")
+                for slug, code in (
+                    ("usa-reciprocal-section-232-goods", ""),
+                    ("usa-blanket-tariff-can", "CAN"),
+                    ("usa-reciprocal-can", "CAN"),
+                    ("usa-blanket-tariff-chn", "CHN"),
+                    ("usa-blanket-tariff-mex", "MEX"),
+                    ("usa-reciprocal-mex", "MEX"),
+                )
             ],
         ),
-        ({"measure": "id:measure/usa-auto-tariff"}, "bundled", []),
+        (
+            {"measure": "id:measure/usa-auto-tariff"},
+            "bundled",
+            [
+                (AUTO, "exemption/usa-auto-tariff-non-passenger", "", "product/non-passenger-vehicles", "", "", "", ""),
+                (AUTO, "exemption/usa-auto-tariff-usmca", "", "product/usmca-vehicles", "", "", "", ""),
+            ],
+        ),
     ],
     "measures-by-legal-basis": [
-        ({}, "bundled", []),
+        ({}, "bundled", US_INSTRUMENT_ROWS),
         (
             {},
             "sample",
             [
+                *US_INSTRUMENT_ROWS[:4],
                 (
                     "instrument/test-order-1",
                     "TO 1",
@@ -122,6 +233,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "country/USA",
                     "9903.99.01",
                 ),
+                *US_INSTRUMENT_ROWS[4:],
             ],
         ),
     ],
@@ -227,16 +339,33 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                 ),
             ],
         ),
-        ({"country": "JPN"}, "bundled", []),
+        (
+            {"country": "JPN"},
+            "bundled",
+            [
+                (
+                    "agreement/usa-jpn-agreement",
+                    "country/JPN",
+                    "agreement",
+                    "",
+                    "2025-08-07",
+                    "",
+                    "",
+                    "Japanese goods pay 15% all-in instead of the reciprocal rate (none where the MFN rate is 15% or "
+                    "more); autos and parts pay 15% instead of 27.5% from 2025-09-16.",
+                    "JPN, USA",
+                ),
+            ],
+        ),
     ],
     "highest-rates": [
         (
             {},
             "bundled",
-            [
-                ("country/JPN", "25", AUTO, "country/USA"),
-                ("country/GBR", "10", "measure/usa-blanket-tariff", "country/USA"),
-            ],
+            # The auto tariff applies to all countries (CBP message), so every ISO country but the US faces 25%;
+            # Vietnam's reciprocal rate is higher.
+            [("country/VNM", "46", "measure/usa-reciprocal-vnm", "country/USA")]
+            + [(f"country/{code}", "25", AUTO, "country/USA") for code in ISO_ALPHA3 if code not in ("USA", "VNM")],
         ),
         ({"imposer": "JPN"}, "bundled", []),
     ],
@@ -264,7 +393,12 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
         (
             {"class": "tkg:Country"},
             "sample",
-            [(f"country/{code}", "tkg:Country", ARTICLE, "") for code in ("CAN", "CHN", "GBR", "MEX", "USA")],
+            # The seed's countries are also ISO 3166 countries; every other country rests on ISO 3166 alone.
+            [
+                (f"country/{code}", "tkg:Country", "source/iso-3166", "")
+                for code in ISO_ALPHA3
+                if code not in SEED_COUNTRIES
+            ],
         ),
     ],
     "country-profile": [
@@ -275,8 +409,18 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                 ("country/GBR", "in", "tkg:party", "agreement/usa-gbr-trade-deal"),
                 ("country/GBR", "out", "http://www.w3.org/2000/01/rdf-schema#label", "United Kingdom"),
                 ("country/GBR", "out", "http://www.w3.org/2002/07/owl#sameAs", "http://www.wikidata.org/entity/Q145"),
+                (
+                    "country/GBR",
+                    "out",
+                    "http://www.w3.org/2004/02/skos/core#altLabel",
+                    "United Kingdom of Great Britain and Northern Ireland",
+                ),
                 ("country/GBR", "out", "http://www.w3.org/ns/prov#wasDerivedFrom", ARTICLE),
+                ("country/GBR", "out", "http://www.w3.org/ns/prov#wasDerivedFrom", "source/iso-3166"),
+                ("country/GBR", "out", "http://www.w3.org/ns/prov#wasDerivedFrom", "source/wikidata-countries"),
+                ("country/GBR", "out", "tkg:iso3166Alpha2", "GB"),
                 ("country/GBR", "out", "tkg:iso3166Alpha3", "GBR"),
+                ("country/GBR", "out", "tkg:iso3166Numeric", "826"),
             ],
         ),
     ],
@@ -286,7 +430,9 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
 @pytest.fixture(scope="module")
 def sample_store() -> TradeStore:
     """The bundled graph plus the legal-basis sample."""
-    return open_store(data_files=[*bundled_data_files(), SAMPLE])
+    store = open_store()  # the bundled graph includes the generated reference data (tradekg/graph/reference.py)
+    load_files(store, [SAMPLE])
+    return store
 
 
 def text(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:

@@ -35,12 +35,12 @@ def test_running_a_query_answers_friendly_json_with_labels(client) -> None:
     body = response.json
     assert body["columns"] == ["tariff", "country", "imposer", "rate", "effectiveFrom"]
     first = body["rows"][0]
-    assert first["tariff"] == ID + "measure/usa-auto-tariff"
-    assert first["tariff_label"] == "US 25% auto tariff"
+    assert first["tariff"] == ID + "measure/usa-jpn-24-percent-rate"
+    assert first["tariff_label"] == "US 24% tariff rate on Japan"
     assert first["country_label"] == "Japan"
-    assert first["rate"] == 25
-    assert first["effectiveFrom"] is None
-    assert len(body["rows"]) == 5
+    assert first["rate"] == 24
+    assert first["effectiveFrom"] == "2025-07"
+    assert len(body["rows"]) == 6  # the auto tariff has exemptions since CBP's message on it was added
     assert body["next"] is None and body["prev"] is None
 
 
@@ -67,10 +67,10 @@ def test_the_formats_agree(client) -> None:
     args = {"country": "JPN"}
     table = list(csv.reader(io.StringIO(client.get(RUN, query_string={**args, "format": "csv"}).text)))
     assert table[0] == ["tariff", "country", "imposer", "rate", "effectiveFrom"]
-    assert table[1] == [ID + "measure/usa-auto-tariff", ID + "country/JPN", ID + "country/USA", "25", ""]
+    assert table[1] == [ID + "measure/usa-jpn-24-percent-rate", ID + "country/JPN", ID + "country/USA", "24", "2025-07"]
     tsv = client.get(RUN, query_string={**args, "format": "tsv"}).text.splitlines()
     assert tsv[0] == "?tariff\t?country\t?imposer\t?rate\t?effectiveFrom"
-    assert '"2025-07"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>' in tsv[2]
+    assert '"2025-07"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>' in tsv[1]
     results = json.loads(client.get(RUN, query_string={**args, "format": "sparql-json"}).data)
     assert results["head"]["vars"] == table[0]
     assert len(results["results"]["bindings"]) == len(table) - 1
@@ -80,19 +80,19 @@ def test_the_formats_agree(client) -> None:
 def test_paging_with_link_headers(client) -> None:
     first = client.get(RUN, query_string={"country": "JPN", "limit": 2})
     assert [row["tariff"] for row in first.json["rows"]] == [
-        ID + "measure/usa-auto-tariff",
         ID + "measure/usa-jpn-24-percent-rate",
+        ID + "measure/usa-reciprocal-jpn",
     ]
     assert 'rel="next"' in first.headers["Link"] and 'rel="prev"' not in first.headers["Link"]
     second = client.get(first.json["next"])
     assert second.json["offset"] == 2
     assert [row["tariff"] for row in second.json["rows"]] == [
+        ID + "measure/usa-jpn-autos-15",
         ID + "measure/usa-aluminum-tariff",
-        ID + "measure/usa-auto-parts-tariff",
     ]
     assert 'rel="prev"' in second.headers["Link"] and 'rel="next"' in second.headers["Link"]
     last = client.get(second.json["next"], headers={"Accept": "text/csv"})
-    assert last.text.count("\r\n") == 2  # header and the fifth row
+    assert last.text.count("\r\n") == 3  # header, the fifth and the sixth row
     assert 'rel="next"' not in last.headers["Link"]
 
 
@@ -170,7 +170,7 @@ def test_views_draw_the_answer(client) -> None:
         assert f'<span class="code">{code}</span>' in grid
         assert f">{label}</a>" in grid
     rates = client.get("/queries/highest-rates").text
-    assert rates.index('<span class="code">JPN</span>') < rates.index('<span class="code">GBR</span>')
+    assert rates.index('<span class="code">VNM</span>') < rates.index('<span class="code">ABW</span>')  # 46% before 25%
 
 
 def test_html_errors_are_400_and_escaped(client) -> None:
