@@ -199,8 +199,8 @@ class OverlayStore(Store):
         return ox.Quad(to_ox(triple[0]), to_ox(triple[1]), to_ox(triple[2]), graph)  # type: ignore[arg-type]
 
     def _context(self, graph_name: ox.NamedNode | ox.BlankNode) -> Graph:
-        identifier = DATASET_DEFAULT_GRAPH_ID if graph_name == DEFAULT_GRAPH else from_ox(graph_name)
-        return Graph(store=self, identifier=identifier)
+        # The write-default graph is listed under its own IRI: ``GRAPH ?g`` sees it, as on the scratch copy.
+        return Graph(store=self, identifier=from_ox(graph_name))
 
     def add(self, triple: tuple[Node, Node, Node], context: Graph | None, quoted: bool = False) -> None:  # type: ignore[override]
         """Record an insertion."""
