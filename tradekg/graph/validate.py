@@ -143,15 +143,17 @@ def with_ontology(data: Graph) -> Graph:
     engine would parse again every time; Oxigraph parses and answers it an order of magnitude faster.
     """
     engine = ox.Store()
-    engine.extend(_ontology_quads())  # in Rust: converting the ontology's terms every time cost most of a small write
     merged = Graph(store=OxigraphStore(store=engine))
+    name = to_ox(merged.identifier)
+    # Added in Rust: converting the ontology's terms on every validation cost most of a small write.
+    engine.extend(ox.Quad(triple.subject, triple.predicate, triple.object, name) for triple in _ontology_triples())
     merged += data
     return merged
 
 
 @functools.cache
-def _ontology_quads() -> tuple[ox.Quad, ...]:
-    return tuple(ox.Quad(*(to_ox(term) for term in triple)) for triple in ontology_graph())  # type: ignore[misc]
+def _ontology_triples() -> tuple[ox.Triple, ...]:
+    return tuple(ox.Triple(*(to_ox(term) for term in triple)) for triple in ontology_graph())  # type: ignore[misc]
 
 
 def validate_graph(
