@@ -48,6 +48,7 @@ def copies(monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(writes, "_scratch_changes", spy)
+    monkeypatch.setattr(writes, "SCRATCH_COPY_LIMIT", 0)  # the overlay even on a small store
     return calls
 
 
@@ -159,6 +160,14 @@ def test_graph_store_operations_commit_their_quads(store, copies):
     assert store.engine.contains_named_graph(node("empty"))
     assert drop_graph(store, EX + "g").removed == 2 and list(store.quads(EX + "g")) == []
     assert copies == []
+
+
+def test_small_store_runs_where_updates_on_the_copy(store):
+    apply_update(store, f"INSERT DATA {{ <{EX}a> <{EX}p> 1 }}")
+    apply_update(store, f"DELETE {{ ?s <{EX}p> ?o }} INSERT {{ ?s <{EX}p> 2 }} WHERE {{ ?s <{EX}p> ?o }}")
+    assert triples(store, DEFAULT_GRAPH_IRI) == {
+        (f"<{EX}a>", f"<{EX}p>", '"2"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    }
 
 
 def test_change_update_round_trips():

@@ -39,6 +39,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -146,6 +147,8 @@ def _check(update: str, *, base_iri: str | None, allow_federation: bool) -> None
 
 PROTECTED = frozenset(ox.NamedNode(iri) for iri in VOCABULARY_GRAPHS)
 DATA_OPERATIONS = frozenset({"INSERT DATA", "DELETE DATA"})
+SCRATCH_COPY_LIMIT = 20_000
+"""Below this many quads an update with ``WHERE`` runs on the copy (measured faster than rdflib's overlay there)."""
 OVERLAY_KINDS = frozenset({"INSERT DATA", "DELETE DATA", "DELETE WHERE", "DELETE", "INSERT", "WITH"})
 """Leading keywords of the operations the overlay evaluates (``WITH``, ``DELETE``, ``INSERT``: a modify)."""
 
@@ -253,6 +256,14 @@ def _scratch_changes(engine: ox.Store, wrapped: str, *, base_iri: str | None) ->
         removed={quad for quad in removed if quad.graph_name not in PROTECTED},
     )
     return changes, restore, scratch
+
+
+def _is_small(engine: ox.Store) -> bool:
+    """Whether the store holds fewer than :data:`SCRATCH_COPY_LIMIT` quads (counted no further than that)."""
+    return (
+        sum(1 for _ in islice(engine.quads_for_pattern(None, None, None, None), SCRATCH_COPY_LIMIT))
+        < SCRATCH_COPY_LIMIT
+    )
 
 
 def _fast_changes(engine: ox.Store, text: str, *, base_iri: str | None, federation: bool) -> ChangeSet | None:
