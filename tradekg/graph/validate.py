@@ -15,6 +15,7 @@ from itertools import groupby
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
+from oxrdflib._converter import to_ox
 from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import NamespaceManager
@@ -141,10 +142,18 @@ def with_ontology(data: Graph) -> Graph:
     The graph is backed by Oxigraph: pySHACL sends one SPARQL query per focus node, which rdflib's own
     engine would parse again every time; Oxigraph parses and answers it an order of magnitude faster.
     """
-    merged = Graph(store=OxigraphStore())
-    merged += ontology_graph()
+    engine = ox.Store()
+    merged = Graph(store=OxigraphStore(store=engine))
+    name = to_ox(merged.identifier)
+    # Added in Rust: converting the ontology's terms on every validation cost most of a small write.
+    engine.extend(ox.Quad(triple.subject, triple.predicate, triple.object, name) for triple in _ontology_triples())
     merged += data
     return merged
+
+
+@functools.cache
+def _ontology_triples() -> tuple[ox.Triple, ...]:
+    return tuple(ox.Triple(*(to_ox(term) for term in triple)) for triple in ontology_graph())  # type: ignore[misc]
 
 
 def validate_graph(

@@ -1,0 +1,179 @@
+"""The write gate: change sets computed without a copy of the store, Oxigraph's semantics kept, all or nothing."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from tradekg.graph import writes
+from tradekg.graph.changes import DEFAULT_GRAPH_IRI, ChangeSet, operations
+from tradekg.graph.load import open_store
+from tradekg.graph.writes import (
+    FederationRefused,
+    ProtectedGraph,
+    UpdateFailed,
+    ValidationRejected,
+    add_to_graph,
+    apply_update,
+    change_update,
+    drop_graph,
+    replace_graph,
+)
+
+EX = "http://example.org/"
+G = f"<{EX}g>"
+
+
+def node(name: str) -> ox.NamedNode:
+    return ox.NamedNode(EX + name)
+
+
+def triples(store, graph: str) -> set[tuple[str, str, str]]:
+    return {(str(q.subject), str(q.predicate), str(q.object)) for q in store.quads(graph)}
+
+
+@pytest.fixture()
+def store():
+    return open_store(empty=True)
+
+
+@pytest.fixture()
+def copies(monkeypatch):
+    """Count the writes that fell back to the scratch copy of the store."""
+    calls = []
+    original = writes._scratch_changes
+
+    def spy(*args, **kwargs):
+        calls.append(args[1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(writes, "_scratch_changes", spy)
+    monkeypatch.setattr(writes, "SCRATCH_COPY_LIMIT", 0)  # the overlay even on a small store
+    return calls
+
+
+def test_operations_split_at_top_level_semicolons():
+    prologue, found = operations('PREFIX x: <http://x/> INSERT DATA { x:a x:b "c;d" } ; DELETE WHERE { ?s ?p ?o } ;')
+    assert prologue.strip() == "PREFIX x: <http://x/>"
+    assert [op.kind for op in found] == ["INSERT DATA", "DELETE WHERE"]
+
+
+def test_insert_data_goes_to_the_write_default_graph_without_a_copy(store, copies):
+    result = apply_update(store, f"INSERT DATA {{ <{EX}a> <{EX}p> 1 . GRAPH {G} {{ <{EX}b> <{EX}p> 2 }} }}")
+    assert (result.added, result.removed) == (2, 0)
+    assert triples(store, DEFAULT_GRAPH_IRI) == {
+        (f"<{EX}a>", f"<{EX}p>", '"1"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    }
+    assert len(triples(store, EX + "g")) == 1
+    again = apply_update(
+        store, f"INSERT DATA {{ <{EX}a> <{EX}p> 1 }} ; DELETE DATA {{ GRAPH {G} {{ <{EX}b> <{EX}p> 2 }} }}"
+    )
+    assert (again.added, again.removed) == (0, 1)
+    assert copies == []
+
+
+def test_later_operation_sees_an_earlier_ones_effect(store, copies):
+    apply_update(store, f"INSERT DATA {{ <{EX}keep> <{EX}p> 0 }}")
+    result = apply_update(
+        store, f"INSERT DATA {{ <{EX}a> <{EX}q> 1 . <{EX}b> <{EX}q> 2 }} ; DELETE WHERE {{ ?s <{EX}q> 1 }}"
+    )
+    assert triples(store, DEFAULT_GRAPH_IRI) == {
+        (f"<{EX}keep>", f"<{EX}p>", '"0"^^<http://www.w3.org/2001/XMLSchema#integer>'),
+        (f"<{EX}b>", f"<{EX}q>", '"2"^^<http://www.w3.org/2001/XMLSchema#integer>'),
+    }
+    assert (result.added, result.removed) == (1, 0)
+    assert copies == []
+
+
+def test_where_without_graph_reads_the_write_default_graph(store, copies):
+    apply_update(store, f"INSERT DATA {{ <{EX}d> <{EX}p> 1 . GRAPH {G} {{ <{EX}n> <{EX}p> 1 }} }}")
+    apply_update(store, f"DELETE {{ ?s <{EX}p> ?o }} INSERT {{ ?s <{EX}p> 2 }} WHERE {{ ?s <{EX}p> ?o }}")
+    assert triples(store, DEFAULT_GRAPH_IRI) == {
+        (f"<{EX}d>", f"<{EX}p>", '"2"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    }
+    assert triples(store, EX + "g") == {(f"<{EX}n>", f"<{EX}p>", '"1"^^<http://www.w3.org/2001/XMLSchema#integer>')}
+    apply_update(store, f"WITH {G} DELETE {{ ?s ?p ?o }} INSERT {{ ?s ?p 3 }} WHERE {{ ?s ?p ?o }}")
+    assert triples(store, EX + "g") == {(f"<{EX}n>", f"<{EX}p>", '"3"^^<http://www.w3.org/2001/XMLSchema#integer>')}
+    apply_update(store, f"DELETE {{ GRAPH ?g {{ ?s <{EX}p> ?o }} }} WHERE {{ GRAPH ?g {{ ?s <{EX}p> ?o }} }}")
+    assert triples(store, EX + "g") == set() and triples(store, DEFAULT_GRAPH_IRI) == set()
+    assert copies == []
+
+
+def test_blank_nodes_stored_are_changed_exactly_through_the_copy(store, copies):
+    apply_update(store, f"INSERT DATA {{ GRAPH {G} {{ _:x <{EX}p> 1 . _:y <{EX}p> 2 }} }}")
+    assert copies == []  # new blank nodes need no copy
+    apply_update(store, f"INSERT {{ GRAPH {G} {{ ?b <{EX}q> 9 }} }} WHERE {{ GRAPH {G} {{ ?b <{EX}p> 1 }} }}")
+    subjects = {q.subject for q in store.quads(EX + "g") if q.predicate == node("q")}
+    assert subjects == {q.subject for q in store.quads(EX + "g") if str(q.object).startswith('"1"')}
+    apply_update(store, f"DELETE WHERE {{ GRAPH {G} {{ ?b <{EX}p> 2 }} }}")
+    assert len(copies) == 2
+    assert len(list(store.quads(EX + "g"))) == 2 and all(
+        isinstance(q.subject, ox.BlankNode) for q in store.quads(EX + "g")
+    )
+
+
+def test_graph_management_keeps_oxigraphs_semantics(store):
+    apply_update(store, f"INSERT DATA {{ GRAPH {G} {{ <{EX}a> <{EX}p> 1 }} }}")
+    apply_update(store, f"COPY {G} TO <{EX}h> ; ADD {G} TO DEFAULT ; MOVE <{EX}h> TO <{EX}i>")
+    assert len(triples(store, EX + "i")) == 1 and len(triples(store, DEFAULT_GRAPH_IRI)) == 1
+    assert ox.NamedNode(EX + "h") not in set(store.engine.named_graphs())
+    with pytest.raises(UpdateFailed):
+        apply_update(store, f"DROP GRAPH <{EX}nothing>")
+    apply_update(store, "CLEAR ALL")
+    assert {str(graph) for graph in store.named_graphs()} >= set(writes.VOCABULARY_GRAPHS)
+    assert triples(store, EX + "i") == set() and len(store) == len(writes.vocabulary_quads())
+
+
+def test_vocabulary_graphs_and_load_are_refused(store):
+    shapes = writes.VOCABULARY_GRAPHS[1]
+    size = len(store)
+    with pytest.raises(ProtectedGraph):
+        apply_update(store, f"DELETE WHERE {{ GRAPH <{shapes}> {{ ?s a ?type }} }}")
+    with pytest.raises(ProtectedGraph):
+        apply_update(store, "DELETE { GRAPH ?g { ?s a owl:Class } } WHERE { GRAPH ?g { ?s a owl:Class } }")
+    with pytest.raises(ProtectedGraph):
+        replace_graph(store, shapes, [])
+    with pytest.raises(FederationRefused):
+        apply_update(store, f"LOAD <{EX}data.ttl>")
+    assert len(store) == size
+
+
+def test_where_update_that_breaks_a_shape_changes_nothing(fresh_store, copies):
+    tariff = fresh_store.select("SELECT ?t WHERE { ?t a tkg:Tariff ; tkg:ratePercent ?r } LIMIT 1")[0]["t"]
+    before = set(fresh_store.engine)
+    update = f'DELETE {{ GRAPH ?g {{ <{tariff}> tkg:ratePercent ?r }} }} INSERT {{ GRAPH ?g {{ <{tariff}> tkg:ratePercent "abc" }} }} WHERE {{ GRAPH ?g {{ <{tariff}> tkg:ratePercent ?r }} }}'  # noqa: E501
+    with pytest.raises(ValidationRejected) as rejected:
+        apply_update(fresh_store, update)
+    assert "ratePercent" in rejected.value.report.to_text()
+    assert set(fresh_store.engine) == before and copies == []
+
+
+def test_graph_store_operations_commit_their_quads(store, copies):
+    first = [ox.Quad(ox.BlankNode(), node("p"), ox.Literal("1")), ox.Quad(node("a"), node("p"), ox.Literal("2"))]
+    assert replace_graph(store, EX + "g", first).added == 2
+    second = [ox.Quad(ox.BlankNode(), node("p"), ox.Literal("3")), ox.Quad(node("a"), node("p"), ox.Literal("2"))]
+    result = replace_graph(store, EX + "g", second)
+    assert (result.added, result.removed) == (1, 1)
+    assert {str(q.object) for q in store.quads(EX + "g")} == {'"2"', '"3"'}
+    assert add_to_graph(store, EX + "g", [ox.Quad(node("a"), node("p"), ox.Literal("2"))]).added == 0
+    assert replace_graph(store, EX + "empty", []).added == 0
+    assert store.engine.contains_named_graph(node("empty"))
+    assert drop_graph(store, EX + "g").removed == 2 and list(store.quads(EX + "g")) == []
+    assert copies == []
+
+
+def test_small_store_runs_where_updates_on_the_copy(store):
+    apply_update(store, f"INSERT DATA {{ <{EX}a> <{EX}p> 1 }}")
+    apply_update(store, f"DELETE {{ ?s <{EX}p> ?o }} INSERT {{ ?s <{EX}p> 2 }} WHERE {{ ?s <{EX}p> ?o }}")
+    assert triples(store, DEFAULT_GRAPH_IRI) == {
+        (f"<{EX}a>", f"<{EX}p>", '"2"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    }
+
+
+def test_change_update_round_trips():
+    store = ox.Store()
+    store.update(f"INSERT DATA {{ GRAPH {G} {{ <{EX}a> <{EX}p> 'x\\ny\"z'@en }} }}")
+    quad = next(iter(store))
+    changes = ChangeSet(added={ox.Quad(node("b"), node("p"), ox.Literal("1"), node("g"))}, removed={quad})
+    store.update(change_update(changes))
+    assert set(store) == changes.added
