@@ -1,5 +1,6 @@
 import json
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -183,3 +184,17 @@ def test_stopped_server_leaves_no_worker_behind():
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
         time.sleep(0.05)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_worker_that_died_while_idle_is_replaced_without_failing_the_query(bundled_store):
+    pool = QueryPool(bundled_store, 1)
+    try:
+        assert ask(pool, "ASK {}") is True
+        (dead,) = pool.pids
+        os.kill(dead, signal.SIGKILL)  # as the kernel's OOM killer would
+        time.sleep(0.05)
+        assert ask(pool, "ASK {}") is True
+        assert pool.pids != [dead]
+        assert_reaped([dead])
+    finally:
+        pool.close()

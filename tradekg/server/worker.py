@@ -45,6 +45,7 @@ from tradekg.server.results import Answer, evaluate
 
 _HEADER = struct.Struct(">Q")
 _CHUNK = 1 << 20
+_FIRST_READ = 1 << 16
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -96,7 +97,9 @@ def _receive(fd: int, deadline: float | None = None) -> object:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise TimeoutError
-        chunk = os.read(fd, max(_CHUNK, needed - len(buffer)))
+        # A first small read takes a whole small frame; a large one is read in the size it has (a read into a huge
+        # buffer would map and unmap fresh memory every time).
+        chunk = os.read(fd, _FIRST_READ if needed == _HEADER.size else min(_CHUNK, needed - len(buffer)))
         if not chunk:
             raise EOFError
         buffer += chunk
@@ -168,7 +171,6 @@ class _Worker:
     generation: int
     pid: int = 0
     process: subprocess.Popen[bytes] | None = None
-    snapshot: str | None = None
 
     def stop(self) -> None:
         """Kill the process, close the pipes and reap it (no zombie is left)."""
@@ -235,21 +237,28 @@ class QueryPool:
         deadline = time.monotonic() + seconds
         snapshot = self._snapshot(deadline, seconds)
         try:
-            worker = self._acquire(deadline, seconds)
-            try:
-                _send(worker.request_fd, (snapshot, request))
-                ok, value = _receive(worker.answer_fd, deadline)  # type: ignore[misc]
-            except TimeoutError:
-                self._discard(worker)
-                raise QueryTimeout(seconds) from None
-            except (OSError, EOFError, pickle.UnpicklingError):
-                self._discard(worker)
-                raise WorkerFailed("the query worker ended without an answer") from None
-            except BaseException:
-                self._discard(worker)
-                raise
-            worker.snapshot = snapshot
-            self._release(worker)
+            for attempt in (1, 2):
+                worker = self._acquire(deadline, seconds)
+                try:
+                    _send(worker.request_fd, (snapshot, request))
+                except OSError:  # it died while idle (killed by the system?): nothing was evaluated, use another
+                    self._discard(worker)
+                    if attempt == 2:
+                        raise WorkerFailed("the query workers end as they start; see the server's log") from None
+                    continue
+                try:
+                    ok, value = _receive(worker.answer_fd, deadline)  # type: ignore[misc]
+                except TimeoutError:
+                    self._discard(worker)
+                    raise QueryTimeout(seconds) from None
+                except (OSError, EOFError, pickle.UnpicklingError):
+                    self._discard(worker)
+                    raise WorkerFailed("the query worker ended without an answer") from None
+                except BaseException:
+                    self._discard(worker)
+                    raise
+                self._release(worker)
+                break
         finally:
             self._forget_snapshot(snapshot)
         if not ok:
