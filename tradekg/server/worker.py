@@ -29,18 +29,17 @@ import gc
 import os
 import pickle
 import select
-import shutil
 import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tradekg.graph.store import TradeStore
+from tradekg.server.checkpoints import Checkpoints
 from tradekg.server.results import Answer, evaluate
 
 _HEADER = struct.Struct(">Q")
@@ -190,17 +189,6 @@ class _Worker:
             pass
 
 
-@dataclass(eq=False)
-class _Snapshots:
-    """Read-only checkpoints of an on-disk store, one per generation, removed once no query reads them."""
-
-    directory: Path
-    current: str | None = None
-    generation: int = -1
-    readers: dict[str, int] = field(default_factory=dict)
-    count: int = 0
-
-
 class QueryPool:
     """Up to ``size`` worker processes answering queries of one store, each query stopped at its deadline.
 
@@ -216,8 +204,7 @@ class QueryPool:
         self._busy: set[_Worker] = set()
         self._starting = 0
         self._closed = False
-        self._snapshots: _Snapshots | None = None
-        self._snapshot_lock = threading.Lock()
+        self._checkpoints = Checkpoints(store) if store.path is not None else None
 
     @property
     def pids(self) -> list[int]:
@@ -235,7 +222,11 @@ class QueryPool:
             Exception: What evaluating the query raised (``SyntaxError``, ``FormatError``...).
         """
         deadline = time.monotonic() + seconds
-        snapshot = self._snapshot(deadline, seconds)
+        snapshot = None
+        if self._checkpoints is not None:  # on disk: the workers read a checkpoint of the current generation
+            snapshot = self._checkpoints.take(deadline)
+            if snapshot is None:
+                raise QueryTimeout(seconds)  # a long write held the store
         try:
             for attempt in (1, 2):
                 worker = self._acquire(deadline, seconds)
@@ -260,7 +251,8 @@ class QueryPool:
                 self._release(worker)
                 break
         finally:
-            self._forget_snapshot(snapshot)
+            if self._checkpoints is not None and snapshot is not None:
+                self._checkpoints.release(snapshot)
         if not ok:
             raise value
         return value
@@ -275,8 +267,8 @@ class QueryPool:
             self._ready.notify_all()
         for worker in workers:
             worker.stop()
-        if self._snapshots is not None:
-            shutil.rmtree(self._snapshots.directory, ignore_errors=True)
+        if self._checkpoints is not None:
+            self._checkpoints.remove()
 
     # -- workers ---------------------------------------------------------------------------------------------------
 
@@ -374,55 +366,6 @@ class QueryPool:
             env=environment,
         )
         return _Worker(-1, -1, self.store.generation, process=process)
-
-    # -- checkpoints of an on-disk store -------------------------------------------------------------------------------
-
-    def _snapshot(self, deadline: float, seconds: float) -> str | None:
-        """The checkpoint a query dispatched now must read (``None`` in memory), taken if the store has changed."""
-        path = self.store.path
-        if path is None:
-            return None
-        with self._snapshot_lock:
-            snapshots = self._snapshots
-            if snapshots is None:
-                snapshots = self._snapshots = _Snapshots(_snapshot_directory(path))
-            if snapshots.generation != self.store.generation:
-                lock = self.store.write_lock
-                if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                    raise QueryTimeout(seconds)
-                try:
-                    snapshots.count += 1
-                    target = snapshots.directory / f"checkpoint-{snapshots.count}"
-                    self.store.engine.backup(str(target))
-                    snapshots.generation = self.store.generation
-                finally:
-                    lock.release()
-                old, snapshots.current = snapshots.current, str(target)
-                if old is not None and not snapshots.readers.get(old):
-                    shutil.rmtree(old, ignore_errors=True)
-            current = snapshots.current
-            assert current is not None
-            snapshots.readers[current] = snapshots.readers.get(current, 0) + 1
-            return current
-
-    def _forget_snapshot(self, snapshot: str | None) -> None:
-        if snapshot is None or self._snapshots is None:
-            return
-        with self._snapshot_lock:
-            snapshots = self._snapshots
-            snapshots.readers[snapshot] -= 1
-            if not snapshots.readers[snapshot]:
-                del snapshots.readers[snapshot]
-                if snapshot != snapshots.current:
-                    shutil.rmtree(snapshot, ignore_errors=True)
-
-
-def _snapshot_directory(store_path: Path) -> Path:
-    """A fresh directory for checkpoints: beside the store (hard links work there) or else in the temp folder."""
-    try:
-        return Path(tempfile.mkdtemp(prefix=f".{store_path.name}-checkpoints-", dir=store_path.resolve().parent))
-    except OSError:
-        return Path(tempfile.mkdtemp(prefix="tradekg-checkpoints-"))
 
 
 def main(arguments: list[str]) -> None:
