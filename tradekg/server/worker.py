@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -349,7 +350,11 @@ class QueryPool:
             raise QueryTimeout(seconds)  # a long write holds the store
         try:  # no write is half done while the lock is held: the child's copy of the store is consistent
             generation = self.store.generation
-            pid = os.fork()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns that fork() in a threaded process may deadlock the child: the child touches only
+                # the store (read-only, no writer mid-way) and its pipes, and a stuck child is killed at the deadline.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
             if pid == 0:
                 _forked_child(self.store, request_fd, answer_fd)
         finally:
