@@ -83,6 +83,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body_bytes", 10_000_000, "Largest request body accepted, in bytes; larger is answered 413.", kind=int),
     Setting("max_query_length", 100_000, "Longest query or update text accepted, in characters.", kind=int),
     Setting("threads", 8, "Worker threads of the WSGI server.", kind=int),
+    Setting(
+        "dataset_base",
+        "https://w3id.org/tradekg/id/",
+        "IRI prefix of the dataset's resources; an IRI under it is served at /id/, /page/ and /data/ plus the rest.",
+    ),
+    Setting(
+        "web_base",
+        "",
+        "Public address of this server used in links and redirects (e.g. https://trade.example.org/); "
+        "empty means the host of each request.",
+    ),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}

@@ -136,3 +136,11 @@ def test_bundled_verdicts_are_remembered_only_for_identical_files(tmp_path: Path
     copies[0].write_text(broken, encoding="utf-8")
     with pytest.raises(ValidationFailed, match="iso3166Alpha3"):
         open_store()
+
+
+def test_a_relative_path_loads(tmp_path: Path, monkeypatch) -> None:
+    write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "ATL"))
+    monkeypatch.chdir(tmp_path)
+    store = TradeStore()
+    summary = load_files(store, [Path("atlantis.ttl")])
+    assert summary.graphs == ("https://w3id.org/tradekg/id/graph/atlantis",)

@@ -146,7 +146,9 @@ def parse_file(path: Path, *, graph: str | None = None) -> list[ox.Quad]:
         data = path.read_bytes()
     except OSError as error:
         raise UnreadableFile(path, error.strerror or str(error)) from error
-    return parse_rdf(data, rdf_format, graph=graph or file_graph_iri(path), origin=path, base_iri=path.as_uri())
+    return parse_rdf(
+        data, rdf_format, graph=graph or file_graph_iri(path), origin=path, base_iri=path.resolve().as_uri()
+    )
 
 
 def bundled_data_files() -> list[Path]:

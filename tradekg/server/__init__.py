@@ -55,10 +55,20 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Register every protocol's blueprint (each module owns one)."""
-    from tradekg.server import graph_store, sparql  # noqa: PLC0415 - blueprints import current_store from here
+    from tradekg.server import (  # noqa: PLC0415 - blueprints import current_store from here
+        api,
+        graph_store,
+        linked_data,
+        ontology_page,
+        pages,
+        query_page,
+        sparql,
+        void,
+    )
 
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(graph_store.bp)
+    for module in (sparql, graph_store, linked_data, pages, ontology_page, query_page, void):
+        app.register_blueprint(module.bp)
+    api.init_app(app)
 
 
 def current_store() -> TradeStore:

@@ -1,0 +1,198 @@
+"""Index pages: home, class pages with paging and sorting, search, timeline, ontology, query page; all as JSON too."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tradekg.graph.index import class_counts, instances, search
+from tradekg.graph.timeline import timeline
+
+TKG = "https://w3id.org/tradekg/ontology#"
+
+
+def test_home_counts_classes_and_lists_events(browse_client):
+    response = browse_client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<a href="/class/Tariff">Tariff</a> <span class="count">61</span>' in html
+    assert '<a href="/page/country/TST">Testland</a>' in html
+    assert "Latest dated events" in html and '<time datetime="2024-03">March 2024</time>' in html
+    assert 'rel="alternate"; type="application/json"' in response.headers["Link"]
+    data = browse_client.get("/?format=json").json
+    counts = {c["class"]: c["count"] for c in data["classes"]}
+    assert counts[TKG + "Country"] == 2 and counts[TKG + "Exemption"] == 1
+    assert data["latest_events"][0]["date"] == "2026"
+    assert browse_client.get("/index.json").json == data
+
+
+def test_class_page_pages_and_sorts(browse_client):
+    data = browse_client.get("/class/Tariff?format=json&limit=20").json
+    assert data["total"] == 61 and len(data["items"]) == 20
+    assert data["items"][0]["label"] == "Many tariff 00"
+    page_two = browse_client.get("/class/Tariff?format=json&limit=20&offset=20").json
+    assert page_two["items"][0]["label"] == "Many tariff 20"
+    by_date = browse_client.get("/class/Tariff.json?sort=date").json
+    assert by_date["items"][0]["label"] == "Test tariff" and by_date["items"][0]["date"] == "2024-02-01"
+    html = browse_client.get("/class/Tariff").get_data(as_text=True)
+    assert 'rel="next" href="/class/Tariff?offset=50"' in html
+    assert "1–50 of 61" in html
+
+
+def test_class_page_includes_subclasses_and_names_bad_input(browse_client):
+    assert browse_client.get("/class/TradeMeasure?format=json").json["total"] == 61
+    response = browse_client.get("/class/Tariff?sort=colour")
+    assert response.status_code == 400 and b"cannot sort by &#39;colour&#39;" in response.data
+    assert browse_client.get("/class/Tariff?offset=x").status_code == 400
+    assert browse_client.get("/class/NoSuchClass").status_code == 404
+    assert browse_client.get("/class").status_code == 400
+
+
+def test_search_by_label(browse_client):
+    data = browse_client.get("/search?q=TESTLAND&format=json").json
+    assert [i["iri"] for i in data["items"]] == ["https://w3id.org/tradekg/id/country/TST"]
+    html = browse_client.get("/search?q=exemp").get_data(as_text=True)
+    assert '<a href="/page/exemption/test-exemption">Test exemption</a>' in html
+    assert "Nothing has a label holding" in browse_client.get("/search?q=zzzz").get_data(as_text=True)
+    assert browse_client.get("/search").status_code == 200
+    assert browse_client.get("/search?q=" + "a" * 300).status_code == 400
+    assert browse_client.get("/search?q=%22%7D%20UNION").status_code == 200  # quotes stay in the literal
+
+
+def test_timeline_in_order_without_javascript(browse_client):
+    html = browse_client.get("/timeline").get_data(as_text=True)
+    announced = html.index('<time datetime="2024-02-01">')
+    effective = html.index('<time datetime="2024-03">')
+    until = html.index('<time datetime="2026">')
+    assert announced < effective < until
+    assert "<script" not in html
+    for label in ("announced on", "effective from", "effective until"):
+        assert label in html
+    data = browse_client.get("/timeline?format=json").json
+    assert [e["precision"] for e in data["entries"]] == ["day", "month", "year"]
+    newest = browse_client.get("/timeline?format=json&order=newest").json
+    assert newest["entries"][0]["date"] == "2026"
+
+
+def test_ontology_page_documents_terms(client):
+    response = client.get("/ontology")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<section class="term" id="Tariff">' in html and '<section class="term" id="imposedBy">' in html
+    assert "subclass of" in html and '<a href="/ontology#TradeMeasure"><code>tkg:TradeMeasure</code></a>' in html
+    assert "domain" in html and "range" in html
+    assert "SHACL constraints" in html
+    assert "A country needs exactly one ISO 3166-1 alpha-3 code" in html  # from the shapes graph
+    data = client.get("/ontology?format=json").json
+    assert any(c["iri"] == TKG + "Tariff" for c in data["classes"])
+    assert any(p["iri"] == TKG + "imposedBy" and p["ranges"] == [TKG + "Country"] for p in data["properties"])
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "media"),
+    [
+        ("/ontology", "text/turtle", "text/turtle"),
+        ("/ontology.nt", "", "application/n-triples"),
+        ("/ontology.jsonld", "", "application/ld+json"),
+    ],
+)
+def test_ontology_dereferences_as_rdf(client, path, accept, media):
+    response = client.get(path, headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200 and response.mimetype == media
+    assert "Accept" in response.headers["Vary"]
+    assert TKG + "Tariff" in response.get_data(as_text=True) or "tkg:Tariff" in response.get_data(as_text=True)
+
+
+def test_query_page_has_prefixes_examples_and_no_cdn(client):
+    html = client.get("/query").get_data(as_text=True)
+    assert "PREFIX tkg: &lt;https://w3id.org/tradekg/ontology#&gt;" in html
+    assert 'data-endpoint="/sparql"' in html
+    assert "Tariffs, who imposes them and their rates" in html
+    assert 'src="/static/query.js"' in html
+    assert client.get("/static/query.js").status_code == 200
+    picked = client.get("/query?name=exemptions").get_data(as_text=True)
+    assert "tkg:exemptionFrom ?measure" in picked
+
+
+@pytest.mark.parametrize("path", ["/", "/query", "/ontology", "/timeline", "/search?q=a", "/page/country/JPN"])
+def test_pages_load_nothing_from_other_hosts(client, path):
+    html = client.get(path).get_data(as_text=True)
+    loaded = re.findall(r"<(?:script|link|img|iframe)\b[^>]*?(?:src|href)=\"([^\"]+)\"", html)
+    assert loaded and all(url.startswith("/") and not url.startswith("//") for url in loaded), loaded
+
+
+def test_core_index_queries(browse_store):
+    assert {c.iri for c in class_counts(browse_store)} >= {TKG + "Tariff", TKG + "Country", TKG + "Source"}
+    total, items = instances(browse_store, TKG + "Country")
+    assert total == 2 and [i.label for i in items][1] == "Testland"
+    with pytest.raises(ValueError, match="cannot sort"):
+        instances(browse_store, TKG + "Country", sort="size")
+    assert search(browse_store, "  ") == []
+    assert [e.property_label for e in timeline(browse_store)] == ["announced on", "effective from", "effective until"]
+
+
+def test_a_browser_opening_sparql_lands_on_the_query_page(client):
+    response = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/query")
+    assert b'id="query-form"' in client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=True).data
+
+
+def test_home_lists_the_named_queries_of_the_catalog(client):
+    data = client.get("/?format=json").json
+    names = [q["name"] for q in data["named_queries"]]
+    assert "highest-rates" in names and all(q["title"] for q in data["named_queries"])
+    home = client.get("/").get_data(as_text=True)
+    assert '<a href="/queries/highest-rates">' in home and '<a class="edit" href="/query?name=highest-rates">' in home
+    assert '<a href="/queries">Named queries</a>' in home
+
+
+def test_named_queries_run_on_the_query_page_with_their_defaults(client):
+    editor = client.get("/query?name=highest-rates").get_data(as_text=True)
+    assert "VALUES ?imposer { &lt;https://w3id.org/tradekg/id/country/USA&gt; }" in editor
+    text = html.unescape(
+        editor.split('<textarea id="query" name="query"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
+    )
+    answer = client.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and len(answer.json["results"]["bindings"]) == 2  # Japan 25%, UK 10%
+
+
+def test_named_queries_from_a_catalog_module_without_the_api(browse_app, monkeypatch):
+    from dataclasses import dataclass
+
+    from rdflib import URIRef
+
+    @dataclass
+    class Param:
+        name: str
+        default: str | None
+
+        def to_term(self, value):
+            return URIRef("https://w3id.org/tradekg/id/country/" + value)
+
+    @dataclass
+    class Query:
+        name: str
+        summary: str
+        sparql: str
+        params: tuple
+
+    fake = {
+        "rates": Query(
+            "rates", "Highest <rates>", "SELECT ?t WHERE { ?t tkg:imposedBy ?imposer }", (Param("imposer", "USA"),)
+        )
+    }
+    monkeypatch.setitem(browse_app.extensions, "tradekg.catalog", fake)
+    client = browse_app.test_client()
+    assert client.get("/?format=json").json["named_queries"] == [{"name": "rates", "title": "Highest <rates>"}]
+    assert "Highest &lt;rates&gt;</a>" in client.get("/").get_data(as_text=True)
+
+
+def test_home_lists_no_named_queries_without_a_catalog(client, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tradekg.queries.catalog", None)  # import fails
+    monkeypatch.setitem(sys.modules, "tradekg.server.api", None)
+    assert client.get("/?format=json").json["named_queries"] == []
+    assert "<h2>Named queries</h2>" not in client.get("/").get_data(as_text=True)

@@ -1,0 +1,162 @@
+"""Dereferenceable IRIs: ``/id/{path}`` answers 303 to ``/page/{path}`` (HTML) or ``/data/{path}`` (RDF).
+
+Follows "Cool URIs for the Semantic Web" (the 303 recipe): the IRI names the thing, the page and the data
+document describe it. ``/data/{path}`` serves Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` or by
+extension; every answer says ``Vary: Accept`` and names the other formats in ``Link: rel="alternate"``.
+A resource the store knows nothing about is a 404.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect, request
+
+from tradekg.graph.describe import INCOMING_PAGE_SIZE, describe, resource_triples
+from tradekg.ontology.vocab import PREFIXES
+from tradekg.server import current_store
+from tradekg.server.web import (
+    HTML,
+    JSON,
+    RDF_FORMATS,
+    RDF_MEDIA_TYPES,
+    bad_request,
+    href,
+    int_arg,
+    iri_of,
+    not_found,
+    open_to_all,
+    page,
+    path_of,
+    quote_path,
+    site_url,
+)
+
+bp = Blueprint("linked_data", __name__)
+
+
+def _split_extension(path: str, extensions: tuple[str, ...]) -> tuple[str, str | None]:
+    """A path without a known extension, and that extension (``country/JPN.ttl`` → ``country/JPN``, ``ttl``)."""
+    stem, dot, ext = path.rpartition(".")
+    if dot and ext in extensions and "/" not in ext:
+        return stem, ext
+    return path, None
+
+
+def _exists(iri: str) -> bool:
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    engine = current_store().engine
+    return (
+        next(engine.quads_for_pattern(node, None, None, None), None) is not None
+        or next(engine.quads_for_pattern(None, None, node, None), None) is not None
+    )
+
+
+def _alternates(path: str) -> str:
+    quoted = quote_path(path)
+    links = [f'<{site_url("/page/" + quoted)}>; rel="alternate"; type="text/html"']
+    links.append(f'<{site_url("/page/" + quoted + ".json")}>; rel="alternate"; type="application/json"')
+    links += [
+        f'<{site_url(f"/data/{quoted}.{ext}")}>; rel="alternate"; type="{media}"'
+        for ext, media in RDF_MEDIA_TYPES.items()
+    ]
+    return ", ".join(links)
+
+
+@bp.get("/id/<path:path>")
+def identifier(path: str) -> Response:
+    """303 See Other to the page or to the data about the resource, by ``Accept``."""
+    iri = iri_of(path)
+    if not _exists(iri):
+        return not_found(f"The dataset has nothing about {iri}.", iri=iri)
+    offered = [HTML, JSON, *RDF_MEDIA_TYPES.values()]
+    best = request.accept_mimetypes.best_match(offered, default=HTML)
+    quoted = quote_path(path)
+    if best == HTML:
+        target = f"/page/{quoted}"
+    elif best == JSON:
+        target = f"/page/{quoted}.json"
+    else:
+        target = f"/data/{quoted}"
+    response = redirect(site_url(target, absolute=True), code=303)
+    response.vary.add("Accept")
+    response.headers["Link"] = _alternates(path)
+    return response
+
+
+@bp.get("/data/<path:path>")
+def data(path: str) -> Response:
+    """The resource's RDF document, in the format of its extension or of ``Accept`` (Turtle by default)."""
+    stem, ext = _split_extension(path, tuple(RDF_FORMATS))
+    if ext is not None and not _exists(iri_of(path)):
+        path = stem
+    else:
+        ext = None
+    iri = iri_of(path)
+    if not _exists(iri):
+        return not_found(f"The dataset has nothing about {iri}.", iri=iri)
+    if ext is None:
+        if request.accept_mimetypes and not any(request.accept_mimetypes[media] for media in RDF_MEDIA_TYPES.values()):
+            return Response(
+                "Not Acceptable: this document is available as " + ", ".join(RDF_MEDIA_TYPES.values()) + ".\n",
+                status=406,
+                mimetype="text/plain",
+                headers={"Link": _alternates(path), "Vary": "Accept"},
+            )
+        best = request.accept_mimetypes.best_match(list(RDF_MEDIA_TYPES.values()), default="text/turtle")
+        ext = next(e for e, media in RDF_MEDIA_TYPES.items() if media == best)
+    rdf_format = RDF_FORMATS[ext]
+    options: dict[str, object] = {}
+    if ext in ("ttl", "rdf"):
+        options["prefixes"] = PREFIXES
+    body = ox.serialize(resource_triples(current_store(), iri), format=rdf_format, **options)
+    response = Response(body, mimetype=RDF_MEDIA_TYPES[ext])
+    if ext in ("ttl", "nt"):
+        response.charset = "utf-8"
+    response.vary.add("Accept")
+    response.headers["Link"] = _alternates(path)
+    response.headers["Content-Location"] = site_url(f"/data/{quote_path(path)}.{ext}")
+    return open_to_all(response)
+
+
+def _resource_page(iri: str, path: str | None) -> Response:
+    try:
+        offset = int_arg("in_offset", 0, high=10_000_000)
+    except ValueError as error:
+        return bad_request(str(error))
+    description = describe(current_store(), iri, incoming_offset=offset)
+    if description is None:
+        return not_found(f"The dataset has nothing about {iri}.", iri=iri)
+    response = page(
+        "resource.html",
+        description.to_json,
+        d=description,
+        path=path,
+        data_links={ext: site_url(f"/data/{quote_path(path)}.{ext}") for ext in RDF_MEDIA_TYPES} if path else {},
+        incoming_page=INCOMING_PAGE_SIZE,
+    )
+    if path is not None:
+        response.headers["Link"] += ", " + _alternates(path)
+    return response
+
+
+@bp.get("/page/<path:path>")
+def resource_page(path: str) -> Response:
+    """The resource's page (``.json`` or ``?format=json`` for its data as JSON)."""
+    if path.endswith(".json") and not _exists(iri_of(path)):
+        path = path[: -len(".json")]
+    return _resource_page(iri_of(path), path)
+
+
+@bp.get("/page")
+def page_by_iri() -> Response:
+    """The page of any IRI the store describes, given as ``?iri=``; dataset IRIs redirect to their own page."""
+    iri = request.args.get("iri", "").strip()
+    if not iri:
+        return bad_request("Give the IRI of a resource as ?iri=.")
+    path = path_of(iri)
+    if path is not None:
+        return redirect(href(iri), code=301)
+    return _resource_page(iri, None)

@@ -1,0 +1,250 @@
+"""Index pages: the home page, one page per class, search by label, and the timeline.
+
+Every page is also JSON (``?format=json``, or ``Accept: application/json``), named in ``Link: rel="alternate"``.
+This blueprint also gives the templates their helpers (``href``, ``curie``, ``site_url``...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
+
+from tradekg.graph.index import SORTS, class_counts, examples, instances, search
+from tradekg.graph.timeline import timeline
+from tradekg.graph.vocabulary import local_name, vocabulary
+from tradekg.ontology.vocab import PREFIXES, TKG
+from tradekg.server import current_store
+from tradekg.server.web import (
+    EXTERNAL_BROWSERS,
+    RDF_MEDIA_TYPES,
+    bad_request,
+    href,
+    int_arg,
+    json_url,
+    not_found,
+    page,
+    site_url,
+)
+
+bp = Blueprint("pages", __name__)
+PAGE_SIZE = 50
+PLAIN_DATATYPES = frozenset({PREFIXES["xsd"] + "string", PREFIXES["rdf"] + "langString"})
+
+
+def curie(iri: str) -> str:
+    """An IRI shortened with the project's prefixes (``xsd:date``), or the IRI itself."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def external_name(iri: str) -> str:
+    """How an external link reads: ``Wikidata Q17`` for a Wikidata item, else the IRI."""
+    for namespace, name in EXTERNAL_BROWSERS.items():
+        if iri.startswith(namespace):
+            return f"{name} {iri[len(namespace) :]}"
+    return iri
+
+
+def class_href(iri: str) -> str:
+    """The address of a class's page: ``/class/Tariff`` for the ontology's classes, ``/class?iri=`` for others."""
+    if iri.startswith(str(TKG)):
+        return site_url("/class/" + iri[len(str(TKG)) :])
+    return site_url("/class?" + urlencode({"iri": iri}))
+
+
+def has_endpoint(name: str) -> bool:
+    """Whether the application serves the endpoint ``name`` (pages of optional blueprints link only if so)."""
+    return name in current_app.view_functions
+
+
+def page_link(name: str, value: int) -> str:
+    """The current page's address with one query parameter changed (for pagers)."""
+    args = request.args.to_dict(flat=True)
+    args[name] = str(value)
+    return request.path + "?" + urlencode(args)
+
+
+@bp.record_once
+def _install_template_helpers(state: BlueprintSetupState) -> None:
+    """Give every template (imported macros included) the helpers it uses."""
+    state.app.jinja_env.globals.update(template_helpers())
+
+
+def template_helpers() -> dict[str, object]:
+    """Helpers every template may use."""
+    return {
+        "href": href,
+        "curie": curie,
+        "site_url": site_url,
+        "json_url": json_url,
+        "page_link": page_link,
+        "class_href": class_href,
+        "has_endpoint": has_endpoint,
+        "external_name": external_name,
+        "plain_datatypes": PLAIN_DATATYPES,
+        "rdf_media_types": RDF_MEDIA_TYPES,
+    }
+
+
+def named_queries() -> list[dict[str, str]]:
+    """The named queries of the catalog (``tradekg.queries.catalog``), or none when it is not installed.
+
+    Each is given as name, title (its summary) and a runnable SPARQL text: parameters with a default are bound by
+    a trailing ``VALUES`` clause, so the query page runs them as the catalog would.
+    """
+    queries = _app_catalog()
+    if queries is None:
+        try:
+            from tradekg.queries.catalog import load_catalog  # noqa: PLC0415 - optional: another module
+        except ImportError:
+            return []
+        try:
+            queries = load_catalog()
+        except Exception:  # noqa: BLE001 - a broken catalog must not take the home page down; it has its own tests
+            return []
+    return [_query_entry(query) for query in queries.values()]
+
+
+def _app_catalog() -> Mapping[str, object] | None:
+    """The catalog the application loaded at start (``tradekg.server.api``), if it has one."""
+    try:
+        from tradekg.server.api import EXTENSION_KEY  # noqa: PLC0415 - optional: another module
+    except ImportError:
+        return None
+    return current_app.extensions.get(EXTENSION_KEY)
+
+
+def _query_entry(query: object) -> dict[str, str]:
+    """One catalog entry as name, title and runnable query text."""
+    text = str(getattr(query, "sparql", "")).strip()
+    bound = []
+    for param in getattr(query, "params", ()):
+        if getattr(param, "default", None) is not None:
+            try:
+                term = param.to_term(param.default)
+            except ValueError:
+                continue
+            bound.append(f"VALUES ?{param.name} {{ {term.n3()} }}")
+    return {
+        "name": str(getattr(query, "name", "")),
+        "title": str(getattr(query, "summary", "") or getattr(query, "name", "")),
+        "query": "\n".join([text, *bound]),
+    }
+
+
+@bp.get("/")
+@bp.get("/index.json")
+def home() -> Response:
+    """What the dataset holds: counts per class with examples, the named queries, the latest events."""
+    store = current_store()
+    counts = class_counts(store)
+    shown = [c for c in counts if c.iri.startswith(str(TKG))] or counts
+    samples = {c.iri: examples(store, c.iri) for c in shown}
+    latest = timeline(store, newest_first=True, limit=6)
+    queries = named_queries()
+    vocab = vocabulary(store)
+
+    def data() -> dict[str, object]:
+        return {
+            "title": vocab.title,
+            "classes": [
+                {
+                    "class": c.iri,
+                    "label": c.label,
+                    "count": c.count,
+                    "examples": [i.to_json() for i in samples.get(c.iri, [])],
+                }
+                for c in counts
+            ],
+            "named_queries": [{"name": q["name"], "title": q["title"]} for q in queries],
+            "latest_events": [e.to_json() for e in latest],
+        }
+
+    return page(
+        "home.html",
+        data,
+        counts=shown,
+        samples=samples,
+        latest=latest,
+        queries=queries,
+        has_query_pages=has_endpoint("queries.query_page"),
+        total=sum(c.count for c in counts),
+        description=vocab.description,
+    )
+
+
+@bp.get("/class/<name>")
+@bp.get("/class")
+def class_page(name: str | None = None) -> Response:
+    """The instances of a class, paged, sorted by label or by date (``?sort=date``)."""
+    if name is not None and name.endswith(".json"):
+        name = name[: -len(".json")]
+    class_iri = str(TKG) + name if name else request.args.get("iri", "").strip()
+    if not class_iri:
+        return bad_request("Name a class: /class/Tariff, or /class?iri= for a class outside the ontology.")
+    sort = request.args.get("sort", "label")
+    try:
+        offset = int_arg("offset", 0, high=10_000_000)
+        limit = int_arg("limit", PAGE_SIZE, low=1, high=1000)
+        total, items = instances(current_store(), class_iri, sort=sort, offset=offset, limit=limit)
+    except ValueError as error:
+        return bad_request(str(error))
+    vocab = vocabulary(current_store())
+    term = vocab.terms.get(class_iri)
+    if total == 0 and term is None:
+        return not_found(f"No class {class_iri} has instances here.", iri=class_iri)
+    label = vocab.label(class_iri) or local_name(class_iri)
+    data = {
+        "class": class_iri,
+        "label": label,
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "sort": sort,
+        "items": [i.to_json() for i in items],
+    }
+    return page(
+        "class.html",
+        data,
+        class_iri=class_iri,
+        label=label,
+        comment=term.comment if term else "",
+        items=items,
+        total=total,
+        offset=offset,
+        limit=limit,
+        sort=sort,
+        sorts=SORTS,
+    )
+
+
+@bp.get("/search")
+def search_page() -> Response:
+    """Resources whose label contains the words searched for (``?q=``)."""
+    text = request.args.get("q", "")
+    if len(text) > 200:
+        return bad_request("The search text is longer than 200 characters.")
+    found = search(current_store(), text) if text.strip() else []
+    return page("search.html", {"q": text, "items": [i.to_json() for i in found]}, q=text, items=found)
+
+
+@bp.get("/timeline")
+def timeline_page() -> Response:
+    """The dated facts in order: announced, effective from, effective until, meetings, conclusions."""
+    newest_first = request.args.get("order") == "newest"
+    entries = timeline(current_store(), newest_first=newest_first)
+    years: dict[str, list[object]] = {}
+    for entry in entries:
+        years.setdefault(entry.year, []).append(entry)
+    return page(
+        "timeline.html",
+        {"entries": [e.to_json() for e in entries]},
+        years=years,
+        newest_first=newest_first,
+        count=len(entries),
+    )

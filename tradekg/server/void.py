@@ -1,0 +1,78 @@
+"""``/void`` and ``/.well-known/void``: the dataset's VoID description; ``/dump.trig`` and ``/dump.nq``: the data.
+
+The description is Turtle by default, or JSON-LD, N-Triples, RDF/XML by ``Accept`` or extension. The dumps hold
+every named graph of the store (the ontology and shapes included), as ``tradekg export`` writes them.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from tradekg.graph.void import VOID_PREFIXES, Addresses, void_triples
+from tradekg.ontology.vocab import PREFIXES
+from tradekg.server import current_store
+from tradekg.server.web import (
+    JSON,
+    RDF_FORMATS,
+    RDF_MEDIA_TYPES,
+    dataset_base,
+    iri_of,
+    open_to_all,
+    site_url,
+)
+
+bp = Blueprint("void", __name__)
+DUMPS = {"trig": (ox.RdfFormat.TRIG, "application/trig"), "nq": (ox.RdfFormat.N_QUADS, "application/n-quads")}
+EXAMPLES = ("country/JPN", "country/USA", "measure/usa-auto-tariff")
+
+
+def _examples() -> list[str]:
+    engine = current_store().engine
+    found = []
+    for path in EXAMPLES:
+        iri = iri_of(path)
+        if next(engine.quads_for_pattern(ox.NamedNode(iri), None, None, None), None) is not None:
+            found.append(iri)
+    return found
+
+
+@bp.get("/void")
+@bp.get("/void.<ext>")
+@bp.get("/.well-known/void")
+def void(ext: str | None = None) -> Response:
+    """The VoID description: statistics, vocabularies, example resources, SPARQL endpoint and dumps."""
+    if ext is None:
+        offered = list(RDF_MEDIA_TYPES.values()) + [JSON]
+        best = request.accept_mimetypes.best_match(offered, default="text/turtle")
+        ext = "jsonld" if best == JSON else next(e for e, media in RDF_MEDIA_TYPES.items() if media == best)
+    if ext not in RDF_FORMATS:
+        return Response(f"No format {ext!r}; use one of {', '.join(RDF_FORMATS)}.\n", 404, mimetype="text/plain")
+    addresses = Addresses(
+        dataset=site_url("/void", absolute=True) + "#tradekg",
+        sparql_endpoint=site_url("/sparql", absolute=True),
+        dumps=[site_url(f"/dump.{name}", absolute=True) for name in DUMPS],
+        uri_space=dataset_base(),
+        examples=_examples(),
+    )
+    options: dict[str, object] = {"prefixes": VOID_PREFIXES} if ext in ("ttl", "rdf") else {}
+    body = ox.serialize(void_triples(current_store(), addresses), format=RDF_FORMATS[ext], **options)
+    response = Response(body, mimetype=RDF_MEDIA_TYPES[ext])
+    response.vary.add("Accept")
+    response.headers["Link"] = ", ".join(
+        f'<{site_url("/void." + e)}>; rel="alternate"; type="{media}"' for e, media in RDF_MEDIA_TYPES.items()
+    )
+    return open_to_all(response)
+
+
+@bp.get("/dump.<name>")
+def dump(name: str) -> Response:
+    """The whole dataset with its named graphs, in TriG or N-Quads."""
+    if name not in DUMPS:
+        return Response(f"No dump {name!r}; use dump.trig or dump.nq.\n", 404, mimetype="text/plain")
+    rdf_format, media_type = DUMPS[name]
+    store = current_store()
+    body = store.engine.dump(format=rdf_format, prefixes=PREFIXES if name == "trig" else None)
+    response = Response(body, mimetype=media_type)
+    response.headers["Content-Disposition"] = f'inline; filename="tradekg.{name}"'
+    return open_to_all(response)
