@@ -60,7 +60,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Bearer token that enables writes (SPARQL Update, Graph Store); writes are refused without one.",
         env="TRADEKG_WRITE_TOKEN",
     ),
-    Setting("timeout", 30.0, "Seconds a query may run before it is stopped and answered 503.", kind=float),
+    Setting(
+        "timeout",
+        30.0,
+        "Seconds a query may run before its worker process is killed and it is answered 503; 0 runs queries in "
+        "the server's own process, unstoppable and without workers.",
+        kind=float,
+    ),
+    Setting(
+        "query_workers",
+        2,
+        "Worker processes answering queries when --timeout is set (about one per core); a query waits for a free one.",
+        kind=int,
+    ),
     Setting("max_rows", 10000, "Most result rows a query returns; longer answers are cut and say so.", kind=int),
     Setting(
         "allow_federation",

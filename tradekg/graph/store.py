@@ -53,16 +53,25 @@ class TradeStore:
 
     Args:
         path: A directory for a persistent store; ``None`` keeps the store in memory.
+        read_only: Open the directory read-only (no lock taken, writes fail); only for a directory no process
+            writes, such as a checkpoint made by :meth:`pyoxigraph.Store.backup`.
+
+    Attributes:
+        generation: A counter bumped by every write through :meth:`writing` (committed or not), so that a reader
+            holding an older copy of the store (a query worker) knows it is out of date.
 
     Raises:
         StoreError: The directory cannot be opened (for example, another process holds its lock).
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
+        self.generation = 0
         try:
             if path is None:
                 self.engine = ox.Store()
+            elif read_only:
+                self.engine = ox.Store.read_only(str(path))
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 self.engine = ox.Store(str(path))
@@ -154,9 +163,12 @@ class TradeStore:
 
     @contextmanager
     def writing(self) -> Iterator[ox.Store]:
-        """Serialise writers: hold the write lock for the duration of one write."""
+        """Serialise writers: hold the write lock for the duration of one write, then bump :attr:`generation`."""
         with self.write_lock:
-            yield self.engine
+            try:
+                yield self.engine
+            finally:
+                self.generation += 1
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction: readers see all of them or none."""

@@ -1,19 +1,29 @@
 """The Flask application: ``create_app()`` builds it, one blueprint per protocol.
 
 Nothing is built at import time. The store is opened by ``create_app`` (or passed in through the config key
-``TRADEKG_STORE_INSTANCE`` by tests and by ``tradekg serve``) and kept in ``app.extensions["tradekg"]``.
+``TRADEKG_STORE_INSTANCE`` by tests and by ``tradekg serve``) and kept in ``app.extensions["tradekg"]``. The
+query workers start with the first query that needs them (:func:`query_pool`) and stop when the application is
+collected or the interpreter exits.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
 from tradekg.settings import default_config
+
+if TYPE_CHECKING:
+    from tradekg.server.worker import QueryPool
+
+_POOL_LOCK = threading.Lock()
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
@@ -64,3 +74,19 @@ def _register_blueprints(app: Flask) -> None:
 def current_store() -> TradeStore:
     """The store of the application handling the current request."""
     return current_app.extensions["tradekg"]
+
+
+def query_pool() -> QueryPool | None:
+    """The current application's query workers, started at the first call; ``None`` where processes cannot fork."""
+    from tradekg.server.worker import QueryPool, can_fork  # noqa: PLC0415 - no worker code until a query needs it
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pool = app.extensions.get("tradekg.workers")
+    if pool is None and can_fork():
+        with _POOL_LOCK:
+            pool = app.extensions.get("tradekg.workers")
+            if pool is None:
+                pool = QueryPool(app.extensions["tradekg"], int(app.config["TRADEKG_QUERY_WORKERS"]))
+                weakref.finalize(app, pool.close)  # at collection of the app or at exit, whichever comes first
+                app.extensions["tradekg.workers"] = pool
+    return pool

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections.abc import Mapping
+from types import FrameType
 
 import click
 from waitress import serve
@@ -21,5 +24,11 @@ def run_server(settings: Mapping[str, object]) -> None:
     app = create_app(config)
     host = str(config["TRADEKG_HOST"])
     port = int(str(config["TRADEKG_PORT"]))
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     click.echo(f"tradekg serving {len(app.extensions['tradekg']):,} quads on http://{host}:{port}/", err=True)
     serve(app, host=host, port=port, threads=int(str(config["TRADEKG_THREADS"])), ident="tradekg")
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """Leave through ``sys.exit`` on SIGTERM, so that exit handlers stop and reap the query workers."""
+    sys.exit(0)

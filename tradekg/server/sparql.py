@@ -1,14 +1,14 @@
 """The SPARQL 1.1 Protocol at ``/sparql``: query (GET, POST form, POST direct) and update (POST).
 
-A query is evaluated in a forked worker (:mod:`tradekg.server.worker`) that is killed at ``--timeout``, and its
-answer is written in the negotiated format, cut at ``--max-rows``. An update passes the write gate
-(:mod:`tradekg.graph.writes`). A GET with no query answers the service description (or, for a browser, a redirect
-to the query page at ``/query``).
+A query is evaluated in one of the application's worker processes (:mod:`tradekg.server.worker`), killed at
+``--timeout`` (with ``--timeout 0``, in the server's own process), and its answer is written in the negotiated
+format, cut at ``--max-rows``. An update passes the write gate (:mod:`tradekg.graph.writes`). A GET with no query
+answers the service description (or, for a browser, a redirect to the query page at ``/query``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import asdict
 
 from flask import Blueprint, Response, current_app, redirect, request
 
@@ -22,7 +22,7 @@ from tradekg.graph.writes import (
     ValidationRejected,
     apply_update,
 )
-from tradekg.server import current_store
+from tradekg.server import current_store, query_pool
 from tradekg.server.http import (
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
@@ -35,7 +35,7 @@ from tradekg.server.http import (
 )
 from tradekg.server.results import Answer, evaluate
 from tradekg.server.service_description import service_description_response
-from tradekg.server.worker import QueryTimeout, WorkerFailed, can_fork, run_with_timeout
+from tradekg.server.worker import QueryRequest, QueryTimeout, WorkerFailed
 
 bp = Blueprint("sparql", __name__)
 
@@ -173,26 +173,20 @@ def _query(query: str) -> Response:
 
 
 def _run(query: str, format_name: str) -> Answer:
-    store = current_store()
-    max_rows = int(current_app.config["TRADEKG_MAX_ROWS"])
-    default_graphs: Sequence[str] = _parameters("default-graph-uri")
-    named_graphs: Sequence[str] = _parameters("named-graph-uri")
-    base_iri = request.base_url
-
-    def work() -> Answer:
-        return evaluate(
-            store,
-            query,
-            format_name=format_name,
-            max_rows=max_rows,
-            default_graph_uris=default_graphs,
-            named_graph_uris=named_graphs,
-            base_iri=base_iri,
-        )
-
+    work = QueryRequest(
+        query,
+        format_name,
+        int(current_app.config["TRADEKG_MAX_ROWS"]),
+        default_graph_uris=tuple(_parameters("default-graph-uri")),
+        named_graph_uris=tuple(_parameters("named-graph-uri")),
+        base_iri=request.base_url,
+    )
     seconds = float(current_app.config["TRADEKG_TIMEOUT"] or 0)
+    pool = query_pool() if seconds > 0 else None
     try:
-        return run_with_timeout(work, seconds) if seconds > 0 and can_fork() else work()
+        if pool is None:
+            return evaluate(current_store(), **asdict(work))
+        return pool.run(work, seconds)
     except SyntaxError as error:
         raise ProtocolError(400, f"query syntax error: {short_syntax_message(error)}") from None
     except FormatError as error:

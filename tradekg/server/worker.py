@@ -1,13 +1,26 @@
-"""Running one query in a forked worker process that can really be stopped.
+"""A pool of query worker processes that can really be stopped.
 
-Oxigraph releases the GIL while it evaluates, and a streaming SELECT can be abandoned between solutions, but an
-aggregate (``COUNT``, ``GROUP BY``...) runs to its end inside one call that nothing in the process can cancel. So
-each query with a time limit runs in a child made by ``fork()``: the child shares the parent's in-memory store
-copy-on-write (it only reads), evaluates and serialises the answer, sends the bytes back through a pipe and
-exits. When the time is up the parent kills the child with ``SIGKILL``: the work ends, the memory is returned and
-the server thread goes on answering.
+Oxigraph releases the GIL while it evaluates, but an aggregate (``COUNT``, ``GROUP BY``...) runs to its end inside
+one call that nothing in the process can cancel. So a query with a time limit runs in a worker process, which the
+server kills with ``SIGKILL`` when the time is up: the work ends, the memory is returned, and the server goes on
+answering. Forking a process per query costs far more than a selective query (milliseconds against a tenth of
+one), so :class:`QueryPool` keeps a few workers alive; each loops reading a request from a pipe, evaluating it
+(:func:`tradekg.server.results.evaluate`) and writing the serialised answer back. A killed worker is replaced
+by the next query that needs one.
 
-Only reads run here: a child never writes, so nothing it does can reach the parent's store.
+Freshness: every committed write bumps :attr:`TradeStore.generation`, and a worker never answers from an older
+generation than the one current when its query was dispatched.
+
+* In memory, a worker is ``fork()``-ed from the server while it holds the store's write lock (so no write is half
+  done in the copy) and shares the store copy-on-write. A worker of an older generation is retired and a new
+  one forked (lazily, by the next query), so the first query after a write pays for one fork.
+* On disk, forking is unsound: RocksDB's background threads do not survive ``fork()`` and its locks may be held
+  by them at that instant. Workers are fresh interpreters (``python -m tradekg.server.worker``) that open a
+  read-only checkpoint of the store (:meth:`pyoxigraph.Store.backup`, hard links in a sibling directory),
+  never the live directory (opening it read-only while the server writes is undefined behaviour). A write makes
+  the next query take a new checkpoint, and each worker reopens the checkpoint a request names.
+
+Workers only read: nothing they do can reach the server's store.
 """
 
 from __future__ import annotations
@@ -17,14 +30,23 @@ import os
 import pickle
 import select
 import signal
+import struct
+import subprocess
+import sys
+import threading
 import time
 import warnings
-from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
-T = TypeVar("T")
+from tradekg.graph.store import TradeStore
+from tradekg.server.checkpoints import Checkpoints
+from tradekg.server.results import Answer, evaluate
 
-_CHUNK = 1 << 16
+_HEADER = struct.Struct(">Q")
+_CHUNK = 1 << 20
+_FIRST_READ = 1 << 16
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class QueryTimeout(Exception):
@@ -40,66 +62,323 @@ class WorkerFailed(Exception):
 
 
 def can_fork() -> bool:
-    """Whether this platform can run queries in forked workers."""
+    """Whether this platform can run queries in worker processes (a POSIX ``fork()`` and pipes)."""
     return hasattr(os, "fork")
 
 
-def run_with_timeout(work: Callable[[], T], seconds: float) -> T:
-    """Run ``work`` in a forked child and return its result, or stop the child after ``seconds``.
+@dataclass(frozen=True)
+class QueryRequest:
+    """What a worker needs to answer one query: the arguments of :func:`~tradekg.server.results.evaluate`."""
 
-    Exceptions raised by ``work`` are re-raised here (they must be picklable).
+    query: str
+    format_name: str
+    max_rows: int
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    base_iri: str | None = None
 
-    Raises:
-        QueryTimeout: The child did not finish in time; it has been killed.
-        WorkerFailed: The child ended without sending a result.
-    """
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        # Python warns that fork() in a threaded process may deadlock the child: the child here touches only the
-        # store (read-only) and the pipe, and a stuck child is killed by the deadline like a slow one.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the child: never return into the server's code
-        gc.disable()  # a collection would touch every object and copy the parent's whole heap page by page
-        os.close(read_end)
-        status = 0
-        try:
-            try:
-                outcome: tuple[bool, object] = (True, work())
-            except BaseException as error:  # noqa: BLE001 - every failure goes back to the parent as data
-                outcome = (False, error)
-            payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(payload)
-        except BaseException:  # noqa: BLE001
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    deadline = time.monotonic() + seconds
-    chunks: list[bytes] = []
-    try:
-        while True:
+
+# -- frames on a pipe: an 8-byte length, then a pickle ------------------------------------------------------------
+
+
+def _send(fd: int, message: object) -> None:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _receive(fd: int, deadline: float | None = None) -> object:
+    """Read one frame; ``EOFError`` if the writer is gone, ``TimeoutError`` past ``deadline`` (monotonic)."""
+    buffer = bytearray()
+    needed = _HEADER.size
+    while len(buffer) < needed:
+        if deadline is not None:
             left = deadline - time.monotonic()
-            if left <= 0:
-                raise QueryTimeout(seconds)
-            ready, _, _ = select.select([read_end], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(read_end, _CHUNK)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        raise
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        # A first small read takes a whole small frame; a large one is read in the size it has (a read into a huge
+        # buffer would map and unmap fresh memory every time).
+        chunk = os.read(fd, _FIRST_READ if needed == _HEADER.size else min(_CHUNK, needed - len(buffer)))
+        if not chunk:
+            raise EOFError
+        buffer += chunk
+        if needed == _HEADER.size and len(buffer) >= needed:
+            needed += _HEADER.unpack_from(buffer)[0]
+    return pickle.loads(memoryview(buffer)[_HEADER.size :])
+
+
+# -- the worker's side --------------------------------------------------------------------------------------------
+
+
+def _answer(store: TradeStore | None, request: QueryRequest) -> tuple[bool, object]:
+    try:
+        if store is None:
+            raise WorkerFailed("the query worker has no store to read")
+        return True, evaluate(store, **asdict(request))
+    except Exception as error:  # noqa: BLE001 - every failure goes back to the server as data
+        return False, error
+
+
+def _serve(store: TradeStore | None, request_fd: int, answer_fd: int) -> None:
+    """Answer requests until the server closes the pipe. A request names the checkpoint to read, if any."""
+    snapshot: str | None = None
+    while True:
+        try:
+            wanted, request = _receive(request_fd)  # type: ignore[misc]
+        except EOFError:
+            return
+        if wanted is not None and wanted != snapshot:
+            store, snapshot = None, None  # close the old checkpoint before opening the next
+            store, snapshot = TradeStore(Path(wanted), read_only=True), wanted
+        outcome = _answer(store, request)
+        try:
+            _send(answer_fd, outcome)
+        except pickle.PicklingError:
+            _send(answer_fd, (False, WorkerFailed(f"the query failed: {outcome[1]}")))
+
+
+def _forked_child(store: TradeStore, request_fd: int, answer_fd: int) -> None:
+    """The body of a forked worker: never returns into the server's code."""
+    status = 0
+    try:
+        # Keep only the worker's own pipe ends: the server's sockets and the other workers' pipes must close
+        # when the server closes them, not when this process ends.
+        low, high = sorted((request_fd, answer_fd))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then closes the pipes
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # The server's objects are frozen out of collection: a collection that touched them would copy the
+        # server's whole heap page by page. The worker's own garbage is still collected.
+        gc.freeze()
+        gc.enable()
+        _serve(store, request_fd, answer_fd)
+    except BaseException:  # noqa: BLE001 - the child must end here whatever happens
+        status = 1
     finally:
-        os.close(read_end)
-        os.waitpid(pid, 0)
-    if not chunks:
-        raise WorkerFailed("the query worker ended without an answer")
-    ok, value = pickle.loads(b"".join(chunks))
-    if not ok:
-        assert isinstance(value, BaseException)
-        raise value
-    return value  # type: ignore[return-value]
+        os._exit(status)
+
+
+# -- the server's side --------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Worker:
+    request_fd: int
+    answer_fd: int
+    generation: int
+    pid: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    def stop(self) -> None:
+        """Kill the process, close the pipes and reap it (no zombie is left)."""
+        for fd in (self.request_fd, self.answer_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            return
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+class QueryPool:
+    """Up to ``size`` worker processes answering queries of one store, each query stopped at its deadline.
+
+    Workers start lazily (the first queries that find no idle one) and are stopped by :meth:`close`, which the
+    application calls when it is collected or the interpreter exits.
+    """
+
+    def __init__(self, store: TradeStore, size: int) -> None:
+        self.store = store
+        self.size = max(1, size)
+        self._ready = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._starting = 0
+        self._closed = False
+        self._checkpoints = Checkpoints(store) if store.path is not None else None
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the live workers."""
+        with self._ready:
+            workers = [*self._idle, *self._busy]
+        return [worker.process.pid if worker.process else worker.pid for worker in workers]
+
+    def run(self, request: QueryRequest, seconds: float) -> Answer:
+        """Answer ``request`` in a worker, killing it if the answer is not back within ``seconds``.
+
+        Raises:
+            QueryTimeout: No answer in time (waiting for a free worker counts); the worker has been killed.
+            WorkerFailed: The worker died without an answer, or the pool is closed.
+            Exception: What evaluating the query raised (``SyntaxError``, ``FormatError``...).
+        """
+        deadline = time.monotonic() + seconds
+        snapshot = None
+        if self._checkpoints is not None:  # on disk: the workers read a checkpoint of the current generation
+            snapshot = self._checkpoints.take(deadline)
+            if snapshot is None:
+                raise QueryTimeout(seconds)  # a long write held the store
+        try:
+            for attempt in (1, 2):
+                worker = self._acquire(deadline, seconds)
+                try:
+                    _send(worker.request_fd, (snapshot, request))
+                except OSError:  # it died while idle (killed by the system?): nothing was evaluated, use another
+                    self._discard(worker)
+                    if attempt == 2:
+                        raise WorkerFailed("the query workers end as they start; see the server's log") from None
+                    continue
+                try:
+                    ok, value = _receive(worker.answer_fd, deadline)  # type: ignore[misc]
+                except TimeoutError:
+                    self._discard(worker)
+                    raise QueryTimeout(seconds) from None
+                except (OSError, EOFError, pickle.UnpicklingError):
+                    self._discard(worker)
+                    raise WorkerFailed("the query worker ended without an answer") from None
+                except BaseException:
+                    self._discard(worker)
+                    raise
+                self._release(worker)
+                break
+        finally:
+            if self._checkpoints is not None and snapshot is not None:
+                self._checkpoints.release(snapshot)
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop every worker and remove the checkpoints; queries still waiting fail with :class:`WorkerFailed`."""
+        with self._ready:
+            self._closed = True
+            workers = [*self._idle, *self._busy]
+            self._idle.clear()
+            self._busy.clear()
+            self._ready.notify_all()
+        for worker in workers:
+            worker.stop()
+        if self._checkpoints is not None:
+            self._checkpoints.remove()
+
+    # -- workers ---------------------------------------------------------------------------------------------------
+
+    def _acquire(self, deadline: float, seconds: float) -> _Worker:
+        stale: list[_Worker] = []
+        with self._ready:
+            while True:
+                if self._closed:
+                    raise WorkerFailed("the server is shutting down")
+                generation = self.store.generation
+                if self.store.path is None:  # a forked worker holds the store as it was: retire older ones
+                    stale += [worker for worker in self._idle if worker.generation != generation]
+                    self._idle = [worker for worker in self._idle if worker.generation == generation]
+                if self._idle:
+                    worker = self._idle.pop()
+                    self._busy.add(worker)
+                    break
+                if len(self._busy) + self._starting < self.size:
+                    self._starting += 1
+                    worker = None
+                    break
+                if not self._ready.wait(deadline - time.monotonic()) and time.monotonic() >= deadline:
+                    raise QueryTimeout(seconds)
+        for old in stale:
+            old.stop()
+        if worker is not None:
+            return worker
+        try:
+            worker = self._start(deadline, seconds)
+        finally:
+            with self._ready:
+                self._starting -= 1
+                self._ready.notify_all()
+        with self._ready:
+            if self._closed:
+                worker.stop()
+                raise WorkerFailed("the server is shutting down")
+            self._busy.add(worker)
+        return worker
+
+    def _release(self, worker: _Worker) -> None:
+        with self._ready:
+            self._busy.discard(worker)
+            keep = not self._closed and (self.store.path is not None or worker.generation == self.store.generation)
+            if keep:
+                self._idle.append(worker)
+            self._ready.notify_all()
+        if not keep:
+            worker.stop()
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._ready:
+            self._busy.discard(worker)
+            self._ready.notify_all()
+        worker.stop()
+
+    def _start(self, deadline: float, seconds: float) -> _Worker:
+        request_read, request_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        try:
+            if self.store.path is None:
+                worker = self._fork(request_read, answer_write, deadline, seconds)
+            else:
+                worker = self._spawn(request_read, answer_write)
+        except BaseException:
+            for fd in (request_write, answer_read):
+                os.close(fd)
+            raise
+        finally:
+            os.close(request_read)
+            os.close(answer_write)
+        worker.request_fd, worker.answer_fd = request_write, answer_read
+        return worker
+
+    def _fork(self, request_fd: int, answer_fd: int, deadline: float, seconds: float) -> _Worker:
+        lock = self.store.write_lock
+        if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise QueryTimeout(seconds)  # a long write holds the store
+        try:  # no write is half done while the lock is held: the child's copy of the store is consistent
+            generation = self.store.generation
+            with warnings.catch_warnings():
+                # Python 3.12+ warns that fork() in a threaded process may deadlock the child: the child touches only
+                # the store (read-only, no writer mid-way) and its pipes, and a stuck child is killed at the deadline.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            if pid == 0:
+                _forked_child(self.store, request_fd, answer_fd)
+        finally:
+            lock.release()
+        return _Worker(-1, -1, generation, pid=pid)
+
+    def _spawn(self, request_fd: int, answer_fd: int) -> _Worker:
+        environment = dict(os.environ)
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tradekg.server.worker", str(request_fd), str(answer_fd)],
+            pass_fds=(request_fd, answer_fd),
+            stdin=subprocess.DEVNULL,
+            env=environment,
+        )
+        return _Worker(-1, -1, self.store.generation, process=process)
+
+
+def main(arguments: list[str]) -> None:
+    """A spawned worker: ``python -m tradekg.server.worker REQUEST_FD ANSWER_FD``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    request_fd, answer_fd = (int(argument) for argument in arguments)
+    _serve(None, request_fd, answer_fd)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,200 @@
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WRITE_TOKEN
+from tests.server.conftest import start_server, stop_server
+from tradekg.graph.load import open_store
+from tradekg.server import create_app
+from tradekg.server.worker import QueryPool, QueryRequest, QueryTimeout
+
+SLOW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z . ?d ?t ?w }"
+ASK_NEW = 'ASK { <http://example.org/s> <http://example.org/p> "o" }'
+INSERT = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> "o" } }'
+
+
+def ask(pool, query=ASK_NEW, seconds=10.0):
+    answer = pool.run(QueryRequest(query, "json", 10), seconds)
+    return json.loads(answer.body)["boolean"]
+
+
+def assert_reaped(pids):
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # not our child any more: killed and reaped, no zombie
+
+
+def test_workers_are_reused_not_forked_per_query(bundled_store):
+    pool = QueryPool(bundled_store, 2)
+    try:
+        assert pool.pids == []  # nothing starts before the first query
+        for _ in range(5):
+            assert ask(pool, "ASK {}") is True
+        assert len(pool.pids) == 1  # queries one after another share one worker
+        first = pool.pids
+        assert ask(pool, "ASK {}") is True and pool.pids == first
+    finally:
+        pool.close()
+    assert pool.pids == []
+    assert_reaped(first)
+
+
+def test_query_errors_come_back_from_the_worker(bundled_store):
+    pool = QueryPool(bundled_store, 1)
+    try:
+        with pytest.raises(SyntaxError):
+            pool.run(QueryRequest("SELECT WHERE {", "json", 10), 10)
+        assert ask(pool, "ASK {}") is True  # the worker survives a failed query
+    finally:
+        pool.close()
+
+
+def test_a_worker_never_answers_from_before_a_write(fresh_store):
+    pool = QueryPool(fresh_store, 2)
+    try:
+        assert ask(pool) is False
+        old = pool.pids
+        with fresh_store.writing() as engine:
+            engine.update(INSERT)
+        assert ask(pool) is True
+        assert pool.pids != old
+        assert_reaped(old)
+    finally:
+        pool.close()
+
+
+def test_timeout_kills_the_worker_and_the_next_query_gets_a_new_one(bundled_store):
+    pool = QueryPool(bundled_store, 1)
+    try:
+        assert ask(pool, "ASK {}") is True
+        runaway = pool.pids
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            pool.run(QueryRequest(SLOW_COUNT, "json", 10), 0.3)
+        assert time.monotonic() - started < 2
+        assert pool.pids == []
+        assert_reaped(runaway)
+        assert ask(pool, "ASK {}") is True
+    finally:
+        pool.close()
+
+
+def test_a_query_waiting_for_a_busy_pool_keeps_its_deadline(bundled_store):
+    pool = QueryPool(bundled_store, 1)
+    outcome = []
+    runaway = threading.Thread(
+        target=lambda: outcome.append(pytest.raises(QueryTimeout, pool.run, QueryRequest(SLOW_COUNT, "json", 1), 0.8))
+    )
+    try:
+        runaway.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            ask(pool, "ASK {}", seconds=0.3)  # the only worker is busy past this query's deadline
+        assert time.monotonic() - started < 1
+        runaway.join()
+        assert ask(pool, "ASK {}") is True
+    finally:
+        pool.close()
+
+
+def test_server_stays_responsive_while_a_runaway_query_runs(bundled_store):
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_TIMEOUT": 1.0})
+    slow = []
+    thread = threading.Thread(
+        target=lambda: slow.append(app.test_client().get("/sparql", query_string={"query": SLOW_COUNT}))
+    )
+    thread.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    for _ in range(3):
+        assert app.test_client().get("/sparql", query_string={"query": "ASK {}"}).json["boolean"] is True
+    assert time.monotonic() - started < 1  # answered by the second worker, not after the runaway
+    thread.join()
+    assert slow[0].status_code == 503
+    app.extensions["tradekg.workers"].close()
+
+
+def test_timeout_zero_runs_in_process_without_workers(bundled_store):
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_TIMEOUT": 0})
+    assert app.test_client().get("/sparql", query_string={"query": "ASK {}"}).json["boolean"] is True
+    assert "tradekg.workers" not in app.extensions
+
+
+def test_create_app_starts_no_worker(bundled_store):
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store})
+    assert "tradekg.workers" not in app.extensions
+    assert app.test_client().get("/sparql", query_string={"query": "ASK {}"}).json["boolean"] is True
+    assert len(app.extensions["tradekg.workers"].pids) == 1
+    app.extensions["tradekg.workers"].close()
+
+
+def test_persistent_store_workers_read_checkpoints_that_follow_writes(tmp_path: Path):
+    store = open_store(tmp_path / "store", empty=True)
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": store, "TRADEKG_WRITE_TOKEN": WRITE_TOKEN})
+    client = app.test_client()
+    try:
+        assert client.get("/sparql", query_string={"query": ASK_NEW}).json["boolean"] is False
+        workers = app.extensions["tradekg.workers"]
+        (pid,) = workers.pids
+        response = client.post("/sparql", data={"update": INSERT}, headers={"Authorization": f"Bearer {WRITE_TOKEN}"})
+        assert response.status_code == 200
+        assert client.get("/sparql", query_string={"query": ASK_NEW}).json["boolean"] is True
+        assert workers.pids == [pid]  # the same spawned worker, reading the new checkpoint
+        checkpoints = list(tmp_path.glob(".store-checkpoints-*/*"))
+        assert len(checkpoints) == 1  # the old checkpoint is gone once no query reads it
+    finally:
+        app.extensions["tradekg.workers"].close()
+        store.close()
+    assert list(tmp_path.glob(".store-checkpoints-*")) == []
+
+
+def children_of(pid: int) -> set[int]:
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.add(int(entry.name))
+    return children
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_stopped_server_leaves_no_worker_behind():
+    process, served = start_server("--timeout", "5", "--query-workers", "2")
+    try:
+        threads = [threading.Thread(target=served.request, args=("GET", "/sparql?query=ASK%7B%7D")) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        workers = children_of(process.pid)
+        assert 1 <= len(workers) <= 2
+    finally:
+        stop_server(process)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_worker_that_died_while_idle_is_replaced_without_failing_the_query(bundled_store):
+    pool = QueryPool(bundled_store, 1)
+    try:
+        assert ask(pool, "ASK {}") is True
+        (dead,) = pool.pids
+        os.kill(dead, signal.SIGKILL)  # as the kernel's OOM killer would
+        time.sleep(0.05)
+        assert ask(pool, "ASK {}") is True
+        assert pool.pids != [dead]
+        assert_reaped([dead])
+    finally:
+        pool.close()
