@@ -223,7 +223,8 @@ def _describe_node(
 ) -> Description:
     """The outgoing part of a description (also used for blank nodes shown inline)."""
     iri = node.value
-    pairs = [(q.predicate.value, q.object) for q in quads if q.graph_name != _SHAPES]
+    # A triple stated by two sources sits in two graphs: show it once (its sources are listed apart).
+    pairs = list(dict.fromkeys((q.predicate.value, q.object) for q in quads if q.graph_name != _SHAPES))
     label = labeller(iri) if isinstance(node, ox.NamedNode) else "(anonymous)"
     description = Description(iri=iri, label=label)
     types = [o for p, o in pairs if p == RDF_TYPE]

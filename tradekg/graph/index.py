@@ -127,8 +127,19 @@ def _items(answer: object) -> list[Item]:
 
 
 def examples(store: TradeStore, class_iri: str, *, limit: int = 3) -> list[Item]:
-    """A few resources typed with the class itself, by label, to show on the home page."""
-    return instances(store, class_iri, limit=limit, direct=True)[1]
+    """The resources typed with the class itself that the most facts point to, to show on the home page.
+
+    With every ISO country in the graph, the first countries by label (Afghanistan, Åland...) say little; the
+    ones most linked to (Japan, the United States) are where a reader starts.
+    """
+    answer = store.query(
+        f"""SELECT ?s (SAMPLE(?label0) AS ?label) (SAMPLE(?none) AS ?date) (COUNT(?in) AS ?links) WHERE {{
+            ?s a {ox.NamedNode(class_iri)} .
+            OPTIONAL {{ ?in ?p ?s FILTER(?p != owl:sameAs) }}
+            {_LABEL}
+        }} GROUP BY ?s ORDER BY DESC(?links) LCASE(STR(?label)) ?s LIMIT {int(limit)}"""
+    )
+    return _items(answer)
 
 
 def search(store: TradeStore, text: str, *, limit: int = 50) -> list[Item]:
