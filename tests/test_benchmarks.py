@@ -1,0 +1,87 @@
+"""The benchmark harness at a tiny size: every in-process workload runs and the table is complete.
+
+No timing is asserted here (CI machines vary); the figures live in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from benchmarks import run
+from benchmarks.engines import named_queries
+from benchmarks.generate import Generator, write_batch, write_nquads
+from benchmarks.report import render
+from tradekg.graph.validate import quads_to_graph, validate_graph
+
+ENGINES = ["tradekg", "tradekg-select", "pyoxigraph", "rdflib"]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("bench")
+    argv = ["--measures", "100", "--full-measures", "60", "--servers", "--runs", "2", "--budget", "0.5"]
+    args = run.parse_args([*argv, "--workdir", str(workdir), "--json", str(workdir / "results.json")])
+    outcome = run.run(args)
+    assert json.loads(json.dumps(outcome)) == outcome
+    return outcome
+
+
+def test_generator_is_deterministic_by_seed(tmp_path):
+    first, second, other = tmp_path / "a.nq", tmp_path / "b.nq", tmp_path / "c.nq"
+    assert write_nquads(50, first, seed=3) == write_nquads(50, second, seed=3)
+    write_nquads(50, other, seed=4)
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() != other.read_bytes()
+
+
+def test_generated_graph_parses_and_conforms_to_the_shapes():
+    text = "".join(Generator(40, seed=2).quads())
+    quads = list(ox.parse(text, format=ox.RdfFormat.N_QUADS))
+    assert all(isinstance(quad.graph_name, ox.NamedNode) for quad in quads)
+    report = validate_graph(quads_to_graph(quads))
+    assert report.conforms, report.to_text()
+
+
+def test_a_generated_write_conforms_beside_its_graph():
+    base = "".join(Generator(40, seed=2).quads())
+    write = write_batch(40, 3, seed=2)
+    quads = list(ox.parse(base + write, format=ox.RdfFormat.N_QUADS))
+    assert validate_graph(quads_to_graph(quads)).conforms
+
+
+def test_every_engine_loads_and_answers_every_query(results):
+    names = {query.name for query in named_queries()} | {"point-lookup"}
+    for engine in ENGINES:
+        outcome = results["engines"][engine]
+        assert "error" not in outcome, outcome
+        assert outcome["quads"] > 1000
+        assert set(outcome["queries"]) == names
+        for name, entry in outcome["queries"].items():
+            assert entry["runs"] >= 1 and entry["median_ms"] > 0, (engine, name, entry)
+
+
+def test_engines_agree_on_row_counts(results):
+    engines = results["engines"]
+    for name in engines["rdflib"]["queries"]:
+        counts = {engine: engines[engine]["queries"][name]["rows"] for engine in ENGINES}
+        assert len(set(counts.values())) == 1, (name, counts)
+
+
+def test_validation_workloads_ran(results):
+    for size in ("10 triples", "100 triples"):
+        entry = results["write"][size]
+        assert entry["triples"] > 5
+        assert "median_ms" in entry["neighbourhood"], entry
+        assert "median_ms" in entry["load_quads"], entry
+    assert results["full"]["conforms"] is True
+
+
+def test_report_has_every_section(results):
+    text = render(results)
+    for heading in ("### Bulk load", "### Queries (in process)", "### Validation", "### Peak memory", "Targets"):
+        assert heading in text
+    assert "not run" not in text and "(stopped" not in text
+    assert "HTTP" not in text.split("### Validation")[1].split("### Peak memory")[0]
