@@ -14,7 +14,7 @@ from tradekg.settings import SETTINGS
 BAD_SYNTAX = "@prefix tkg: <https://w3id.org/tradekg/ontology#> .\n<http://example.org/a> tkg:x .\n"
 NOT_CONFORMING = """\
 @prefix tkg: <https://w3id.org/tradekg/ontology#> .
-<http://example.org/nowhere> a tkg:Country ; tkg:iso3166Alpha3 "nowhere" .
+<https://w3id.org/tradekg/id/country/NOWHERE> a tkg:Country ; tkg:iso3166Alpha3 "nowhere" .
 """
 
 
@@ -30,8 +30,8 @@ def test_validate_reports_by_shape_and_exits_1(runner: CliRunner, tmp_path: Path
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 1
     assert "Does not conform" in result.output
-    assert "Shape tkg:" in result.output
-    assert "<http://example.org/nowhere>" in result.output
+    assert "Shape tkgsh:CountryShape" in result.output
+    assert "<https://w3id.org/tradekg/id/country/NOWHERE>" in result.output
 
 
 def test_validate_unreadable_input_exits_2(runner: CliRunner, tmp_path: Path) -> None:

@@ -20,7 +20,6 @@ def ruff() -> list[str]:
 
 
 def test_ruff_check_is_clean() -> None:
-    result = subprocess.run(
-        [*ruff(), "check", "tradekg", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
-    )
+    folders = [name for name in ("tradekg", "tests", "benchmarks") if (ROOT / name).is_dir()]
+    result = subprocess.run([*ruff(), "check", *folders], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

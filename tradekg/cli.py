@@ -28,6 +28,7 @@ from tradekg.graph.load import (
 from tradekg.graph.store import StoreError, TradeStore
 from tradekg.graph.validate import quads_to_graph, validate_graph
 from tradekg.ontology.vocab import PREFIXES
+from tradekg.queries.catalog import CatalogError, NamedQuery, ParamError, load_catalog
 from tradekg.settings import SETTINGS, Setting
 
 EXIT_NOT_CONFORMING = 1
@@ -102,6 +103,8 @@ def serve(**settings: object) -> None:
 
     try:
         run_server(settings)
+    except CatalogError as error:
+        _fail(f"a named query is broken: {error}", EXIT_UNREADABLE)
     except ValidationFailed as error:
         _fail(str(error), EXIT_NOT_CONFORMING)
     except (LoadError, StoreError) as error:
@@ -135,8 +138,41 @@ def _read_query(text: str) -> str:
     return text
 
 
+def _catalog() -> dict[str, NamedQuery]:
+    try:
+        return load_catalog()
+    except CatalogError as error:
+        _fail(f"a named query is broken: {error}", EXIT_UNREADABLE)
+    raise AssertionError("unreachable")
+
+
+def _named_query(name: str) -> NamedQuery:
+    catalog = _catalog()
+    if name not in catalog:
+        _fail(f"no named query {name!r}; `tradekg queries` lists them: {', '.join(catalog)}", EXIT_UNREADABLE)
+    return catalog[name]
+
+
+def _param_values(params: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for param in params:
+        name, equals, value = param.partition("=")
+        if not equals or not name:
+            _fail(f"--param takes NAME=VALUE, not {param!r}", EXIT_UNREADABLE)
+        values[name.strip()] = value
+    return values
+
+
 @main.command()
-@click.argument("query")
+def queries() -> None:
+    """List the named queries: name, question and parameters (* = required)."""
+    for query in _catalog().values():
+        params = " ".join(f"{param.name}{'*' if param.required else ''}=<{param.type}>" for param in query.params)
+        click.echo(f"{query.name}\n    {query.summary}\n    params: {params or 'none'}  view: {query.view}")
+
+
+@main.command()
+@click.argument("query", required=False)
 @click.option(
     "--format",
     "format_name",
@@ -145,14 +181,36 @@ def _read_query(text: str) -> str:
     show_default=True,
     help="table, json (SPARQL 1.1 Results JSON), csv, tsv for SELECT/ASK; ttl, nt, jsonld for CONSTRUCT/DESCRIBE.",
 )
+@click.option(
+    "--name", "query_name", default=None, help="Run this named query instead of QUERY (see `tradekg queries`)."
+)
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter (repeat).")
 @click.option("--data", "data_files", multiple=True, type=click.Path(path_type=Path), help="Query these files.")
 @store_option
-def query(query: str, format_name: str, data_files: tuple[Path, ...], store_path: Path | None) -> None:
-    """Run a SPARQL QUERY (text, - for stdin, or @file.rq) on the graph."""
-    sparql = _read_query(query)
+def query(
+    query: str | None,
+    format_name: str,
+    query_name: str | None,
+    params: tuple[str, ...],
+    data_files: tuple[Path, ...],
+    store_path: Path | None,
+) -> None:
+    """Run a SPARQL QUERY (text, - for stdin, or @file.rq), or a named query with --name and --param."""
+    if (query is None) == (query_name is None):
+        _fail("give either a QUERY or --name NAME (not both)", EXIT_UNREADABLE)
+    if params and query_name is None:
+        _fail("--param goes with --name NAME", EXIT_UNREADABLE)
+    named = _named_query(query_name) if query_name else None
+    values = _param_values(params)
+    if named is not None:
+        try:
+            named.bind(values)
+        except ParamError as error:
+            _fail(str(error), EXIT_UNREADABLE)
+    sparql = named.sparql if named else _read_query(str(query))
     store = _open(store_path, data_files=data_files)
     try:
-        answer = store.query(sparql)
+        answer = named.run(store, values) if named else store.query(sparql)
     except SyntaxError as error:
         _fail(f"the query does not parse: {error}", EXIT_NOT_CONFORMING)
     except OSError as error:

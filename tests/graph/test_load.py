@@ -23,19 +23,20 @@ PREFIXES = """\
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix ex: <http://example.org/> .
+@prefix ex: <https://w3id.org/tradekg/id/country/> .
+@prefix src: <https://w3id.org/tradekg/id/source/> .
 """
 
 SOURCE = """\
-ex:source a tkg:Source ; rdfs:label "A test source" ; dcterms:title "A test source" ;
-    dcterms:publisher "Test publisher" ; prov:wasDerivedFrom ex:source .
+src:test-source a tkg:Source ; rdfs:label "A test source" ; dcterms:title "A test source" ;
+    dcterms:publisher "Test publisher" ; prov:wasDerivedFrom src:test-source .
 """
 
 
 def country(code: str, name: str) -> str:
     return (
         f'ex:{name} a tkg:Country ; rdfs:label "{name}" ; tkg:iso3166Alpha3 "{code}" ;'
-        " prov:wasDerivedFrom ex:source .\n"
+        " prov:wasDerivedFrom src:test-source .\n"
     )
 
 
@@ -47,7 +48,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def test_turtle_triples_go_into_a_graph_named_after_the_file(tmp_path: Path) -> None:
     store = TradeStore()
-    path = write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "Atlantis"))
+    path = write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "ATL"))
     summary = load_files(store, [path])
     assert summary.graphs == (file_graph_iri(path),)
     assert file_graph_iri(path) == "https://w3id.org/tradekg/id/graph/atlantis"
@@ -57,7 +58,7 @@ def test_turtle_triples_go_into_a_graph_named_after_the_file(tmp_path: Path) -> 
 
 def test_a_syntax_error_names_file_line_and_column_and_loads_nothing(tmp_path: Path) -> None:
     store = TradeStore()
-    good = write(tmp_path, "good.ttl", SOURCE + country("ATL", "Atlantis"))
+    good = write(tmp_path, "good.ttl", SOURCE + country("ATL", "ATL"))
     bad = write(tmp_path, "bad.ttl", SOURCE + "ex:a ex:b .\n")
     with pytest.raises(RdfSyntaxError) as caught:
         load_files(store, [good, bad])
@@ -69,12 +70,12 @@ def test_a_syntax_error_names_file_line_and_column_and_loads_nothing(tmp_path: P
 
 def test_data_breaking_the_shapes_is_refused_whole(tmp_path: Path) -> None:
     store = TradeStore()
-    path = write(tmp_path, "mixed.ttl", SOURCE + country("ATL", "Atlantis") + country("atl", "Lowercase"))
+    path = write(tmp_path, "mixed.ttl", SOURCE + country("ATL", "ATL") + country("atl", "LOW"))
     with pytest.raises(ValidationFailed) as caught:
         load_files(store, [path])
     assert not caught.value.report.conforms
     focus_nodes = {violation.focus_node for violation in caught.value.report.violations}
-    assert focus_nodes == {"<http://example.org/Lowercase>"}
+    assert focus_nodes == {"<https://w3id.org/tradekg/id/country/LOW>"}
     assert "iso3166Alpha3" in caught.value.report.to_text()
     assert len(store) == 0
 
@@ -82,7 +83,7 @@ def test_data_breaking_the_shapes_is_refused_whole(tmp_path: Path) -> None:
 def test_new_data_may_link_to_data_already_in_the_store(tmp_path: Path) -> None:
     store = TradeStore()
     load_files(store, [write(tmp_path, "source.ttl", SOURCE)])
-    load_files(store, [write(tmp_path, "country.ttl", country("ATL", "Atlantis"))])
+    load_files(store, [write(tmp_path, "country.ttl", country("ATL", "ATL"))])
     assert len(store.select("SELECT ?c WHERE { ?c a tkg:Country }")) == 1
 
 
@@ -104,8 +105,34 @@ def test_open_store_installs_vocabulary_and_bundled_graph() -> None:
 
 def test_a_persistent_store_keeps_its_data_when_reopened(tmp_path: Path) -> None:
     first = open_store(tmp_path / "db", empty=True)
-    load_files(first, [write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "Atlantis"))])
+    load_files(first, [write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "ATL"))])
     first.close()
     again = open_store(tmp_path / "db")
     assert again.select("SELECT ?c WHERE { ?c tkg:iso3166Alpha3 'ATL' }")
     assert not again.select("SELECT ?c WHERE { ?c tkg:iso3166Alpha3 'JPN' }"), "bundled data is not mixed in"
+
+
+def test_bundled_verdicts_are_remembered_only_for_identical_files(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from tradekg.graph import load
+
+    copies = []
+    for path in bundled_data_files():
+        copy = tmp_path / "data" / path.name
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copy(path, copy)
+        copies.append(copy)
+    monkeypatch.setattr(load, "bundled_data_files", lambda: copies)
+    monkeypatch.setattr(load, "_verdicts_this_process", set())
+    monkeypatch.setenv("TRADEKG_CACHE_DIR", str(tmp_path / "cache"))
+    open_store()
+    assert len(list((tmp_path / "cache").glob("conforms-*"))) == 1
+    monkeypatch.setattr(load, "_verdicts_this_process", set())
+    open_store()  # the remembered verdict: no new entry
+    assert len(list((tmp_path / "cache").glob("conforms-*"))) == 1
+    broken = copies[0].read_text(encoding="utf-8").replace('"JPN"', '"jpn"', 1)
+    assert broken != copies[0].read_text(encoding="utf-8")
+    copies[0].write_text(broken, encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="iso3166Alpha3"):
+        open_store()

@@ -57,3 +57,13 @@ def test_persistent_store_keeps_writes_across_reopening(tmp_path: Path) -> None:
     reopened = TradeStore(tmp_path / "db")
     assert len(reopened) == 1
     assert reopened.triple_count() == 1
+
+
+def test_a_query_with_from_reads_the_graphs_it_names() -> None:
+    store = TradeStore()
+    store.add_quads([quad("a", "1", "g1"), quad("b", "2", "g2")])
+    answer = store.query("SELECT ?s FROM <http://example.org/g2> WHERE { ?s ?p ?o }")
+    assert [solution["s"].value for solution in answer] == [EX + "b"]
+    store.add_quads([quad("c", "FROM", "g1")])
+    mentioned = store.query("SELECT ?s WHERE { ?s ?p 'FROM' }")
+    assert [solution["s"].value for solution in mentioned] == [EX + "c"], "a FROM inside a string is not a clause"

@@ -11,14 +11,17 @@ given.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from tradekg import __version__
 from tradekg.graph.store import TradeStore
 from tradekg.graph.validate import ValidationReport, validate_quads
 from tradekg.ontology.vocab import (
@@ -237,6 +240,57 @@ def install_vocabulary(store: TradeStore) -> None:
     store.replace_graphs(by_graph)
 
 
+def _cache_folder() -> Path:
+    """Where validation verdicts are remembered: ``$TRADEKG_CACHE_DIR``, else the user's cache folder."""
+    configured = os.environ.get("TRADEKG_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tradekg"
+
+
+def _content_digest(paths: Sequence[Path]) -> str:
+    """A digest of the files, the ontology, the shapes and the validator's versions."""
+    digest = hashlib.sha256()
+    for part in (__version__, metadata.version("pyshacl"), metadata.version("pyoxigraph")):
+        digest.update(part.encode() + b"\0")
+    for path in (ONTOLOGY_PATH, SHAPES_PATH, *paths):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+_verdicts_this_process: set[str] = set()
+
+
+def _known_to_conform(digest: str) -> bool:
+    return digest in _verdicts_this_process or (_cache_folder() / f"conforms-{digest}").exists()
+
+
+def _remember_conforming(digest: str) -> None:
+    _verdicts_this_process.add(digest)
+    try:
+        folder = _cache_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"conforms-{digest}").touch()
+    except OSError:
+        pass  # the cache is an optimisation; without it the next start validates again
+
+
+def load_bundled(store: TradeStore, *, validate: bool = True) -> LoadSummary:
+    """Load the bundled graph, validating it unless these exact files were found conforming before.
+
+    Validation is deterministic in the files, the ontology, the shapes and the validator's version, so a
+    verdict is remembered under a digest of all of them (in this process and in the user's cache folder).
+    Any change to any of them, or an edited data file, means validating again.
+    """
+    files = bundled_data_files()
+    digest = _content_digest(files)
+    known = validate and _known_to_conform(digest)
+    summary = load_files(store, files, validate=validate and not known)
+    if validate and not known:
+        _remember_conforming(digest)
+    return summary
+
+
 def open_store(
     path: Path | None = None,
     *,
@@ -264,7 +318,8 @@ def open_store(
     install_vocabulary(store)
     if empty or kept and data_files is None:
         return store
-    files = list(data_files) if data_files is not None else bundled_data_files()
-    if files:
-        load_files(store, files, validate=validate)
+    if data_files is None:
+        load_bundled(store, validate=validate)
+    elif data_files:
+        load_files(store, data_files, validate=validate)
     return store

@@ -25,6 +25,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
+from tradekg.graph.sparql_text import uses_keyword
 from tradekg.ontology.vocab import PREFIXES
 
 QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -88,7 +89,8 @@ class TradeStore:
         Args:
             sparql: The query text. The project's prefixes are predeclared.
             bindings: Variables bound to RDF terms before evaluation (never spliced into the text).
-            default_graph_uris: Graphs whose merge is the default graph; empty means the union of all graphs.
+            default_graph_uris: Graphs whose merge is the default graph (overriding the query's FROM); empty
+                means the query's FROM clauses, or the union of all named graphs when it has none.
             named_graph_uris: The graphs ``GRAPH`` may see; empty means all of them.
             base_iri: The base against which relative IRIs in the query resolve.
 
@@ -101,7 +103,8 @@ class TradeStore:
         options: dict[str, object] = {"prefixes": PREFIXES, "base_iri": base_iri}
         if default_graph_uris:
             options["default_graph"] = [ox.NamedNode(uri) for uri in default_graph_uris]
-        else:
+        elif not uses_keyword(sparql, "FROM"):
+            # A query's own FROM / FROM NAMED clauses name its dataset; the union default would override them.
             options["use_default_graph_as_union"] = True
         if named_graph_uris:
             options["named_graphs"] = [ox.NamedNode(uri) for uri in named_graph_uris]

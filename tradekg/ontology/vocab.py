@@ -59,6 +59,7 @@ PREFIXES: Final[dict[str, str]] = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "sh": "http://www.w3.org/ns/shacl#",
     "wd": str(WD),
+    "tkgsh": "https://w3id.org/tradekg/shapes#",
 }
 """Prefixes the project binds when it reads or writes RDF."""
 

@@ -45,6 +45,11 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     """Register every protocol's blueprint (each module owns one)."""
+    from tradekg.server import api, graph_store, sparql  # noqa: PLC0415 - blueprints import current_store from here
+
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(graph_store.bp)
+    api.init_app(app)
 
 
 def current_store() -> TradeStore:

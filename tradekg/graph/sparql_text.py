@@ -1,0 +1,124 @@
+"""Reading SPARQL text without evaluating it: keywords at the top level, dataset clauses, federation.
+
+Oxigraph parses and evaluates queries but does not expose their syntax tree, and the protocol needs a few
+facts before evaluation: does the text call ``SERVICE`` or ``LOAD`` (refused unless federation is allowed), does an
+update carry ``USING``/``WITH`` (which conflict with ``using-graph-uri``), and where do the protocol's
+``using-graph-uri`` graphs go. A small lexer that skips strings, IRIs and comments answers these exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<long_string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
+  | (?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<variable>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+  | (?P<name>(?:[^\W\d][\w.\-]*)?:[\w.\-%:\\]*|[^\W\d][\w\-]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One significant token: its kind, text and offset in the source."""
+
+    kind: str
+    text: str
+    start: int
+
+    def is_keyword(self, word: str) -> bool:
+        """Whether the token is the keyword ``word`` (case-insensitive, never a prefixed name)."""
+        return self.kind == "name" and self.text.upper() == word
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The significant tokens of SPARQL text (whitespace and comments skipped)."""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind not in ("space", "comment"):
+            yield Token(kind, match.group(), match.start())
+
+
+def uses_keyword(text: str, *words: str) -> bool:
+    """Whether any of the keywords occurs in the text as a keyword (not in a string, IRI or name)."""
+    wanted = {word.upper() for word in words}
+    return any(token.kind == "name" and token.text.upper() in wanted for token in tokens(text))
+
+
+class DatasetConflict(ValueError):
+    """The protocol names graphs (``using-graph-uri``) and the update names its own (``USING``/``WITH``)."""
+
+
+def add_using_clauses(update: str, using: Sequence[str], using_named: Sequence[str]) -> str:
+    """Apply the protocol's ``using-graph-uri``/``using-named-graph-uri`` to every ``DELETE/INSERT ... WHERE``.
+
+    Each such operation gets ``USING <g>`` and ``USING NAMED <g>`` clauses before its ``WHERE``, which is what
+    the protocol says the parameters mean. ``DELETE WHERE`` (which allows no ``USING``) is left alone.
+
+    Raises:
+        DatasetConflict: The update already has ``USING`` or ``WITH`` (the protocol forbids both).
+    """
+    if not using and not using_named:
+        return update
+    clauses = " ".join([*(f"USING <{iri}>" for iri in using), *(f"USING NAMED <{iri}>" for iri in using_named)])
+    insert_at: list[int] = []
+    depth = 0
+    previous: Token | None = None
+    for token in tokens(update):
+        if token.text == "{":
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+        elif depth == 0 and (token.is_keyword("USING") or token.is_keyword("WITH")):
+            raise DatasetConflict(
+                "the update has its own USING or WITH clause; do not also send using-graph-uri or using-named-graph-uri"
+            )
+        elif depth == 0 and token.is_keyword("WHERE") and previous is not None and previous.text == "}":
+            insert_at.append(token.start)
+        previous = token
+    for offset in reversed(insert_at):
+        update = f"{update[:offset]}{clauses} {update[offset:]}"
+    return update
+
+
+def ends_with_separator(text: str) -> bool:
+    """Whether the last significant token of an update is ``;`` (so another operation may follow directly)."""
+    last = None
+    for last in tokens(text):  # noqa: B007 - only the last token matters
+        pass
+    return last is not None and last.text == ";"
+
+
+def split_prologue(text: str) -> tuple[str, str]:
+    """Split text into its leading ``PREFIX``/``BASE`` declarations and the rest."""
+    end = 0
+    expect = 0  # tokens still expected to complete the current declaration
+    for token in tokens(text):
+        if expect:
+            expect -= 1
+            end = token.start + len(token.text)
+        elif token.is_keyword("PREFIX"):
+            expect = 2
+        elif token.is_keyword("BASE"):
+            expect = 1
+        else:
+            return text[:end], text[end:]
+    return text, ""
+
+
+def is_empty(text: str) -> bool:
+    """Whether the text holds no operation at all (only whitespace, comments and prologue)."""
+    for token in tokens(text):
+        prologue = token.is_keyword("PREFIX") or token.is_keyword("BASE") or token.kind == "iri"
+        if not (prologue or (token.kind == "name" and token.text.endswith(":"))):
+            return False
+    return True

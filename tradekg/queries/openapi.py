@@ -1,0 +1,150 @@
+"""An OpenAPI 3.1 description of the query API, generated from the catalog (no HTTP here, only data)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tradekg.queries.catalog import NamedQuery, Param
+
+MEDIA_TYPES: dict[str, str] = {
+    "json": "application/json",
+    "sparql-json": "application/sparql-results+json",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+"""The ``format=`` names of a query's answer and their media types (also chosen by ``Accept``)."""
+
+_SCHEMAS: dict[str, dict[str, object]] = {
+    "iri": {"type": "string", "format": "iri"},
+    "string": {"type": "string"},
+    "date": {"type": "string", "format": "date"},
+    "decimal": {"type": "string", "pattern": r"^[+-]?(\d+(\.\d*)?|\.\d+)$"},
+    "integer": {"type": "integer"},
+    "country": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+}
+
+_ERROR = {
+    "description": "A parameter is missing or wrong; the message names it.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _parameter(param: Param) -> dict[str, object]:
+    schema = dict(_SCHEMAS[param.type])
+    if param.default is not None:
+        schema["default"] = int(param.default) if param.type == "integer" else param.default
+    parameter: dict[str, object] = {
+        "name": param.name,
+        "in": "query",
+        "required": param.required,
+        "description": f"{param.description} ({param.type})",
+        "schema": schema,
+    }
+    if param.example is not None:
+        parameter["example"] = int(param.example) if param.type == "integer" else param.example
+    return parameter
+
+
+def _operation(query: NamedQuery) -> dict[str, object]:
+    row_properties = {name: {"type": ["string", "number", "boolean", "null"]} for name in query.variables}
+    friendly = {
+        "type": "object",
+        "required": ["query", "columns", "rows"],
+        "properties": {
+            "query": {"type": "string"},
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "rows": {
+                "type": "array",
+                "items": {"type": "object", "properties": row_properties, "additionalProperties": True},
+            },
+            "offset": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "next": {"type": ["string", "null"]},
+            "prev": {"type": ["string", "null"]},
+        },
+    }
+    return {
+        "operationId": "query_" + query.name.replace("-", "_"),
+        "summary": query.summary,
+        "description": f"{query.description}\n\nExample answer: {query.answer}",
+        "tags": list(query.tags) or ["queries"],
+        "parameters": [
+            *(_parameter(param) for param in query.params),
+            {"$ref": "#/components/parameters/limit"},
+            {"$ref": "#/components/parameters/offset"},
+            {"$ref": "#/components/parameters/format"},
+        ],
+        "responses": {
+            "200": {
+                "description": "One page of the answer; a Link header gives the next and previous pages.",
+                "headers": {"Link": {"description": "rel=next, rel=prev, rel=alternate", "schema": {"type": "string"}}},
+                "content": {
+                    "application/json": {"schema": friendly},
+                    "application/sparql-results+json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                    "text/tab-separated-values": {"schema": {"type": "string"}},
+                },
+            },
+            "400": _ERROR,
+        },
+    }
+
+
+def openapi_document(catalog: Mapping[str, NamedQuery], *, max_rows: int, server_url: str = "/") -> dict[str, object]:
+    """The OpenAPI 3.1 document of ``/api/queries`` and of one path per named query."""
+    paths: dict[str, object] = {
+        "/api/queries": {
+            "get": {
+                "operationId": "list_queries",
+                "summary": "The named queries of the catalog",
+                "description": "Each query with its summary, description, parameters, view and example answer.",
+                "tags": ["catalog"],
+                "responses": {"200": {"description": "The catalog.", "content": {"application/json": {"schema": {}}}}},
+            }
+        }
+    }
+    for query in catalog.values():
+        paths[f"/api/queries/{query.name}"] = {"get": _operation(query)}
+    tags = sorted({tag for query in catalog.values() for tag in query.tags})
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "tradekg named queries",
+            "version": "0.1.0",
+            "description": "The questions analysts ask of the trade-policy graph, one endpoint each. Parameters are "
+            "bound as RDF terms, never written into the query text.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+        "servers": [{"url": server_url}],
+        "tags": [{"name": "catalog"}, *({"name": tag} for tag in tags)],
+        "paths": paths,
+        "components": {
+            "parameters": {
+                "limit": {
+                    "name": "limit",
+                    "in": "query",
+                    "description": f"Most rows in one page (1 to {max_rows}).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": max_rows, "default": 100},
+                },
+                "offset": {
+                    "name": "offset",
+                    "in": "query",
+                    "description": "Rows to skip before the page starts.",
+                    "schema": {"type": "integer", "minimum": 0, "default": 0},
+                },
+                "format": {
+                    "name": "format",
+                    "in": "query",
+                    "description": "The answer's format; without it the Accept header chooses (default json).",
+                    "schema": {"type": "string", "enum": list(MEDIA_TYPES)},
+                },
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+                }
+            },
+        },
+    }

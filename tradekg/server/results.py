@@ -1,0 +1,157 @@
+"""Evaluating one query into the bytes of its answer, cut at a row limit (run in the query worker).
+
+Oxigraph serialises whole answers; an answer cut at ``--max-rows`` is written here instead: solutions in the
+four SPARQL results formats, graphs through :func:`pyoxigraph.serialize`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import islice
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+from tradekg.graph.answers import GRAPH_FORMATS, serialize_answer
+from tradekg.graph.store import TradeStore
+from tradekg.ontology.vocab import PREFIXES
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialised answer: its bytes, whether rows were cut, and the evaluation time."""
+
+    body: bytes
+    truncated: bool
+    seconds: float
+
+
+def _json_term(term: Term) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        value: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            value["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            value["datatype"] = term.datatype.value
+        return value
+    assert isinstance(term, ox.Triple)
+    return {
+        "type": "triple",
+        "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+                  "object": _json_term(term.object)},
+    }  # fmt: skip
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _csv_term(term: Term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return str(term)
+
+
+def serialize_rows(variables: Sequence[str], rows: Sequence[Sequence[Term]], format_name: str) -> bytes:
+    """Write solutions in a SPARQL results format (``json``, ``xml``, ``csv``, ``tsv``)."""
+    if format_name == "json":
+        bindings = [
+            {name: _json_term(value) for name, value in zip(variables, row, strict=True) if value is not None}
+            for row in rows
+        ]
+        return json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}}).encode()
+    if format_name == "xml":
+        head = "".join(f"<variable name={quoteattr(name)}/>" for name in variables)
+        results = "".join(
+            "<result>"
+            + "".join(
+                f"<binding name={quoteattr(name)}>{_xml_term(value)}</binding>"
+                for name, value in zip(variables, row, strict=True)
+                if value is not None
+            )
+            + "</result>"
+            for row in rows
+        )
+        return (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head>{head}</head><results>{results}</results></sparql>\n"
+        ).encode()
+    if format_name == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(variables)
+        writer.writerows([_csv_term(value) for value in row] for row in rows)
+        return out.getvalue().encode()
+    lines = ["\t".join(f"?{name}" for name in variables)]
+    lines += ["\t".join("" if value is None else str(value) for value in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def evaluate(
+    store: TradeStore,
+    query: str,
+    *,
+    format_name: str,
+    max_rows: int,
+    default_graph_uris: Sequence[str] = (),
+    named_graph_uris: Sequence[str] = (),
+    base_iri: str | None = None,
+) -> Answer:
+    """Run a query and serialise its answer, keeping at most ``max_rows`` solutions or triples.
+
+    Raises:
+        SyntaxError: The query does not parse.
+        answers.FormatError: The format does not fit the kind of answer.
+    """
+    started = time.perf_counter()
+    answer = store.query(
+        query, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris, base_iri=base_iri
+    )
+    if isinstance(answer, ox.QueryBoolean):
+        return Answer(serialize_answer(answer, format_name), False, time.perf_counter() - started)
+    if isinstance(answer, ox.QuerySolutions):
+        variables = [variable.value for variable in answer.variables]
+        rows = [list(solution) for solution in islice(answer, max_rows + 1)]
+        truncated = len(rows) > max_rows
+        if format_name not in ("json", "xml", "csv", "tsv"):
+            serialize_answer(answer, format_name)  # raises the FormatError that names the formats
+        body = serialize_rows(variables, rows[:max_rows], format_name)
+        return Answer(body, truncated, time.perf_counter() - started)
+    rdf_format = GRAPH_FORMATS.get(format_name)
+    if rdf_format is None:
+        serialize_answer(answer, format_name)  # raises the FormatError
+    triples = list(islice(answer, max_rows + 1))
+    truncated = len(triples) > max_rows
+    items: list[ox.Triple] | list[ox.Quad] = triples[:max_rows]
+    if rdf_format in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        items = [ox.Quad(triple.subject, triple.predicate, triple.object) for triple in items]
+    prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
+    body = ox.serialize(items, format=rdf_format, prefixes=prefixes)
+    return Answer(body or b"", truncated, time.perf_counter() - started)

@@ -1,0 +1,262 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``: query (GET, POST form, POST direct) and update (POST).
+
+A query is evaluated in a forked worker (:mod:`tradekg.server.worker`) that is killed at ``--timeout``, and its
+answer is written in the negotiated format, cut at ``--max-rows``. An update passes the write gate
+(:mod:`tradekg.graph.writes`). A GET with no query answers the service description (or, for a browser, a redirect
+to the query page at ``/query``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import Blueprint, Response, current_app, redirect, request
+
+from tradekg.graph.answers import FormatError
+from tradekg.graph.sparql_text import DatasetConflict, tokens, uses_keyword
+from tradekg.graph.writes import (
+    FederationRefused,
+    ProtectedGraph,
+    UpdateFailed,
+    UpdateSyntaxError,
+    ValidationRejected,
+    apply_update,
+)
+from tradekg.server import current_store
+from tradekg.server.http import (
+    GRAPH_MEDIA_TYPES,
+    RESULT_MEDIA_TYPES,
+    allow_cors,
+    content_type,
+    error_response,
+    negotiate,
+    prefers_html,
+    write_refusal,
+)
+from tradekg.server.results import Answer, evaluate
+from tradekg.server.service_description import service_description_response
+from tradekg.server.worker import QueryTimeout, WorkerFailed, can_fork, run_with_timeout
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
+QUERY_FORMS = ("SELECT", "ASK", *GRAPH_FORMS)
+
+
+class ProtocolError(Exception):
+    """A request the protocol does not allow; carries the HTTP status and a message naming the problem."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+def _parameters(name: str) -> list[str]:
+    """A protocol parameter from the URL and, for form posts, from the body."""
+    values = request.args.getlist(name)
+    if request.method == "POST" and request.mimetype == FORM:
+        values += request.form.getlist(name)
+    return values
+
+
+def _one(name: str) -> str | None:
+    values = _parameters(name)
+    if len(values) > 1:
+        raise ProtocolError(400, f"the request has {len(values)} '{name}' parameters; send exactly one")
+    return values[0] if values else None
+
+
+def _body_text() -> str:
+    """The body of a direct POST, which must be UTF-8."""
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"the body must be UTF-8, not {charset}")
+    try:
+        return request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, f"the body is not valid UTF-8 (byte {error.start})") from None
+
+
+def _form_is_utf8() -> None:
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"the form must be UTF-8, not {charset}")
+    try:
+        request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, f"the body is not valid UTF-8 (byte {error.start})") from None
+
+
+def _operation() -> tuple[str, str] | None:
+    """``("query"|"update", text)`` from the request, or ``None`` for a GET with neither."""
+    if request.method == "GET":
+        if _parameters("update"):
+            raise ProtocolError(405, "an update must be sent with POST")
+        query = _one("query")
+        return None if query is None else ("query", query)
+    media_type = request.mimetype.lower()
+    if media_type == FORM:
+        _form_is_utf8()
+        query, update = _one("query"), _one("update")
+        if query is not None and update is not None:
+            raise ProtocolError(400, "send either 'query' or 'update', not both")
+        if query is not None:
+            return "query", query
+        if update is not None:
+            return "update", update
+        raise ProtocolError(400, "the form has neither a 'query' nor an 'update' field")
+    if media_type == QUERY_TYPE:
+        if _parameters("query"):
+            raise ProtocolError(400, "the query is in the body; do not also send a 'query' parameter")
+        return "query", _body_text()
+    if media_type == UPDATE_TYPE:
+        return "update", _body_text()
+    if not media_type:
+        raise ProtocolError(415, f"a POST needs a Content-Type: {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}")
+    raise ProtocolError(415, f"unsupported Content-Type {media_type!r}: use {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}")
+
+
+def short_syntax_message(error: Exception, limit: int = 300) -> str:
+    """The parser's message with its position, the list of expected tokens cut when it runs long."""
+    message = str(error)
+    return message if len(message) <= limit else message[:limit].rstrip() + " ..."
+
+
+def _query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these keywords in the text."""
+    for token in tokens(query):
+        if token.kind == "name" and token.text.upper() in QUERY_FORMS:
+            return token.text.upper()
+    return "SELECT"  # let the parser report what is wrong
+
+
+@bp.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
+def endpoint() -> Response:
+    """Answer a SPARQL query or update, or describe the service."""
+    try:
+        operation = _operation()
+        if operation is None:
+            if prefers_html():
+                return redirect("/query", code=303)  # type: ignore[return-value]
+            return service_description_response()
+        kind, text = operation
+        limit = int(current_app.config["TRADEKG_MAX_QUERY_LENGTH"])
+        if len(text) > limit:
+            raise ProtocolError(413, f"the {kind} is {len(text):,} characters long; the limit is {limit:,}")
+        if kind == "update":
+            return _update(text)
+        return _query(text)
+    except ProtocolError as error:
+        return error_response(error.status, str(error))
+
+
+def _query(query: str) -> Response:
+    if _parameters("using-graph-uri") or _parameters("using-named-graph-uri"):
+        raise ProtocolError(400, "using-graph-uri and using-named-graph-uri apply to updates, not queries")
+    if not current_app.config["TRADEKG_ALLOW_FEDERATION"] and uses_keyword(query, "SERVICE"):
+        raise ProtocolError(403, "SERVICE is disabled on this server (start it with --allow-federation)")
+    offers = GRAPH_MEDIA_TYPES if _query_form(query) in GRAPH_FORMS else RESULT_MEDIA_TYPES
+    format_name = negotiate(offers, format_parameter=_one("format") or _one("output"))
+    if format_name is None:
+        offered = ", ".join(dict.fromkeys(offers))
+        raise ProtocolError(406, f"cannot answer in the requested format; this answer can be one of: {offered}")
+    answer = _run(query, format_name)
+    response = Response(answer.body, content_type=content_type(format_name))
+    response.headers["Server-Timing"] = f"query;dur={answer.seconds * 1000:.1f}"
+    if answer.truncated:
+        response.headers["TradeKG-Truncated"] = f"max-rows={current_app.config['TRADEKG_MAX_ROWS']}"
+    response.vary.add("Accept")
+    return allow_cors(response)
+
+
+def _run(query: str, format_name: str) -> Answer:
+    store = current_store()
+    max_rows = int(current_app.config["TRADEKG_MAX_ROWS"])
+    default_graphs: Sequence[str] = _parameters("default-graph-uri")
+    named_graphs: Sequence[str] = _parameters("named-graph-uri")
+    base_iri = request.base_url
+
+    def work() -> Answer:
+        return evaluate(
+            store,
+            query,
+            format_name=format_name,
+            max_rows=max_rows,
+            default_graph_uris=default_graphs,
+            named_graph_uris=named_graphs,
+            base_iri=base_iri,
+        )
+
+    seconds = float(current_app.config["TRADEKG_TIMEOUT"] or 0)
+    try:
+        return run_with_timeout(work, seconds) if seconds > 0 and can_fork() else work()
+    except SyntaxError as error:
+        raise ProtocolError(400, f"query syntax error: {short_syntax_message(error)}") from None
+    except FormatError as error:
+        raise ProtocolError(406, str(error)) from None
+    except QueryTimeout as error:
+        raise ProtocolError(503, f"{error}; narrow it (LIMIT, more specific patterns) and try again") from None
+    except WorkerFailed as error:
+        raise ProtocolError(503, str(error)) from None
+
+
+def _update(update: str) -> Response:
+    refusal = write_refusal()
+    if refusal is not None:
+        return refusal
+    if _parameters("default-graph-uri") or _parameters("named-graph-uri"):
+        raise ProtocolError(400, "default-graph-uri and named-graph-uri apply to queries; use using-graph-uri")
+    try:
+        result = apply_update(
+            current_store(),
+            update,
+            using=_parameters("using-graph-uri"),
+            using_named=_parameters("using-named-graph-uri"),
+            base_iri=request.base_url,
+            allow_federation=bool(current_app.config["TRADEKG_ALLOW_FEDERATION"]),
+        )
+    except UpdateSyntaxError as error:
+        raise ProtocolError(400, f"update syntax error: {short_syntax_message(error)}") from None
+    except UpdateFailed as error:
+        raise ProtocolError(400, f"the update failed: {error}") from None
+    except DatasetConflict as error:
+        raise ProtocolError(400, str(error)) from None
+    except (FederationRefused, ProtectedGraph) as error:
+        raise ProtocolError(403, str(error)) from None
+    except ValidationRejected as error:
+        return error_response(
+            422, "the update would break the shapes; nothing was changed", report=error.report.to_text(),
+            validation=error.report.to_json(),
+        )  # fmt: skip
+    message = f"OK: {result.added} triple(s) added, {result.removed} removed, {result.focus_nodes} node(s) validated\n"
+    response = Response(message, mimetype="text/plain")
+    response.headers["Server-Timing"] = f"update;dur={result.seconds * 1000:.1f}"
+    return response
+
+
+@bp.app_errorhandler(405)
+def method_not_allowed(error: Exception) -> Response:
+    """A method the resource does not take: 405 naming the allowed methods, as text or JSON."""
+    response = error_response(405, f"{request.method} is not allowed on {request.path}")
+    allowed = getattr(error, "valid_methods", None)
+    if allowed:
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+@bp.app_errorhandler(413)
+def too_large(error: Exception) -> Response:
+    """A request body over ``--max-body-bytes``."""
+    limit = current_app.config["TRADEKG_MAX_BODY_BYTES"]
+    return error_response(413, f"the request body is larger than the limit of {limit:,} bytes")
+
+
+@bp.app_errorhandler(500)
+def internal_error(error: Exception) -> Response:
+    """A fault of the server (never of the request): a short message, the details only in the log."""
+    cause = getattr(error, "original_exception", None) or error
+    current_app.logger.error("internal error on %s %s", request.method, request.path, exc_info=cause)
+    return error_response(500, "internal server error; the details are in the server's log")
