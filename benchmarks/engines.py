@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
+from oxrdflib._converter import to_ox
+from rdflib.term import Node
 
 from tradekg.ontology.vocab import PREFIXES
 
@@ -30,11 +32,12 @@ ID = "https://w3id.org/tradekg/id/"
 
 @dataclass(frozen=True)
 class NamedQuery:
-    """A query of the benchmark: its name, its text (with PREFIX lines) and whether it is selective."""
+    """A query of the benchmark: its name, its text (with PREFIX lines) and the bindings of its parameters."""
 
     name: str
     text: str
     origin: str
+    bindings: dict[str, Node] = field(default_factory=dict)
 
 
 def prologue() -> str:
@@ -49,12 +52,16 @@ def _with_prologue(text: str) -> str:
 
 
 def catalog_queries() -> list[NamedQuery] | None:
-    """The catalog's named queries (``tradekg/queries/*.rq``), or ``None`` when the catalog is not there."""
-    folder = Path(__file__).resolve().parent.parent / "tradekg" / "queries"
-    files = sorted(folder.glob("*.rq"))
-    if not files:
+    """The catalog's named queries with their example parameters, or ``None`` when there is no catalog."""
+    try:
+        from tradekg.queries.catalog import load_catalog
+    except ImportError:
         return None
-    return [NamedQuery(path.stem, _with_prologue(path.read_text(encoding="utf-8")), "catalog") for path in files]
+    found = []
+    for name, query in sorted(load_catalog().items()):
+        values = {param.name: param.example for param in query.params if param.example}
+        found.append(NamedQuery(name, _with_prologue(query.sparql), "catalog", query.bind(values)))
+    return found or None
 
 
 def benchmark_queries() -> list[NamedQuery]:
@@ -65,9 +72,9 @@ def benchmark_queries() -> list[NamedQuery]:
     ]
 
 
-def named_queries() -> list[NamedQuery]:
-    """The catalog's queries when it exists, else the benchmark's own."""
-    return catalog_queries() or benchmark_queries()
+def named_queries(origin: str = "catalog") -> list[NamedQuery]:
+    """The catalog's queries (``origin="catalog"``, the benchmark's own when there is no catalog) or the benchmark's."""
+    return (catalog_queries() if origin == "catalog" else None) or benchmark_queries()
 
 
 SELECTIVE_QUERY = "tariffs-between-countries"
@@ -92,8 +99,8 @@ class Engine:
         """Read an N-Quads file into the engine."""
         raise NotImplementedError
 
-    def run(self, sparql: str) -> int:
-        """Answer a SELECT query; returns the number of rows (every value of every row is read)."""
+    def run(self, sparql: str, bindings: dict[str, Node] | None = None) -> int:
+        """Answer a SELECT query with variables bound; returns the number of rows (every value of every row read)."""
         raise NotImplementedError
 
     def size(self) -> int:
@@ -127,8 +134,8 @@ class TradekgEngine(Engine):
 
         load_files(self.store, [path], validate=False)
 
-    def run(self, sparql: str) -> int:  # noqa: D102
-        return _read_solutions(self.store.query(sparql))
+    def run(self, sparql: str, bindings: dict[str, Node] | None = None) -> int:  # noqa: D102
+        return _read_solutions(self.store.query(sparql, bindings=bindings))
 
     def size(self) -> int:  # noqa: D102
         return len(self.store)
@@ -139,8 +146,8 @@ class TradekgSelectEngine(TradekgEngine):
 
     name = "tradekg-select"
 
-    def run(self, sparql: str) -> int:  # noqa: D102
-        return len(self.store.select(sparql))
+    def run(self, sparql: str, bindings: dict[str, Node] | None = None) -> int:  # noqa: D102
+        return len(self.store.select(sparql, bindings=bindings))
 
 
 class PyoxigraphEngine(Engine):
@@ -154,8 +161,10 @@ class PyoxigraphEngine(Engine):
     def load(self, path: Path) -> None:  # noqa: D102
         self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
 
-    def run(self, sparql: str) -> int:  # noqa: D102
-        return _read_solutions(self.store.query(sparql, use_default_graph_as_union=True))
+    def run(self, sparql: str, bindings: dict[str, Node] | None = None) -> int:  # noqa: D102
+        substitutions = {ox.Variable(name): to_ox(term) for name, term in (bindings or {}).items()}
+        answer = self.store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions)
+        return _read_solutions(answer)
 
     def size(self) -> int:  # noqa: D102
         return len(self.store)
@@ -172,9 +181,9 @@ class RdflibEngine(Engine):
     def load(self, path: Path) -> None:  # noqa: D102
         self.dataset.parse(str(path), format="nquads")
 
-    def run(self, sparql: str) -> int:  # noqa: D102
+    def run(self, sparql: str, bindings: dict[str, Node] | None = None) -> int:  # noqa: D102
         rows = 0
-        for row in self.dataset.query(sparql):
+        for row in self.dataset.query(sparql, initBindings=bindings or {}):
             tuple(row)  # type: ignore[arg-type]
             rows += 1
         return rows

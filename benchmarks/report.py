@@ -107,17 +107,20 @@ def validation_table(write: dict, full: dict) -> list[str]:
                 [
                     f"write of {entry['triples']} triples, on {write['quads']:,} quads",
                     _ms(entry["neighbourhood"]),
-                    _ms(entry["load_quads"]),
+                    _ms(entry.get("write_gate")),
+                    _ms(entry["load_quads"]) if "load_quads" in entry else "",
                 ]
             )
     if "error" in write:
-        rows.append(["writes", f"({write['error']})", ""])
+        rows.append(["writes", f"({write['error']})", "", ""])
     if "total_s" in full:
         verdict = "conforms" if full["conforms"] else f"{full['violations']} violations"
-        rows.append([f"full validation of {full['quads']:,} quads ({verdict})", f"{full['total_s'] * 1000:,.0f}", ""])
+        total = f"{full['total_s'] * 1000:,.0f}"
+        rows.append([f"full validation of {full['quads']:,} quads ({verdict})", total, "", ""])
     elif full:
-        rows.append(["full validation", f"({full.get('error')})", ""])
-    header = ["validation", "neighbourhood + focus nodes, ms (median / p95)", "load_quads today, ms"]
+        rows.append(["full validation", f"({full.get('error')})", "", ""])
+    header = ["validation", "validate_graph on the neighbourhood, ms (median / p95)", "write gate (whole write), ms"]
+    header.append("load_quads, ms")
     return _table(header, rows)
 
 
@@ -171,12 +174,13 @@ def targets(results: dict) -> list[str]:
     mine, theirs = engines.get("tradekg", {}), engines.get("rdflib", {})
     if mine.get("load_quads_per_s") and theirs.get("load_quads_per_s"):
         lines.append(f"- load >= 10x rdflib's parser: {mine['load_quads_per_s'] / theirs['load_quads_per_s']:.1f}x")
-    hundred = write.get("100 triples", {}).get("neighbourhood", {})
-    if "median_ms" in hundred:
-        lines.append(
-            f"- 100-triple write validated < 100 ms: median {hundred['median_ms']:.0f} ms, "
-            f"p95 {hundred['p95_ms']:.0f} ms (on {write['quads']:,} quads)"
-        )
+    for path, what in (("neighbourhood", "validation alone"), ("write_gate", "the write gate, whole write")):
+        hundred = write.get("100 triples", {}).get(path, {})
+        if "median_ms" in hundred:
+            lines.append(
+                f"- 100-triple write validated < 100 ms ({what}): median {hundred['median_ms']:.0f} ms, "
+                f"p95 {hundred['p95_ms']:.0f} ms (on {write['quads']:,} quads)"
+            )
     return lines
 
 

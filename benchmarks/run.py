@@ -62,7 +62,7 @@ def worker(mode: str, args: argparse.Namespace, data: Path, quads: int, *, engin
     command = [sys.executable, "-m", "benchmarks.worker", mode, "--engine", engine, "--data", str(data)]
     command += ["--data-quads", str(quads), "--measures", str(args.measures), "--seed", str(args.seed)]
     command += ["--runs", str(args.runs), "--budget", str(args.budget), "--query-timeout", str(args.query_timeout)]
-    command += ["--load-timeout", str(args.timeout)]
+    command += ["--load-timeout", str(args.timeout), "--queries", args.queries]
     print(f"  {mode} {engine if mode == 'queries' else ''} ...", file=sys.stderr, flush=True)
     try:
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout + 120)
@@ -105,8 +105,11 @@ def run(args: argparse.Namespace) -> dict:
     info["load_after"] = f"{os.getloadavg()[0]:.1f}"
     results["machine"] = info
     results["command"] = "python -m benchmarks.run " + shlex.join(sys.argv[1:])
+    from_catalog = args.queries == "catalog" and catalog_queries()
     results["query_origin"] = (
-        "the catalog (tradekg/queries/*.rq)" if catalog_queries() else "the benchmark's own (benchmarks/queries/*.rq)"
+        "the catalog (tradekg/queries/*.rq, example parameters)"
+        if from_catalog
+        else "the benchmark's own (benchmarks/queries/*.rq)"
     )
     results["elapsed_s"] = time.perf_counter() - started
     return results
@@ -120,8 +123,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--engines", nargs="*", default=["tradekg", "tradekg-select", "pyoxigraph", "rdflib"])
     parser.add_argument("--servers", nargs="*", default=["tradekg", "oxigraph", "rdflib-endpoint"])
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per query (after a warm-up)")
-    parser.add_argument("--budget", type=float, default=3.0, help="seconds of timed runs per query and engine")
+    parser.add_argument("--queries", choices=("catalog", "benchmarks"), default="catalog", help="which named queries")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per query at most (after a warm-up)")
+    parser.add_argument("--budget", type=float, default=2.0, help="seconds of timed runs per query and engine")
     parser.add_argument("--query-timeout", type=float, default=120.0)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds a load or a validation may take")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of HTTP load per server")

@@ -103,9 +103,12 @@ def run_queries(args: argparse.Namespace) -> dict[str, object]:
     result["load_quads_per_s"] = args.data_quads / load_s
     result["rss_after_load_mib"] = memory_kib("VmRSS") / 1024
     queries: dict[str, object] = {}
-    for query in named_queries():
+    for query in named_queries(args.queries):
         queries[query.name] = timed_runs(
-            lambda text=query.text: engine.run(text), runs=args.runs, budget=args.budget, limit=args.query_timeout
+            lambda query=query: engine.run(query.text, query.bindings),
+            runs=args.runs,
+            budget=args.budget,
+            limit=args.query_timeout,
         )
     lookups = lookup_queries(args.measures)
     queries["point-lookup"] = timed_runs(
@@ -161,6 +164,7 @@ def main() -> None:
     parser.add_argument("--measures", type=int, required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--queries", choices=("catalog", "benchmarks"), default="catalog")
     parser.add_argument("--budget", type=float, default=10.0, help="seconds of timed runs per query at most")
     parser.add_argument("--query-timeout", type=float, default=60.0)
     parser.add_argument("--load-timeout", type=float, default=900.0)
