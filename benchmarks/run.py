@@ -126,7 +126,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--queries", choices=("catalog", "benchmarks"), default="catalog", help="which named queries")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per query at most (after a warm-up)")
     parser.add_argument("--budget", type=float, default=2.0, help="seconds of timed runs per query and engine")
-    parser.add_argument("--query-timeout", type=float, default=120.0)
+    parser.add_argument("--query-timeout", type=float, default=10.0, help="seconds one query run may take")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds a load or a validation may take")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of HTTP load per server")
     parser.add_argument("--full-measures", type=int, default=1000, help="size of the fully validated graph (0: skip)")
