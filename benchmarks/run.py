@@ -1,0 +1,150 @@
+"""Run the benchmark and print its tables: ``python -m benchmarks.run`` (quick tier, 10^4 measures).
+
+Tiers: ``quick`` (10^4 measures, about 1.6 x 10^5 quads), ``large`` (10^5 measures, about 1.5 x 10^6 quads),
+``huge`` (10^6 measures, about 1.5 x 10^7 quads; rdflib is left out there, it would not fit). Every
+measurement runs in a process of its own with a time limit, one after the other (the machine has 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from benchmarks.engines import SELECTIVE_QUERY, benchmark_queries, catalog_queries
+from benchmarks.generate import write_nquads
+from benchmarks.report import render
+from benchmarks.servers import measure_http
+
+TIERS = {"quick": 10_000, "large": 100_000, "huge": 1_000_000}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    versions = []
+    for package in ("rdflib", "pyoxigraph", "oxrdflib", "pyshacl", "oxigraph", "rdflib-endpoint", "waitress"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": memory / 1024 / 1024,
+        "python": platform.python_version(),
+        "versions": ", ".join(versions),
+        "load_before": f"{os.getloadavg()[0]:.1f}",
+    }
+
+
+def worker(mode: str, args: argparse.Namespace, data: Path, quads: int, *, engine: str = "tradekg") -> dict:
+    """Run one worker process and return its JSON answer (or the error that stopped it)."""
+    command = [sys.executable, "-m", "benchmarks.worker", mode, "--engine", engine, "--data", str(data)]
+    command += ["--data-quads", str(quads), "--measures", str(args.measures), "--seed", str(args.seed)]
+    command += ["--runs", str(args.runs), "--budget", str(args.budget), "--query-timeout", str(args.query_timeout)]
+    command += ["--load-timeout", str(args.timeout), "--queries", args.queries]
+    print(f"  {mode} {engine if mode == 'queries' else ''} ...", file=sys.stderr, flush=True)
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout + 120)
+    except subprocess.TimeoutExpired:
+        return {"engine": engine, "error": f"stopped after {args.timeout + 120:g} s"}
+    if done.returncode != 0:
+        return {"engine": engine, "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def dataset(measures: int, seed: int, workdir: Path) -> tuple[Path, int]:
+    """The generated N-Quads file for a size and seed (kept in the work directory between runs)."""
+    path = workdir / f"trade-{measures}-seed{seed}.nq"
+    count_file = path.with_suffix(".count")
+    if not path.exists() or not count_file.exists():
+        count = write_nquads(measures, path, seed=seed)
+        count_file.write_text(str(count))
+    return path, int(count_file.read_text())
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Every measurement of one size; returns the results as data."""
+    started = time.perf_counter()
+    info = machine()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"generating {args.measures:,} measures ...", file=sys.stderr, flush=True)
+    data, quads = dataset(args.measures, args.seed, args.workdir)
+    engines = {name: worker("queries", args, data, quads, engine=name) for name in args.engines}
+    results: dict[str, object] = {"measures": args.measures, "quads": quads, "engines": engines}
+    results["write"] = worker("write", args, data, quads) if not args.no_validation else {}
+    if args.full_measures and not args.no_validation:
+        full_data, full_quads = dataset(args.full_measures, args.seed, args.workdir)
+        results["full"] = worker("full", args, full_data, full_quads)
+    if args.servers:
+        print("HTTP ...", file=sys.stderr, flush=True)
+        selective = next(query.text for query in benchmark_queries() if query.name == SELECTIVE_QUERY)
+        results["http"] = measure_http(
+            data, args.workdir, selective, names=args.servers, duration=args.duration, ready_timeout=args.timeout
+        )
+    info["load_after"] = f"{os.getloadavg()[0]:.1f}"
+    results["machine"] = info
+    results["command"] = "python -m benchmarks.run " + shlex.join(sys.argv[1:])
+    from_catalog = args.queries == "catalog" and catalog_queries()
+    results["query_origin"] = (
+        "the catalog (tradekg/queries/*.rq, example parameters)"
+        if from_catalog
+        else "the benchmark's own (benchmarks/queries/*.rq)"
+    )
+    results["elapsed_s"] = time.perf_counter() - started
+    return results
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; see ``--help``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tier", choices=sorted(TIERS), default="quick")
+    parser.add_argument("--measures", type=int, help="overrides the tier's size")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engines", nargs="*", default=["tradekg", "tradekg-select", "pyoxigraph", "rdflib"])
+    parser.add_argument("--servers", nargs="*", default=["tradekg", "oxigraph", "rdflib-endpoint"])
+    parser.add_argument("--queries", choices=("catalog", "benchmarks"), default="catalog", help="which named queries")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per query at most (after a warm-up)")
+    parser.add_argument("--budget", type=float, default=2.0, help="seconds of timed runs per query and engine")
+    parser.add_argument("--query-timeout", type=float, default=10.0, help="seconds one query run may take")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds a load or a validation may take")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of HTTP load per server")
+    parser.add_argument("--full-measures", type=int, default=1000, help="size of the fully validated graph (0: skip)")
+    parser.add_argument("--no-validation", action="store_true")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    args.measures = args.measures or TIERS[args.tier]
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    results = run(args)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    print(render(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""HTTP round trips: tradekg serve, the Oxigraph server and rdflib-endpoint on the same data, loaded by wrk.
+
+Each server runs in its own process on 127.0.0.1 and a free port, over the same N-Quads file; ``wrk`` (a
+second process, Debian package ``wrk``) keeps 8 connections busy on one GET query for a fixed time. Each
+server's answer is checked first (same number of rows as in process). Peak memory is the server process's
+``VmHWM``. Every server is stopped when its measurement ends, whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCEPT = "application/sparql-results+json"
+
+
+@dataclass(frozen=True)
+class Server:
+    """How to start one server over a data file and where it answers queries."""
+
+    name: str
+    command: list[str]
+    query_path: str
+    port: int
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare_tradekg_store(data: Path, directory: Path) -> None:
+    """A persistent tradekg store holding the vocabulary and ``data`` (not validated: the generator conforms)."""
+    from tradekg.graph.load import load_files, open_store
+
+    store = open_store(directory, empty=True)
+    load_files(store, [data], validate=False)
+    store.close()
+
+
+def servers(data: Path, workdir: Path, *, names: list[str]) -> Iterator[tuple[Server, float]]:
+    """Each server's start command, after preparing what it reads; yields the server and the preparation time."""
+    python = sys.executable
+    for name in names:
+        port = free_port()
+        start = time.perf_counter()
+        if name == "tradekg":
+            directory = workdir / "tradekg-store"
+            shutil.rmtree(directory, ignore_errors=True)
+            prepare_tradekg_store(data, directory)
+            command = [python, "-m", "tradekg", "serve", "--store", str(directory), "--port", str(port)]
+            yield Server(name, command, "/sparql", port), time.perf_counter() - start
+        elif name == "oxigraph":
+            directory = workdir / "oxigraph-store"
+            shutil.rmtree(directory, ignore_errors=True)
+            oxigraph = str(Path(python).with_name("oxigraph"))
+            load = [oxigraph, "load", "--location", str(directory), "--file", str(data)]
+            subprocess.run(load, check=True, timeout=900, capture_output=True)
+            command = [oxigraph, "serve-read-only", "--location", str(directory), "--union-default-graph"]
+            command += ["--bind", f"127.0.0.1:{port}"]
+            yield Server(name, command, "/query", port), time.perf_counter() - start
+        elif name == "rdflib-endpoint":
+            command = [python, "-m", "benchmarks.rdflib_server", str(data), "--port", str(port)]
+            yield Server(name, command, "/", port), 0.0
+
+
+def fetch(url: str, *, timeout: float = 60) -> tuple[int, bytes]:
+    """GET a URL asking for SPARQL JSON results; returns the status and body."""
+    request = urllib.request.Request(url, headers={"Accept": ACCEPT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0, b""
+
+
+def peak_mib(pid: int) -> float:
+    """A process's peak resident memory (``VmHWM``), in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"^VmHWM:\s+(\d+)", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+@contextmanager
+def running(server: Server, *, ready_timeout: float) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server, wait until it answers ``ASK {}``, stop it on exit."""
+    process = subprocess.Popen(server.command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{server.port}{server.query_path}?" + urllib.parse.urlencode({"query": "ASK {}"})
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            status, _ = fetch(url, timeout=5)
+            if status == 200:
+                break
+            if status >= 400:
+                raise RuntimeError(f"{server.name} answered ASK {{}} with HTTP {status} at {server.query_path}")
+            if process.poll() is not None or time.monotonic() > deadline:
+                error = process.stderr.read().decode(errors="replace")[-500:] if process.poll() is not None else ""
+                raise RuntimeError(f"{server.name} did not answer ASK {{}} (last status {status}) {error}".strip())
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def parse_wrk(output: str) -> dict[str, object]:
+    """Requests per second, latency percentiles and error counts from ``wrk --latency`` output."""
+
+    def milliseconds(value: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+    result: dict[str, object] = {}
+    if match := re.search(r"Requests/sec:\s+([\d.]+)", output):
+        result["requests_per_s"] = float(match.group(1))
+    for percent in ("50", "90", "99"):
+        if match := re.search(rf"^\s+{percent}%\s+(\S+)", output, re.MULTILINE):
+            result[f"p{percent}_ms"] = milliseconds(match.group(1))
+    if match := re.search(r"(\d+) requests in", output):
+        result["requests"] = int(match.group(1))
+    match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(match.group(1)) if match else 0
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["socket_errors"] = sum(int(group) for group in match.groups()) if match else 0
+    return result
+
+
+def rows_of(body: bytes) -> int:
+    """The number of rows of a SPARQL JSON SELECT answer."""
+    return len(json.loads(body)["results"]["bindings"])
+
+
+def measure_server(
+    server: Server, sparql: str, *, duration: float, connections: int, ready_timeout: float
+) -> dict[str, object]:
+    """Start a server, check its answer, load it with wrk, report throughput, latency and peak memory."""
+    url = f"http://127.0.0.1:{server.port}{server.query_path}?" + urllib.parse.urlencode({"query": sparql})
+    start = time.perf_counter()
+    with running(server, ready_timeout=ready_timeout) as process:
+        result: dict[str, object] = {"start_s": time.perf_counter() - start}
+        status, body = fetch(url)
+        if status != 200:
+            return {**result, "error": f"HTTP {status}: {body[:200].decode(errors='replace')}"}
+        result["rows"] = rows_of(body)
+        command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration:g}s", "--latency"]
+        command += ["--timeout", "30s", "-H", f"Accept: {ACCEPT}", url]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+        result.update(parse_wrk(run.stdout))
+        result["peak_rss_mib"] = peak_mib(process.pid)
+    return result
+
+
+def measure_http(
+    data: Path,
+    workdir: Path,
+    sparql: str,
+    *,
+    names: list[str],
+    duration: float = 10,
+    connections: int = 8,
+    ready_timeout: float = 600,
+) -> dict[str, object]:
+    """Every server in turn on the same data and query; a server that fails is reported, not fatal."""
+    if shutil.which("wrk") is None:
+        return {"error": "wrk is not installed (apt-get install wrk)"}
+    results: dict[str, object] = {}
+    for server, prepare_s in servers(data, workdir, names=names):
+        try:
+            outcome = measure_server(
+                server, sparql, duration=duration, connections=connections, ready_timeout=ready_timeout
+            )
+        except (RuntimeError, subprocess.SubprocessError, OSError) as error:
+            outcome = {"error": str(error)}
+        results[server.name] = {"prepare_s": prepare_s, **outcome}
+    return results

@@ -1,0 +1,176 @@
+"""One measurement in a process of its own, answered as one JSON line on stdout.
+
+The harness (:mod:`benchmarks.run`) starts a worker per engine and workload so that each one's peak memory is
+its own and a slow engine can be stopped by a timeout without losing the others' figures.
+
+Modes:
+    ``queries``: load the file into one engine (timed), then the named queries and the point lookup (a warm-up
+    run, then timed runs until ``--runs`` or ``--budget`` seconds), then peak memory.
+    ``write``: load the file into tradekg's store, then validate writes of about 10 and 100 triples against it.
+    ``full``: validate the whole file against the shapes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from benchmarks.engines import ENGINES, lookup_queries, named_queries
+
+
+class TimeLimit(Exception):
+    """A measured operation ran past its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the enclosed code (between Python bytecodes) after ``seconds``."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeLimit(f"stopped after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def memory_kib(field: str) -> int:
+    """A field of ``/proc/self/status`` in KiB (``VmRSS`` now, ``VmHWM`` the peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def timed_runs(action: Callable[[], int], *, runs: int, budget: float, limit: float) -> dict[str, object]:
+    """A warm-up run, then up to ``runs`` timed runs while the total stays under ``budget`` seconds."""
+    times: list[float] = []
+    rows = 0
+    try:
+        with time_limit(limit):
+            start = time.perf_counter()
+            rows = action()
+            first = time.perf_counter() - start
+        if first > budget:
+            times.append(first)
+        while len(times) < runs and sum(times) + (times[-1] if times else first) <= budget:
+            with time_limit(limit):
+                start = time.perf_counter()
+                rows = action()
+                times.append(time.perf_counter() - start)
+    except TimeLimit as stopped:
+        return {"error": str(stopped), "runs": len(times)}
+    return {
+        "median_ms": statistics.median(times) * 1000,
+        "p95_ms": percentile(times, 0.95) * 1000,
+        "runs": len(times),
+        "rows": rows,
+    }
+
+
+def run_queries(args: argparse.Namespace) -> dict[str, object]:
+    """Load one engine, run every named query and the point lookup, report times and memory."""
+    baseline = memory_kib("VmRSS")
+    engine = ENGINES[args.engine]()
+    start = time.perf_counter()
+    try:
+        with time_limit(args.load_timeout):
+            engine.load(args.data)
+    except TimeLimit as stopped:
+        return {"engine": args.engine, "error": f"load {stopped}"}
+    load_s = time.perf_counter() - start
+    quads = engine.size()
+    result: dict[str, object] = {"engine": args.engine, "quads": quads, "load_s": load_s}
+    result["load_quads_per_s"] = args.data_quads / load_s
+    result["rss_after_load_mib"] = memory_kib("VmRSS") / 1024
+    queries: dict[str, object] = {}
+    for query in named_queries(args.queries):
+        queries[query.name] = timed_runs(
+            lambda query=query: engine.run(query.text, query.bindings),
+            runs=args.runs,
+            budget=args.budget,
+            limit=args.query_timeout,
+        )
+    lookups = lookup_queries(args.measures)
+    queries["point-lookup"] = timed_runs(
+        lambda: sum(engine.run(text) for text in lookups), runs=args.runs * 4, budget=args.budget, limit=60
+    )
+    result["queries"] = queries
+    peak = memory_kib("VmHWM")
+    result["peak_rss_mib"] = peak / 1024
+    result["peak_mib_per_million_triples"] = (peak - baseline) / 1024 / (args.data_quads / 1e6)
+    return result
+
+
+def run_write(args: argparse.Namespace) -> dict[str, object]:
+    """Validate small writes against a big store (see :mod:`benchmarks.writes`)."""
+    from benchmarks.writes import measure_writes
+
+    return measure_writes(args.data, args.measures, seed=args.seed, runs=args.runs, limit=args.query_timeout)
+
+
+def run_full(args: argparse.Namespace) -> dict[str, object]:
+    """Validate the whole file against the shapes, as ``tradekg validate`` does."""
+    from tradekg.graph.validate import quads_to_graph, validate_graph
+
+    start = time.perf_counter()
+    try:
+        with time_limit(args.load_timeout):
+            graph = quads_to_graph(ox.parse(path=str(args.data), format=ox.RdfFormat.N_QUADS))
+            convert_s = time.perf_counter() - start
+            report = validate_graph(graph)
+    except TimeLimit as stopped:
+        return {"error": f"full validation {stopped}"}
+    total = time.perf_counter() - start
+    return {
+        "quads": args.data_quads,
+        "conforms": report.conforms,
+        "violations": len(report.violations),
+        "convert_s": convert_s,
+        "validate_s": total - convert_s,
+        "total_s": total,
+        "peak_rss_mib": memory_kib("VmHWM") / 1024,
+    }
+
+
+MODES = {"queries": run_queries, "write": run_write, "full": run_full}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mode", choices=sorted(MODES))
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="tradekg")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--data-quads", type=int, required=True)
+    parser.add_argument("--measures", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--queries", choices=("catalog", "benchmarks"), default="catalog")
+    parser.add_argument("--budget", type=float, default=10.0, help="seconds of timed runs per query at most")
+    parser.add_argument("--query-timeout", type=float, default=60.0)
+    parser.add_argument("--load-timeout", type=float, default=900.0)
+    args = parser.parse_args()
+    print(json.dumps(MODES[args.mode](args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Validating a small write (about 10 and 100 triples) against a big graph.
+
+Two paths are timed on the same store and the same writes:
+
+* ``neighbourhood``: the new triples plus the store's triples about every node they mention (one hop out: the
+  type of a country a new measure applies to, the source it derives from), validated with the new subjects as
+  focus nodes (``validate_graph(..., focus_nodes=...)``). Its time grows with the write, not with the store.
+* ``write_gate``: :func:`tradekg.graph.writes.add_to_graph`, the server's write gate (SPARQL Update and Graph
+  Store writes): the whole write, timed end to end (it copies the store to a scratch store to compute the change
+  set, then validates the touched nodes over their neighbourhood, then applies the update).
+* ``load_quads``: :func:`tradekg.graph.load.load_quads`, the path ``tradekg load`` takes: it copies every
+  quad of the store into rdflib beside the new ones before validating the new subjects, so its time grows with
+  the store. Timed once, for the smaller write, with a time limit.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from benchmarks.generate import write_batch
+
+WRITE_SIZES = {"10 triples": 1, "100 triples": 7}
+"""Writes timed: name and number of new measures (a measure is about 14 triples)."""
+
+
+def write_quads(base_measures: int, count: int, *, seed: int) -> list[ox.Quad]:
+    """New measures in an existing source graph of the generated data (so no new source is needed)."""
+    text = write_batch(base_measures, count, seed=seed, graph_slug="synthetic-schedule-0", with_source=False)
+    return list(ox.parse(text, format=ox.RdfFormat.N_QUADS))
+
+
+def neighbourhood(store: object, quads: list[ox.Quad]) -> list[ox.Quad]:
+    """The new quads and the store's quads whose subject is a node the new quads mention."""
+    engine = store.engine  # type: ignore[attr-defined]
+    nodes = {quad.subject for quad in quads} | {quad.object for quad in quads if isinstance(quad.object, ox.NamedNode)}
+    found = list(quads)
+    for node in nodes:
+        found.extend(engine.quads_for_pattern(node, None, None))
+    return found
+
+
+def validate_neighbourhood(store: object, quads: list[ox.Quad]) -> bool:
+    """Validate a write on the neighbourhood of its nodes, its subjects as focus nodes."""
+    from tradekg.graph.store import to_rdflib
+    from tradekg.graph.validate import quads_to_graph, validate_graph
+
+    graph = quads_to_graph(neighbourhood(store, quads))
+    report = validate_graph(graph, focus_nodes={to_rdflib(quad.subject) for quad in quads})
+    return report.conforms
+
+
+def measure_writes(data: Path, base_measures: int, *, seed: int, runs: int, limit: float) -> dict[str, object]:
+    """Load ``data`` into tradekg's store, then time each write path for each write size."""
+    from benchmarks.worker import TimeLimit, time_limit, timed_runs
+    from tradekg.graph.load import ValidationFailed, load_files, load_quads, open_store
+    from tradekg.graph.writes import add_to_graph
+
+    store = open_store(empty=True)
+    load_files(store, [data], validate=False)
+    result: dict[str, object] = {"quads": len(store)}
+    for name, count in WRITE_SIZES.items():
+        quads = write_quads(base_measures, count, seed=seed)
+        entry: dict[str, object] = {"triples": len(quads)}
+
+        def by_neighbourhood(quads: list[ox.Quad] = quads) -> int:
+            if not validate_neighbourhood(store, quads):
+                raise AssertionError("a generated write does not conform")
+            return len(quads)
+
+        def by_gate(quads: list[ox.Quad] = quads) -> int:
+            return add_to_graph(store, quads[0].graph_name.value, quads).validated_triples  # type: ignore[union-attr]
+
+        entry["neighbourhood"] = timed_runs(by_neighbourhood, runs=runs, budget=10, limit=limit)
+        entry["write_gate"] = timed_runs(by_gate, runs=runs, budget=10, limit=limit)
+        if name == "10 triples":
+            start = time.perf_counter()
+            try:
+                with time_limit(limit):
+                    load_quads(store, quads, validate=True)
+                entry["load_quads"] = {"median_ms": (time.perf_counter() - start) * 1000, "runs": 1}
+            except TimeLimit as stopped:
+                entry["load_quads"] = {"error": str(stopped), "runs": 0}
+            except ValidationFailed as failed:
+                entry["load_quads"] = {"error": f"does not conform: {failed.report.to_text()[:300]}", "runs": 0}
+        result[name] = entry
+    return result
