@@ -85,8 +85,10 @@ def lookup_queries(measures: int) -> list[str]:
     """What a resource page asks: a measure's own triples (with labels of what they point to), and its referrers."""
     resource = f"<{ID}measure/m{measures // 2}>"
     return [
-        _with_prologue(f"SELECT ?p ?o ?label WHERE {{ {resource} ?p ?o OPTIONAL {{ ?o rdfs:label ?label }} }}"),
-        _with_prologue(f"SELECT ?s ?p WHERE {{ ?s ?p {resource} }} LIMIT 1000"),
+        _with_prologue(
+            f"SELECT DISTINCT ?p ?o ?label WHERE {{ {resource} ?p ?o OPTIONAL {{ ?o rdfs:label ?label }} }}"
+        ),
+        _with_prologue(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {resource} }} LIMIT 1000"),
     ]
 
 
@@ -145,6 +147,13 @@ class TradekgSelectEngine(TradekgEngine):
     """Our store, queried through ``TradeStore.select`` (rows of rdflib terms)."""
 
     name = "tradekg-select"
+
+    @classmethod
+    def sharing(cls, other: TradekgEngine) -> TradekgSelectEngine:
+        """A select engine over the store ``other`` has loaded."""
+        engine = cls.__new__(cls)
+        engine.store = other.store
+        return engine
 
     def run(self, sparql: str, bindings: dict[str, Node] | None = None) -> int:  # noqa: D102
         return len(self.store.select(sparql, bindings=bindings))

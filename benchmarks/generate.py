@@ -310,20 +310,28 @@ def write_nquads(measures: int, path: Path, *, seed: int = 0) -> int:
 
 
 def write_batch(
-    base_measures: int, count: int, *, seed: int = 0, graph_slug: str = "synthetic-write", with_source: bool = True
+    base_measures: int,
+    count: int,
+    *,
+    seed: int = 0,
+    graph_slug: str = "synthetic-write",
+    with_source: bool = True,
+    first: int | None = None,
 ) -> str:
     """N-Quads of ``count`` new measures: a write to validate against a big graph.
 
     The new measures are numbered after those of ``Generator(base_measures, seed=seed)`` and refer to its
     countries, products, officials and legal instruments. They go into the source graph ``graph_slug``, whose
     source is described too when ``with_source`` (leave it out to write into a source the graph already has).
+    ``first`` numbers the first new measure (``base_measures`` by default), for several distinct writes.
     """
     generator = Generator(base_measures, seed=seed)
     lines = list(generator._source(graph_slug, "A synthetic write"))
     if not with_source:
         lines.clear()
-    generator.random.seed(seed * 7919 + base_measures)
-    for number in range(base_measures, base_measures + count):
+    first = base_measures if first is None else first
+    generator.random.seed(seed * 7919 + first)
+    for number in range(first, first + count):
         lines.extend(generator.measure(number))
     return "".join(lines)
 

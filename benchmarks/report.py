@@ -12,7 +12,12 @@ def _ms(entry: object) -> str:
         return "not run"
     if "error" in entry:
         return f"({entry['error']})"
-    return f"{entry['median_ms']:.2f} / {entry.get('p95_ms', entry['median_ms']):.2f}"
+    text = f"{entry['median_ms']:.2f} / {entry.get('p95_ms', entry['median_ms']):.2f}"
+    if entry.get("runs", 3) < 3 or "note" in entry:
+        text += (
+            f" ({entry['runs']} run{'s' if entry['runs'] > 1 else ''}{'; ' + entry['note'] if 'note' in entry else ''})"
+        )
+    return text
 
 
 def _median(entry: object) -> float | None:

@@ -19,6 +19,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from benchmarks.engines import SELECTIVE_QUERY, benchmark_queries, catalog_queries
 from benchmarks.generate import write_nquads
 from benchmarks.report import render
@@ -57,30 +59,54 @@ def machine() -> dict[str, object]:
     }
 
 
-def worker(mode: str, args: argparse.Namespace, data: Path, quads: int, *, engine: str = "tradekg") -> dict:
+def worker(
+    mode: str, args: argparse.Namespace, data: Path, quads: int, *, engine: str = "tradekg", with_select: bool = False
+) -> dict:
     """Run one worker process and return its JSON answer (or the error that stopped it)."""
     command = [sys.executable, "-m", "benchmarks.worker", mode, "--engine", engine, "--data", str(data)]
     command += ["--data-quads", str(quads), "--measures", str(args.measures), "--seed", str(args.seed)]
-    command += ["--runs", str(args.runs), "--budget", str(args.budget), "--query-timeout", str(args.query_timeout)]
-    command += ["--load-timeout", str(args.timeout), "--queries", args.queries]
-    print(f"  {mode} {engine if mode == 'queries' else ''} ...", file=sys.stderr, flush=True)
+    command += ["--runs", str(args.runs), "--min-runs", str(args.min_runs), "--budget", str(args.budget)]
+    command += ["--query-timeout", str(args.query_timeout), "--queries", args.queries]
+    command += ["--load-timeout", str(args.full_timeout if mode == "full" else args.timeout)]
+    command += ["--with-select"] if with_select else []
+    started = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout + 120)
     except subprocess.TimeoutExpired:
         return {"engine": engine, "error": f"stopped after {args.timeout + 120:g} s"}
+    finally:
+        took = time.perf_counter() - started
+        print(f"  {mode} {engine if mode == 'queries' else ''}: {took:.1f} s", file=sys.stderr, flush=True)
     if done.returncode != 0:
         return {"engine": engine, "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def dataset(measures: int, seed: int, workdir: Path) -> tuple[Path, int]:
-    """The generated N-Quads file for a size and seed (kept in the work directory between runs)."""
-    path = workdir / f"trade-{measures}-seed{seed}.nq"
+def dataset(measures: int, seed: int, workdir: Path, *, bundled: bool = True) -> tuple[Path, int]:
+    """The generated N-Quads file for a size and seed, then tradekg's own graph (kept in the work directory).
+
+    With ``bundled``, what ``tradekg serve`` holds by default is appended (ontology, shapes and the bundled data):
+    the catalog's example parameters name its resources, and some queries follow the ontology's classes, so every
+    engine must hold it to answer alike.
+    """
+    path = workdir / f"trade-{measures}-seed{seed}{'-bundled' if bundled else ''}.nq"
     count_file = path.with_suffix(".count")
     if not path.exists() or not count_file.exists():
         count = write_nquads(measures, path, seed=seed)
+        if bundled:
+            extra = bundled_quads()
+            with path.open("ab") as out:
+                ox.serialize(extra, out, format=ox.RdfFormat.N_QUADS)
+            count += len(extra)
         count_file.write_text(str(count))
     return path, int(count_file.read_text())
+
+
+def bundled_quads() -> list[ox.Quad]:
+    """Every quad of the store tradekg opens by default: the ontology, the shapes and the bundled data."""
+    from tradekg.graph.load import open_store
+
+    return list(open_store(validate=False).quads())
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -90,18 +116,29 @@ def run(args: argparse.Namespace) -> dict:
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"generating {args.measures:,} measures ...", file=sys.stderr, flush=True)
     data, quads = dataset(args.measures, args.seed, args.workdir)
-    engines = {name: worker("queries", args, data, quads, engine=name) for name in args.engines}
+    engines = {}
+    for name in args.engines:
+        if name == "tradekg-select" and "tradekg" in engines:
+            continue
+        with_select = name == "tradekg" and "tradekg-select" in args.engines
+        engines[name] = worker("queries", args, data, quads, engine=name, with_select=with_select)
+        if with_select:  # one process, one load: tradekg's figures, then the same store through select()
+            ours = engines[name]
+            shared = {"engine": "tradekg-select", "shares": "tradekg", "quads": ours.get("quads")}
+            engines["tradekg-select"] = {**shared, "queries": ours.pop("select_queries")} if "queries" in ours else ours
     results: dict[str, object] = {"measures": args.measures, "quads": quads, "engines": engines}
     results["write"] = worker("write", args, data, quads) if not args.no_validation else {}
     if args.full_measures and not args.no_validation:
-        full_data, full_quads = dataset(args.full_measures, args.seed, args.workdir)
+        full_data, full_quads = dataset(args.full_measures, args.seed, args.workdir, bundled=False)
         results["full"] = worker("full", args, full_data, full_quads)
     if args.servers:
         print("HTTP ...", file=sys.stderr, flush=True)
+        http_started = time.perf_counter()
         selective = next(query.text for query in benchmark_queries() if query.name == SELECTIVE_QUERY)
         results["http"] = measure_http(
             data, args.workdir, selective, names=args.servers, duration=args.duration, ready_timeout=args.timeout
         )
+        print(f"  HTTP: {time.perf_counter() - http_started:.1f} s", file=sys.stderr, flush=True)
     info["load_after"] = f"{os.getloadavg()[0]:.1f}"
     results["machine"] = info
     results["command"] = "python -m benchmarks.run " + shlex.join(sys.argv[1:])
@@ -125,11 +162,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--servers", nargs="*", default=["tradekg", "oxigraph", "rdflib-endpoint"])
     parser.add_argument("--queries", choices=("catalog", "benchmarks"), default="catalog", help="which named queries")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per query at most (after a warm-up)")
-    parser.add_argument("--budget", type=float, default=2.0, help="seconds of timed runs per query and engine")
-    parser.add_argument("--query-timeout", type=float, default=10.0, help="seconds one query run may take")
+    parser.add_argument("--min-runs", type=int, default=5, help="timed runs per query at least (unless slow)")
+    parser.add_argument("--budget", type=float, default=0.3, help="seconds of timed runs per query and engine")
+    parser.add_argument(
+        "--query-timeout", type=float, default=5.0, help="seconds one query may take (a slow one's runs in all)"
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds a load or a validation may take")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds of HTTP load per server")
-    parser.add_argument("--full-measures", type=int, default=1000, help="size of the fully validated graph (0: skip)")
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds of HTTP load per server")
+    parser.add_argument("--full-measures", type=int, default=100, help="size of the fully validated graph (0: skip)")
+    parser.add_argument("--full-timeout", type=float, default=20.0, help="seconds the full validation may take")
     parser.add_argument("--no-validation", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
