@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import select
 import signal
 import statistics
 import time
@@ -62,7 +64,13 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def timed_runs(
-    action: Callable[[], int], *, runs: int, budget: float, limit: float, min_runs: int = 3
+    action: Callable[[], int],
+    *,
+    runs: int,
+    budget: float,
+    limit: float,
+    min_runs: int = 3,
+    on_run: Callable[[float, int], None] | None = None,
 ) -> dict[str, object]:
     """A warm-up run, then timed runs: at least ``min_runs``, more while under ``budget`` seconds, ``runs`` at most.
 
@@ -79,6 +87,8 @@ def timed_runs(
             first = time.perf_counter() - start
         if first > budget:
             times.append(first)
+            if on_run:
+                on_run(first, rows)
         while len(times) < runs:
             spent = sum(times)
             if len(times) >= min_runs and spent >= budget:
@@ -89,6 +99,8 @@ def timed_runs(
                 start = time.perf_counter()
                 rows = action()
                 times.append(time.perf_counter() - start)
+            if on_run:
+                on_run(times[-1], rows)
     except TimeLimit as stopped:
         if not times:
             return {"error": str(stopped), "runs": 0}
@@ -108,25 +120,96 @@ def timed_runs(
     return result
 
 
+def in_child(
+    work: Callable[[Callable[[float, int], None]], dict], *, limit: float, grace: float = 1.0
+) -> dict[str, object]:
+    """Run ``work`` in a forked copy of this process, killed after ``limit`` seconds.
+
+    A query runs inside the engine's native code, which a signal cannot interrupt (an ``ORDER BY`` over a big join
+    returns its first row only when it is done), so each query is timed in a child that can really be stopped.
+    The child reports every timed run as it ends; a killed child's finished runs are kept. The child is
+    killed ``grace`` seconds after ``limit`` (the fork and the child's own bookkeeping).
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 0
+        try:
+            os.close(read_fd)
+
+            def report(event: dict[str, object]) -> None:
+                data = (json.dumps(event) + "\n").encode()
+                while data:
+                    data = data[os.write(write_fd, data) :]
+
+            report({"final": work(lambda seconds, rows: report({"seconds": seconds, "rows": rows}))})
+        except BaseException:  # noqa: BLE001 - the child must end here whatever happens
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    deadline = time.monotonic() + limit + grace
+    events: list[dict[str, object]] = []
+    buffer, killed = b"", False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_fd], [], [], left)[0]:
+                killed = True
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                break
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                events.append(json.loads(line))
+    finally:
+        os.close(read_fd)
+        _, _, usage = os.wait4(pid, 0)
+    CHILD_PEAK_KIB[0] = max(CHILD_PEAK_KIB[0], usage.ru_maxrss)
+    final = next((event["final"] for event in events if "final" in event), None)
+    if isinstance(final, dict):
+        return final
+    times = [float(event["seconds"]) for event in events if "seconds" in event]
+    stopped = f"stopped after {limit:g} s" if killed else "the child process failed"
+    if not times:
+        return {"error": stopped, "runs": 0}
+    return {
+        "median_ms": statistics.median(times) * 1000,
+        "p95_ms": percentile(times, 0.95) * 1000,
+        "runs": len(times),
+        "rows": events[-1].get("rows", 0),
+        "note": f"run {len(times) + 1} {stopped}",
+    }
+
+
+CHILD_PEAK_KIB = [0]
+"""The largest peak resident memory of the query children (``ru_maxrss``, KiB; it includes the shared store)."""
+
+
 def time_queries(engine: Engine, args: argparse.Namespace) -> dict[str, object]:
-    """Every named query and the point lookup on a loaded engine: median and p95 of timed runs."""
+    """Every named query and the point lookup on a loaded engine: median and p95 of timed runs, each in a child."""
     queries: dict[str, object] = {}
-    for query in named_queries(args.queries):
-        queries[query.name] = timed_runs(
-            lambda query=query: engine.run(query.text, query.bindings),
-            runs=args.runs,
-            budget=args.budget,
-            limit=args.query_timeout,
-            min_runs=args.min_runs,
-        )
     lookups = lookup_queries(args.measures)
-    queries["point-lookup"] = timed_runs(
-        lambda: sum(engine.run(text) for text in lookups),
-        runs=args.runs * 4,
-        budget=args.budget,
-        limit=args.query_timeout,
-        min_runs=args.min_runs,
-    )
+    actions = [
+        (query.name, lambda query=query: engine.run(query.text, query.bindings), args.runs)
+        for query in named_queries(args.queries)
+    ]
+    actions.append(("point-lookup", lambda: sum(engine.run(text) for text in lookups), args.runs * 4))
+    for name, action, runs in actions:
+        queries[name] = in_child(
+            lambda on_run, action=action, runs=runs: timed_runs(
+                action,
+                runs=runs,
+                budget=args.budget,
+                limit=args.query_timeout,
+                min_runs=args.min_runs,
+                on_run=on_run,
+            ),
+            limit=args.query_timeout,
+        )
     return queries
 
 
@@ -148,7 +231,7 @@ def run_queries(args: argparse.Namespace) -> dict[str, object]:
     result["queries"] = time_queries(engine, args)
     if args.with_select:  # the same store, read through TradeStore.select (no second load)
         result["select_queries"] = time_queries(TradekgSelectEngine.sharing(engine), args)  # type: ignore[arg-type]
-    peak = memory_kib("VmHWM")
+    peak = max(memory_kib("VmHWM"), CHILD_PEAK_KIB[0])
     result["peak_rss_mib"] = peak / 1024
     result["peak_mib_per_million_triples"] = (peak - baseline) / 1024 / (args.data_quads / 1e6)
     return result
