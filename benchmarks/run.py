@@ -162,15 +162,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--servers", nargs="*", default=["tradekg", "oxigraph", "rdflib-endpoint"])
     parser.add_argument("--queries", choices=("catalog", "benchmarks"), default="catalog", help="which named queries")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per query at most (after a warm-up)")
-    parser.add_argument("--min-runs", type=int, default=5, help="timed runs per query at least (unless slow)")
+    parser.add_argument("--min-runs", type=int, default=3, help="timed runs per query at least (unless slow)")
     parser.add_argument("--budget", type=float, default=0.3, help="seconds of timed runs per query and engine")
     parser.add_argument(
-        "--query-timeout", type=float, default=5.0, help="seconds one query may take (a slow one's runs in all)"
+        "--query-timeout", type=float, default=3.0, help="seconds one query may take (a slow one's runs in all)"
     )
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds a load or a validation may take")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds of HTTP load per server")
     parser.add_argument("--full-measures", type=int, default=100, help="size of the fully validated graph (0: skip)")
-    parser.add_argument("--full-timeout", type=float, default=20.0, help="seconds the full validation may take")
+    parser.add_argument("--full-timeout", type=float, default=10.0, help="seconds the full validation may take")
     parser.add_argument("--no-validation", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
