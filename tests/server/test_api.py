@@ -184,3 +184,26 @@ def test_a_required_parameter_page_starts_with_the_form_only(client) -> None:
     response = client.get("/queries/tariffs-in-force")
     assert response.status_code == 200
     assert "<form" in response.text and 'class="results"' not in response.text
+
+
+def test_named_queries_run_in_the_query_workers_within_the_timeout(bundled_store) -> None:
+    from tradekg.server import create_app
+
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_TIMEOUT": 30})
+    answered = app.test_client().get("/api/queries/officials")
+    assert answered.status_code == 200 and answered.json["rows"]
+    assert app.extensions["tradekg.workers"].pids, "the query ran in a worker process"
+    app.extensions["tradekg.workers"].close()
+
+
+def test_a_named_query_past_the_timeout_is_503_in_json_and_html(bundled_store) -> None:
+    from tradekg.server import create_app
+
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_TIMEOUT": 1e-6})
+    client = app.test_client()
+    stopped = client.get("/api/queries/officials")
+    assert stopped.status_code == 503
+    assert "stopped" in stopped.json["error"]
+    page = client.get("/queries/officials?country=JPN")
+    assert page.status_code == 503
+    app.extensions["tradekg.workers"].close()
