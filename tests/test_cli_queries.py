@@ -38,12 +38,15 @@ def test_query_by_name_with_parameters(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     bindings = json.loads(result.output)["results"]["bindings"]
     assert [row["tariff"]["value"].rsplit("/", 1)[-1] for row in bindings] == [
+        "usa-aluminum-tariff",
+        "usa-auto-parts-tariff",
         "usa-auto-tariff",
+        "usa-steel-tariff",
         "usa-jpn-24-percent-rate",
         "usa-reciprocal-jpn",
         "usa-blanket-tariff",
     ]
-    assert [row["rate"]["value"] for row in bindings] == ["25", "24", "24", "10"]
+    assert [row["rate"]["value"] for row in bindings] == ["25", "25", "25", "25", "24", "24", "10"]
 
 
 def test_query_by_name_errors(runner: CliRunner) -> None:

@@ -34,3 +34,30 @@ def test_every_setting_is_documented() -> None:
     for setting in SETTINGS:
         assert f"| `{setting.option}` |" in README, setting.name
         assert setting.help in README, setting.name
+
+
+def tour_blocks() -> list[tuple[str, str]]:
+    """The README tour's commands and the output printed under each."""
+    blocks = []
+    for chunk in README.split("<!-- tour -->\n```\n")[1:]:
+        text = chunk.split("\n```", 1)[0]
+        command, _, output = text.partition("\n")
+        blocks.append((command.removeprefix("$ "), output))
+    return blocks
+
+
+def test_the_tour_shows_real_output() -> None:
+    import shlex
+
+    from click.testing import CliRunner
+
+    from tradekg.cli import main
+
+    blocks = tour_blocks()
+    assert len(blocks) >= 3
+    for command, output in blocks:
+        argv = shlex.split(command)
+        assert argv[0] == "tradekg"
+        result = CliRunner().invoke(main, argv[1:])
+        assert result.exit_code == 0, result.output
+        assert result.output.rstrip("\n") == output, command

@@ -61,3 +61,74 @@ def test_reciprocal_duty_on_other_japanese_goods(bundled_store: TradeStore, date
 def test_canada_is_exempt_from_the_reciprocal_baseline(bundled_store: TradeStore) -> None:
     assert "usa-blanket-tariff" not in duties(bundled_store, "CAN", None, "2025-05-15")
     assert "usa-blanket-tariff" in duties(bundled_store, "FRA", None, "2025-05-15")
+
+
+# China (research notes, marked reported; Geneva joint statement): 10% IEEPA from 2025-02-04, 20% from
+# 2025-03-04; reciprocal 84% on 2025-04-09 and 125% from 2025-04-10 (145% with the 20%); from 2025-05-14 the
+# truce suspends all but 10%, so 30% in all.
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("2025-02-03", {}),
+        ("2025-02-04", {"usa-fentanyl-chn": Decimal(10)}),
+        ("2025-03-04", {"usa-fentanyl-chn-20": Decimal(20)}),
+        ("2025-04-09", {"usa-fentanyl-chn-20": Decimal(20), "usa-reciprocal-chn-84": Decimal(84)}),
+        ("2025-04-10", {"usa-fentanyl-chn-20": Decimal(20), "usa-reciprocal-chn-125": Decimal(125)}),
+        ("2025-05-13", {"usa-fentanyl-chn-20": Decimal(20), "usa-reciprocal-chn-125": Decimal(125)}),
+        ("2025-05-14", {"usa-fentanyl-chn-20": Decimal(20), "usa-reciprocal-chn-10": Decimal(10)}),
+    ],
+)
+def test_duty_on_chinese_goods_through_the_escalation_and_truce(bundled_store, date, expected) -> None:
+    assert duties(bundled_store, "CHN", None, date) == expected
+
+
+# Canada (CSMS 64297449, 64336037): 25% from 2025-03-04, energy 10%; from 2025-03-07 USMCA goods pay nothing
+# and non-USMCA potash 10%.
+@pytest.mark.parametrize(
+    ("product", "date", "expected"),
+    [
+        (None, "2025-03-03", {}),
+        (None, "2025-03-04", {"usa-fentanyl-can": Decimal(25)}),
+        ("energy", "2025-03-04", {"usa-fentanyl-can-energy": Decimal(10)}),
+        ("usmca-goods", "2025-03-06", {"usa-fentanyl-can": Decimal(25)}),
+        ("usmca-goods", "2025-03-07", {}),
+        ("potash", "2025-03-06", {"usa-fentanyl-can": Decimal(25)}),
+        ("potash", "2025-03-07", {"usa-fentanyl-can-potash": Decimal(10)}),
+    ],
+)
+def test_duty_on_canadian_goods(bundled_store, product, date, expected) -> None:
+    assert duties(bundled_store, "CAN", product, date) == expected
+
+
+# Section 232 (FR docs 2025-02833/02832, CSMS 64913145): steel and aluminum 25% from 2025-03-12, auto parts 25%
+# from 2025-05-03; none stacked with the reciprocal rates, Japan's agreed 15% included, until the agreement's
+# 15% on parts from 2025-09-16.
+@pytest.mark.parametrize(
+    ("product", "date", "expected"),
+    [
+        ("steel", "2025-03-11", {}),
+        ("steel", "2025-03-12", {"usa-steel-tariff": Decimal(25)}),
+        ("steel", "2025-08-07", {"usa-steel-tariff": Decimal(25)}),
+        ("aluminum", "2025-03-12", {"usa-aluminum-tariff": Decimal(25)}),
+        ("auto-parts", "2025-05-02", {"usa-blanket-tariff": Decimal(10)}),
+        ("auto-parts", "2025-05-03", {"usa-auto-parts-tariff": Decimal(25)}),
+        ("auto-parts", "2025-09-01", {"usa-auto-parts-tariff": Decimal(25)}),
+        ("auto-parts", "2025-09-16", {"usa-jpn-autos-15": Decimal(15)}),
+    ],
+)
+def test_section_232_duties_on_japanese_goods(bundled_store, product, date, expected) -> None:
+    assert duties(bundled_store, "JPN", product, date) == expected
+
+
+# US-UK deal (reported): from 2025-06-30 UK cars pay 10% in place of the 25% auto duty, aerospace 0%.
+@pytest.mark.parametrize(
+    ("product", "date", "expected"),
+    [
+        ("automobiles", "2025-06-29", {"usa-auto-tariff": Decimal(25)}),
+        ("automobiles", "2025-06-30", {"usa-gbr-autos-10": Decimal(10)}),
+        ("aerospace", "2025-06-29", {"usa-blanket-tariff": Decimal(10)}),
+        ("aerospace", "2025-06-30", {"usa-gbr-aerospace-0": Decimal(0)}),
+    ],
+)
+def test_duty_on_uk_goods_under_the_deal(bundled_store, product, date, expected) -> None:
+    assert duties(bundled_store, "GBR", product, date) == expected

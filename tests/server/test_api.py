@@ -34,13 +34,17 @@ def test_running_a_query_answers_friendly_json_with_labels(client) -> None:
     assert response.mimetype == "application/json"
     body = response.json
     assert body["columns"] == ["tariff", "country", "imposer", "rate", "effectiveFrom"]
-    first = body["rows"][0]
-    assert first["tariff"] == ID + "measure/usa-jpn-24-percent-rate"
-    assert first["tariff_label"] == "US 24% tariff rate on Japan"
-    assert first["country_label"] == "Japan"
-    assert first["rate"] == 24
-    assert first["effectiveFrom"] == "2025-07"
-    assert len(body["rows"]) == 6  # the auto tariff has exemptions since CBP's message on it was added
+    first, second = body["rows"][:2]
+    assert first["tariff"] == ID + "measure/usa-aluminum-tariff"  # 25%, dated by Proclamation 10895
+    assert first["tariff_label"] == "US aluminum tariff"
+    assert first["rate"] == 25
+    assert first["effectiveFrom"] == "2025-03-12"
+    assert second["tariff"] == ID + "measure/usa-jpn-24-percent-rate"
+    assert second["tariff_label"] == "US 24% tariff rate on Japan"
+    assert second["country_label"] == "Japan"
+    assert second["rate"] == 24
+    assert second["effectiveFrom"] == "2025-07"
+    assert len(body["rows"]) == 4  # the auto, auto parts and steel tariffs have exemptions (CBP messages)
     assert body["next"] is None and body["prev"] is None
 
 
@@ -67,10 +71,10 @@ def test_the_formats_agree(client) -> None:
     args = {"country": "JPN"}
     table = list(csv.reader(io.StringIO(client.get(RUN, query_string={**args, "format": "csv"}).text)))
     assert table[0] == ["tariff", "country", "imposer", "rate", "effectiveFrom"]
-    assert table[1] == [ID + "measure/usa-jpn-24-percent-rate", ID + "country/JPN", ID + "country/USA", "24", "2025-07"]
+    assert table[2] == [ID + "measure/usa-jpn-24-percent-rate", ID + "country/JPN", ID + "country/USA", "24", "2025-07"]
     tsv = client.get(RUN, query_string={**args, "format": "tsv"}).text.splitlines()
     assert tsv[0] == "?tariff\t?country\t?imposer\t?rate\t?effectiveFrom"
-    assert '"2025-07"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>' in tsv[1]
+    assert '"2025-07"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>' in tsv[2]
     results = json.loads(client.get(RUN, query_string={**args, "format": "sparql-json"}).data)
     assert results["head"]["vars"] == table[0]
     assert len(results["results"]["bindings"]) == len(table) - 1
@@ -78,21 +82,17 @@ def test_the_formats_agree(client) -> None:
 
 
 def test_paging_with_link_headers(client) -> None:
-    first = client.get(RUN, query_string={"country": "JPN", "limit": 2})
-    assert [row["tariff"] for row in first.json["rows"]] == [
-        ID + "measure/usa-jpn-24-percent-rate",
-        ID + "measure/usa-reciprocal-jpn",
-    ]
+    first = client.get(RUN, query_string={"country": "JPN", "limit": 1})
+    assert [row["tariff"] for row in first.json["rows"]] == [ID + "measure/usa-aluminum-tariff"]
     assert 'rel="next"' in first.headers["Link"] and 'rel="prev"' not in first.headers["Link"]
     second = client.get(first.json["next"])
-    assert second.json["offset"] == 2
-    assert [row["tariff"] for row in second.json["rows"]] == [
-        ID + "measure/usa-jpn-autos-15",
-        ID + "measure/usa-aluminum-tariff",
-    ]
+    assert second.json["offset"] == 1
+    assert [row["tariff"] for row in second.json["rows"]] == [ID + "measure/usa-jpn-24-percent-rate"]
     assert 'rel="prev"' in second.headers["Link"] and 'rel="next"' in second.headers["Link"]
-    last = client.get(second.json["next"], headers={"Accept": "text/csv"})
-    assert last.text.count("\r\n") == 3  # header, the fifth and the sixth row
+    third = client.get(second.json["next"])
+    assert [row["tariff"] for row in third.json["rows"]] == [ID + "measure/usa-reciprocal-jpn"]
+    last = client.get(third.json["next"], headers={"Accept": "text/csv"})
+    assert last.text.count("\r\n") == 2  # header and the fourth row
     assert 'rel="next"' not in last.headers["Link"]
 
 
@@ -171,6 +171,7 @@ def test_views_draw_the_answer(client) -> None:
         assert f">{label}</a>" in grid
     rates = client.get("/queries/highest-rates").text
     assert rates.index('<span class="code">VNM</span>') < rates.index('<span class="code">ABW</span>')  # 46% before 25%
+    assert rates.index('<span class="code">CHN</span>') < rates.index('<span class="code">VNM</span>')  # 125% first
 
 
 def test_html_errors_are_400_and_escaped(client) -> None:
@@ -184,3 +185,26 @@ def test_a_required_parameter_page_starts_with_the_form_only(client) -> None:
     response = client.get("/queries/tariffs-in-force")
     assert response.status_code == 200
     assert "<form" in response.text and 'class="results"' not in response.text
+
+
+def test_named_queries_run_in_the_query_workers_within_the_timeout(bundled_store) -> None:
+    from tradekg.server import create_app
+
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_TIMEOUT": 30})
+    answered = app.test_client().get("/api/queries/officials")
+    assert answered.status_code == 200 and answered.json["rows"]
+    assert app.extensions["tradekg.workers"].pids, "the query ran in a worker process"
+    app.extensions["tradekg.workers"].close()
+
+
+def test_a_named_query_past_the_timeout_is_503_in_json_and_html(bundled_store) -> None:
+    from tradekg.server import create_app
+
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_TIMEOUT": 1e-6})
+    client = app.test_client()
+    stopped = client.get("/api/queries/officials")
+    assert stopped.status_code == 503
+    assert "stopped" in stopped.json["error"]
+    page = client.get("/queries/officials?country=JPN")
+    assert page.status_code == 503
+    app.extensions["tradekg.workers"].close()

@@ -8,9 +8,7 @@ RDF formats.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import URIRef
 
-from tradekg.graph.validate import short_name
 from tradekg.ontology.vocab import PREFIXES
 
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -74,14 +72,24 @@ def serialize_answer(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTripl
     return answer.serialize(format=results_format)  # type: ignore[return-value]
 
 
+_NAMESPACES_LONGEST_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
 def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
-    """A term as shown in a table: CURIEs for known namespaces, a literal's lexical form."""
+    """A term as shown in a table: ``prefix:rest`` for known namespaces, a literal's lexical form.
+
+    Unlike a CURIE, the rest may hold slashes (``id:country/JPN``): a table is read by people, not parsed.
+    """
     if term is None:
         return ""
     if isinstance(term, ox.Literal):
         return term.value
     if isinstance(term, ox.NamedNode):
-        return short_name(URIRef(term.value))
+        for prefix, namespace in _NAMESPACES_LONGEST_FIRST:
+            rest = term.value[len(namespace) :]
+            if term.value.startswith(namespace) and rest and not any(char.isspace() for char in rest):
+                return f"{prefix}:{rest}"
+        return f"<{term.value}>"
     return str(term)
 
 

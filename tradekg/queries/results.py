@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 import pyoxigraph as ox
+from rdflib.term import Node
 
 from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import NamedQuery
@@ -36,16 +37,41 @@ class Page:
     has_more: bool
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """One page of a named query with its parameters bound: picklable, so a query worker can answer it."""
+
+    sparql: str
+    bindings: Mapping[str, Node]
+    limit: int
+    offset: int = 0
+
+    def run(self, store: TradeStore) -> Page:
+        """Evaluate on ``store`` and keep one page of the solutions."""
+        answer = store.query(self.sparql, bindings=self.bindings)
+        assert isinstance(answer, ox.QuerySolutions)  # the catalog admits SELECT queries only
+        variables = tuple(variable.value for variable in answer.variables)
+        end = self.offset + self.limit + 1
+        taken = [tuple(solution[name] for name in variables) for solution in islice(answer, self.offset, end)]
+        return Page(variables, tuple(taken[: self.limit]), self.offset, self.limit, len(taken) > self.limit)
+
+
+def page_request(query: NamedQuery, values: Mapping[str, str], *, limit: int, offset: int = 0) -> PageRequest:
+    """Bind a named query's parameters (checked, as RDF terms) for one page of its answer.
+
+    Raises:
+        ParamError: A parameter value is wrong (see :meth:`NamedQuery.bind`).
+    """
+    return PageRequest(query.sparql, query.bind(values), limit, offset)
+
+
 def run_page(query: NamedQuery, store: TradeStore, values: Mapping[str, str], *, limit: int, offset: int = 0) -> Page:
     """Run a named query and keep one page of its solutions.
 
     Raises:
         ParamError: A parameter value is wrong (see :meth:`NamedQuery.bind`).
     """
-    answer = query.run(store, values)
-    variables = tuple(variable.value for variable in answer.variables)
-    taken = [tuple(solution[name] for name in variables) for solution in islice(answer, offset, offset + limit + 1)]
-    return Page(variables, tuple(taken[:limit]), offset, limit, len(taken) > limit)
+    return page_request(query, values, limit=limit, offset=offset).run(store)
 
 
 def label_of(store: TradeStore, node: ox.NamedNode) -> str | None:

@@ -12,7 +12,7 @@ import threading
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask, current_app
 
@@ -21,9 +21,10 @@ from tradekg.graph.store import TradeStore
 from tradekg.settings import default_config
 
 if TYPE_CHECKING:
-    from tradekg.server.worker import QueryPool
+    from tradekg.server.worker import QueryPool, Request
 
 _POOL_LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
@@ -90,3 +91,19 @@ def query_pool() -> QueryPool | None:
                 weakref.finalize(app, pool.close)  # at collection of the app or at exit, whichever comes first
                 app.extensions["tradekg.workers"] = pool
     return pool
+
+
+def run_bounded(request: Request[T]) -> T:
+    """Answer a request within the ``timeout`` setting: in a query worker that is killed at the deadline.
+
+    With ``timeout`` 0 (or where processes cannot fork) the request runs in this thread, without a limit.
+
+    Raises:
+        QueryTimeout: No answer in time; the work has been stopped.
+        WorkerFailed: The worker died without an answer.
+    """
+    seconds = float(current_app.config["TRADEKG_TIMEOUT"] or 0)
+    pool = query_pool() if seconds > 0 else None
+    if pool is None:
+        return request.run(current_store())
+    return pool.run(request, seconds)

@@ -20,8 +20,9 @@ from tradekg.graph.store import TradeStore
 from tradekg.graph.validate import short_name
 from tradekg.queries.catalog import QUERIES_DIR, VIEW_NEEDS, NamedQuery, ParamError, load_catalog
 from tradekg.queries.openapi import MEDIA_TYPES, openapi_document
-from tradekg.queries.results import Page, friendly_rows, label_of, run_page, sparql_csv, sparql_json, sparql_tsv
-from tradekg.server import current_store
+from tradekg.queries.results import Page, friendly_rows, label_of, page_request, sparql_csv, sparql_json, sparql_tsv
+from tradekg.server import current_store, run_bounded
+from tradekg.server.worker import QueryTimeout, WorkerFailed
 
 DEFAULT_LIMIT = 100
 EXTENSION_KEY = "tradekg.catalog"
@@ -71,6 +72,12 @@ def _bad_request(error: Exception) -> Response:
 @blueprint.errorhandler(404)
 def _not_found(error: HTTPException) -> Response:
     return _error(404, str(error.description))
+
+
+@blueprint.errorhandler(QueryTimeout)
+@blueprint.errorhandler(WorkerFailed)
+def _not_answered(error: Exception) -> Response:
+    return _error(503, f"{error}; narrow the parameters and try again")
 
 
 def _describe(query: NamedQuery) -> dict[str, object]:
@@ -158,7 +165,7 @@ def _page(query: NamedQuery) -> Page:
     max_rows = int(current_app.config["TRADEKG_MAX_ROWS"])
     limit = _int_arg("limit", min(DEFAULT_LIMIT, max_rows), 1, max_rows)
     offset = _int_arg("offset", 0, 0)
-    return run_page(query, current_store(), _param_values(), limit=limit, offset=offset)
+    return run_bounded(page_request(query, _param_values(), limit=limit, offset=offset))
 
 
 @blueprint.get("/api/queries/<name>")
@@ -238,6 +245,8 @@ def query_page(name: str) -> tuple[str, int] | str:
         page = _page(query)
     except (ParamError, BadRequest) as error:
         return render_template("queries/query.html", **{**context, "error": str(error)}), 400
+    except (QueryTimeout, WorkerFailed) as error:
+        return render_template("queries/query.html", **{**context, "error": str(error)}), 503
     rows = _view_rows(page)
     next_url, prev_url, _ = _page_links(page, query)
     groups = _grouped(rows, VIEW_NEEDS[query.view]) if query.view in VIEW_NEEDS else []

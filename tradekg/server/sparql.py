@@ -8,8 +8,6 @@ answers the service description (or, for a browser, a redirect to the query page
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import Blueprint, Response, current_app, redirect, request
 
 from tradekg.graph.answers import FormatError
@@ -22,7 +20,7 @@ from tradekg.graph.writes import (
     ValidationRejected,
     apply_update,
 )
-from tradekg.server import current_store, query_pool
+from tradekg.server import current_store, run_bounded
 from tradekg.server.http import (
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
@@ -33,7 +31,7 @@ from tradekg.server.http import (
     prefers_html,
     write_refusal,
 )
-from tradekg.server.results import Answer, evaluate
+from tradekg.server.results import Answer
 from tradekg.server.service_description import service_description_response
 from tradekg.server.worker import QueryRequest, QueryTimeout, WorkerFailed
 
@@ -181,12 +179,8 @@ def _run(query: str, format_name: str) -> Answer:
         named_graph_uris=tuple(_parameters("named-graph-uri")),
         base_iri=request.base_url,
     )
-    seconds = float(current_app.config["TRADEKG_TIMEOUT"] or 0)
-    pool = query_pool() if seconds > 0 else None
     try:
-        if pool is None:
-            return evaluate(current_store(), **asdict(work))
-        return pool.run(work, seconds)
+        return run_bounded(work)
     except SyntaxError as error:
         raise ProtocolError(400, f"query syntax error: {short_syntax_message(error)}") from None
     except FormatError as error:

@@ -38,10 +38,14 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from tradekg.graph.store import TradeStore
 from tradekg.server.checkpoints import Checkpoints
 from tradekg.server.results import Answer, evaluate
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 _HEADER = struct.Struct(">Q")
 _CHUNK = 1 << 20
@@ -66,6 +70,14 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
+class Request(Protocol[T_co]):
+    """Work a worker can do: picklable, and answered by ``run`` on the worker's store."""
+
+    def run(self, store: TradeStore) -> T_co:
+        """Evaluate on ``store`` and return a picklable answer."""
+        ...
+
+
 @dataclass(frozen=True)
 class QueryRequest:
     """What a worker needs to answer one query: the arguments of :func:`~tradekg.server.results.evaluate`."""
@@ -76,6 +88,10 @@ class QueryRequest:
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
     base_iri: str | None = None
+
+    def run(self, store: TradeStore) -> Answer:
+        """Evaluate the query and serialise its answer."""
+        return evaluate(store, **asdict(self))
 
 
 # -- frames on a pipe: an 8-byte length, then a pickle ------------------------------------------------------------
@@ -111,11 +127,11 @@ def _receive(fd: int, deadline: float | None = None) -> object:
 # -- the worker's side --------------------------------------------------------------------------------------------
 
 
-def _answer(store: TradeStore | None, request: QueryRequest) -> tuple[bool, object]:
+def _answer(store: TradeStore | None, request: Request[object]) -> tuple[bool, object]:
     try:
         if store is None:
             raise WorkerFailed("the query worker has no store to read")
-        return True, evaluate(store, **asdict(request))
+        return True, request.run(store)
     except Exception as error:  # noqa: BLE001 - every failure goes back to the server as data
         return False, error
 
@@ -214,7 +230,7 @@ class QueryPool:
             workers = [*self._idle, *self._busy]
         return [worker.process.pid if worker.process else worker.pid for worker in workers]
 
-    def run(self, request: QueryRequest, seconds: float) -> Answer:
+    def run(self, request: Request[T], seconds: float) -> T:
         """Answer ``request`` in a worker, killing it if the answer is not back within ``seconds``.
 
         Raises:
@@ -256,7 +272,7 @@ class QueryPool:
                 self._checkpoints.release(snapshot)
         if not ok:
             raise value
-        return value
+        return value  # type: ignore[return-value]
 
     def close(self) -> None:
         """Stop every worker and remove the checkpoints; queries still waiting fail with :class:`WorkerFailed`."""
