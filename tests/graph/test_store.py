@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from tradekg.graph.store import TradeStore
+from tradekg.graph.store import TradeStore, names_own_dataset
 
 EX = "http://example.org/"
 
@@ -67,3 +67,21 @@ def test_a_query_with_from_reads_the_graphs_it_names() -> None:
     store.add_quads([quad("c", "FROM", "g1")])
     mentioned = store.query("SELECT ?s WHERE { ?s ?p 'FROM' }")
     assert [solution["s"].value for solution in mentioned] == [EX + "c"], "a FROM inside a string is not a clause"
+
+
+def test_names_own_dataset_sees_the_keyword_only():
+    assert names_own_dataset("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }")
+    assert names_own_dataset("select * from named <http://example.org/g> { graph ?g { ?s ?p ?o } }")
+    assert not names_own_dataset("SELECT * WHERE { ?s <http://example.org/from> ?o }")
+    assert not names_own_dataset('SELECT ?from WHERE { ?from ?p "FROM" } # from')
+    assert not names_own_dataset("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_query_with_from_reads_only_that_graph():
+    store = TradeStore()
+    store.engine.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"),
+                             ox.Literal("1"), ox.NamedNode("http://example.org/g1")))  # fmt: skip
+    store.engine.add(ox.Quad(ox.NamedNode("http://example.org/b"), ox.NamedNode("http://example.org/p"),
+                             ox.Literal("2"), ox.NamedNode("http://example.org/g2")))  # fmt: skip
+    assert len(list(store.query("SELECT * WHERE { ?s ?p ?o }"))) == 2
+    assert len(list(store.query("SELECT * FROM <http://example.org/g1> WHERE { ?s ?p ?o }"))) == 1
