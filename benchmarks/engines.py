@@ -77,8 +77,17 @@ def named_queries(origin: str = "catalog") -> list[NamedQuery]:
     return (catalog_queries() if origin == "catalog" else None) or benchmark_queries()
 
 
-SELECTIVE_QUERY = "tariffs-between-countries"
-"""The benchmark query used for the HTTP load (a selective lookup, a few dozen rows)."""
+HTTP_QUERIES = ("point-lookup", "tariffs-between-countries")
+"""Queries the HTTP load may use: the point lookup (a resource page's first query, a dozen rows whatever the size:
+the selective query of the targets) or the benchmark's ``tariffs-between-countries`` (every US measure on China,
+sorted by rate: its work grows with the graph)."""
+
+
+def http_query(name: str, measures: int) -> str:
+    """The text of one of :data:`HTTP_QUERIES`."""
+    if name == "point-lookup":
+        return lookup_queries(measures)[0]
+    return next(query.text for query in benchmark_queries() if query.name == name)
 
 
 def lookup_queries(measures: int) -> list[str]:

@@ -68,10 +68,14 @@ def query_table(engines: dict[str, dict]) -> list[str]:
         rows.append(
             [query, rows_count]
             + [_ms(entries[name]) for name in present]
-            + [_ratio(_median(entries.get("rdflib")), ours), _ratio(ours, _median(entries.get("pyoxigraph")))]
+            + [
+                _ratio(_median(entries.get("rdflib")), ours),
+                _ratio(_median(entries.get("rdflib")), _median(entries.get("pyoxigraph"))),
+                _ratio(ours, _median(entries.get("pyoxigraph"))),
+            ]
         )
     header = ["query", "rows"] + [f"{name} ms (median / p95)" for name in present]
-    return _table(header + ["rdflib / tradekg", "tradekg / pyoxigraph"], rows)
+    return _table(header + ["rdflib / tradekg", "rdflib / pyoxigraph", "tradekg / pyoxigraph"], rows)
 
 
 def query_ratios(engines: dict[str, dict]) -> tuple[list[float], list[float]]:
@@ -215,7 +219,8 @@ def render(results: dict) -> str:
         "",
     ]
     if http:
-        lines += ["### HTTP (wrk, 8 connections, selective query)", "", *http_table(http), ""]
+        query = results.get("http_query", "tariffs-between-countries")
+        lines += [f"### HTTP (wrk, 8 connections, GET `{query}`)", "", *http_table(http), ""]
     lines += ["### Peak memory", "", *memory_table(engines, http if "error" not in http else {}), ""]
     lines += [*targets(results), ""]
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from benchmarks.engines import SELECTIVE_QUERY, benchmark_queries, catalog_queries
+from benchmarks.engines import HTTP_QUERIES, catalog_queries, http_query
 from benchmarks.generate import write_nquads
 from benchmarks.report import render
 from benchmarks.servers import measure_http
@@ -30,9 +30,9 @@ from benchmarks.servers import measure_http
 TIERS = {"quick": 10_000, "million": 65_000, "large": 100_000, "huge": 1_000_000}
 """Measures per tier: 10^4, 10^5, 10^6, and ``million``: the measures that make about 10^6 quads, the size the
 issue's targets are stated at (the generator writes about 15 quads per measure)."""
-TIER_DEFAULTS = {"quick": {"query_timeout": 3.0, "duration": 3.0}}
+TIER_DEFAULTS = {"quick": {"query_timeout": 3.0, "duration": 3.0, "full_measures": 100, "full_timeout": 10.0}}
 """Defaults that differ by tier; the others take ``OTHER_TIERS``."""
-OTHER_TIERS = {"query_timeout": 10.0, "duration": 5.0}
+OTHER_TIERS = {"query_timeout": 10.0, "duration": 5.0, "full_measures": 1000, "full_timeout": 60.0}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.servers:
         print("HTTP ...", file=sys.stderr, flush=True)
         http_started = time.perf_counter()
-        selective = next(query.text for query in benchmark_queries() if query.name == SELECTIVE_QUERY)
+        selective = http_query(args.http_query, args.measures)
         results["http"] = measure_http(
             data, args.workdir, selective, names=args.servers, duration=args.duration, ready_timeout=args.timeout
         )
@@ -149,6 +149,7 @@ def run(args: argparse.Namespace) -> dict:
     results["machine"] = info
     results["command"] = "python -m benchmarks.run " + shlex.join(sys.argv[1:])
     from_catalog = args.queries == "catalog" and catalog_queries()
+    results["http_query"] = args.http_query
     results["query_origin"] = (
         "the catalog (tradekg/queries/*.rq, example parameters)"
         if from_catalog
@@ -174,9 +175,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--query-timeout", type=float, help="seconds one query may take, its runs in all (quick tier: 3, others: 10)"
     )
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds a load or a validation may take")
+    parser.add_argument("--http-query", choices=HTTP_QUERIES, default="point-lookup", help="the query HTTP loads")
     parser.add_argument("--duration", type=float, help="seconds of HTTP load per server (quick tier: 3, others: 5)")
-    parser.add_argument("--full-measures", type=int, default=100, help="size of the fully validated graph (0: skip)")
-    parser.add_argument("--full-timeout", type=float, default=10.0, help="seconds the full validation may take")
+    parser.add_argument(
+        "--full-measures", type=int, help="measures of the fully validated graph, 0 skips (quick: 100, others: 1000)"
+    )
+    parser.add_argument(
+        "--full-timeout", type=float, help="seconds the full validation may take (quick tier: 10, others: 60)"
+    )
     parser.add_argument("--no-validation", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
