@@ -22,6 +22,7 @@ ENGINES = ["tradekg", "tradekg-select", "pyoxigraph", "rdflib"]
 def results(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("bench")
     argv = ["--measures", "60", "--full-measures", "15", "--servers", "--runs", "1", "--budget", "0.1"]
+    argv += ["--query-timeout", "30"]  # no query may be reported stopped on a busy CI machine
     args = run.parse_args([*argv, "--workdir", str(workdir), "--json", str(workdir / "results.json")])
     outcome = run.run(args)
     assert json.loads(json.dumps(outcome)) == outcome
