@@ -17,8 +17,10 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from oxrdflib._converter import to_ox
 from pyshacl import validate as pyshacl_validate
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.namespace import NamespaceManager
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.algebra import traverse
 from rdflib.term import Node
 
 from tradekg.graph.store import to_rdflib
@@ -31,6 +33,30 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 def shapes_graph() -> Graph:
     """The SHACL shapes, parsed once per process."""
     return Graph().parse(SHAPES_PATH, format="turtle")
+
+
+@functools.cache
+def backward_predicates() -> frozenset[URIRef]:
+    """The predicates the shapes read backwards from a focus node's surroundings.
+
+    Those of ``sh:inversePath``, and those of the SPARQL constraints' triple patterns whose subject is a variable
+    other than ``$this`` (``?other tkg:partOf ?negotiation``). The write gate reads them backwards too when it
+    gathers a neighbourhood.
+    """
+    shapes = shapes_graph()
+    found: set[URIRef] = {path for path in shapes.objects(None, SH.inversePath) if isinstance(path, URIRef)}
+    namespaces = {prefix: str(namespace) for prefix, namespace in shapes.namespaces()}
+    namespaces.update(PREFIXES)
+
+    def visit(node: object) -> None:
+        if getattr(node, "name", None) == "BGP":
+            for subject, predicate, _ in node["triples"]:  # type: ignore[index]
+                if isinstance(subject, Variable) and str(subject) != "this" and isinstance(predicate, URIRef):
+                    found.add(predicate)
+
+    for text in (*shapes.objects(None, SH.select), *shapes.objects(None, SH.ask)):
+        traverse(prepareQuery(str(text), initNs=namespaces).algebra, visitPost=visit)
+    return frozenset(found)
 
 
 @functools.cache

@@ -64,12 +64,13 @@ from tradekg.graph.sparql_text import (
     uses_keyword,
 )
 from tradekg.graph.store import TradeStore, to_rdflib
-from tradekg.graph.validate import ValidationReport, validate_graph
-from tradekg.ontology.vocab import PREFIXES
+from tradekg.graph.validate import ValidationReport, backward_predicates, validate_graph
+from tradekg.ontology.vocab import ONTOLOGY_IRI, PREFIXES
 
 __all__ = ["DEFAULT_GRAPH_IRI", "apply_update", "replace_graph", "add_to_graph", "drop_graph"]
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+ONTOLOGY = ox.NamedNode(str(ONTOLOGY_IRI))
 
 
 class WriteError(Exception):
@@ -191,13 +192,36 @@ def touched_nodes(quads: Iterable[ox.Quad]) -> set[ox.NamedNode | ox.BlankNode]:
     return nodes
 
 
+def data_nodes(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> set[ox.NamedNode | ox.BlankNode]:
+    """``nodes`` without the ontology's own terms (classes, properties, status values).
+
+    A term the ontology describes is vocabulary, not data: no shape targets it, so it is not a focus node. Left in,
+    the class of a new tariff would bring every tariff of the store into the neighbourhood.
+    """
+    return {node for node in nodes if not any(True for _ in store.quads_for_pattern(node, None, None, ONTOLOGY))}
+
+
 def neighbourhood(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> Graph:
-    """The data a shape on ``nodes`` can see: their triples, two steps out, and the types of what points at them."""
+    """The data the shapes on ``nodes`` can read: two steps out, and back along the predicates shapes walk backwards.
+
+    Shapes read forward from a focus node (its values, the types of its values, their source). Only the predicates
+    of :func:`~tradekg.graph.validate.backward_predicates` are walked backwards (``?other tkg:partOf ?negotiation``
+    in the round-number constraint): for those, the nodes pointing at a node within one step, with their triples.
+    A hub (a country with ten thousand measures) is read no further than that.
+    """
     graph = Graph()
+    backward = [ox.NamedNode(str(predicate)) for predicate in backward_predicates()]
 
     def add(quad: ox.Quad) -> None:
         if quad.graph_name not in PROTECTED:
             graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+
+    def add_incoming(node: ox.NamedNode | ox.BlankNode) -> None:
+        for predicate in backward:
+            for quad in store.quads_for_pattern(None, predicate, node, None):
+                add(quad)
+                for triple in store.quads_for_pattern(quad.subject, None, None, None):
+                    add(triple)
 
     for node in nodes:
         for quad in store.quads_for_pattern(node, None, None, None):
@@ -205,10 +229,8 @@ def neighbourhood(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode
             if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
                 for second in store.quads_for_pattern(quad.object, None, None, None):
                     add(second)
-        for quad in store.quads_for_pattern(None, None, node, None):
-            add(quad)
-            for typed in store.quads_for_pattern(quad.subject, RDF_TYPE, None, None):
-                add(typed)
+                add_incoming(quad.object)
+        add_incoming(node)
     return graph
 
 
@@ -291,7 +313,7 @@ def _fast_changes(engine: ox.Store, text: str, *, base_iri: str | None, federati
 
 def _validate(view: QuadSource, changes: ChangeSet) -> tuple[int, int]:
     """Validate the touched nodes over their neighbourhood after the change: (focus nodes, triples validated)."""
-    focus = touched_nodes((*changes.added, *changes.removed))
+    focus = data_nodes(view, touched_nodes((*changes.added, *changes.removed)))
     context = neighbourhood(view, focus)
     report = validate_graph(context.skolemize(), focus_nodes=focus_terms(focus))
     if not report.conforms:
