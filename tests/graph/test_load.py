@@ -87,6 +87,23 @@ def test_new_data_may_link_to_data_already_in_the_store(tmp_path: Path) -> None:
     assert len(store.select("SELECT ?c WHERE { ?c a tkg:Country }")) == 1
 
 
+def test_a_load_into_a_store_with_data_checks_the_new_nodes_without_copying_the_store(tmp_path, monkeypatch) -> None:
+    store = TradeStore()
+    load_files(store, [write(tmp_path, "source.ttl", SOURCE)])
+    before = len(store)
+    monkeypatch.setattr(TradeStore, "quads", lambda *args, **kwargs: pytest.fail("the whole store was read"))
+    orphan = 'ex:ORP a tkg:Country ; rdfs:label "ORP" ; tkg:iso3166Alpha3 "ORP" ; prov:wasDerivedFrom src:missing .\n'
+    path = write(tmp_path, "countries.ttl", country("ATL", "ATL") + country("atl", "LOW") + orphan)
+    with pytest.raises(ValidationFailed) as caught:
+        load_files(store, [path])
+    assert caught.value.origin == str(path)
+    focus_nodes = {violation.focus_node for violation in caught.value.report.violations}
+    assert focus_nodes == {"<https://w3id.org/tradekg/id/country/LOW>", "<https://w3id.org/tradekg/id/country/ORP>"}
+    assert len(store) == before
+    load_files(store, [write(tmp_path, "country.ttl", country("ATL", "ATL"))])
+    assert len(store) == before + 4
+
+
 def test_unknown_extension_and_missing_file_are_unreadable(tmp_path: Path) -> None:
     store = TradeStore()
     with pytest.raises(UnreadableFile, match="unknown RDF file extension"):

@@ -22,6 +22,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tradekg import __version__
+from tradekg.graph.changes import AfterView, ChangeSet
+from tradekg.graph.neighbourhood import validate_change
 from tradekg.graph.reference import reference_quads
 from tradekg.graph.store import TradeStore
 from tradekg.graph.validate import ValidationReport, validate_quads
@@ -234,15 +236,35 @@ def load_quads(
     ``quads``, but are not validated themselves.
     """
     new_quads = list(quads)
-    if validate:
-        report = validate_quads(new_quads, context=[*data_quads(store), *trusted])
-        if not report.conforms:
-            raise ValidationFailed(report, origin)
-    new_quads = [*trusted, *new_quads]
-    store.add_quads(new_quads)
+    # No local name for the engine: a ValidationFailed's traceback would keep it (and its directory lock) alive.
+    with store.writing():
+        if validate:
+            report = validate_new_quads(store, new_quads, trusted)
+            if not report.conforms:
+                raise ValidationFailed(report, origin)
+        new_quads = [*trusted, *new_quads]
+        store.engine.extend(new_quads)
     store.flush()
     graphs = sorted({quad.graph_name.value for quad in new_quads if isinstance(quad.graph_name, ox.NamedNode)})
     return LoadSummary(files=tuple(files), quads=len(new_quads), graphs=tuple(graphs))
+
+
+def validate_new_quads(
+    store: TradeStore, new_quads: Sequence[ox.Quad], trusted: Sequence[ox.Quad] = ()
+) -> ValidationReport:
+    """Validate quads about to be added: all of them into a store without data, else the nodes they touch.
+
+    With data already stored, this is the write gate's check (:mod:`tradekg.graph.neighbourhood`): the nodes the
+    new quads touch are validated over their neighbourhood in the store as it would be after the load, read where
+    the new data touches it; the store is never copied. Call it holding the write lock (:meth:`TradeStore.writing`).
+    ``trusted`` quads are added too and serve as context, but are not focus nodes' sources.
+    """
+    if not has_data(store):
+        return validate_quads(new_quads, context=trusted)
+    engine = store.engine
+    added = {quad for quad in (*trusted, *new_quads) if quad not in engine}
+    report, _, _ = validate_change(AfterView(engine, ChangeSet(added=added), indexed=True), new_quads)
+    return report
 
 
 def install_vocabulary(store: TradeStore) -> None:

@@ -1,0 +1,103 @@
+"""Validating a change by the nodes it touches, over their neighbourhood read from the store.
+
+Both ways data enters the store use this: the write gate (:mod:`tradekg.graph.writes`) and the loader
+(:func:`tradekg.graph.load.load_quads`, when the store already holds data). Only the nodes a change touches are
+focus nodes, and only what their shapes can read is copied out of the store, so the cost follows the change, not
+the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph
+from rdflib.term import Node
+
+from tradekg.graph.store import to_rdflib
+from tradekg.graph.validate import ValidationReport, backward_predicates, validate_graph
+from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
+
+PROTECTED = frozenset(ox.NamedNode(str(iri)) for iri in (ONTOLOGY_IRI, SHAPES_GRAPH_IRI))
+"""The ontology and shapes graphs: never part of a neighbourhood (the validator merges the ontology itself)."""
+ONTOLOGY = ox.NamedNode(str(ONTOLOGY_IRI))
+
+
+class QuadSource(Protocol):
+    """Anything read by quad pattern: an Oxigraph store, or :class:`~tradekg.graph.changes.AfterView`."""
+
+    def quads_for_pattern(self, *pattern: object) -> Iterable[ox.Quad]:
+        """The quads matching ``(subject, predicate, object, graph)``."""
+        ...
+
+
+def touched_nodes(quads: Iterable[ox.Quad]) -> set[ox.NamedNode | ox.BlankNode]:
+    """The subjects and the non-literal objects of the changed quads: the nodes whose shapes may now fail."""
+    nodes: set[ox.NamedNode | ox.BlankNode] = set()
+    for quad in quads:
+        if isinstance(quad.subject, ox.NamedNode | ox.BlankNode):
+            nodes.add(quad.subject)
+        if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
+            nodes.add(quad.object)
+    return nodes
+
+
+def data_nodes(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> set[ox.NamedNode | ox.BlankNode]:
+    """``nodes`` without the ontology's own terms (classes, properties, status values).
+
+    A term the ontology describes is vocabulary, not data: no shape targets it, so it is not a focus node. Left in,
+    the class of a new tariff would bring every tariff of the store into the neighbourhood.
+    """
+    return {node for node in nodes if not any(True for _ in store.quads_for_pattern(node, None, None, ONTOLOGY))}
+
+
+def neighbourhood(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> Graph:
+    """The data the shapes on ``nodes`` can read: two steps out, and back along the predicates shapes walk backwards.
+
+    Shapes read forward from a focus node (its values, the types of its values, their source). Only the predicates
+    of :func:`~tradekg.graph.validate.backward_predicates` are walked backwards (``?other tkg:partOf ?negotiation``
+    in the round-number constraint): for those, the nodes pointing at a node within one step, with their triples.
+    A hub (a country with ten thousand measures) is read no further than that.
+    """
+    graph = Graph()
+    backward = [ox.NamedNode(str(predicate)) for predicate in backward_predicates()]
+
+    def add(quad: ox.Quad) -> None:
+        if quad.graph_name not in PROTECTED:
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+
+    def add_incoming(node: ox.NamedNode | ox.BlankNode) -> None:
+        for predicate in backward:
+            for quad in store.quads_for_pattern(None, predicate, node, None):
+                add(quad)
+                for triple in store.quads_for_pattern(quad.subject, None, None, None):
+                    add(triple)
+
+    for node in nodes:
+        for quad in store.quads_for_pattern(node, None, None, None):
+            add(quad)
+            if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
+                for second in store.quads_for_pattern(quad.object, None, None, None):
+                    add(second)
+                add_incoming(quad.object)
+        add_incoming(node)
+    return graph
+
+
+def focus_terms(nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> list[Node]:
+    """Oxigraph nodes as rdflib focus nodes; blank nodes skolemised, as pySHACL takes only IRIs as focus nodes."""
+    terms = [to_rdflib(node) for node in nodes]
+    return [term.skolemize() if isinstance(term, BNode) else term for term in terms]
+
+
+def validate_change(view: QuadSource, changed: Iterable[ox.Quad]) -> tuple[ValidationReport, int, int]:
+    """Validate the nodes ``changed`` touches over their neighbourhood in ``view`` (the store after the change).
+
+    Returns:
+        The report, the number of focus nodes and the number of triples validated.
+    """
+    focus = data_nodes(view, touched_nodes(changed))
+    context = neighbourhood(view, focus)
+    report = validate_graph(context.skolemize(), focus_nodes=focus_terms(focus))
+    return report, len(focus), len(context)
