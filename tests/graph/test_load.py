@@ -161,3 +161,26 @@ def test_a_relative_path_loads(tmp_path: Path, monkeypatch) -> None:
     store = TradeStore()
     summary = load_files(store, [Path("atlantis.ttl")])
     assert summary.graphs == ("https://w3id.org/tradekg/id/graph/atlantis",)
+
+
+def test_an_unvalidated_file_streams_in_with_its_graphs(tmp_path: Path) -> None:
+    store = TradeStore()
+    path = tmp_path / "mixed.trig"
+    path.write_text(
+        path.write_text(
+            "<http://example.org/a> <http://example.org/b> 1 .\n"
+            "<http://example.org/g> { <http://example.org/a> <http://example.org/b> 2 . }\n"
+        )
+    )
+    summary = load_files(store, [path], validate=False)
+    assert summary.quads == 2
+    assert set(summary.graphs) == {file_graph_iri(path), "http://example.org/g"}
+    assert {quad.graph_name.value for quad in store.quads()} == set(summary.graphs)
+    broken = tmp_path / "broken.nq"
+    broken.write_text(
+        '<http://example.org/a> <http://example.org/b> "3" <http://example.org/g> .\n<http://example.org/a> <b\n'
+    )
+    with pytest.raises(RdfSyntaxError) as caught:
+        load_files(store, [broken], validate=False)
+    assert (caught.value.path, caught.value.line) == (broken, 2)
+    assert len(store) == 2
