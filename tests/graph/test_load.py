@@ -167,10 +167,8 @@ def test_an_unvalidated_file_streams_in_with_its_graphs(tmp_path: Path) -> None:
     store = TradeStore()
     path = tmp_path / "mixed.trig"
     path.write_text(
-        path.write_text(
-            "<http://example.org/a> <http://example.org/b> 1 .\n"
-            "<http://example.org/g> { <http://example.org/a> <http://example.org/b> 2 . }\n"
-        )
+        "<http://example.org/a> <http://example.org/b> 1 .\n"
+        "<http://example.org/g> { <http://example.org/a> <http://example.org/b> 2 . }\n"
     )
     summary = load_files(store, [path], validate=False)
     assert summary.quads == 2
