@@ -33,12 +33,20 @@ class QuadSource(Protocol):
 
 
 def touched_nodes(quads: Iterable[ox.Quad]) -> set[ox.NamedNode | ox.BlankNode]:
-    """The subjects and the non-literal objects of the changed quads: the nodes whose shapes may now fail."""
+    """The nodes whose shapes may see the changed quads: their subjects, and the objects of backward-read predicates.
+
+    Shapes read forward from a focus node (its values, their types and values), and backwards only along
+    :func:`~tradekg.graph.validate.backward_predicates`. A changed triple is therefore seen by its subject's shapes,
+    and by its object's only when its predicate is one of those. (Objects of other triples were once validated too:
+    for a new tariff that meant re-validating every country, product and source it mentions, half the time of a
+    write, for results that cannot change.)
+    """
+    backward = {ox.NamedNode(str(predicate)) for predicate in backward_predicates()}
     nodes: set[ox.NamedNode | ox.BlankNode] = set()
     for quad in quads:
         if isinstance(quad.subject, ox.NamedNode | ox.BlankNode):
             nodes.add(quad.subject)
-        if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
+        if isinstance(quad.object, ox.NamedNode | ox.BlankNode) and quad.predicate in backward:
             nodes.add(quad.object)
     return nodes
 
