@@ -16,7 +16,7 @@ from rdflib import BNode, Graph
 from rdflib.term import Node
 
 from tradekg.graph.store import to_rdflib
-from tradekg.graph.validate import ValidationReport, backward_predicates, validate_graph
+from tradekg.graph.validate import ValidationReport, backward_predicates, validate_graph, with_ontology
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 
 PROTECTED = frozenset(ox.NamedNode(str(iri)) for iri in (ONTOLOGY_IRI, SHAPES_GRAPH_IRI))
@@ -60,34 +60,60 @@ def data_nodes(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode]) 
     return {node for node in nodes if not any(True for _ in store.quads_for_pattern(node, None, None, ONTOLOGY))}
 
 
-def neighbourhood(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> Graph:
+def neighbourhood(
+    store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode], *, into: Graph | None = None
+) -> Graph:
     """The data the shapes on ``nodes`` can read: two steps out, and back along the predicates shapes walk backwards.
 
     Shapes read forward from a focus node (its values, the types of its values, their source). Only the predicates
     of :func:`~tradekg.graph.validate.backward_predicates` are walked backwards (``?other tkg:partOf ?negotiation``
     in the round-number constraint): for those, the nodes pointing at a node within one step, with their triples.
-    A hub (a country with ten thousand measures) is read no further than that.
+    A hub (a country with ten thousand measures) is read no further than that. Each node is read once however
+    many focus nodes reach it; blank nodes are skolemised (pySHACL takes only IRIs as focus nodes).
+
+    Args:
+        store: What to read (the store, or the store as it would be after a change).
+        nodes: The focus nodes.
+        into: The graph to add to (by default a new one).
     """
-    graph = Graph()
+    graph = Graph() if into is None else into
     backward = [ox.NamedNode(str(predicate)) for predicate in backward_predicates()]
+    terms: dict[object, Node] = {}
+    read_out: dict[object, list[ox.Quad]] = {}
+    read_in: set[object] = set()
+
+    def term(value: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+        found = terms.get(value)
+        if found is None:
+            found = to_rdflib(value)
+            found = terms[value] = found.skolemize() if isinstance(found, BNode) else found
+        return found
 
     def add(quad: ox.Quad) -> None:
         if quad.graph_name not in PROTECTED:
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+            graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))  # type: ignore[arg-type]
 
-    def add_incoming(node: ox.NamedNode | ox.BlankNode) -> None:
+    def add_outgoing(node: object) -> list[ox.Quad]:
+        found = read_out.get(node)
+        if found is None:
+            found = read_out[node] = list(store.quads_for_pattern(node, None, None, None))
+            for quad in found:
+                add(quad)
+        return found
+
+    def add_incoming(node: object) -> None:
+        if node in read_in:
+            return
+        read_in.add(node)
         for predicate in backward:
             for quad in store.quads_for_pattern(None, predicate, node, None):
                 add(quad)
-                for triple in store.quads_for_pattern(quad.subject, None, None, None):
-                    add(triple)
+                add_outgoing(quad.subject)
 
     for node in nodes:
-        for quad in store.quads_for_pattern(node, None, None, None):
-            add(quad)
+        for quad in add_outgoing(node):
             if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
-                for second in store.quads_for_pattern(quad.object, None, None, None):
-                    add(second)
+                add_outgoing(quad.object)
                 add_incoming(quad.object)
         add_incoming(node)
     return graph
@@ -106,6 +132,8 @@ def validate_change(view: QuadSource, changed: Iterable[ox.Quad]) -> tuple[Valid
         The report, the number of focus nodes and the number of triples validated.
     """
     focus = data_nodes(view, touched_nodes(changed))
-    context = neighbourhood(view, focus)
-    report = validate_graph(context.skolemize(), focus_nodes=focus_terms(focus))
-    return report, len(focus), len(context)
+    graph = with_ontology(Graph())
+    ontology_size = len(graph)
+    neighbourhood(view, focus, into=graph)
+    report = validate_graph(graph, focus_nodes=focus_terms(focus), merge_ontology=False)
+    return report, len(focus), len(graph) - ontology_size
