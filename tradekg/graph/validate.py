@@ -241,7 +241,7 @@ def validate_graph(
     return ValidationReport(conforms=bool(conforms), violations=_violations(report, shapes))
 
 
-def quads_to_graph(quads: Iterable[ox.Quad]) -> Graph:
+def quads_to_graph(quads: Iterable[ox.Quad], *, into: Graph | None = None) -> Graph:
     """Copy Oxigraph quads into an in-memory rdflib graph (graph names dropped), literals as the store keeps them.
 
     The quads pass through an Oxigraph store first, which writes numbers in canonical form (``"12.0"^^xsd:decimal``
@@ -250,7 +250,7 @@ def quads_to_graph(quads: Iterable[ox.Quad]) -> Graph:
     """
     stored = ox.Store()
     stored.extend(quads)
-    graph = Graph()
+    graph = Graph() if into is None else into
     for quad in stored:
         graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
@@ -264,8 +264,8 @@ def validate_quads(quads: Iterable[ox.Quad], *, context: Iterable[ox.Quad] = ())
     """
     new_quads = list(quads)
     context_quads = list(context)
-    graph = quads_to_graph([*context_quads, *new_quads])
+    graph = quads_to_graph([*context_quads, *new_quads], into=with_ontology(Graph()))  # one copy, not two
     if not context_quads:
-        return validate_graph(graph)
+        return validate_graph(graph, merge_ontology=False)
     focus = {to_rdflib(quad.subject) for quad in new_quads}
-    return validate_graph(graph, focus_nodes=focus)
+    return validate_graph(graph, focus_nodes=focus, merge_ontology=False)
