@@ -87,6 +87,23 @@ def test_new_data_may_link_to_data_already_in_the_store(tmp_path: Path) -> None:
     assert len(store.select("SELECT ?c WHERE { ?c a tkg:Country }")) == 1
 
 
+def test_a_load_into_a_store_with_data_checks_the_new_nodes_without_copying_the_store(tmp_path, monkeypatch) -> None:
+    store = TradeStore()
+    load_files(store, [write(tmp_path, "source.ttl", SOURCE)])
+    before = len(store)
+    monkeypatch.setattr(TradeStore, "quads", lambda *args, **kwargs: pytest.fail("the whole store was read"))
+    orphan = 'ex:ORP a tkg:Country ; rdfs:label "ORP" ; tkg:iso3166Alpha3 "ORP" ; prov:wasDerivedFrom src:missing .\n'
+    path = write(tmp_path, "countries.ttl", country("ATL", "ATL") + country("atl", "LOW") + orphan)
+    with pytest.raises(ValidationFailed) as caught:
+        load_files(store, [path])
+    assert caught.value.origin == str(path)
+    focus_nodes = {violation.focus_node for violation in caught.value.report.violations}
+    assert focus_nodes == {"<https://w3id.org/tradekg/id/country/LOW>", "<https://w3id.org/tradekg/id/country/ORP>"}
+    assert len(store) == before
+    load_files(store, [write(tmp_path, "country.ttl", country("ATL", "ATL"))])
+    assert len(store) == before + 4
+
+
 def test_unknown_extension_and_missing_file_are_unreadable(tmp_path: Path) -> None:
     store = TradeStore()
     with pytest.raises(UnreadableFile, match="unknown RDF file extension"):
@@ -144,3 +161,24 @@ def test_a_relative_path_loads(tmp_path: Path, monkeypatch) -> None:
     store = TradeStore()
     summary = load_files(store, [Path("atlantis.ttl")])
     assert summary.graphs == ("https://w3id.org/tradekg/id/graph/atlantis",)
+
+
+def test_an_unvalidated_file_streams_in_with_its_graphs(tmp_path: Path) -> None:
+    store = TradeStore()
+    path = tmp_path / "mixed.trig"
+    path.write_text(
+        "<http://example.org/a> <http://example.org/b> 1 .\n"
+        "<http://example.org/g> { <http://example.org/a> <http://example.org/b> 2 . }\n"
+    )
+    summary = load_files(store, [path], validate=False)
+    assert summary.quads == 2
+    assert set(summary.graphs) == {file_graph_iri(path), "http://example.org/g"}
+    assert {quad.graph_name.value for quad in store.quads()} == set(summary.graphs)
+    broken = tmp_path / "broken.nq"
+    broken.write_text(
+        '<http://example.org/a> <http://example.org/b> "3" <http://example.org/g> .\n<http://example.org/a> <b\n'
+    )
+    with pytest.raises(RdfSyntaxError) as caught:
+        load_files(store, [broken], validate=False)
+    assert (caught.value.path, caught.value.line) == (broken, 2)
+    assert len(store) == 2

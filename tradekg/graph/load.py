@@ -22,6 +22,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tradekg import __version__
+from tradekg.graph.changes import AfterView, ChangeSet
+from tradekg.graph.neighbourhood import validate_change
 from tradekg.graph.reference import reference_quads
 from tradekg.graph.store import TradeStore
 from tradekg.graph.validate import ValidationReport, validate_quads
@@ -182,6 +184,29 @@ def data_quads(store: TradeStore) -> list[ox.Quad]:
     return [quad for quad in store.quads() if quad.graph_name not in skipped]
 
 
+def _load_file(target: ox.Store, path: Path, *, graph: str | None) -> None:
+    """Parse one file straight into ``target`` (one transaction); triples outside a named graph go into ``graph``."""
+    rdf_format = rdf_format_for(path)
+    to_graph = ox.NamedNode(graph or file_graph_iri(path))
+    try:
+        target.load(path=path, format=rdf_format, base_iri=path.resolve().as_uri(), to_graph=to_graph)
+    except SyntaxError as error:
+        raise _syntax_error(path, error) from error
+    except ValueError as error:
+        raise RdfSyntaxError(path, None, None, str(error)) from error
+    except OSError as error:
+        raise UnreadableFile(path, error.strerror or str(error)) from error
+
+
+def _graphs_of(
+    engine: ox.Store, before: set[ox.NamedNode | ox.BlankNode], paths: Sequence[Path], graph: str | None
+) -> tuple[str, ...]:
+    """The graphs a streamed load wrote to: those it created, and the graph of each file's unnamed triples."""
+    named = {name.value for name in engine.named_graphs() if name not in before and isinstance(name, ox.NamedNode)}
+    named |= {graph or file_graph_iri(path) for path in paths if rdf_format_for(path).supports_datasets is False}
+    return tuple(sorted(named))
+
+
 def load_files(
     store: TradeStore,
     paths: Sequence[Path],
@@ -196,6 +221,11 @@ def load_files(
     Every file is parsed first; then the new data is validated beside what the store holds; only then is
     everything written in one transaction.
 
+    Without validation a single file streams straight into the store (Oxigraph parses and stores it in one
+    transaction, no Python objects per quad); several files, or ``trusted`` quads, are parsed into a scratch store
+    first and moved in one transaction. With validation the files are parsed into a scratch store, validated from
+    it, then moved.
+
     Args:
         store: The store to write to.
         paths: The files to read.
@@ -209,13 +239,26 @@ def load_files(
         RdfSyntaxError: A file does not parse.
         ValidationFailed: The data breaks the shapes.
     """
-    quads: list[ox.Quad] = []
     for path in paths:
-        quads.extend(parse_file(path, graph=graph))
+        rdf_format_for(path)  # an unknown extension is refused before anything is read
+    if not validate and len(paths) == 1 and not trusted:
+        with store.writing():
+            before_graphs = set(store.engine.named_graphs())
+            before = len(store.engine)
+            _load_file(store.engine, paths[0], graph=graph)
+            added = len(store.engine) - before
+            graphs = _graphs_of(store.engine, before_graphs, paths, graph)
+        store.flush()
+        if on_file is not None:
+            on_file(paths[0])
+        return LoadSummary(files=tuple(paths), quads=added, graphs=graphs)
+    scratch = ox.Store()
+    for path in paths:
+        _load_file(scratch, path, graph=graph)
         if on_file is not None:
             on_file(path)
     origin = ", ".join(str(path) for path in paths)
-    return load_quads(store, quads, validate=validate, origin=origin, files=paths, trusted=trusted)
+    return load_quads(store, scratch, validate=validate, origin=origin, files=paths, trusted=trusted)
 
 
 def load_quads(
@@ -234,15 +277,35 @@ def load_quads(
     ``quads``, but are not validated themselves.
     """
     new_quads = list(quads)
-    if validate:
-        report = validate_quads(new_quads, context=[*data_quads(store), *trusted])
-        if not report.conforms:
-            raise ValidationFailed(report, origin)
-    new_quads = [*trusted, *new_quads]
-    store.add_quads(new_quads)
+    # No local name for the engine: a ValidationFailed's traceback would keep it (and its directory lock) alive.
+    with store.writing():
+        if validate:
+            report = validate_new_quads(store, new_quads, trusted)
+            if not report.conforms:
+                raise ValidationFailed(report, origin)
+        new_quads = [*trusted, *new_quads]
+        store.engine.extend(new_quads)
     store.flush()
     graphs = sorted({quad.graph_name.value for quad in new_quads if isinstance(quad.graph_name, ox.NamedNode)})
     return LoadSummary(files=tuple(files), quads=len(new_quads), graphs=tuple(graphs))
+
+
+def validate_new_quads(
+    store: TradeStore, new_quads: Sequence[ox.Quad], trusted: Sequence[ox.Quad] = ()
+) -> ValidationReport:
+    """Validate quads about to be added: all of them into a store without data, else the nodes they touch.
+
+    With data already stored, this is the write gate's check (:mod:`tradekg.graph.neighbourhood`): the nodes the
+    new quads touch are validated over their neighbourhood in the store as it would be after the load, read where
+    the new data touches it; the store is never copied. Call it holding the write lock (:meth:`TradeStore.writing`).
+    ``trusted`` quads are added too and serve as context, but are not focus nodes' sources.
+    """
+    if not has_data(store):
+        return validate_quads(new_quads, context=trusted)
+    engine = store.engine
+    added = {quad for quad in (*trusted, *new_quads) if quad not in engine}
+    report, _, _ = validate_change(AfterView(engine, ChangeSet(added=added), indexed=True), new_quads)
+    return report
 
 
 def install_vocabulary(store: TradeStore) -> None:

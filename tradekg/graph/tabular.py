@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tradekg.graph.load import LoadError, UnreadableFile, data_quads, file_graph_iri
+from tradekg.graph.load import LoadError, UnreadableFile, file_graph_iri, validate_new_quads
 from tradekg.graph.rml import RDF_TYPE, MappingError, PredicateObject, TermMap, TriplesMap, expand, read_mapping
 from tradekg.graph.store import TradeStore, to_rdflib
-from tradekg.graph.validate import Violation, short_name, validate_quads
+from tradekg.graph.validate import Violation, short_name
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 HEADER_ROW = 1
@@ -273,11 +273,12 @@ def import_csv(
         raise BadRows(csv_path, problems)
     mapped = map_rows(maps, rows, graph or file_graph_iri(csv_path))
     mapped.quads = list(dict.fromkeys(mapped.quads))  # rows naming the same source or product repeat quads
-    if validate:
-        report = validate_quads(mapped.quads, context=data_quads(store))
-        if not report.conforms:
-            raise BadRows(csv_path, _violation_problems(report.violations, mapped))
-    store.add_quads(mapped.quads)
+    with store.writing():  # no local name for the engine: an error's traceback would keep it alive
+        if validate:
+            report = validate_new_quads(store, mapped.quads)
+            if not report.conforms:
+                raise BadRows(csv_path, _violation_problems(report.violations, mapped))
+        store.engine.extend(mapped.quads)
     store.flush()
     graphs = sorted({quad.graph_name.value for quad in mapped.quads if isinstance(quad.graph_name, ox.NamedNode)})
     return ImportSummary(rows=len(rows), quads=len(mapped.quads), graphs=tuple(graphs))

@@ -40,11 +40,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph
-from rdflib.term import Node
 
 from tradekg.graph.changes import (
     DEFAULT_GRAPH_IRI,
@@ -55,6 +52,7 @@ from tradekg.graph.changes import (
     overlay_changes,
 )
 from tradekg.graph.load import VOCABULARY_GRAPHS, vocabulary_quads
+from tradekg.graph.neighbourhood import QuadSource, validate_change
 from tradekg.graph.sparql_text import (
     add_using_clauses,
     ends_with_separator,
@@ -63,13 +61,11 @@ from tradekg.graph.sparql_text import (
     tokens,
     uses_keyword,
 )
-from tradekg.graph.store import TradeStore, to_rdflib
-from tradekg.graph.validate import ValidationReport, validate_graph
+from tradekg.graph.store import TradeStore
+from tradekg.graph.validate import ValidationReport
 from tradekg.ontology.vocab import PREFIXES
 
 __all__ = ["DEFAULT_GRAPH_IRI", "apply_update", "replace_graph", "add_to_graph", "drop_graph"]
-
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 class WriteError(Exception):
@@ -153,14 +149,6 @@ OVERLAY_KINDS = frozenset({"INSERT DATA", "DELETE DATA", "DELETE WHERE", "DELETE
 """Leading keywords of the operations the overlay evaluates (``WITH``, ``DELETE``, ``INSERT``: a modify)."""
 
 
-class QuadSource(Protocol):
-    """Anything read by quad pattern: an Oxigraph store, or :class:`~tradekg.graph.changes.AfterView`."""
-
-    def quads_for_pattern(self, *pattern: object) -> Iterable[ox.Quad]:
-        """The quads matching ``(subject, predicate, object, graph)``."""
-        ...
-
-
 def _vocabulary_restore(added: set[ox.Quad], removed: set[ox.Quad], after: ox.Store) -> str:
     """Refuse changes to the vocabulary graphs; return the update that puts back graphs dropped by ``ALL``."""
     if any(quad.graph_name in PROTECTED for quad in added):
@@ -178,38 +166,6 @@ def _vocabulary_restore(added: set[ox.Quad], removed: set[ox.Quad], after: ox.St
 def _refuse_vocabulary(changes: ChangeSet) -> None:
     if any(quad.graph_name in PROTECTED for quad in (*changes.added, *changes.removed)):
         raise ProtectedGraph("the ontology and shapes graphs are read-only")
-
-
-def touched_nodes(quads: Iterable[ox.Quad]) -> set[ox.NamedNode | ox.BlankNode]:
-    """The subjects and the non-literal objects of the changed quads: the nodes whose shapes may now fail."""
-    nodes: set[ox.NamedNode | ox.BlankNode] = set()
-    for quad in quads:
-        if isinstance(quad.subject, ox.NamedNode | ox.BlankNode):
-            nodes.add(quad.subject)
-        if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
-            nodes.add(quad.object)
-    return nodes
-
-
-def neighbourhood(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> Graph:
-    """The data a shape on ``nodes`` can see: their triples, two steps out, and the types of what points at them."""
-    graph = Graph()
-
-    def add(quad: ox.Quad) -> None:
-        if quad.graph_name not in PROTECTED:
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
-
-    for node in nodes:
-        for quad in store.quads_for_pattern(node, None, None, None):
-            add(quad)
-            if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
-                for second in store.quads_for_pattern(quad.object, None, None, None):
-                    add(second)
-        for quad in store.quads_for_pattern(None, None, node, None):
-            add(quad)
-            for typed in store.quads_for_pattern(quad.subject, RDF_TYPE, None, None):
-                add(typed)
-    return graph
 
 
 def _names_stored_blank_nodes(changes: ChangeSet, engine: ox.Store) -> bool:
@@ -291,12 +247,10 @@ def _fast_changes(engine: ox.Store, text: str, *, base_iri: str | None, federati
 
 def _validate(view: QuadSource, changes: ChangeSet) -> tuple[int, int]:
     """Validate the touched nodes over their neighbourhood after the change: (focus nodes, triples validated)."""
-    focus = touched_nodes((*changes.added, *changes.removed))
-    context = neighbourhood(view, focus)
-    report = validate_graph(context.skolemize(), focus_nodes=focus_terms(focus))
+    report, focus, validated = validate_change(view, (*changes.added, *changes.removed))
     if not report.conforms:
         raise ValidationRejected(report)
-    return len(focus), len(context)
+    return focus, validated
 
 
 def _commit(
@@ -395,9 +349,3 @@ def drop_graph(store: TradeStore, graph: str | None) -> WriteResult:
     with store.writing() as engine:
         changes = ChangeSet(removed=set(engine.quads_for_pattern(None, None, None, name)))
         return _commit(store, engine, changes, f"DROP SILENT GRAPH {name}", started)
-
-
-def focus_terms(nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> list[Node]:
-    """Oxigraph nodes as rdflib focus nodes; blank nodes skolemised, as pySHACL takes only IRIs as focus nodes."""
-    terms = [to_rdflib(node) for node in nodes]
-    return [term.skolemize() if isinstance(term, BNode) else term for term in terms]
