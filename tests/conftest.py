@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from rdflib.plugins.sparql import processor
 
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
@@ -50,3 +52,34 @@ def client(app: Flask) -> FlaskClient:
 def runner() -> CliRunner:
     """A runner for the ``tradekg`` command line."""
     return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def prepared_query_cache() -> Iterator[None]:
+    """Reuse parsed SPARQL queries while a module runs (request it with ``pytestmark``).
+
+    The shape and seed-article tests call pySHACL directly on plain rdflib graphs; pySHACL sends the same SPARQL
+    constraint text once per focus node and rdflib parses it every time (~90% of the time). The prepared query is
+    the object rdflib would build, so results are unchanged.
+    """
+    original = processor.SPARQLProcessor.query
+    prepared: dict[tuple[str, Any, tuple[tuple[str, Any], ...]], Any] = {}
+
+    def query(
+        self: Any,
+        query: Any,
+        initBindings: Any = None,
+        initNs: Any = None,
+        base: Any = None,
+        DEBUG: bool = False,
+    ) -> Any:
+        if isinstance(query, str):
+            key = (query, base, tuple(sorted((initNs or {}).items())))
+            if key not in prepared:
+                prepared[key] = processor.prepareQuery(query, initNs=initNs or {}, base=base)
+            query = prepared[key]
+        return original(self, query, initBindings or {}, initNs, base, DEBUG)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(processor.SPARQLProcessor, "query", query)
+        yield

@@ -7,7 +7,6 @@ union of the named graphs, with the ontology in a named graph of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -18,10 +17,11 @@ import pytest
 from pyshacl import validate
 from rdflib import OWL, RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV
-from rdflib.plugins.sparql import processor
 
 from tradekg.ontology import vocab
 from tradekg.ontology.vocab import ID, TKG
+
+pytestmark = pytest.mark.usefixtures("prepared_query_cache")
 
 SLUG = "econotimes-japan-tariff-relief"
 DATA_PATH = Path(vocab.__file__).resolve().parents[1] / "graph" / "data" / f"{SLUG}.trig"
@@ -36,36 +36,6 @@ SPARQL_PREFIXES = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in vocab.PREFIXES.it
 def iri(path: str) -> URIRef:
     """Return the resource IRI ``https://w3id.org/tradekg/id/{path}``."""
     return ID[path]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def prepared_query_cache() -> Iterator[None]:
-    """Reuse parsed SPARQL queries while this module runs.
-
-    pyshacl sends the same SPARQL constraint text once per focus node and rdflib
-    parses it every time; the prepared query is what rdflib would build anyway.
-    """
-    original = processor.SPARQLProcessor.query
-    prepared: dict[tuple[str, Any, tuple[tuple[str, Any], ...]], Any] = {}
-
-    def query(
-        self: Any,
-        query: Any,
-        initBindings: Any = None,
-        initNs: Any = None,
-        base: Any = None,
-        DEBUG: bool = False,
-    ) -> Any:
-        if isinstance(query, str):
-            key = (query, base, tuple(sorted((initNs or {}).items())))
-            if key not in prepared:
-                prepared[key] = processor.prepareQuery(query, initNs=initNs or {}, base=base)
-            query = prepared[key]
-        return original(self, query, initBindings or {}, initNs, base, DEBUG)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(processor.SPARQLProcessor, "query", query)
-        yield
 
 
 @cache

@@ -6,18 +6,17 @@ the data graph, ``inference="none"`` and ``advanced=True``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import cache
-from typing import Any
 
 import pyoxigraph
 import pytest
 from pyshacl import validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from rdflib.plugins.sparql import processor
 
 from tradekg.graph.validate import PreparedQueryGraph
 from tradekg.ontology import vocab
+
+pytestmark = pytest.mark.usefixtures("prepared_query_cache")
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 TKGSH = Namespace("https://w3id.org/tradekg/shapes#")
@@ -74,37 +73,6 @@ product:corn a tkg:ProductCategory ; rdfs:label "Corn" ; skos:notation "1005" ;
 
 # Lines every well-formed node of the bad examples repeats.
 OK = 'rdfs:label "x" ; prov:wasDerivedFrom src:test'
-
-
-@pytest.fixture(scope="module", autouse=True)
-def prepared_query_cache() -> Iterator[None]:
-    """Reuse parsed SPARQL queries while this module runs.
-
-    pyshacl sends the same SPARQL constraint text once per focus node and rdflib
-    parses it every time, which makes up ~90% of validation time. The prepared
-    query is the same object rdflib would build, so results are unchanged.
-    """
-    original = processor.SPARQLProcessor.query
-    prepared: dict[tuple[str, Any, tuple[tuple[str, Any], ...]], Any] = {}
-
-    def query(
-        self: Any,
-        query: Any,
-        initBindings: Any = None,
-        initNs: Any = None,
-        base: Any = None,
-        DEBUG: bool = False,
-    ) -> Any:
-        if isinstance(query, str):
-            key = (query, base, tuple(sorted((initNs or {}).items())))
-            if key not in prepared:
-                prepared[key] = processor.prepareQuery(query, initNs=initNs or {}, base=base)
-            query = prepared[key]
-        return original(self, query, initBindings or {}, initNs, base, DEBUG)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(processor.SPARQLProcessor, "query", query)
-        yield
 
 
 @cache

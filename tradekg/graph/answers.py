@@ -107,3 +107,24 @@ def answer_table(answer: ox.QuerySolutions | ox.QueryBoolean) -> str:
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
+
+
+def sparql_json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict[str, object]:
+    """A term as a binding of SPARQL 1.1 Query Results JSON (RDF-star triples as ``type: triple``)."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        value: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            value["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            value["datatype"] = term.datatype.value
+        return value
+    assert isinstance(term, ox.Triple)
+    return {
+        "type": "triple",
+        "value": {"subject": sparql_json_term(term.subject), "predicate": sparql_json_term(term.predicate),
+                  "object": sparql_json_term(term.object)},
+    }  # fmt: skip

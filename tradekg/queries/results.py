@@ -16,6 +16,7 @@ from itertools import islice
 import pyoxigraph as ox
 from rdflib.term import Node
 
+from tradekg.graph.answers import sparql_json_term
 from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import NamedQuery
 
@@ -118,24 +119,10 @@ def friendly_rows(page: Page, store: TradeStore) -> list[dict[str, object]]:
     return rows
 
 
-def _json_term(term: Term) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return {"type": "literal", "value": term.value, "xml:lang": term.language}
-        if term.datatype.value == XSD + "string":
-            return {"type": "literal", "value": term.value}
-        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
-    return {"type": "triple", "value": str(term)}
-
-
 def sparql_json(page: Page) -> bytes:
     """The page as SPARQL 1.1 Query Results JSON."""
     bindings = [
-        {name: _json_term(term) for name, term in zip(page.variables, row, strict=True) if term is not None}
+        {name: sparql_json_term(term) for name, term in zip(page.variables, row, strict=True) if term is not None}
         for row in page.rows
     ]
     document = {"head": {"vars": list(page.variables)}, "results": {"bindings": bindings}}

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from tradekg.graph.answers import GRAPH_FORMATS, serialize_answer
+from tradekg.graph.answers import GRAPH_FORMATS, serialize_answer, sparql_json_term
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import PREFIXES
 
@@ -33,26 +33,6 @@ class Answer:
     body: bytes
     truncated: bool
     seconds: float
-
-
-def _json_term(term: Term) -> dict[str, object]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        value: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            value["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            value["datatype"] = term.datatype.value
-        return value
-    assert isinstance(term, ox.Triple)
-    return {
-        "type": "triple",
-        "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
-                  "object": _json_term(term.object)},
-    }  # fmt: skip
 
 
 def _xml_term(term: Term) -> str:
@@ -83,7 +63,7 @@ def serialize_rows(variables: Sequence[str], rows: Sequence[Sequence[Term]], for
     """Write solutions in a SPARQL results format (``json``, ``xml``, ``csv``, ``tsv``)."""
     if format_name == "json":
         bindings = [
-            {name: _json_term(value) for name, value in zip(variables, row, strict=True) if value is not None}
+            {name: sparql_json_term(value) for name, value in zip(variables, row, strict=True) if value is not None}
             for row in rows
         ]
         return json.dumps({"head": {"vars": list(variables)}, "results": {"bindings": bindings}}).encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Response, current_app, request
 
+from tradekg.graph.answers import GRAPH_FORMATS
 from tradekg.server.http import GRAPH_MEDIA_TYPES, allow_cors, content_type, error_response, negotiate
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -74,14 +75,7 @@ def service_description_response() -> Response:
         writable=bool(current_app.config.get("TRADEKG_WRITE_TOKEN")),
         named_graphs=[str(iri) for iri in current_store().named_graphs()],
     )
-    rdf_format = {
-        "ttl": ox.RdfFormat.TURTLE,
-        "nt": ox.RdfFormat.N_TRIPLES,
-        "jsonld": ox.RdfFormat.JSON_LD,
-        "rdf": ox.RdfFormat.RDF_XML,
-        "trig": ox.RdfFormat.TRIG,
-        "nq": ox.RdfFormat.N_QUADS,
-    }[format_name]
+    rdf_format = GRAPH_FORMATS[format_name]
     items: list[ox.Triple] | list[ox.Quad] = triples
     if rdf_format in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
         items = [ox.Quad(triple.subject, triple.predicate, triple.object) for triple in triples]
