@@ -4,8 +4,10 @@ The harness (:mod:`benchmarks.run`) starts a worker per engine and workload so t
 its own and a slow engine can be stopped by a timeout without losing the others' figures.
 
 Modes:
-    ``queries``: load the file into one engine (timed), then the named queries and the point lookup (a warm-up
-    run, then timed runs until ``--runs`` or ``--budget`` seconds), then peak memory.
+    ``queries``: load the file into one engine (timed), then the named queries and the point lookup, each in a
+    forked child killed at ``--query-timeout`` (a warm-up run, then at least ``--min-runs`` timed runs, more
+    while under ``--budget`` seconds, ``--runs`` at most), then peak memory. With ``--with-select``, tradekg's
+    store is also read through ``TradeStore.select``.
     ``write``: load the file into tradekg's store, then validate writes of about 10 and 100 triples against it.
     ``full``: validate the whole file against the shapes.
 """
