@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pyoxigraph as ox
 import pytest
@@ -151,23 +150,18 @@ def test_pages_by_iri_for_other_namespaces(client):
     assert client.get("/page?iri=http://example.org/nothing").status_code == 404
 
 
-def test_describe_is_flask_free_and_fast(bundled_store):
-    describe(bundled_store, JPN)  # warm the vocabulary cache
-    started = time.perf_counter()
-    for _ in range(20):
-        description = describe(bundled_store, JPN)
-    elapsed = (time.perf_counter() - started) / 20
+def test_describe_is_flask_free(bundled_store):
+    # Its speed is measured in benchmarks/pages.py, not asserted here.
+    description = describe(bundled_store, JPN)
     assert description is not None and description.label == "Japan"
-    assert elapsed < 0.05
     assert describe(bundled_store, "https://w3id.org/tradekg/id/country/ZZZ") is None
 
 
-def test_resource_page_is_fast(client):
-    client.get("/page/country/JPN")
-    started = time.perf_counter()
-    for _ in range(10):
-        assert client.get("/page/country/JPN").status_code == 200
-    assert (time.perf_counter() - started) / 10 < 0.05
+def test_every_page_the_page_benchmark_times_answers(client):
+    from benchmarks.pages import PAGES
+
+    for path in PAGES:
+        assert client.get(path).status_code == 200, path
 
 
 def test_resource_triples_follow_blank_nodes(browse_store):
