@@ -11,11 +11,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from tradekg.graph.describe import format_date
-from tradekg.graph.load import VOCABULARY_GRAPHS
+from tradekg.graph.load import DATA_GRAPHS_FILTER
 from tradekg.graph.store import TradeStore
 from tradekg.graph.vocabulary import local_name, vocabulary
 
-_DATA_ONLY = "FILTER(?g NOT IN (" + ", ".join(f"<{iri}>" for iri in VOCABULARY_GRAPHS) + "))"
 _LABEL = "OPTIONAL { ?s rdfs:label ?label0 FILTER(LANGMATCHES(LANG(?label0), 'en') || LANG(?label0) = '') }"
 SORTS = ("label", "date")
 
@@ -53,7 +52,7 @@ def class_counts(store: TradeStore) -> list[ClassCount]:
     """Every class with direct instances in the data graphs, most instances first."""
     vocab = vocabulary(store)
     answer = store.query(
-        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} {_DATA_ONLY} }} GROUP BY ?c"
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} {DATA_GRAPHS_FILTER} }} GROUP BY ?c"
     )
     assert isinstance(answer, ox.QuerySolutions)
     counts = []
@@ -153,7 +152,7 @@ def search(store: TradeStore, text: str, *, limit: int = 50) -> list[Item]:
                 VALUES ?p {{ rdfs:label skos:prefLabel skos:altLabel dcterms:title skos:notation tkg:iso3166Alpha3 }}
                 ?s ?p ?text .
             }}
-            {_DATA_ONLY}
+            {DATA_GRAPHS_FILTER}
             FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?text)), {ox.Literal(needle)}))
             OPTIONAL {{ VALUES ?dp {{ {_date_values(store)} }} ?s ?dp ?date0 }}
         }} GROUP BY ?s ORDER BY STRLEN(STR(?label)) LCASE(STR(?label)) LIMIT {int(limit)}"""

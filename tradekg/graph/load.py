@@ -169,19 +169,14 @@ def vocabulary_quads() -> list[ox.Quad]:
 
 
 VOCABULARY_GRAPHS = (str(ONTOLOGY_IRI), str(SHAPES_GRAPH_IRI))
+DATA_GRAPHS_FILTER = "FILTER(?g NOT IN (" + ", ".join(f"<{iri}>" for iri in VOCABULARY_GRAPHS) + "))"
+"""A SPARQL filter keeping ``GRAPH ?g`` to the data graphs (every graph but the ontology's and the shapes')."""
 
 
 def has_data(store: TradeStore) -> bool:
     """Whether any graph besides the ontology and the shapes holds a triple."""
-    excluded = ", ".join(f"<{iri}>" for iri in VOCABULARY_GRAPHS)
-    answer = store.query(f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({excluded})) }}")
+    answer = store.query(f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} {DATA_GRAPHS_FILTER} }}")
     return bool(answer)
-
-
-def data_quads(store: TradeStore) -> list[ox.Quad]:
-    """The quads of every named graph except the ontology and the shapes."""
-    skipped = {ox.NamedNode(iri) for iri in VOCABULARY_GRAPHS}
-    return [quad for quad in store.quads() if quad.graph_name not in skipped]
 
 
 def _load_file(target: ox.Store, path: Path, *, graph: str | None) -> None:

@@ -45,6 +45,17 @@ def to_engine(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return to_ox(term)  # type: ignore[return-value]
 
 
+def quad_lines(quads: Iterable[ox.Quad]) -> str:
+    """Triples of quads as N-Triples lines (graph names dropped), for ``INSERT DATA``."""
+    return "\n".join(f"{quad.subject} {quad.predicate} {quad.object} ." for quad in quads)
+
+
+def graph_block(graph: str | None, quads: Iterable[ox.Quad]) -> str:
+    """An ``INSERT DATA`` body: the triples in ``GRAPH <graph>``, or in the default graph when ``graph`` is None."""
+    lines = quad_lines(quads)
+    return f"GRAPH <{graph}> {{\n{lines}\n}}" if graph else lines
+
+
 class StoreError(Exception):
     """The store could not be opened or written."""
 
@@ -195,9 +206,9 @@ class TradeStore:
         """
         operations = [f"DROP SILENT GRAPH <{iri}>" for iri in graphs]
         for iri, quads in graphs.items():
-            triples = "\n".join(f"{quad.subject} {quad.predicate} {quad.object} ." for quad in quads)
-            if triples:
-                operations.append(f"INSERT DATA {{ GRAPH <{iri}> {{\n{triples}\n}} }}")
+            quads = list(quads)
+            if quads:
+                operations.append(f"INSERT DATA {{ {graph_block(iri, quads)} }}")
         with self.writing() as engine:
             engine.update(" ;\n".join(operations))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from tradekg.graph.describe import format_date
-from tradekg.graph.load import VOCABULARY_GRAPHS
+from tradekg.graph.load import DATA_GRAPHS_FILTER
 from tradekg.graph.store import TradeStore
 from tradekg.graph.vocabulary import local_name, vocabulary
 
@@ -63,11 +63,10 @@ def timeline(store: TradeStore, *, newest_first: bool = False, limit: int | None
     properties = " ".join(f"<{iri}>" for iri in sorted(vocab.date_properties))
     if not properties:
         return []
-    excluded = ", ".join(f"<{iri}>" for iri in VOCABULARY_GRAPHS)
     answer = store.query(
         f"""SELECT DISTINCT ?s ?p ?date ?label ?type WHERE {{
             GRAPH ?g {{ VALUES ?p {{ {properties} }} ?s ?p ?date }}
-            FILTER(?g NOT IN ({excluded}) && isLiteral(?date))
+            {DATA_GRAPHS_FILTER} FILTER(isLiteral(?date))
             OPTIONAL {{ ?s rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), 'en') || LANG(?label) = '') }}
             OPTIONAL {{ ?s a ?type }}
         }}"""

@@ -61,7 +61,7 @@ from tradekg.graph.sparql_text import (
     tokens,
     uses_keyword,
 )
-from tradekg.graph.store import TradeStore
+from tradekg.graph.store import TradeStore, graph_block
 from tradekg.graph.validate import ValidationReport
 from tradekg.ontology.vocab import PREFIXES
 
@@ -105,17 +105,6 @@ class WriteResult:
     focus_nodes: int
     validated_triples: int
     seconds: float
-
-
-def quad_lines(quads: Iterable[ox.Quad]) -> str:
-    """Triples of quads as N-Triples lines (graph names dropped), for ``INSERT DATA``."""
-    return "\n".join(f"{quad.subject} {quad.predicate} {quad.object} ." for quad in quads)
-
-
-def graph_block(graph: str | None, quads: Iterable[ox.Quad]) -> str:
-    """An ``INSERT DATA`` body: the triples in ``GRAPH <graph>``, or in the default graph when ``graph`` is None."""
-    lines = quad_lines(quads)
-    return f"GRAPH <{graph}> {{\n{lines}\n}}" if graph else lines
 
 
 def _wrap(update: str) -> str:
