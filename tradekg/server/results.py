@@ -1,7 +1,9 @@
 """Evaluating one query into the bytes of its answer, cut at a row limit (run in the query worker).
 
-Oxigraph serialises whole answers; an answer cut at ``--max-rows`` is written here instead: solutions in the
-four SPARQL results formats, graphs through :func:`pyoxigraph.serialize`.
+Oxigraph serialises whole answers, in native code. Solutions are first written that way into a buffer bounded
+so that it cannot hold more than ``--max-rows`` rows (every row takes at least a few bytes in each format); an
+answer that outgrows the buffer is evaluated again and written here, row by row, cut at the limit. Graphs are
+cut here and written through :func:`pyoxigraph.serialize`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,39 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from tradekg.graph.answers import GRAPH_FORMATS, serialize_answer, sparql_json_term
+from tradekg.graph.answers import GRAPH_FORMATS, RESULT_FORMATS, serialize_answer, sparql_json_term
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
+
+MIN_ROW_BYTES: dict[str, int] = {"json": 2, "xml": 17, "csv": 2, "tsv": 1}
+"""The fewest bytes Oxigraph writes for one row (of unbound values): ``{}``, ``<result></result>``, a line end."""
+
+
+class _Overflow(Exception):
+    """The bounded buffer is full."""
+
+
+class _BoundedBuffer:
+    """A binary file object for :meth:`pyoxigraph.QuerySolutions.serialize` that refuses to grow past a size."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _Overflow
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: the bytes stay in memory."""
 
 
 @dataclass(frozen=True)
@@ -111,11 +139,19 @@ def evaluate(
         answers.FormatError: The format does not fit the kind of answer.
     """
     started = time.perf_counter()
-    answer = store.query(
-        query, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris, base_iri=base_iri
-    )
+    options = {"default_graph_uris": default_graph_uris, "named_graph_uris": named_graph_uris, "base_iri": base_iri}
+    answer = store.query(query, **options)  # type: ignore[arg-type]
     if isinstance(answer, ox.QueryBoolean):
         return Answer(serialize_answer(answer, format_name), False, time.perf_counter() - started)
+    if isinstance(answer, ox.QuerySolutions) and format_name in MIN_ROW_BYTES:
+        buffer = _BoundedBuffer(max_rows * MIN_ROW_BYTES[format_name])
+        try:
+            answer.serialize(buffer, format=RESULT_FORMATS[format_name])
+            return Answer(b"".join(buffer.parts), False, time.perf_counter() - started)
+        except (_Overflow, OSError, ValueError):
+            if buffer.size <= buffer.limit:
+                raise
+        answer = store.query(query, **options)  # type: ignore[arg-type]  # too long to be sure: count the rows
     if isinstance(answer, ox.QuerySolutions):
         variables = [variable.value for variable in answer.variables]
         rows = [list(solution) for solution in islice(answer, max_rows + 1)]
