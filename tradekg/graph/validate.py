@@ -15,8 +15,9 @@ from itertools import groupby
 
 import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
+from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import BNode, Graph, Literal, Namespace, URIRef, Variable
-from rdflib.namespace import NamespaceManager
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, NamespaceManager
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.algebra import traverse
 from rdflib.term import Node
@@ -61,6 +62,21 @@ def backward_predicates() -> frozenset[URIRef]:
 def ontology_graph() -> Graph:
     """The OWL ontology, parsed once per process."""
     return Graph().parse(ONTOLOGY_PATH, format="turtle")
+
+
+VALIDATION_PREDICATES = frozenset(
+    {RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, SKOS.inScheme, SKOS.topConceptOf}
+)
+"""What validation reads of the ontology: types and the class and property hierarchies (``sh:class``, targets)."""
+
+
+@functools.cache
+def validation_ontology() -> tuple[tuple[Node, Node, Node], ...]:
+    """The ontology's triples that validation reads (a third of it: no labels, comments, domains or ranges).
+
+    Every write merges them into its validation graph, so fewer triples to copy is time off every write.
+    """
+    return tuple(triple for triple in ontology_graph() if triple[1] in VALIDATION_PREDICATES)
 
 
 @functools.cache
@@ -199,9 +215,36 @@ def with_ontology(data: Graph) -> Graph:
     1.1 s here).
     """
     merged = PreparedQueryGraph()
-    merged += ontology_graph()
+    merged.addN((*triple, merged) for triple in validation_ontology())
     merged += data
     return merged
+
+
+@functools.cache
+def _remember_sparql_checks() -> None:
+    """Make pySHACL check each SPARQL constraint's text once per process, not once per focus node.
+
+    pySHACL's ``SPARQLQueryHelper.check_invalid_sparql`` runs five regular expressions over the constraint's text
+    for every focus node (about a tenth of a 100-triple write's validation). The outcome depends only on the text
+    and which variables may be pre-bound, so an accepted text is remembered; a refused one raises every time.
+    """
+    helper = SPARQLQueryHelper
+    original = getattr(helper, "check_invalid_sparql", None)
+    if original is None or getattr(original, "remembers", False):
+        return
+    accepted: set[tuple[str, bool, frozenset[str]]] = set()
+
+    def check_invalid_sparql(
+        self: object, sparql_text: str, valuenode: object = None, extravars: Iterable[str] | None = None
+    ) -> bool:
+        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
+        if key not in accepted:
+            original(self, sparql_text, valuenode=valuenode, extravars=extravars)
+            accepted.add(key)
+        return True
+
+    check_invalid_sparql.remembers = True  # type: ignore[attr-defined]
+    helper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
 
 
 def validate_graph(
@@ -220,6 +263,7 @@ def validate_graph(
     Returns:
         The report; ``conforms`` is true when no result of severity Violation was found.
     """
+    _remember_sparql_checks()
     graph = with_ontology(data) if merge_ontology else data
     options: dict[str, object] = {}
     if focus_nodes is not None:
