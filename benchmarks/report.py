@@ -153,7 +153,8 @@ def http_table(http: dict[str, dict[str, dict]]) -> list[str]:
         ours = by_server.get("tradekg", {}).get("requests_per_s")
         for name, result in by_server.items():
             if "error" in result:
-                rows.append([label, name, f"({result['error'][:150]})", "", "", "", "", "", ""])
+                error = " ".join(str(result["error"]).split()).replace("|", "/")[:200]  # one table cell
+                rows.append([label, name, f"({error})", "", "", "", "", "", ""])
                 continue
             rate = result.get("requests_per_s")
             requests = f"{result.get('requests', 0):,}"

@@ -142,8 +142,9 @@ def wait_ready(server: Server, process: subprocess.Popen[bytes], *, ready_timeou
         if status >= 400:
             raise RuntimeError(f"{server.name} answered ASK {{}} with HTTP {status} at {server.query_path}")
         if process.poll() is not None or time.monotonic() > deadline:
-            error = process.stderr.read().decode(errors="replace")[-500:] if process.poll() is not None else ""  # type: ignore[union-attr]
-            raise RuntimeError(f"{server.name} did not answer ASK {{}} (last status {status}) {error}".strip())
+            error = process.stderr.read().decode(errors="replace") if process.poll() is not None else ""  # type: ignore[union-attr]
+            last = error.strip().splitlines()[-1][-300:] if error.strip() else ""  # a traceback's or click's verdict
+            raise RuntimeError(f"{server.name} did not answer ASK {{}} (last status {status}) {last}".strip())
         time.sleep(0.2)
 
 

@@ -169,7 +169,7 @@ def test_report_shows_both_http_workloads(results):
             "tradekg": _served(2000.0, rows=14, distinct=5000, peak_rss_mib=150.0),
             "tradekg-uncached": _served(500.0, distinct=5000),
             "oxigraph": _served(4000.0, distinct=5000, peak_rss_mib=30.0),
-            "rdflib-endpoint": {"prepare_s": 0.0, "error": "HTTP 500: boom"},
+            "rdflib-endpoint": {"prepare_s": 0.0, "error": "HTTP 500:\nboom | x"},
         },
     }
     text = render(outcome)
@@ -182,7 +182,7 @@ def test_report_shows_both_http_workloads(results):
     assert rows[5].startswith(f"| {distinct} | tradekg | 14 | 2,000 |")
     assert "6,000 (1.2 rounds of 5,000)" in rows[5]  # more requests than distinct queries: said
     assert rows[7].startswith(f"| {distinct} | oxigraph |") and rows[7].endswith("| 0.5x |")
-    assert "(HTTP 500: boom)" in rows[8]
+    assert "(HTTP 500: boom / x)" in rows[8]  # one cell, one line
     assert "the point lookup of 5,000 different measures" in section
     assert f"- HTTP >= 0.5x Oxigraph server, {same}: 0.50x" in text
     assert f"- HTTP >= 20x rdflib-endpoint, {same}: 10.00x" in text
