@@ -50,7 +50,7 @@ def machine() -> dict[str, object]:
         int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
     )
     versions = []
-    packages = ("rdflib", "pyoxigraph", "oxrdflib", "pyshacl", "oxigraph", "rdflib-endpoint", "waitress", "granian")
+    packages = ("rdflib", "pyoxigraph", "oxrdflib", "pyshacl", "oxigraph", "rdflib-endpoint", "granian")
     for package in packages:
         try:
             versions.append(f"{package} {metadata.version(package)}")

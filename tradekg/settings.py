@@ -82,7 +82,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("max_body_bytes", 10_000_000, "Largest request body accepted, in bytes; larger is answered 413.", kind=int),
     Setting("max_query_length", 100_000, "Longest query or update text accepted, in characters.", kind=int),
-    Setting("threads", 8, "Worker threads of the WSGI server.", kind=int),
+    Setting(
+        "answer_cache_mb",
+        64,
+        "Memory for answers of repeated read queries, in MiB; every write empties it; 0 turns it off.",
+        kind=int,
+    ),
+    Setting("threads", 8, "Threads of the HTTP server running the application (requests answered at once).", kind=int),
     Setting(
         "dataset_base",
         "https://w3id.org/tradekg/id/",

@@ -84,6 +84,23 @@ def start_server(*options: str) -> tuple[subprocess.Popen[bytes], Served]:
     raise RuntimeError("the server did not start listening within 30 s")
 
 
+def descendants_of(pid: int) -> set[int]:
+    """The processes started by ``pid``, and by them, and so on (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 def stop_server(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:

@@ -3,7 +3,9 @@
 Nothing is built at import time. The store is opened by ``create_app`` (or passed in through the config key
 ``TRADEKG_STORE_INSTANCE`` by tests and by ``tradekg serve``) and kept in ``app.extensions["tradekg"]``. The
 query workers start with the first query that needs them (:func:`query_pool`) and stop when the application is
-collected or the interpreter exits.
+collected or the interpreter exits. Answers of read queries are kept until the next write
+(:mod:`tradekg.server.answer_cache`), and the common ``GET /sparql?query=`` is answered before Flask's request
+machinery (:mod:`tradekg.server.fast_sparql`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask import Flask, current_app
 
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
+from tradekg.server.answer_cache import AnswerCache
 from tradekg.settings import default_config
 
 if TYPE_CHECKING:
@@ -50,7 +53,11 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             empty=bool(app.config["TRADEKG_EMPTY"]),
         )
     app.extensions["tradekg"] = store
+    app.extensions["tradekg.answers"] = AnswerCache(int(app.config["TRADEKG_ANSWER_CACHE_MB"]) * 2**20)
     _register_blueprints(app)
+    from tradekg.server.fast_sparql import SparqlFastPath  # noqa: PLC0415 - it imports this module's helpers
+
+    app.wsgi_app = SparqlFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -77,11 +84,20 @@ def current_store() -> TradeStore:
     return current_app.extensions["tradekg"]
 
 
-def query_pool() -> QueryPool | None:
-    """The current application's query workers, started at the first call; ``None`` where processes cannot fork."""
+def answer_cache(app: Flask | None = None) -> AnswerCache:
+    """The answers kept by an application (the current one by default)."""
+    return (app or current_app).extensions["tradekg.answers"]
+
+
+def query_pool(app: Flask | None = None) -> QueryPool | None:
+    """An application's query workers (the current one's by default), started at the first call.
+
+    Returns ``None`` where processes cannot fork.
+    """
     from tradekg.server.worker import QueryPool, can_fork  # noqa: PLC0415 - no worker code until a query needs it
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app is None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
     pool = app.extensions.get("tradekg.workers")
     if pool is None and can_fork():
         with _POOL_LOCK:
@@ -93,17 +109,23 @@ def query_pool() -> QueryPool | None:
     return pool
 
 
-def run_bounded(request: Request[T]) -> T:
+def run_bounded(request: Request[T], app: Flask | None = None) -> T:
     """Answer a request within the ``timeout`` setting: in a query worker that is killed at the deadline.
 
     With ``timeout`` 0 (or where processes cannot fork) the request runs in this thread, without a limit.
+
+    Args:
+        request: The work.
+        app: The application whose store and workers answer; the current one by default.
 
     Raises:
         QueryTimeout: No answer in time; the work has been stopped.
         WorkerFailed: The worker died without an answer.
     """
-    seconds = float(current_app.config["TRADEKG_TIMEOUT"] or 0)
-    pool = query_pool() if seconds > 0 else None
+    if app is None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    seconds = float(app.config["TRADEKG_TIMEOUT"] or 0)
+    pool = query_pool(app) if seconds > 0 else None
     if pool is None:
-        return request.run(current_store())
+        return request.run(app.extensions["tradekg"])
     return pool.run(request, seconds)

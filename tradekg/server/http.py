@@ -128,10 +128,17 @@ def write_refusal() -> Response | None:
     return None
 
 
+CORS_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "Server-Timing, TradeKG-Truncated"),
+)
+"""What lets pages on other origins read an answer."""
+
+
 def allow_cors(response: Response) -> Response:
     """Let pages on other origins read the answer (reads only; writes need a token and stay same-origin)."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Server-Timing, TradeKG-Truncated"
+    for name, value in CORS_HEADERS:
+        response.headers[name] = value
     return response
 
 

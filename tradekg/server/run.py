@@ -1,34 +1,105 @@
-"""Running the application under waitress, a production WSGI server."""
+"""Serving the application with Granian, an HTTP server written in Rust.
+
+Granian parses HTTP and writes answers in native code and calls the application in a pool of threads. Its
+supervisor (this process) forks one serving process and restarts nothing: when that process ends, the server
+ends. There is one serving process because there is one store: every write must reach every reader.
+
+The store is opened here, before Granian starts, so that a bad data file or a locked directory ends
+``tradekg serve`` with a message and its exit status. An in-memory store is then inherited by the serving
+process, forked (copy-on-write). A store on disk is closed and reopened by a serving process *spawned* as a
+fresh interpreter: RocksDB keeps process-wide background threads that a forked child would lack, and the child's
+first checkpoint would wait for them forever.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import logging
+import multiprocessing
 import signal
 import sys
-from collections.abc import Mapping
-from types import FrameType
+from collections.abc import Callable, Mapping
+from functools import partial
+from multiprocessing.util import Finalize
 
 import click
-from waitress import serve
+from flask import Flask
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import Server
 
 from tradekg.server import create_app
 from tradekg.settings import SETTINGS
 
+_PR_SET_PDEATHSIG = 1
+
 
 def run_server(settings: Mapping[str, object]) -> None:
-    """Open the store, build the app and serve it until interrupted.
+    """Open the store, build the app and serve it until interrupted (SIGINT or SIGTERM).
 
     Args:
         settings: Values keyed by setting name (as the ``serve`` command passes them).
     """
     config = {setting.config_key: settings.get(setting.name, setting.default) for setting in SETTINGS}
     app = create_app(config)
+    store = app.extensions["tradekg"]
     host = str(config["TRADEKG_HOST"])
     port = int(str(config["TRADEKG_PORT"]))
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    click.echo(f"tradekg serving {len(app.extensions['tradekg']):,} quads on http://{host}:{port}/", err=True)
-    serve(app, host=host, port=port, threads=int(str(config["TRADEKG_THREADS"])), ident="tradekg")
+    click.echo(f"tradekg serving {len(store):,} quads on http://{host}:{port}/", err=True)
+    if store.path is None:
+        multiprocessing.set_start_method("fork", force=True)
+        load_app: Callable[[], Flask] = lambda: app  # noqa: E731 - the forked process inherits the store
+    else:
+        store.close()
+        del app, store
+        multiprocessing.set_start_method("spawn", force=True)
+        reopen = {**config, "TRADEKG_DATA": (), "TRADEKG_EMPTY": True}  # the data is in the directory already
+        load_app = partial(create_app, reopen)  # pickled into the spawned process
+    loader = partial(_serving_process, load_app)
+    server = Server(
+        "tradekg.server:create_app",  # a name for Granian's log; the application comes from target_loader
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=int(str(config["TRADEKG_THREADS"])),
+        log_level=LogLevels.warning,
+        websockets=False,
+    )
+    logging.getLogger("_granian").addFilter(_threads_waiting_on_workers)
+    server.serve(target_loader=loader, wrap_loader=False)  # called in the serving process
 
 
-def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """Leave through ``sys.exit`` on SIGTERM, so that exit handlers stop and reap the query workers."""
-    sys.exit(0)
+def _serving_process(load_app: Callable[[], Flask]) -> Flask:
+    """Granian's ``target_loader``, run in the serving process: the application, tied to this process's life.
+
+    The process ends with its supervisor (even one killed outright), so that it never keeps a store's lock
+    alone; and as it ends it stops its query workers and removes their checkpoints (Granian's processes end
+    through ``multiprocessing``, which runs its own finalizers but not ``atexit``).
+    """
+    _end_with_parent()
+    app = load_app()
+    Finalize(None, _stop_query_workers, args=(app,), exitpriority=10)
+    return app
+
+
+def _stop_query_workers(app: Flask) -> None:
+    pool = app.extensions.get("tradekg.workers")
+    if pool is not None:
+        pool.close()
+
+
+def _end_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (elsewhere, nothing is done)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+
+
+def _threads_waiting_on_workers(record: logging.LogRecord) -> bool:
+    """Drop Granian's advice to keep threads near the core count: ours mostly wait for query worker processes."""
+    return "Python threads, which seems quite high" not in record.getMessage()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Flask, Response, current_app, redirect, request
 
 from tradekg.graph.answers import FormatError
 from tradekg.graph.sparql_text import DatasetConflict, tokens, uses_keyword
@@ -22,11 +22,11 @@ from tradekg.graph.writes import (
     ValidationRejected,
     apply_update,
 )
-from tradekg.server import current_store, run_bounded
+from tradekg.server import answer_cache, current_store, run_bounded
 from tradekg.server.http import (
+    CORS_HEADERS,
     GRAPH_MEDIA_TYPES,
     RESULT_MEDIA_TYPES,
-    allow_cors,
     content_type,
     error_response,
     negotiate,
@@ -126,7 +126,7 @@ def short_syntax_message(error: Exception, limit: int = 300) -> str:
 
 
 @lru_cache(maxsize=128)
-def _query_form(query: str) -> str:
+def query_form(query: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of these keywords in the text (kept for repeated texts)."""
     for token in tokens(query):
         if token.kind == "name" and token.text.upper() in QUERY_FORMS:
@@ -155,7 +155,7 @@ def endpoint() -> Response:
 
 
 @lru_cache(maxsize=128)
-def _calls_service(query: str) -> bool:
+def calls_service(query: str) -> bool:
     """Whether the query calls ``SERVICE``: lexed only when the word is there, kept for repeated texts.
 
     Lexing a query costs about a millisecond of the server's own process per request, as much as a selective
@@ -167,23 +167,13 @@ def _calls_service(query: str) -> bool:
 def _query(query: str) -> Response:
     if _parameters("using-graph-uri") or _parameters("using-named-graph-uri"):
         raise ProtocolError(400, "using-graph-uri and using-named-graph-uri apply to updates, not queries")
-    if not current_app.config["TRADEKG_ALLOW_FEDERATION"] and _calls_service(query):
+    if not current_app.config["TRADEKG_ALLOW_FEDERATION"] and calls_service(query):
         raise ProtocolError(403, "SERVICE is disabled on this server (start it with --allow-federation)")
-    offers = GRAPH_MEDIA_TYPES if _query_form(query) in GRAPH_FORMS else RESULT_MEDIA_TYPES
+    offers = GRAPH_MEDIA_TYPES if query_form(query) in GRAPH_FORMS else RESULT_MEDIA_TYPES
     format_name = negotiate(offers, format_parameter=_one("format") or _one("output"))
     if format_name is None:
         offered = ", ".join(dict.fromkeys(offers))
         raise ProtocolError(406, f"cannot answer in the requested format; this answer can be one of: {offered}")
-    answer = _run(query, format_name)
-    response = Response(answer.body, content_type=content_type(format_name))
-    response.headers["Server-Timing"] = f"query;dur={answer.seconds * 1000:.1f}"
-    if answer.truncated:
-        response.headers["TradeKG-Truncated"] = f"max-rows={current_app.config['TRADEKG_MAX_ROWS']}"
-    response.vary.add("Accept")
-    return allow_cors(response)
-
-
-def _run(query: str, format_name: str) -> Answer:
     work = QueryRequest(
         query,
         format_name,
@@ -192,8 +182,45 @@ def _run(query: str, format_name: str) -> Answer:
         named_graph_uris=tuple(_parameters("named-graph-uri")),
         base_iri=request.base_url,
     )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    answer, cached = answer_query(app, work)
+    return Response(answer.body, headers=answer_headers(work, answer, cached=cached))
+
+
+def answer_query(app: Flask, work: QueryRequest) -> tuple[Answer, bool]:
+    """The answer to a query: kept from an identical request since the last write, or evaluated in a worker.
+
+    Returns:
+        The answer, and whether it came from the answer cache.
+
+    Raises:
+        ProtocolError: The query does not parse (400), the format does not fit it (406), or it ran out of time
+            or lost its worker (503).
+    """
+    cache = answer_cache(app)
+    generation = app.extensions["tradekg"].generation  # read first: the answer is at least this new
+    if cache.enabled:
+        kept = cache.get(generation, work)
+        if kept is not None:
+            return kept, True
+    answer = _run(app, work)
+    if cache.enabled:
+        cache.put(generation, work, answer)
+    return answer, False
+
+
+def answer_headers(work: QueryRequest, answer: Answer, *, cached: bool) -> list[tuple[str, str]]:
+    """The headers of a query's answer (without ``Content-Length``), the same on every path that serves one."""
+    timing = 'cache;desc="hit"' if cached else f"query;dur={answer.seconds * 1000:.1f}"
+    headers = [("Content-Type", content_type(work.format_name)), ("Server-Timing", timing), ("Vary", "Accept")]
+    if answer.truncated:
+        headers.append(("TradeKG-Truncated", f"max-rows={work.max_rows}"))
+    return headers + list(CORS_HEADERS)
+
+
+def _run(app: Flask, work: QueryRequest) -> Answer:
     try:
-        return run_bounded(work)
+        return run_bounded(work, app)
     except SyntaxError as error:
         raise ProtocolError(400, f"query syntax error: {short_syntax_message(error)}") from None
     except FormatError as error:
