@@ -121,7 +121,10 @@ def fetch(url: str, *, timeout: float = 60) -> tuple[int, bytes]:
 
 def peak_mib(pid: int) -> float:
     """A process's peak resident memory (``VmHWM``), in MiB."""
-    status = Path(f"/proc/{pid}/status").read_text()
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # it has ended
+        return 0.0
     match = re.search(r"^VmHWM:\s+(\d+)", status, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else 0.0
 
@@ -159,12 +162,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-def children(pid: int) -> list[int]:
-    """The child processes of a process (tradekg's query workers)."""
+def descendants(pid: int) -> list[int]:
+    """Every process below a process: tradekg serve's serving process (Granian's) and its query workers."""
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        found += [int(child) for child in task.read_text().split()]
-    return found
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:  # the task ended while being read
+            continue
+    return found + [below for child in found for below in descendants(child)]
 
 
 def rows_of(body: bytes) -> int:
@@ -190,9 +196,9 @@ def measure_server(
         result["distinct"] = workload.distinct
         result.update(run_wrk(base, duration=duration, connections=connections, script=workload.script))
     result["peak_rss_mib"] = peak_mib(process.pid)
-    helpers = children(process.pid)
-    if helpers:  # tradekg's query workers answer the queries: their memory counts too
-        result["workers"] = len(helpers)
+    helpers = descendants(process.pid)
+    if helpers:  # tradekg's serving process and query workers answer the queries: their memory counts too
+        result["processes"] = 1 + len(helpers)
         result["peak_rss_mib"] += sum(peak_mib(pid) for pid in helpers)
     return result
 
