@@ -90,15 +90,31 @@ def http_query(name: str, measures: int) -> str:
     return next(query.text for query in benchmark_queries() if query.name == name)
 
 
+def lookup_query(number: int) -> str:
+    """A resource page's first query for measure ``m{number}``: its triples, with labels of what they point to."""
+    resource = f"<{ID}measure/m{number}>"
+    return _with_prologue(
+        f"SELECT DISTINCT ?p ?o ?label WHERE {{ {resource} ?p ?o OPTIONAL {{ ?o rdfs:label ?label }} }}"
+    )
+
+
 def lookup_queries(measures: int) -> list[str]:
     """What a resource page asks: a measure's own triples (with labels of what they point to), and its referrers."""
     resource = f"<{ID}measure/m{measures // 2}>"
     return [
-        _with_prologue(
-            f"SELECT DISTINCT ?p ?o ?label WHERE {{ {resource} ?p ?o OPTIONAL {{ ?o rdfs:label ?label }} }}"
-        ),
+        lookup_query(measures // 2),
         _with_prologue(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {resource} }} LIMIT 1000"),
     ]
+
+
+def distinct_lookups(measures: int, count: int) -> list[str]:
+    """:func:`lookup_query` for ``min(count, measures)`` distinct measures spread evenly over the generated graph.
+
+    The generator names its measures ``m0`` to ``m{measures - 1}``; measure ``i * measures // count`` is taken for
+    each ``i``, so the numbers are distinct and the same for a size whatever the run.
+    """
+    count = min(count, measures)
+    return [lookup_query(position * measures // count) for position in range(count)]
 
 
 class Engine:

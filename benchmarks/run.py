@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from benchmarks.engines import HTTP_QUERIES, catalog_queries, http_query
+from benchmarks.engines import HTTP_QUERIES, catalog_queries, distinct_lookups, http_query
 from benchmarks.generate import write_nquads
 from benchmarks.report import render
-from benchmarks.servers import measure_http
+from benchmarks.servers import SERVERS, measure_http
 
 TIERS = {"quick": 10_000, "million": 65_000, "large": 100_000, "huge": 1_000_000}
 """Measures per tier: 10^4, 10^5, 10^6, and ``million``: the measures that make about 10^6 quads, the size the
@@ -50,7 +50,8 @@ def machine() -> dict[str, object]:
         int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
     )
     versions = []
-    for package in ("rdflib", "pyoxigraph", "oxrdflib", "pyshacl", "oxigraph", "rdflib-endpoint", "granian"):
+    packages = ("rdflib", "pyoxigraph", "oxrdflib", "pyshacl", "oxigraph", "rdflib-endpoint", "granian")
+    for package in packages:
         try:
             versions.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
@@ -142,7 +143,13 @@ def run(args: argparse.Namespace) -> dict:
         http_started = time.perf_counter()
         selective = http_query(args.http_query, args.measures)
         results["http"] = measure_http(
-            data, args.workdir, selective, names=args.servers, duration=args.duration, ready_timeout=args.timeout
+            data,
+            args.workdir,
+            selective,
+            names=args.servers,
+            distinct=distinct_lookups(args.measures, args.distinct),
+            duration=args.duration,
+            ready_timeout=args.timeout,
         )
         print(f"  HTTP: {time.perf_counter() - http_started:.1f} s", file=sys.stderr, flush=True)
     info["load_after"] = f"{os.getloadavg()[0]:.1f}"
@@ -166,7 +173,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--measures", type=int, help="overrides the tier's size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--engines", nargs="*", default=["tradekg", "tradekg-select", "pyoxigraph", "rdflib"])
-    parser.add_argument("--servers", nargs="*", default=["tradekg", "oxigraph", "rdflib-endpoint"])
+    parser.add_argument("--servers", nargs="*", choices=SERVERS, default=list(SERVERS), help="empty: no HTTP")
     parser.add_argument("--queries", choices=("catalog", "benchmarks"), default="catalog", help="which named queries")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per query at most (after a warm-up)")
     parser.add_argument("--min-runs", type=int, default=3, help="timed runs per query at least (unless slow)")
@@ -176,7 +183,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds a load or a validation may take")
     parser.add_argument("--http-query", choices=HTTP_QUERIES, default="point-lookup", help="the query HTTP loads")
-    parser.add_argument("--duration", type=float, help="seconds of HTTP load per server (quick tier: 3, others: 5)")
+    parser.add_argument(
+        "--duration", type=float, help="seconds of HTTP load per server and workload (quick tier: 3, others: 5)"
+    )
+    parser.add_argument(
+        "--distinct",
+        type=int,
+        default=5000,
+        help="measures the distinct-resources HTTP workload asks in turn (at most the graph's; 0 skips it)",
+    )
     parser.add_argument(
         "--full-measures", type=int, help="measures of the fully validated graph, 0 skips (quick: 100, others: 1000)"
     )

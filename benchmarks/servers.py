@@ -1,9 +1,11 @@
-"""HTTP round trips: tradekg serve, the Oxigraph server and rdflib-endpoint on the same data, loaded by wrk.
+"""HTTP round trips: tradekg serve (with and without its answer cache), the Oxigraph server and rdflib-endpoint.
 
 Each server runs in its own process on 127.0.0.1 and a free port, over the same N-Quads file; ``wrk`` (a
-second process, Debian package ``wrk``) keeps 8 connections busy on one GET query for a fixed time. Each
-server's answer is checked first (same number of rows as in process). Peak memory is the server process's
-``VmHWM``. Every server is stopped when its measurement ends, whatever happens.
+second process, Debian package ``wrk``) keeps 8 connections busy for a fixed time in each workload of
+:data:`benchmarks.wrk.WORKLOADS`: one GET query again and again (``same-query``), then the point lookup of a
+different measure on every request (``distinct-resources``, a Lua script shared by every server). Each server's
+first answer in a workload is checked first (its number of rows). Peak memory is the server process's ``VmHWM``.
+Every server is stopped when its measurements end, whatever happens.
 """
 
 from __future__ import annotations
@@ -22,10 +24,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.wrk import ACCEPT, encoded_query, run_wrk, write_lua_script
+
 ROOT = Path(__file__).resolve().parent.parent
-ACCEPT = "application/sparql-results+json"
+SERVERS = ("tradekg", "tradekg-uncached", "oxigraph", "rdflib-endpoint")
+"""The servers the HTTP part can start; ``tradekg-uncached`` is ``tradekg serve --answer-cache-mb 0``."""
 QUERY_WORKERS = 2
 """tradekg serve's query worker processes (its default, one per core here)."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One HTTP workload: the query whose answer is checked first, and the wrk script (``None``: that query alone)."""
+
+    key: str
+    first_query: str
+    script: Path | None = None
+    distinct: int = 1
 
 
 @dataclass(frozen=True)
@@ -66,12 +81,13 @@ def servers(data: Path, workdir: Path, *, names: list[str]) -> Iterator[tuple[Se
     for name in names:
         port = free_port()
         start = time.perf_counter()
-        if name == "tradekg":
-            directory = workdir / "tradekg-store"
+        if name in ("tradekg", "tradekg-uncached"):  # a store each: a RocksDB store is opened by one process
+            directory = workdir / f"{name}-store"
             shutil.rmtree(directory, ignore_errors=True)
             prepare_tradekg_store(data, directory)
             command = [python, "-m", "tradekg", "serve", "--store", str(directory), "--port", str(port)]
             command += ["--query-workers", str(QUERY_WORKERS)]
+            command += ["--answer-cache-mb", "0"] if name == "tradekg-uncached" else []
             yield Server(name, command, "/sparql", port), time.perf_counter() - start
         elif name == "oxigraph":
             directory = workdir / "oxigraph-store"
@@ -87,6 +103,8 @@ def servers(data: Path, workdir: Path, *, names: list[str]) -> Iterator[tuple[Se
         elif name == "rdflib-endpoint":
             command = [python, "-m", "benchmarks.rdflib_server", str(data), "--port", str(port)]
             yield Server(name, command, "/", port), 0.0
+        else:
+            raise ValueError(f"unknown server {name!r} (known: {', '.join(SERVERS)})")
 
 
 def fetch(url: str, *, timeout: float = 60) -> tuple[int, bytes]:
@@ -103,7 +121,10 @@ def fetch(url: str, *, timeout: float = 60) -> tuple[int, bytes]:
 
 def peak_mib(pid: int) -> float:
     """A process's peak resident memory (``VmHWM``), in MiB."""
-    status = Path(f"/proc/{pid}/status").read_text()
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # it has ended
+        return 0.0
     match = re.search(r"^VmHWM:\s+(\d+)", status, re.MULTILINE)
     return int(match.group(1)) / 1024 if match else 0.0
 
@@ -124,8 +145,9 @@ def wait_ready(server: Server, process: subprocess.Popen[bytes], *, ready_timeou
         if status >= 400:
             raise RuntimeError(f"{server.name} answered ASK {{}} with HTTP {status} at {server.query_path}")
         if process.poll() is not None or time.monotonic() > deadline:
-            error = process.stderr.read().decode(errors="replace")[-500:] if process.poll() is not None else ""  # type: ignore[union-attr]
-            raise RuntimeError(f"{server.name} did not answer ASK {{}} (last status {status}) {error}".strip())
+            error = process.stderr.read().decode(errors="replace") if process.poll() is not None else ""  # type: ignore[union-attr]
+            last = error.strip().splitlines()[-1][-300:] if error.strip() else ""  # a traceback's or click's verdict
+            raise RuntimeError(f"{server.name} did not answer ASK {{}} (last status {status}) {last}".strip())
         time.sleep(0.2)
 
 
@@ -140,34 +162,15 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-def children(pid: int) -> list[int]:
-    """The child processes of a process (tradekg's query workers)."""
+def descendants(pid: int) -> list[int]:
+    """Every process below a process: tradekg serve's serving process (Granian's) and its query workers."""
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        found += [int(child) for child in task.read_text().split()]
-    return found
-
-
-def parse_wrk(output: str) -> dict[str, object]:
-    """Requests per second, latency percentiles and error counts from ``wrk --latency`` output."""
-
-    def milliseconds(value: str) -> float:
-        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
-        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-    result: dict[str, object] = {}
-    if match := re.search(r"Requests/sec:\s+([\d.]+)", output):
-        result["requests_per_s"] = float(match.group(1))
-    for percent in ("50", "90", "99"):
-        if match := re.search(rf"^\s+{percent}%\s+(\S+)", output, re.MULTILINE):
-            result[f"p{percent}_ms"] = milliseconds(match.group(1))
-    if match := re.search(r"(\d+) requests in", output):
-        result["requests"] = int(match.group(1))
-    match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    result["non_2xx"] = int(match.group(1)) if match else 0
-    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    result["socket_errors"] = sum(int(group) for group in match.groups()) if match else 0
-    return result
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:  # the task ended while being read
+            continue
+    return found + [below for child in found for below in descendants(child)]
 
 
 def rows_of(body: bytes) -> int:
@@ -176,25 +179,37 @@ def rows_of(body: bytes) -> int:
 
 
 def measure_server(
-    server: Server, process: subprocess.Popen[bytes], sparql: str, *, duration: float, connections: int
+    server: Server, process: subprocess.Popen[bytes], workload: Workload, *, duration: float, connections: int
 ) -> dict[str, object]:
-    """Check a ready server's answer, load it with wrk, report throughput, latency and peak memory."""
-    url = f"http://127.0.0.1:{server.port}{server.query_path}?" + urllib.parse.urlencode({"query": sparql})
+    """Check a ready server's first answer, load it with wrk in one workload, report throughput, latency, memory."""
+    base = f"http://127.0.0.1:{server.port}{server.query_path}"
     result: dict[str, object] = {}
-    status, body = fetch(url)
+    status, body = fetch(f"{base}?{encoded_query(workload.first_query)}")
     if status != 200:
         return {**result, "error": f"HTTP {status}: {body[:200].decode(errors='replace')}"}
     result["rows"] = rows_of(body)
-    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration:g}s", "--latency"]
-    command += ["--timeout", "30s", "-H", f"Accept: {ACCEPT}", url]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
-    result.update(parse_wrk(run.stdout))
+    if workload.script is None:
+        result.update(
+            run_wrk(f"{base}?{encoded_query(workload.first_query)}", duration=duration, connections=connections)
+        )
+    else:
+        result["distinct"] = workload.distinct
+        result.update(run_wrk(base, duration=duration, connections=connections, script=workload.script))
     result["peak_rss_mib"] = peak_mib(process.pid)
-    helpers = children(process.pid)
-    if helpers:  # tradekg's query workers answer the queries: their memory counts too
-        result["workers"] = len(helpers)
+    helpers = descendants(process.pid)
+    if helpers:  # tradekg's serving process and query workers answer the queries: their memory counts too
+        result["processes"] = 1 + len(helpers)
         result["peak_rss_mib"] += sum(peak_mib(pid) for pid in helpers)
     return result
+
+
+def workloads(workdir: Path, sparql: str, distinct: list[str]) -> list[Workload]:
+    """The fixed query's workload, then (when ``distinct`` holds queries) the distinct resources' wrk script."""
+    found = [Workload("same-query", sparql)]
+    if distinct:
+        script = write_lua_script(workdir / "distinct-resources.lua", distinct)
+        found.append(Workload("distinct-resources", distinct[0], script, len(distinct)))
+    return found
 
 
 def ready(
@@ -214,40 +229,58 @@ def measure_http(
     sparql: str,
     *,
     names: list[str],
+    distinct: list[str] | None = None,
     duration: float = 10,
     connections: int = 8,
     ready_timeout: float = 600,
 ) -> dict[str, object]:
-    """Every server on the same data and query, one measured at a time; a server that fails is reported.
+    """Every server on the same data and workloads, one measured at a time; a server that fails is reported.
 
-    rdflib-endpoint parses the file as it starts, so it is started first and parses while the others' stores
-    are prepared; no measurement starts before every server is ready, so none runs beside a parse.
+    Args:
+        data: The N-Quads file every server serves.
+        workdir: Where stores and the wrk script are written.
+        sparql: The ``same-query`` workload's query.
+        names: Servers of :data:`SERVERS`, measured in this order.
+        distinct: The ``distinct-resources`` workload's queries (none: that workload is skipped).
+        duration: Seconds of load per server and workload.
+        connections: Connections wrk keeps busy.
+        ready_timeout: Seconds a server may take to answer its first query.
+
+    Returns:
+        ``{workload: {server: figures}}`` (figures hold ``error`` when the server failed), or ``{"error": ...}``
+        when wrk is missing. rdflib-endpoint parses the file as it starts, so it is started first and parses while
+        the others' stores are prepared; no measurement starts before every server is ready, so none runs beside
+        a parse.
     """
     if shutil.which("wrk") is None:
         return {"error": "wrk is not installed (apt-get install wrk)"}
-    results: dict[str, dict[str, object]] = {}
+    loads = workloads(workdir, sparql, distinct or [])
+    started_at: dict[str, dict[str, object]] = {}
+    results: dict[str, dict[str, dict[str, object]]] = {load.key: {} for load in loads}
     started: dict[str, tuple[Server, subprocess.Popen[bytes], float]] = {}
     order = sorted(names, key=lambda name: name != "rdflib-endpoint")
     try:
         for server, prepare_s in servers(data, workdir, names=order):
             started[server.name] = (server, start(server), time.perf_counter())
-            results[server.name] = {"prepare_s": prepare_s}
+            started_at[server.name] = {"prepare_s": prepare_s}
             if server.name != "rdflib-endpoint":  # ready at once (its first query included), so timed alone
-                ready(server, started[server.name][1], started[server.name][2], results[server.name], ready_timeout)
+                ready(server, started[server.name][1], started[server.name][2], started_at[server.name], ready_timeout)
         if "rdflib-endpoint" in started:
             server, process, since = started["rdflib-endpoint"]
-            ready(server, process, since, results[server.name], ready_timeout)
+            ready(server, process, since, started_at[server.name], ready_timeout)
         for name in names:
-            if name not in started or "error" in results[name]:
+            if name not in started:
                 continue
             server, process, _ = started[name]
-            try:
-                results[name].update(
-                    measure_server(server, process, sparql, duration=duration, connections=connections)
-                )
-            except (RuntimeError, subprocess.SubprocessError, OSError) as error:
-                results[name]["error"] = str(error)
+            for load in loads:
+                entry = results[load.key][name] = dict(started_at[name])
+                if "error" in entry:
+                    continue
+                try:
+                    entry.update(measure_server(server, process, load, duration=duration, connections=connections))
+                except (RuntimeError, subprocess.SubprocessError, OSError) as error:
+                    entry["error"] = str(error)
     finally:
         for _, process, _ in started.values():
             stop(process)
-    return {name: results[name] for name in names if name in results}
+    return {key: {name: by_server[name] for name in names if name in by_server} for key, by_server in results.items()}
