@@ -80,3 +80,17 @@ def test_a_store_locked_by_another_process_is_a_clear_error(tmp_path):
             start_server("--store", str(directory))
     finally:
         holder.close()
+
+
+def test_query_workers_are_ready_before_the_first_query():
+    process, served = start_server("--query-workers", "2")
+    try:
+        deadline = time.monotonic() + 10
+        while len(descendants_of(process.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(descendants_of(process.pid)) == 3  # the serving process and both workers, no query asked yet
+        status, headers, _ = served.request("GET", "/sparql?query=ASK%7B%7D")
+        assert status == 200 and headers["server-timing"].startswith("query;dur=")
+        assert len(descendants_of(process.pid)) == 3
+    finally:
+        stop_server(process)

@@ -28,7 +28,7 @@ from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.server import Server
 
-from tradekg.server import create_app
+from tradekg.server import create_app, query_pool
 from tradekg.settings import SETTINGS
 
 _PR_SET_PDEATHSIG = 1
@@ -80,6 +80,11 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     _end_with_parent()
     app = load_app()
     Finalize(None, _stop_query_workers, args=(app,), exitpriority=10)
+    if float(app.config["TRADEKG_TIMEOUT"] or 0) > 0:
+        with app.app_context():
+            pool = query_pool()
+        if pool is not None:
+            pool.start_all()  # a spawned worker takes most of a second to start: not on the first queries' time
     return app
 
 

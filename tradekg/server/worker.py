@@ -274,6 +274,29 @@ class QueryPool:
             raise value
         return value  # type: ignore[return-value]
 
+    def start_all(self, seconds: float = 30.0) -> int:
+        """Start the workers the pool lacks now, idle, so that the first queries do not wait for them.
+
+        Returns:
+            The number of workers started.
+        """
+        started = 0
+        deadline = time.monotonic() + seconds
+        while True:
+            with self._ready:
+                if self._closed or len(self._idle) + len(self._busy) + self._starting >= self.size:
+                    return started
+                self._starting += 1
+            try:
+                worker = self._start(deadline, seconds)
+            finally:
+                with self._ready:
+                    self._starting -= 1
+            with self._ready:
+                self._idle.append(worker)
+                self._ready.notify_all()
+            started += 1
+
     def close(self) -> None:
         """Stop every worker and remove the checkpoints; queries still waiting fail with :class:`WorkerFailed`."""
         with self._ready:
