@@ -41,3 +41,22 @@ def test_hubs_are_read_backwards_only_along_predicates_the_shapes_walk_backwards
     graph = neighbourhood(store, focus)
     assert (URIRef(f"{EX}m1"), URIRef(f"{EX}appliesTo"), URIRef(f"{EX}hub")) not in graph
     assert (URIRef(f"{EX}r1"), URIRef(f"{TKG}roundNumber"), Literal("1")) in graph  # the other round's number
+
+
+def test_a_typed_node_is_walked_backwards_only_along_predicates_whose_range_it_is_in() -> None:
+    store = ox.Store()
+    rdf_type, part_of = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(f"{TKG}partOf")
+    country, negotiation = node("country"), node("negotiation")
+    store.extend(
+        [
+            ox.Quad(country, rdf_type, ox.NamedNode(f"{TKG}Country"), G),
+            ox.Quad(negotiation, rdf_type, ox.NamedNode(f"{TKG}Negotiation"), G),
+            ox.Quad(node("wrong"), part_of, country, G),  # not a value tkg:partOf can have
+            ox.Quad(node("r1"), part_of, negotiation, G),
+            ox.Quad(node("m"), node("appliesTo"), country, G),
+            ox.Quad(node("m"), node("talks"), negotiation, G),
+        ]
+    )
+    graph = neighbourhood(store, [node("m")])
+    assert (URIRef(f"{EX}r1"), URIRef(f"{TKG}partOf"), URIRef(f"{EX}negotiation")) in graph
+    assert (URIRef(f"{EX}wrong"), URIRef(f"{TKG}partOf"), URIRef(f"{EX}country")) not in graph
