@@ -1,5 +1,6 @@
 """``tradekg serve`` under Granian: a store on disk is served, written, stopped cleanly and opened again."""
 
+import http.client
 import os
 import signal
 import time
@@ -17,14 +18,26 @@ ASK = "/sparql?" + urllib.parse.urlencode({"query": 'ASK { <http://example.org/s
 INSERT = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> "o" } }'
 
 
-def wait_gone(pids: set[int], seconds: float = 10) -> list[int]:
+def running(pid: int) -> str | None:
+    """A process's command line while it runs; ``None`` once it has ended (a zombie has ended: nothing reaps
+    orphans in some containers)."""
+    try:
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return None
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (OSError, IndexError):
+        return None
+
+
+def wait_gone(pids: set[int], seconds: float = 20) -> list[str]:
+    """The command lines of the processes still running after ``seconds`` (empty when all have ended)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in pids):
+    while time.monotonic() < deadline and any(running(pid) is not None for pid in pids):
         time.sleep(0.05)
-    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    return [f"{pid}: {running(pid)}" for pid in pids if running(pid) is not None]
 
 
-def opens(directory: Path, seconds: float = 10) -> bool:
+def opens(directory: Path, seconds: float = 20) -> bool:
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -92,5 +105,33 @@ def test_query_workers_are_ready_before_the_first_query():
         status, headers, _ = served.request("GET", "/sparql?query=ASK%7B%7D")
         assert status == 200 and headers["server-timing"].startswith("query;dur=")
         assert len(descendants_of(process.pid)) == 3
+    finally:
+        stop_server(process)
+
+
+def test_chunked_bodies_are_bounded_like_declared_ones_and_head_is_a_get():
+    process, served = start_server("--max-body-bytes", "1000", "--query-workers", "1")
+    try:
+
+        def post(body: bytes, *, chunked: bool) -> tuple[int, bytes]:
+            connection = http.client.HTTPConnection(served.host, served.port, timeout=30)
+            try:
+                headers = {"Content-Type": "application/sparql-query"}
+                if chunked:
+                    connection.request("POST", "/sparql", body=iter([body]), headers=headers, encode_chunked=True)
+                else:
+                    connection.request("POST", "/sparql", body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.read()
+            finally:
+                connection.close()
+
+        large = b"ASK {}" + b" " * 5000
+        assert post(large, chunked=False)[0] == 413
+        status, body = post(large, chunked=True)
+        assert status == 413 and b"larger than the limit of 1,000 bytes" in body
+        assert post(b"ASK {}", chunked=True) == (200, b'{"head":{},"boolean":true}')
+        status, headers, body = served.request("HEAD", "/sparql?query=ASK%7B%7D")
+        assert status == 200 and body == b"" and headers["content-type"].startswith("application/sparql-results+json")
     finally:
         stop_server(process)

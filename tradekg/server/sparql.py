@@ -92,7 +92,7 @@ def _form_is_utf8() -> None:
 
 def _operation() -> tuple[str, str] | None:
     """``("query"|"update", text)`` from the request, or ``None`` for a GET with neither."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if _parameters("update"):
             raise ProtocolError(405, "an update must be sent with POST")
         query = _one("query")
