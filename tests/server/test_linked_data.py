@@ -84,6 +84,9 @@ def test_dataset_base_and_web_base_are_settings(bundled_store):
     )
     response = app.test_client().get("/id/country/JPN", headers={"Accept": "text/turtle"})
     assert response.headers["Location"] == "https://trade.example.org/data/country/JPN"
+    for path in ("/page/country/JPN", "/query"):
+        html = app.test_client().get(path).get_data(as_text=True)
+        assert '"https://trade.example.org/static/' in html and '"/static/' not in html  # assets under the web base
     other = create_app(
         {"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_DATASET_BASE": "https://example.org/x/"}
     )
