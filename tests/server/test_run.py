@@ -72,7 +72,7 @@ def test_a_store_on_disk_is_served_written_and_released(tmp_path):
         stop_server(process)
 
 
-def test_the_serving_process_ends_with_a_killed_supervisor(tmp_path):
+def test_the_serving_process_ends_with_a_killed_supervisor_and_the_next_server_cleans_up(tmp_path):
     directory = tmp_path / "store"
     process, served = start_server("--store", str(directory), "--empty", "--query-workers", "1")
     try:
@@ -83,6 +83,14 @@ def test_the_serving_process_ends_with_a_killed_supervisor(tmp_path):
         process.wait()
     assert wait_gone(processes) == []
     assert opens(directory)
+    left = set(tmp_path.glob(".store-checkpoints-*"))
+    assert left  # killed, the serving process could not remove its workers' checkpoints
+    process, served = start_server("--store", str(directory), "--query-workers", "1")
+    try:
+        assert served.request("GET", ASK)[0] == 200
+        assert left.isdisjoint(tmp_path.glob(".store-checkpoints-*"))
+    finally:
+        stop_server(process)
 
 
 def test_a_store_locked_by_another_process_is_a_clear_error(tmp_path):

@@ -74,8 +74,16 @@ class Checkpoints:
 
 
 def _checkpoint_directory(store_path: Path) -> Path:
-    """A fresh directory for checkpoints: beside the store (hard links work there) or else in the temp folder."""
+    """A fresh directory for checkpoints: beside the store (hard links work there) or else in the temp folder.
+
+    Checkpoint directories a killed server left beside the store are removed first: this process holds the store's
+    lock, so no other server reads them.
+    """
+    prefix = f".{store_path.name}-checkpoints-"
+    parent = store_path.resolve().parent
+    for stale in parent.glob(prefix + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
     try:
-        return Path(tempfile.mkdtemp(prefix=f".{store_path.name}-checkpoints-", dir=store_path.resolve().parent))
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     except OSError:
         return Path(tempfile.mkdtemp(prefix="tradekg-checkpoints-"))
