@@ -28,9 +28,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import select
 import signal
-import struct
 import subprocess
 import sys
 import threading
@@ -42,14 +40,12 @@ from typing import Protocol, TypeVar
 
 from tradekg.graph.store import TradeStore
 from tradekg.server.checkpoints import Checkpoints
+from tradekg.server.frames import receive_frame, send_frame
 from tradekg.server.results import Answer, evaluate
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-_HEADER = struct.Struct(">Q")
-_CHUNK = 1 << 20
-_FIRST_READ = 1 << 16
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -94,36 +90,6 @@ class QueryRequest:
         return evaluate(store, **asdict(self))
 
 
-# -- frames on a pipe: an 8-byte length, then a pickle ------------------------------------------------------------
-
-
-def _send(fd: int, message: object) -> None:
-    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(payload)) + payload)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _receive(fd: int, deadline: float | None = None) -> object:
-    """Read one frame; ``EOFError`` if the writer is gone, ``TimeoutError`` past ``deadline`` (monotonic)."""
-    buffer = bytearray()
-    needed = _HEADER.size
-    while len(buffer) < needed:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError
-        # A first small read takes a whole small frame; a large one is read in the size it has (a read into a huge
-        # buffer would map and unmap fresh memory every time).
-        chunk = os.read(fd, _FIRST_READ if needed == _HEADER.size else min(_CHUNK, needed - len(buffer)))
-        if not chunk:
-            raise EOFError
-        buffer += chunk
-        if needed == _HEADER.size and len(buffer) >= needed:
-            needed += _HEADER.unpack_from(buffer)[0]
-    return pickle.loads(memoryview(buffer)[_HEADER.size :])
-
-
 # -- the worker's side --------------------------------------------------------------------------------------------
 
 
@@ -141,7 +107,7 @@ def _serve(store: TradeStore | None, request_fd: int, answer_fd: int) -> None:
     snapshot: str | None = None
     while True:
         try:
-            wanted, request = _receive(request_fd)  # type: ignore[misc]
+            wanted, request = receive_frame(request_fd)  # type: ignore[misc]
         except EOFError:
             return
         if wanted is not None and wanted != snapshot:
@@ -149,9 +115,9 @@ def _serve(store: TradeStore | None, request_fd: int, answer_fd: int) -> None:
             store, snapshot = TradeStore(Path(wanted), read_only=True), wanted
         outcome = _answer(store, request)
         try:
-            _send(answer_fd, outcome)
+            send_frame(answer_fd, outcome)
         except pickle.PicklingError:
-            _send(answer_fd, (False, WorkerFailed(f"the query failed: {outcome[1]}")))
+            send_frame(answer_fd, (False, WorkerFailed(f"the query failed: {outcome[1]}")))
 
 
 def _forked_child(store: TradeStore, request_fd: int, answer_fd: int) -> None:
@@ -248,14 +214,14 @@ class QueryPool:
             for attempt in (1, 2):
                 worker = self._acquire(deadline, seconds)
                 try:
-                    _send(worker.request_fd, (snapshot, request))
+                    send_frame(worker.request_fd, (snapshot, request))
                 except OSError:  # it died while idle (killed by the system?): nothing was evaluated, use another
                     self._discard(worker)
                     if attempt == 2:
                         raise WorkerFailed("the query workers end as they start; see the server's log") from None
                     continue
                 try:
-                    ok, value = _receive(worker.answer_fd, deadline)  # type: ignore[misc]
+                    ok, value = receive_frame(worker.answer_fd, deadline)  # type: ignore[misc]
                 except TimeoutError:
                     self._discard(worker)
                     raise QueryTimeout(seconds) from None
