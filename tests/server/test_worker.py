@@ -185,3 +185,17 @@ def test_a_worker_that_died_while_idle_is_replaced_without_failing_the_query(bun
         assert_reaped([dead])
     finally:
         pool.close()
+
+
+def test_start_all_fills_the_pool_once_and_never_after_close(bundled_store):
+    pool = QueryPool(bundled_store, 2)
+    try:
+        assert pool.start_all() == 2
+        assert pool.start_all() == 0
+        assert len(pool.pids) == 2
+        assert ask(pool, "ASK {}") is True  # an idle started worker answers
+    finally:
+        pids = pool.pids
+        pool.close()
+    assert pool.start_all() == 0
+    assert_reaped(pids)

@@ -254,13 +254,9 @@ class QueryPool:
                     return started
                 self._starting += 1
             try:
-                worker = self._start(deadline, seconds)
-            finally:
-                with self._ready:
-                    self._starting -= 1
-            with self._ready:
-                self._idle.append(worker)
-                self._ready.notify_all()
+                self._launch(deadline, seconds, idle=True)
+            except WorkerFailed:
+                return started
             started += 1
 
     def close(self) -> None:
@@ -302,6 +298,14 @@ class QueryPool:
             old.stop()
         if worker is not None:
             return worker
+        return self._launch(deadline, seconds, idle=False)
+
+    def _launch(self, deadline: float, seconds: float, *, idle: bool) -> _Worker:
+        """Start a worker the caller counted in ``_starting``, and file it as idle or busy.
+
+        Raises:
+            WorkerFailed: The pool was closed meanwhile (the new worker is stopped).
+        """
         try:
             worker = self._start(deadline, seconds)
         finally:
@@ -309,10 +313,16 @@ class QueryPool:
                 self._starting -= 1
                 self._ready.notify_all()
         with self._ready:
-            if self._closed:
-                worker.stop()
-                raise WorkerFailed("the server is shutting down")
-            self._busy.add(worker)
+            closed = self._closed
+            if not closed:
+                if idle:
+                    self._idle.append(worker)
+                    self._ready.notify_all()
+                else:
+                    self._busy.add(worker)
+        if closed:
+            worker.stop()
+            raise WorkerFailed("the server is shutting down")
         return worker
 
     def _release(self, worker: _Worker) -> None:
