@@ -16,7 +16,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from tradekg.graph.sparql_text import tokens
+from tradekg.graph.sparql_text import uses_keyword
 
 if TYPE_CHECKING:  # the worker module is run as a script by spawned workers: not imported by the package
     from tradekg.server.results import Answer
@@ -33,9 +33,7 @@ _ENTRY_OVERHEAD = 200
 def is_cacheable(query: str) -> bool:
     """Whether two evaluations of ``query`` on the same data give the same answer (lexed once per text)."""
     upper = query.upper()
-    if not any(word in upper for word in VOLATILE_KEYWORDS):
-        return True
-    return not any(token.kind == "name" and token.text.upper() in VOLATILE_KEYWORDS for token in tokens(query))
+    return not any(word in upper for word in VOLATILE_KEYWORDS) or not uses_keyword(query, *VOLATILE_KEYWORDS)
 
 
 class AnswerCache:

@@ -85,8 +85,7 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     app = load_app()
     Finalize(None, _stop_query_workers, args=(app,), exitpriority=10)
     if float(app.config["TRADEKG_TIMEOUT"] or 0) > 0:
-        with app.app_context():
-            pool = query_pool()
+        pool = query_pool(app)
         if pool is not None:
             pool.start_all()  # a spawned worker takes most of a second to start: not on the first queries' time
     return app
