@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
 from tradekg.server.answer_cache import AnswerCache
+from tradekg.server.bodies import BoundedBodies
 from tradekg.settings import default_config
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     _register_blueprints(app)
     from tradekg.server.fast_sparql import SparqlFastPath  # noqa: PLC0415 - it imports this module's helpers
 
-    app.wsgi_app = SparqlFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = SparqlFastPath(app, BoundedBodies(app, app.wsgi_app))  # type: ignore[method-assign]
     return app
 
 

@@ -7,21 +7,17 @@ so both paths give the same bytes and headers. Anything else goes to Flask uncha
 other parameters (``default-graph-uri``, ``format``...), repeated or missing ``query``, an ``Accept`` header with
 several types or parameters, a type the answer cannot have (406), an over-long text (413), ``SERVICE`` on a server
 without federation (403). Errors of evaluation (400, 406, 503) are written by Flask's own error helper.
-
-It also bounds chunked request bodies (no ``Content-Length``) by ``--max-body-bytes``: the server marks such a
-stream as ended (``wsgi.input_terminated``), and Werkzeug then reads it without the limit it applies to a declared
-length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.utils import get_host
 
+from tradekg.server.bodies import Environ, StartResponse, WSGIApplication
 from tradekg.server.http import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, error_response
 from tradekg.server.sparql import GRAPH_FORMS, ProtocolError, answer_headers, answer_query, calls_service, query_form
 from tradekg.server.worker import QueryRequest
@@ -29,9 +25,6 @@ from tradekg.server.worker import QueryRequest
 if TYPE_CHECKING:
     from flask import Flask
 
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
-WSGIApplication = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 PATH = "/sparql"
 
@@ -52,11 +45,6 @@ class SparqlFastPath:
         """Answer the request here when it is a plain query, otherwise through Flask."""
         work = self.plain_query(environ) if environ.get("PATH_INFO") == PATH else None
         if work is None:
-            if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
-                # A chunked body: the server marks the stream as ended, so Werkzeug trusts it and reads it whole.
-                # Reading past --max-body-bytes raises RequestEntityTooLarge (answered 413), as a declared length does.
-                limit = int(self.app.config["TRADEKG_MAX_BODY_BYTES"])
-                environ["wsgi.input"] = BoundedInput(environ["wsgi.input"], limit)
             return self.wsgi_app(environ, start_response)
         try:
             answer, cached = answer_query(self.app, work)
@@ -86,52 +74,6 @@ class SparqlFastPath:
         if format_name is None:
             return None
         return QueryRequest(query, format_name, int(config["TRADEKG_MAX_ROWS"]), base_iri=_base_url(environ))
-
-
-class BoundedInput:
-    """A request body stream that raises :exc:`RequestEntityTooLarge` once it holds more than ``limit`` bytes.
-
-    Werkzeug wraps a stream the server marks as ended in its ``LimitedStream``, which reads up to the limit and
-    stops there without an error: a body cut at the limit could still parse, as another query.
-    """
-
-    def __init__(self, stream: Any, limit: int) -> None:
-        self.stream = stream
-        self.limit = limit
-        self.consumed = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes (all when negative): one byte past the limit is enough to refuse the body."""
-        left = self.limit + 1 - self.consumed
-        whole = size is None or size < 0
-        want = left if whole else min(size, left)  # type: ignore[type-var]
-        chunks = []
-        while want > 0:
-            chunk = self.stream.read(want)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            want -= len(chunk)
-            if not whole:
-                break
-        return self._counted(b"".join(chunks))
-
-    def readline(self, size: int | None = -1) -> bytes:
-        """One line, counted against the limit."""
-        left = self.limit + 1 - self.consumed
-        return self._counted(self.stream.readline(left if size is None or size < 0 else min(size, left)))
-
-    def __iter__(self) -> Iterable[bytes]:
-        """The body line by line."""
-        while line := self.readline():
-            yield line
-
-    def _counted(self, data: bytes) -> bytes:
-        self.consumed += len(data)
-        # Werkzeug's own wrapper reads exactly up to the limit and no further: at the limit, look one byte ahead.
-        if self.consumed > self.limit or (self.consumed == self.limit and data and self.stream.read(1)):
-            raise RequestEntityTooLarge()
-        return data
 
 
 def _format_of(accept: str, graph: bool) -> str | None:
