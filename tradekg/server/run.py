@@ -83,18 +83,11 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     """
     _end_with_parent()
     app = load_app()
-    Finalize(None, _stop_query_workers, args=(app,), exitpriority=10)
-    if float(app.config["TRADEKG_TIMEOUT"] or 0) > 0:
-        pool = query_pool(app)
-        if pool is not None:
-            pool.start_all()  # a spawned worker takes most of a second to start: not on the first queries' time
-    return app
-
-
-def _stop_query_workers(app: Flask) -> None:
-    pool = app.extensions.get("tradekg.workers")
+    pool = query_pool(app) if float(app.config["TRADEKG_TIMEOUT"] or 0) > 0 else None  # none runs without a timeout
     if pool is not None:
-        pool.close()
+        Finalize(None, pool.close, exitpriority=10)
+        pool.start_all()  # a spawned worker takes most of a second to start: not on the first queries' time
+    return app
 
 
 def _end_with_parent() -> None:
