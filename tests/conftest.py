@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +18,9 @@ from rdflib.plugins.sparql import processor
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
 from tradekg.server import create_app
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sparql_servers import STARTERS, RunningServer, ServerUnavailable  # noqa: E402
 
 WRITE_TOKEN = "test-write-token"
 
@@ -83,3 +90,32 @@ def prepared_query_cache() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(processor.SPARQLProcessor, "query", query)
         yield
+
+
+@pytest.fixture(scope="session")
+def sparql_server() -> Iterator[Callable[[str], RunningServer]]:
+    """Start a SPARQL server by name ("virtuoso", "oxigraph") once per session, on free loopback ports.
+
+    A server that cannot start is a failure under CI (the environment variable ``CI`` set, as ``.ci/run`` does),
+    and a skip elsewhere; either way it is tried once per session.
+    """
+    started: dict[str, RunningServer | ServerUnavailable] = {}
+
+    def get(name: str) -> RunningServer:
+        if name not in started:
+            try:
+                started[name] = STARTERS[name](Path(tempfile.mkdtemp(prefix=f"tradekg-{name}-")))
+            except ServerUnavailable as error:
+                started[name] = error
+        server = started[name]
+        if isinstance(server, ServerUnavailable):
+            message = f"{name} could not start: {server}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        return server
+
+    yield get
+    for server in started.values():
+        if isinstance(server, RunningServer):
+            server.stop()
