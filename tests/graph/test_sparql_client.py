@@ -53,7 +53,7 @@ def test_ask_is_a_boolean_on_every_server(client: SparqlClient, pattern: str, ex
         "INSERT DATA { GRAPH <http://example.org/client-test> { <http://example.org/a> <http://example.org/p> 1 } }"
     )
     answer, _ = client.solutions(f"ASK {{ {pattern} }}", default_graphs=["http://example.org/client-test"])
-    assert isinstance(answer, ox.QueryBoolean)  # Virtuoso's XML answer is a table with __ASK_RETVAL
+    assert isinstance(answer, ox.QueryBoolean)
     assert bool(answer) is expected
 
 
@@ -97,15 +97,14 @@ class Scripted(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self.send_response(int(self.script.get("status", 200)))  # type: ignore[call-overload]
-        self.send_header("Content-Type", "application/sparql-results+xml")
+        self.send_header("Content-Type", "application/sparql-results+json")
         self.end_headers()
-        head = b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="x"/></head><results>'
-        self.wfile.write(head)
-        for _ in range(int(self.script.get("rows", 1))):  # type: ignore[call-overload]
-            self.wfile.write(b'<result><binding name="x"><literal>1</literal></binding></result>')
+        self.wfile.write(b'{"head": {"vars": ["x"]}, "results": {"bindings": [')
+        for row in range(int(self.script.get("rows", 1))):  # type: ignore[call-overload]
+            self.wfile.write(b'%s{"x": {"type": "literal", "value": "1"}}' % (b"," if row else b""))
             self.wfile.flush()
             time.sleep(float(self.script.get("pause", 0)))  # type: ignore[arg-type]
-        self.wfile.write(b"</results></sparql>")
+        self.wfile.write(b"]}}")
 
 
 @pytest.fixture()

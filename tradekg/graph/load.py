@@ -23,8 +23,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from tradekg import __version__
+from tradekg.graph.backends import StoreLocation, open_backend
 from tradekg.graph.changes import AfterView, ChangeSet
-from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.neighbourhood import validate_change
 from tradekg.graph.reference import reference_quads
 from tradekg.graph.store import TradeStore
@@ -251,7 +251,9 @@ def load_quads(
             report = validate_new_quads(store, new_quads, trusted)
             if not report.conforms:
                 raise ValidationFailed(report, origin)
-        new_quads = [quad for quad in dict.fromkeys([*trusted, *new_quads]) if quad not in store]
+        candidates = list(dict.fromkeys([*trusted, *new_quads]))
+        present = store.stored(candidates)
+        new_quads = [quad for quad in candidates if quad not in present]
         store.apply((), new_quads)
     graphs = sorted({quad.graph_name.value for quad in new_quads if isinstance(quad.graph_name, ox.NamedNode)})
     return LoadSummary(files=tuple(files), quads=len(new_quads), graphs=tuple(graphs))
@@ -269,7 +271,9 @@ def validate_new_quads(
     """
     if not has_data(store):
         return validate_quads(new_quads, context=trusted)
-    added = {quad for quad in (*trusted, *new_quads) if quad not in store}
+    candidates = [*trusted, *new_quads]
+    present = store.stored(candidates)
+    added = {quad for quad in candidates if quad not in present}
     report, _, _ = validate_change(AfterView(store, ChangeSet(added=added), indexed=True), new_quads)
     return report
 
@@ -341,7 +345,7 @@ def load_bundled(store: TradeStore, *, validate: bool = True) -> LoadSummary:
 
 
 def open_store(
-    path: Path | None = None,
+    location: StoreLocation = None,
     *,
     data_files: Sequence[Path] | None = None,
     empty: bool = False,
@@ -355,17 +359,19 @@ def open_store(
     keeps it as it is. See :func:`load_bundled` for what is validated when.
 
     Args:
-        path: A directory for a persistent store; ``None`` for memory.
+        location: A directory for a persistent store, a SPARQL server (:mod:`tradekg.graph.backends`), or
+            ``None`` for memory.
         data_files: Files to load instead of the bundled graph.
         empty: Start with no data (the vocabulary is still installed).
         validate: Validate the data before loading it.
 
     Raises:
         LoadError: The data does not parse or does not conform; the store is left without it.
+        StoreError: The directory cannot be opened, or the server cannot be reached.
     """
-    store = OxigraphStore(path)
+    store = open_backend(location)
     try:
-        kept = path is not None and has_data(store)
+        kept = location is not None and has_data(store)
         install_vocabulary(store)
         if empty or kept and data_files is None:
             return store

@@ -1,31 +1,33 @@
-"""tradekg's dataset kept on a SPARQL 1.1 server (Virtuoso, the Oxigraph server, any server of the protocol).
+"""The remote backend of :class:`~tradekg.graph.store.TradeStore`: tradekg's dataset on a SPARQL 1.1 server.
 
-What tradekg keeps on the server, besides its own named graphs (one per source, the ontology, the shapes, the
-write-default graph):
+Virtuoso, the Oxigraph server, or any server of the protocol. What tradekg keeps there, besides its own named
+graphs (one per source, the ontology, the shapes, the write-default graph), is listed in
+:mod:`tradekg.graph.remote_text`:
 
-- the **registry graph** :data:`REGISTRY_GRAPH`: which named graphs are tradekg's (``<g> a sd:NamedGraph``), and
-  the store's version (``<…/id/store> owl:versionInfo "…"``), a fresh token on every committed write;
-- the **union graph** :data:`UNION_GRAPH`: each distinct triple of tradekg's named graphs once. Queries see it as
-  their default graph, so the default graph is a set (SPARQL 1.1, section 13.2) although Virtuoso and Oxigraph
-  merge graphs as bags. tradekg maintains it on every write, from the exact change set.
+- the **registry graph**: which named graphs are tradekg's (``<g> a sd:NamedGraph``), and the store's version
+  (``<…/id/store> owl:versionInfo "…"``), a fresh token on every committed write;
+- the **union graph**: each distinct triple of tradekg's named graphs once. Queries see it as their default
+  graph, so the default graph is a set (SPARQL 1.1, section 13.2) although Virtuoso and Oxigraph merge graphs as
+  bags. tradekg maintains it on every write, from the exact change set.
 
 Every query is sent with that dataset (``default-graph-uri`` = the union graph, ``named-graph-uri`` = the
 registered graphs), unless it names its own with ``FROM`` / ``FROM NAMED``. Other graphs on the server (Virtuoso's
 system graphs, other applications' data) are never seen.
 
-Writes (:meth:`RemoteStore.commit`). The caller computes the exact change set by reading this store and validates
-it; the change is then
+Writes (:meth:`RemoteStore.apply`). The write gate computes the exact change set by reading this store (inside
+:meth:`RemoteStore.writing`, which notes the store's version first) and validates it; the change is then
 
-1. skolemised: a blank node becomes an IRI under :data:`SKOLEM_PREFIX` (a SPARQL update cannot name a stored blank
-   node, and Virtuoso refuses blank nodes in ``INSERT DATA``);
+1. skolemised: a blank node becomes an IRI under :data:`~tradekg.graph.remote_text.SKOLEM_PREFIX` (a SPARQL
+   update cannot name a stored blank node, and Virtuoso refuses blank nodes in ``INSERT DATA``). Validation saw
+   the blank nodes; what is stored is the same graph up to that renaming (RDF 1.1 Concepts, section 3.5);
 2. staged: its quads are written, in requests of :data:`STAGE_CHUNK` triples, to staging graphs no query sees
    (Virtuoso's SPARQL compiler refuses a request of a few thousand triples, so one request cannot carry a
    large change);
 3. committed in **one** update request whose first operation swaps the version the change was computed against
    for a fresh one, and whose other operations move the staged triples into place only where that fresh version
    is present, then drop the staging graphs. If anyone committed in between, the first operation matches
-   nothing, so nothing moves: the store reports :class:`~tradekg.graph.sparql_client.RemoteConflict` (HTTP 409
-   in the server) and the write can be retried.
+   nothing, so nothing moves: the store raises :class:`~tradekg.graph.store.StoreConflict` (HTTP 409 in the
+   server) and the write can be retried.
 
 The consistency model: tradekg processes sharing one server serialise their writes through the version triple;
 a reader sees a write whole (the server applies one update request as one transaction). A program that writes
@@ -35,153 +37,140 @@ triples do not show in the default graph. Treat tradekg as the only writer of it
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import islice
+from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import URIRef
 from rdflib.term import Node
 
-from tradekg.graph.sparql_client import Endpoints, RemoteConflict, SparqlClient
-from tradekg.graph.sparql_text import split_prologue, tokens
-from tradekg.ontology.vocab import ID, PREFIXES
-
-REGISTRY_GRAPH = str(ID["graph/tradekg-store"])
-"""The graph where tradekg lists its named graphs and keeps the store's version."""
-UNION_GRAPH = str(ID["graph/tradekg-union"])
-"""The graph holding each distinct triple of tradekg's named graphs once: the default graph of every query."""
-STAGING_PREFIX = str(ID["graph/tradekg-staging/"])
-"""Staging graphs of writes being committed are named under this IRI."""
-NO_GRAPH = str(ID["graph/tradekg-none"])
-"""Sent as the only named graph when tradekg has none (sending no ``named-graph-uri`` would mean all of them)."""
-STORE_NODE = ox.NamedNode(str(ID["store"]))
-SKOLEM_PREFIX = "https://w3id.org/tradekg/.well-known/genid/"
-"""Blank nodes are stored as IRIs under this prefix (RDF 1.1 Concepts, section 3.5: Skolem IRIs)."""
-
-VERSION = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
-SD_NAMED_GRAPH = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#NamedGraph")
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RESERVED_GRAPHS = frozenset({REGISTRY_GRAPH, UNION_GRAPH, NO_GRAPH})
+from tradekg.graph.remote_text import (
+    NO_GRAPH,
+    REGISTRY_GRAPH,
+    RESERVED_GRAPHS,
+    SD_NAMED_GRAPH,
+    SKOLEM_PREFIX,
+    STORE_NODE,
+    UNION_GRAPH,
+    VERSION,
+    Commit,
+    chunks,
+    data_block,
+    holders_query,
+    lookup_query,
+    pattern_query,
+    query_form,
+    skolemize,
+    values_clause,
+    with_prefixes,
+)
+from tradekg.graph.sparql_client import Endpoints, RemoteConflict, RemoteError, SparqlClient
+from tradekg.graph.sparql_text import dataset_clauses
+from tradekg.graph.store import (
+    GraphName,
+    QueryAnswer,
+    StoreError,
+    Subject,
+    Term,
+    TradeStore,
+    names_own_dataset,
+    to_engine,
+)
 
 STAGE_CHUNK = 1000
 """Triples per staging request (Virtuoso's SPARQL compiler runs out of memory at about 5,000)."""
 LOOKUP_CHUNK = 200
 """Quads looked up per ``VALUES`` query."""
-GRAPH_LIST_SECONDS = 1.0
-"""How long the list of tradekg's graphs is reused before it is read again (another writer may add one)."""
-
-QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-
-
-def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph | ox.Triple) -> str:
-    """A term as SPARQL text (N-Triples syntax)."""
-    return str(term)
+REGISTRY_SECONDS = 1.0
+"""How long the list of tradekg's graphs and the store's version are reused before they are read again."""
+DEFAULT = ox.DefaultGraph()
 
 
-def skolemize(quads: Iterable[ox.Quad], names: dict[ox.BlankNode, ox.NamedNode]) -> list[ox.Quad]:
-    """The quads with each blank node replaced by its Skolem IRI (``names`` keeps the mapping of one write)."""
-
-    def named(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.NamedNode | ox.Literal | ox.Triple:
-        if isinstance(term, ox.BlankNode):
-            if term not in names:
-                names[term] = ox.NamedNode(SKOLEM_PREFIX + uuid.uuid4().hex)
-            return names[term]
-        return term
-
-    return [
-        ox.Quad(named(q.subject), q.predicate, named(q.object), q.graph_name)  # type: ignore[arg-type]
-        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
-        else q
-        for q in quads
-    ]
-
-
-def _data_block(quads: Iterable[ox.Quad]) -> str:
-    by_graph: dict[str, list[str]] = {}
-    for quad in quads:
-        by_graph.setdefault(term_text(quad.graph_name), []).append(
-            f"{term_text(quad.subject)} {term_text(quad.predicate)} {term_text(quad.object)} ."
-        )
-    return "\n".join(f"GRAPH {graph} {{\n" + "\n".join(lines) + "\n}" for graph, lines in by_graph.items())
-
-
-def _chunks(items: Sequence[ox.Quad], size: int) -> Iterator[Sequence[ox.Quad]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def with_prefixes(sparql: str, base_iri: str | None = None) -> str:
-    """The query text with the project's prefixes (those it does not declare itself) and ``BASE`` declared."""
-    prologue, _ = split_prologue(sparql)
-    declared = {
-        token.text.rstrip(":") for token in tokens(prologue) if token.kind == "name" and token.text.endswith(":")
-    }
-    lines = [f"PREFIX {name}: <{iri}>" for name, iri in PREFIXES.items() if name not in declared]
-    if base_iri and "BASE" not in prologue.upper():
-        lines.insert(0, f"BASE <{base_iri}>")
-    return "\n".join(lines) + "\n" + sparql
-
-
-def values_clause(bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
-    """A trailing ``VALUES`` clause binding variables to terms: a final join, as Oxigraph's substitutions."""
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(term_text(term) for term in bindings.values())
-    return f"\nVALUES ({names}) {{ ({terms}) }}"
-
-
-class RemoteStore:
+class RemoteStore(TradeStore):
     """tradekg's dataset on a SPARQL server (see the module's description).
 
     Args:
         endpoints: The server's query, update and Graph Store endpoints.
         timeout: Seconds a request may take (``None`` or 0: no limit), enforced here and passed to the engine
             when ``engine_timeout`` is set.
-        engine_timeout: Tell the engine the limit too (Virtuoso's ``timeout`` parameter); detected from the
-            server's ``Server`` header when ``None``.
+        engine_timeout: Tell the engine the limit too (Virtuoso's ``timeout`` parameter); Virtuoso is told anyway,
+            recognised by its ``Server`` header.
 
-    Attributes:
-        generation: A counter bumped by every write this object makes, for caches kept beside it.
+    Raises:
+        StoreError: The server cannot be reached.
     """
 
+    bounds_queries = True
+
     def __init__(self, endpoints: Endpoints, *, timeout: float | None = 30.0, engine_timeout: bool = False) -> None:
+        self._generation = 0
+        super().__init__()
         self.endpoints = endpoints
         self.client = SparqlClient(endpoints, timeout=timeout, engine_timeout=engine_timeout)
-        self.generation = 0
-        self.path = None
-        self.write_lock = threading.Lock()
-        self._graphs: tuple[float, list[str]] | None = None
+        self._seen: tuple[float, str | None, list[str]] | None = None
+        self._expected_version: str | None = None
+        self.graph_names()  # reach the server now: a wrong URL fails here, not at the first page
+        if "virtuoso" in self.client.server_software.lower():
+            self.client.engine_timeout = True  # Virtuoso takes a time limit of its own (its ``timeout`` parameter)
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.endpoints.query!r})"
 
     # -- the dataset tradekg sees -----------------------------------------------------------------------------
 
+    def _registry(self, *, fresh: bool = False) -> tuple[str | None, list[str]]:
+        """The store's version and tradekg's graphs, read in one query at most every :data:`REGISTRY_SECONDS`.
+
+        A version that differs from the last one seen means someone wrote: :attr:`generation` moves on, so that
+        answers cached beside this store (the server's answer cache) are dropped.
+        """
+        now = time.monotonic()
+        if fresh or self._seen is None or now - self._seen[0] >= REGISTRY_SECONDS:
+            rows = self._select(
+                f"SELECT ?g ?v WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ {{ ?g a {SD_NAMED_GRAPH} }} "
+                f"UNION {{ {STORE_NODE} {VERSION} ?v }} }} }}",
+                named=[REGISTRY_GRAPH],
+            )
+            graphs, versions = [], []
+            for row in rows:
+                if row["g"] is not None:
+                    graphs.append(row["g"].value)
+                if row["v"] is not None:
+                    versions.append(row["v"].value)
+            version = versions[0] if versions else None
+            if self._seen is not None and self._seen[1] != version:
+                self._generation += 1
+            self._seen = (now, version, sorted(graphs))
+        return self._seen[1], self._seen[2]
+
+    @property
+    def generation(self) -> int:  # type: ignore[override]
+        """A counter that moves on with every write, this process's or (seen within a second) another's."""
+        self._registry()
+        return self._generation
+
+    @generation.setter
+    def generation(self, value: int) -> None:
+        self._generation = value
+
     def graph_names(self) -> list[str]:
         """The IRIs of tradekg's named graphs on the server, sorted (re-read at most every second)."""
-        now = time.monotonic()
-        if self._graphs is not None and now - self._graphs[0] < GRAPH_LIST_SECONDS:
-            return self._graphs[1]
-        solutions, _ = self.client.solutions(
-            f"SELECT ?g WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ ?g a <{SD_NAMED_GRAPH.value}> }} }}"
-        )
-        assert isinstance(solutions, ox.QuerySolutions)
-        names = sorted(solution["g"].value for solution in solutions)  # type: ignore[union-attr]
-        self._graphs = (now, names)
-        return names
+        return self._registry()[1]
 
     def version(self) -> str | None:
-        """The store's current version token (``None`` before the first write)."""
-        solutions, _ = self.client.solutions(
-            f"SELECT ?v WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ {STORE_NODE} {VERSION} ?v }} }}"
-        )
-        assert isinstance(solutions, ox.QuerySolutions)
-        found = [solution["v"].value for solution in solutions]  # type: ignore[union-attr]
-        return found[0] if found else None
+        """The store's current version token (``None`` before the first write), read now."""
+        return self._registry(fresh=True)[0]
 
-    def _named(self, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None) -> list[str]:
-        if graph is None:
-            return self.graph_names() or [NO_GRAPH]
-        return [graph.value] if isinstance(graph, ox.NamedNode) and graph.value in self.graph_names() else [NO_GRAPH]
+    def _select(self, sparql: str, *, default: Sequence[str] = (), named: Sequence[str] = ()) -> ox.QuerySolutions:
+        answer, _ = self.client.solutions(sparql, default_graphs=default, named_graphs=named)
+        if not isinstance(answer, ox.QuerySolutions):
+            raise RemoteError(f"{self.endpoints.query} answered a SELECT with a boolean")
+        return answer
+
+    def _all_named(self) -> list[str]:
+        return self.graph_names() or [NO_GRAPH]
 
     # -- reading ----------------------------------------------------------------------------------------------
 
@@ -189,279 +178,229 @@ class RemoteStore:
         self,
         sparql: str,
         *,
-        bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None,
+        bindings: Mapping[str, Node | Term] | None = None,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         base_iri: str | None = None,
-        timeout: float | None = None,
-    ) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
-        """Run a query on the server over tradekg's dataset; answers stream in as they are read.
+    ) -> QueryAnswer:
+        """Run a query on the server over tradekg's dataset (see :meth:`TradeStore.query`).
 
-        Returns:
-            ``QuerySolutions`` for SELECT, ``QueryBoolean`` for ASK, an iterator of triples for CONSTRUCT and
-            DESCRIBE.
-
-        Raises:
-            SyntaxError: The server refused the query text.
-            OSError: The server could not be reached, failed, or did not answer in time
-                (:class:`~tradekg.graph.sparql_client.RemoteTimeout`).
+        SELECT answers stream in as they are read. A CONSTRUCT or DESCRIBE answer is gathered into an in-memory
+        Oxigraph store first (its type, ``QueryTriples``, has no other constructor).
         """
-        from tradekg.graph.store import names_own_dataset
-
         text = with_prefixes(sparql, base_iri)
         if bindings:
-            text += values_clause(bindings)
+            text += values_clause({name: to_engine(term) for name, term in bindings.items()})
         default, named = list(default_graph_uris), list(named_graph_uris)
-        if not default and not named and not names_own_dataset(sparql):
-            default = [UNION_GRAPH]
-        if (default or not names_own_dataset(sparql)) and not named:
-            named = self.graph_names() or [NO_GRAPH]
-        if not default:
-            default = [] if names_own_dataset(sparql) else [UNION_GRAPH]
+        if not default and names_own_dataset(sparql):
+            default, named = dataset_clauses(sparql, base_iri=base_iri)
+            named = named or [NO_GRAPH]  # FROM without FROM NAMED: no named graphs (SPARQL 1.1, 13.2)
+        default = default or [UNION_GRAPH]
+        named = named or self._all_named()
         if query_form(sparql) in ("CONSTRUCT", "DESCRIBE"):
-            return self.client.triples(text, default_graphs=default, named_graphs=named, timeout=timeout)
-        answer, _ = self.client.solutions(text, default_graphs=default, named_graphs=named, timeout=timeout)
+            scratch = ox.Store()
+            scratch.extend(
+                ox.Quad(t.subject, t.predicate, t.object, DEFAULT)
+                for t in self.client.triples(text, default_graphs=default, named_graphs=named)
+            )
+            return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")  # type: ignore[return-value]
+        answer, _ = self.client.solutions(text, default_graphs=default, named_graphs=named)
         return answer
 
     def quads_for_pattern(
         self,
-        subject: ox.NamedNode | ox.BlankNode | None,
-        predicate: ox.NamedNode | None,
-        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,  # noqa: A002 - the name pyoxigraph uses
-        graph_name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None,
+        subject: Subject | None = None,
+        predicate: ox.NamedNode | None = None,
+        object: Term | None = None,  # noqa: A002 - pyoxigraph's name
+        graph: GraphName | None = None,
     ) -> Iterator[ox.Quad]:
-        """The quads of tradekg's named graphs matching a pattern (``None`` matches anything), streamed."""
-        named = self._named(graph_name)
-        if named == [NO_GRAPH] and graph_name is not None:
+        """The quads matching a pattern (see :meth:`TradeStore.quads_for_pattern`), streamed."""
+        if isinstance(object, ox.Literal) and subject is not None and not isinstance(subject, ox.NamedNode):
             return iter(())
-        pattern = [
-            term_text(term) if term is not None else f"?{name}"
-            for term, name in ((subject, "s"), (predicate, "p"), (object, "o"))
-        ]
-        solutions, _ = self.client.solutions(
-            f"SELECT * WHERE {{ GRAPH ?g {{ {' '.join(pattern)} }} }}", named_graphs=named
-        )
-        assert isinstance(solutions, ox.QuerySolutions)
+        if isinstance(graph, ox.DefaultGraph):
+            rows = self._select(pattern_query(subject, predicate, object, union=True), default=[UNION_GRAPH])
+        elif graph is not None:
+            if not isinstance(graph, ox.NamedNode) or graph.value not in self.graph_names():
+                return iter(())
+            rows = self._select(pattern_query(subject, predicate, object, union=False), named=[graph.value])
+        else:
+            rows = self._select(pattern_query(subject, predicate, object, union=False), named=self._all_named())
         return (
             ox.Quad(
-                subject or solution["s"],  # type: ignore[arg-type]
-                predicate or solution["p"],  # type: ignore[arg-type]
-                object or solution["o"],  # type: ignore[arg-type]
-                solution["g"],  # type: ignore[arg-type]
+                subject or row["s"],  # type: ignore[arg-type]
+                predicate or row["p"],  # type: ignore[arg-type]
+                object or row["o"],  # type: ignore[arg-type]
+                DEFAULT if isinstance(graph, ox.DefaultGraph) else row["g"],  # type: ignore[arg-type]
             )
-            for solution in solutions
+            for row in rows
         )
 
-    def existing(self, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
-        """Which of the quads the store holds (looked up :data:`LOOKUP_CHUNK` at a time).
-
-        Each lookup row carries its index, so that a server answering with its own spelling of a value (Virtuoso
-        writes ``"01"^^xsd:integer`` back as ``"1"``) still says which of the asked-for quads it holds.
-        """
+    def stored(self, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
+        """Which of the quads the store holds, asked :data:`LOOKUP_CHUNK` at a time."""
         graphs = set(self.graph_names())
         wanted = [
             quad
-            for quad in quads
+            for quad in dict.fromkeys(quads)
             if isinstance(quad.graph_name, ox.NamedNode)
             and quad.graph_name.value in graphs
             and not any(isinstance(term, ox.BlankNode) for term in quad)
         ]
         found: set[ox.Quad] = set()
-        for chunk in _chunks(wanted, LOOKUP_CHUNK):
-            rows = " ".join(
-                f"({index} {' '.join(term_text(term) for term in (q.subject, q.predicate, q.object, q.graph_name))})"
-                for index, q in enumerate(chunk)
-            )
-            solutions, _ = self.client.solutions(
-                f"SELECT ?i WHERE {{ VALUES (?i ?s ?p ?o ?g) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}",
-                named_graphs=sorted({q.graph_name.value for q in chunk}),  # type: ignore[union-attr]
-            )
-            assert isinstance(solutions, ox.QuerySolutions)
-            found |= {chunk[int(solution["i"].value)] for solution in solutions}  # type: ignore[union-attr]
+        for chunk in chunks(wanted, LOOKUP_CHUNK):
+            named = sorted({quad.graph_name.value for quad in chunk})  # type: ignore[union-attr]
+            found |= {chunk[int(row["i"].value)] for row in self._select(lookup_query(chunk), named=named)}  # type: ignore[union-attr]
         return found
 
-    def __contains__(self, quad: ox.Quad) -> bool:
-        return bool(self.existing([quad]))
+    def __contains__(self, quad: object) -> bool:
+        """Whether a quad of a named graph is stored."""
+        return isinstance(quad, ox.Quad) and bool(self.stored([quad]))
 
-    def named_graphs(self) -> list[ox.NamedNode]:
-        """The named graphs of tradekg, as terms."""
-        return [ox.NamedNode(name) for name in self.graph_names()]
+    def named_graphs(self) -> list[URIRef]:
+        """The IRIs of tradekg's named graphs, sorted."""
+        return [URIRef(name) for name in self.graph_names()]
 
-    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+    def contains_named_graph(self, iri: str) -> bool:
         """Whether tradekg has this named graph."""
-        return graph.value in self.graph_names()
+        return iri in self.graph_names()
+
+    def _count(self, sparql: str, *, default: Sequence[str] = (), named: Sequence[str] = ()) -> int:
+        return int(next(iter(self._select(sparql, default=default, named=named)))["n"].value)  # type: ignore[union-attr]
 
     def __len__(self) -> int:
         """The number of quads in tradekg's named graphs (a triple in two graphs counts twice)."""
-        return self._count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", named=True)
+        return self._count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", named=self._all_named())
 
     def triple_count(self) -> int:
         """The number of distinct triples in the default graph (the union graph)."""
-        return self._count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", named=False)
+        return self._count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default=[UNION_GRAPH])
 
-    def _count(self, sparql: str, *, named: bool) -> int:
-        solutions, _ = self.client.solutions(
-            sparql,
-            default_graphs=[] if named else [UNION_GRAPH],
-            named_graphs=(self.graph_names() or [NO_GRAPH]) if named else [],
-        )
-        assert isinstance(solutions, ox.QuerySolutions)
-        return int(next(iter(solutions))["n"].value)  # type: ignore[union-attr]
+    def has_data(self) -> bool:
+        """Whether any of tradekg's named graphs holds a quad."""
+        answer, _ = self.client.solutions("ASK { GRAPH ?g { ?s ?p ?o } }", named_graphs=self._all_named())
+        return bool(answer)
 
-    def __iter__(self) -> Iterator[ox.Quad]:
-        """Every quad of tradekg's named graphs, one graph at a time (Graph Store reads where there is one)."""
-        for graph in self.graph_names():
-            name = ox.NamedNode(graph)
-            if self.endpoints.graph_store:
-                for triple in self.client.graph_triples(graph):
-                    yield ox.Quad(triple.subject, triple.predicate, triple.object, name)
-            else:
-                yield from self.quads_for_pattern(None, None, None, name)
+    def _graph_quads(self, graph: str) -> Iterator[ox.Quad]:
+        name = ox.NamedNode(graph)
+        if self.endpoints.graph_store:
+            return (ox.Quad(t.subject, t.predicate, t.object, name) for t in self.client.graph_triples(graph))
+        return self.quads_for_pattern(None, None, None, name)
+
+    def dump(
+        self, rdf_format: ox.RdfFormat, *, graph: str | None = None, prefixes: Mapping[str, str] | None = None
+    ) -> bytes:
+        """The named graphs serialised, read graph by graph (through the Graph Store endpoint when there is one)."""
+        if graph is not None:
+            quads: Iterable[ox.Quad] = (
+                ox.Quad(q.subject, q.predicate, q.object, DEFAULT) for q in self._graph_quads(graph)
+            )
+        elif not rdf_format.supports_datasets:
+            quads = self.quads_for_pattern(None, None, None, DEFAULT)
+        else:
+            quads = (quad for name in self.graph_names() for quad in self._graph_quads(name))
+        if not rdf_format.supports_datasets:
+            quads = (ox.Quad(q.subject, q.predicate, q.object, DEFAULT) for q in quads)
+        return ox.serialize(quads, format=rdf_format, prefixes=prefixes)  # type: ignore[return-value]
 
     # -- writing ----------------------------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[RemoteStore]:
-        """Serialise this process's writers; other processes are caught by the version check of :meth:`commit`."""
+    def writing(self) -> Iterator[TradeStore]:
+        """Serialise this process's writers and note the version the write reads; :meth:`apply` commits against it."""
         with self.write_lock:
             try:
+                self._expected_version = self.version()
                 yield self
             finally:
+                self._expected_version = None
                 self.generation += 1
 
-    def union_removals(self, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> set[ox.Triple]:
+    def _union_leaving(self, removed: Collection[ox.Quad], added: Collection[ox.Quad]) -> list[ox.Triple]:
         """The triples that leave the default graph: removed from every graph that held them, added to none."""
-        removed = list(removed)
-        leaving_graphs: dict[ox.Triple, set[str]] = {}
+        leaving: dict[ox.Triple, set[str]] = {}
         for quad in removed:
-            leaving_graphs.setdefault(quad.triple, set()).add(quad.graph_name.value)  # type: ignore[union-attr]
+            leaving.setdefault(quad.triple, set()).add(quad.graph_name.value)  # type: ignore[union-attr]
         staying = {quad.triple for quad in added}
-        candidates = [triple for triple in leaving_graphs if triple not in staying]
-        still_held: set[ox.Triple] = set()
-        named = self.graph_names() or [NO_GRAPH]
-        for chunk in _chunks(candidates, LOOKUP_CHUNK):  # type: ignore[arg-type]
-            rows = " ".join(f"({term_text(t.subject)} {term_text(t.predicate)} {term_text(t.object)})" for t in chunk)
-            solutions, _ = self.client.solutions(
-                f"SELECT * WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}", named_graphs=named
-            )
-            assert isinstance(solutions, ox.QuerySolutions)
-            for solution in solutions:
-                triple = ox.Triple(solution["s"], solution["p"], solution["o"])  # type: ignore[arg-type]
-                if solution["g"].value not in leaving_graphs.get(triple, set()):  # type: ignore[union-attr]
-                    still_held.add(triple)
-        return {triple for triple in candidates if triple not in still_held}
+        candidates = [triple for triple in leaving if triple not in staying]
+        held: set[ox.Triple] = set()
+        for chunk in chunks(candidates, LOOKUP_CHUNK):
+            for row in self._select(holders_query(chunk), named=self._all_named()):
+                triple = ox.Triple(row["s"], row["p"], row["o"])  # type: ignore[arg-type]
+                if row["g"].value not in leaving.get(triple, set()):  # type: ignore[union-attr]
+                    held.add(triple)
+        return [triple for triple in candidates if triple not in held]
 
-    def commit(
+    def apply(
         self,
-        added: Iterable[ox.Quad],
-        removed: Iterable[ox.Quad],
+        removed: Collection[ox.Quad],
+        added: Collection[ox.Quad],
         *,
-        expected_version: str | None,
-    ) -> str:
-        """Apply an exact change set computed against ``expected_version``; return the new version.
+        created_graphs: Collection[ox.NamedNode] = (),
+        dropped_graphs: Collection[ox.NamedNode] = (),
+    ) -> None:
+        """Commit an exact change set in one update request, if no one else wrote since :meth:`writing` began.
 
-        Args:
-            added: Quads to add (in named graphs); blank nodes are skolemised.
-            removed: Quads to remove.
-            expected_version: The version read before the change set was computed (:meth:`version`).
+        Blank nodes of added quads are skolemised; a removed quad with a blank node (written by another program:
+        tradekg stores none) is refused, since no update text can name it.
 
         Raises:
-            RemoteConflict: Another writer committed since ``expected_version``; nothing was changed.
-            ValueError: A quad is in a graph tradekg reserves, or outside any named graph.
+            StoreConflict: Another writer committed since this write read the store; nothing was changed.
+            StoreError: Nothing was written (the server refused or could not be reached).
         """
-        added = skolemize(added, {})
-        removed = list(removed)
-        for quad in (*added, *removed):
+        if any(isinstance(term, ox.BlankNode) for quad in removed for term in quad):
+            raise StoreError("a SPARQL server's blank nodes cannot be removed: no update text can name them")
+        dropped = {graph.value for graph in dropped_graphs}
+        for quad in (*removed, *added):
             if not isinstance(quad.graph_name, ox.NamedNode) or quad.graph_name.value in RESERVED_GRAPHS:
-                raise ValueError(f"cannot write {quad}: tradekg writes named graphs of its own only")
-        leaving = self.union_removals(added, removed)
-        token = uuid.uuid4().hex
-        staging = f"{STAGING_PREFIX}{token}/"
-        stages: dict[str, tuple[str, str, list[ox.Quad]]] = {}  # staging graph -> (operation, target, quads)
-        for operation, quads in (("DELETE", removed), ("INSERT", added)):
-            for quad in quads:
-                target = quad.graph_name.value  # type: ignore[union-attr]
-                key = f"{staging}{operation.lower()}/{uuid.uuid5(uuid.NAMESPACE_URL, target).hex}"
-                stages.setdefault(key, (operation, target, []))[2].append(quad)
-        union_stage = f"{staging}union-delete"
-        if leaving:
-            stages[union_stage] = ("DELETE", UNION_GRAPH, [ox.Quad(*t, ox.NamedNode(union_stage)) for t in leaving])
+                raise StoreError(f"cannot write {quad}: tradekg writes only named graphs of its own")
+        wanted = set(skolemize(added, {}))
+        gone = self.stored(quad for quad in removed if quad not in wanted)
+        gone |= {q for graph in dropped for q in self.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+        present = self.stored(wanted)
+        new = [quad for quad in wanted if quad not in present]
+        commit = Commit()
+        for quad in gone:
+            commit.stage("DELETE", quad.graph_name.value, quad)  # type: ignore[union-attr]
+        for triple in self._union_leaving(gone, wanted):
+            commit.stage("DELETE", UNION_GRAPH, ox.Quad(triple.subject, triple.predicate, triple.object, DEFAULT))
+        for quad in new:
+            commit.stage("INSERT", quad.graph_name.value, quad)  # type: ignore[union-attr]
+        commit.registered = {quad.graph_name.value for quad in wanted} | {g.value for g in created_graphs}  # type: ignore[union-attr]
+        commit.registered -= dropped - {quad.graph_name.value for quad in wanted}  # type: ignore[union-attr]
+        commit.dropped = dropped - commit.registered
+        self._send(commit)
+
+    def _send(self, commit: Commit) -> None:
         try:
-            for key, (_, _, quads) in stages.items():
-                moved = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(key)) for q in quads]
-                for chunk in _chunks(moved, STAGE_CHUNK):
-                    self.client.update(f"INSERT DATA {{ {_data_block(chunk)} }}")
-            self.client.update(self._commit_request(token, expected_version, stages, added, removed))
+            staged = list(commit.staged_quads())
+            for chunk in chunks(staged, STAGE_CHUNK):
+                self.client.update(f"INSERT DATA {{ {data_block(chunk)} }}")
+            self.client.update(commit.request(self._expected_version))
         finally:
-            if stages:
-                self.client.update(" ;\n".join(f"DROP SILENT GRAPH <{key}>" for key in stages))
-        self._graphs = None
-        if self.version() != token:
-            raise RemoteConflict("another writer changed the store since this write was checked; nothing was changed")
-        return token
-
-    def _commit_request(
-        self,
-        token: str,
-        expected_version: str | None,
-        stages: Mapping[str, tuple[str, str, list[ox.Quad]]],
-        added: Sequence[ox.Quad],
-        removed: Sequence[ox.Quad],
-    ) -> str:
-        registry, new = f"<{REGISTRY_GRAPH}>", ox.Literal(token)
-        mine = f"GRAPH {registry} {{ {STORE_NODE} {VERSION} {new} }}"
-        if expected_version is None:
-            absent = f"FILTER NOT EXISTS {{ GRAPH {registry} {{ {STORE_NODE} {VERSION} ?v }} }}"
-            swap = f"INSERT {{ {mine} }} WHERE {{ {absent} }}"
-        else:
-            old = f"GRAPH {registry} {{ {STORE_NODE} {VERSION} {ox.Literal(expected_version)} }}"
-            swap = f"DELETE {{ {old} }} INSERT {{ {mine} }} WHERE {{ {old} }}"
-        operations = [swap]
-        for key, (operation, target, _) in stages.items():
-            if operation == "DELETE":
-                operations.append(
-                    f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ {mine} GRAPH <{key}> {{ ?s ?p ?o }} }}"
-                )
-        for key, (operation, target, _) in stages.items():
-            if operation == "INSERT":  # one graph per template: Virtuoso fails on a template naming two
-                operations += [
-                    f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ {mine} GRAPH <{key}> {{ ?s ?p ?o }} }}"
-                    for graph in (target, UNION_GRAPH)
-                ]
-        registered = {quad.graph_name.value for quad in added}  # type: ignore[union-attr]
-        if registered:
-            lines = " ".join(f"<{graph}> a {SD_NAMED_GRAPH} ." for graph in sorted(registered))
-            operations.append(f"INSERT {{ GRAPH {registry} {{ {lines} }} }} WHERE {{ {mine} }}")
-        emptied = {quad.graph_name.value for quad in removed} - registered  # type: ignore[union-attr]
-        for graph in sorted(emptied):  # unregister a graph the change leaves without triples
-            operations.append(
-                f"DELETE {{ GRAPH {registry} {{ <{graph}> a {SD_NAMED_GRAPH} }} }} "
-                f"WHERE {{ {mine} FILTER NOT EXISTS {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} }}"
-            )
-        return " ;\n".join(operations)
-
-    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads without validating them (the caller did), all or nothing."""
-        quads = list(quads)
-        with self.writing():
-            present = self.existing(quads)
-            self.commit([q for q in quads if q not in present], [], expected_version=self.version())
+            cleanup = commit.cleanup()
+            if cleanup:
+                self.client.update(cleanup)
+            self._seen = None
+        if self.version() != commit.token:
+            raise RemoteConflict("another writer changed the store after this write read it; nothing was changed")
+        self._expected_version = commit.token
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad]]) -> None:
-        """Replace whole named graphs by new contents, all graphs in one commit."""
+        """Replace whole named graphs (see :meth:`TradeStore.replace_graphs`), unless they hold the same graph already.
+
+        The same up to blank nodes: stored Skolem IRIs count as the blank nodes they were, so reinstalling the
+        ontology and shapes at every start (their blank nodes new each time) writes nothing.
+        """
         with self.writing():
-            version = self.version()
-            added: list[ox.Quad] = []
-            removed: list[ox.Quad] = []
-            for iri, quads in graphs.items():
-                name = ox.NamedNode(iri)
-                new = {ox.Quad(q.subject, q.predicate, q.object, name) for q in quads}
-                current = set(self.quads_for_pattern(None, None, None, name))
-                old_blank = {q for q in current if any(isinstance(t, ox.BlankNode) for t in q)}
-                new_named = set(skolemize(new, {})) if old_blank or not current else new
-                added += [q for q in new_named if q not in current]
-                removed += [q for q in current if q not in new_named]
-            self.commit(added, removed, expected_version=version)
+            current = [quad for iri in graphs for quad in self.quads(iri)]
+            new = [quad for quads in graphs.values() for quad in quads]
+            if canonical(unskolemize(current)) != canonical(new):
+                self.apply(current, new)
+
+    # -- lifetime ---------------------------------------------------------------------------------------------
+
+    def checkpoint(self, target: Path) -> None:
+        """A SPARQL server's data cannot be copied into a directory."""
+        raise StoreError("a store on a SPARQL server has no checkpoints")
 
     def flush(self) -> None:
         """Nothing to do: the server made each acknowledged write durable its own way."""
@@ -473,21 +412,25 @@ class RemoteStore:
         """Remove every graph tradekg keeps on the server (its registry, union and named graphs); nothing else."""
         graphs = [*self.graph_names(), UNION_GRAPH, REGISTRY_GRAPH]
         self.client.update(" ;\n".join(f"DROP SILENT GRAPH <{graph}>" for graph in graphs))
-        self._graphs = None
+        self._seen = None
 
 
-def query_form(sparql: str) -> str:
-    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the query's first keyword after its prologue."""
-    _, body = split_prologue(sparql)
-    for token in islice(tokens(body), 50):
-        word = token.text.upper()
-        if token.kind == "name" and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            return word
-    return "SELECT"
+def unskolemize(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The quads with tradekg's Skolem IRIs turned back into blank nodes (one per IRI)."""
+    nodes: dict[str, ox.BlankNode] = {}
+
+    def blank(
+        term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
+    ) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
+        if isinstance(term, ox.NamedNode) and term.value.startswith(SKOLEM_PREFIX):
+            return nodes.setdefault(term.value, ox.BlankNode())
+        return term
+
+    return [ox.Quad(blank(q.subject), q.predicate, blank(q.object), q.graph_name) for q in quads]  # type: ignore[arg-type]
 
 
-def to_node(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    """An Oxigraph term as rdflib's (for callers with rdflib bindings)."""
-    from tradekg.graph.store import to_rdflib
-
-    return to_rdflib(term)
+def canonical(quads: Iterable[ox.Quad]) -> set[ox.Quad]:
+    """The quads with blank nodes canonically labelled: equal sets mean isomorphic datasets."""
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return set(dataset)

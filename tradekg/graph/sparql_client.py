@@ -3,8 +3,9 @@
 Only the standard library speaks HTTP here (``urllib``: basic and digest authentication, no new dependency), and
 Oxigraph's parsers read the answers as they arrive, so a long answer is never held whole:
 
-- SELECT and ASK answers are asked for as SPARQL Results XML (the one format Virtuoso and Oxigraph both write
-  exactly to the standard: Virtuoso's JSON says ``typed-literal``) and read by :func:`pyoxigraph.parse_query_results`;
+- SELECT and ASK answers are asked for as SPARQL Results JSON and read by :func:`pyoxigraph.parse_query_results`
+  (which also reads Virtuoso's older ``typed-literal`` spelling). Not XML: that parser trims the whitespace around
+  a literal's text, so ``"a "`` would come back as ``"a"`` and never match the stored term again;
 - CONSTRUCT answers and Graph Store reads are asked for as N-Triples and read by :func:`pyoxigraph.parse`.
 
 Credentials come from ``TRADEKG_STORE_USER`` and ``TRADEKG_STORE_PASSWORD`` only; a URL with a user or password in
@@ -21,6 +22,7 @@ says so in ``X-SQL-State``, which is turned into :class:`RemoteTimeout` here rat
 from __future__ import annotations
 
 import os
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -31,9 +33,11 @@ from http.client import HTTPResponse
 
 import pyoxigraph as ox
 
+from tradekg.graph.store import StoreConflict, StoreError
+
 USER_VARIABLE = "TRADEKG_STORE_USER"
 PASSWORD_VARIABLE = "TRADEKG_STORE_PASSWORD"
-RESULTS_XML = "application/sparql-results+xml"
+RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 ERROR_BODY_CHARS = 600
 VIRTUOSO_ASK = "__ASK_RETVAL"
@@ -50,7 +54,7 @@ def boolean_answer(value: bool) -> ox.QueryBoolean:
     return answer
 
 
-class RemoteError(OSError):
+class RemoteError(StoreError, OSError):
     """The SPARQL server could not be reached, or answered with an error."""
 
 
@@ -58,7 +62,7 @@ class RemoteTimeout(RemoteError, TimeoutError):
     """The server did not finish answering within the time limit."""
 
 
-class RemoteConflict(RemoteError):
+class RemoteConflict(RemoteError, StoreConflict):
     """Someone else changed the store between the check of a write and its commit."""
 
 
@@ -115,16 +119,28 @@ def _opener(endpoints: Endpoints) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(*handlers)
 
 
+BOOLEAN_DIGIT = re.compile(rb'("datatype":\s*"http://www\.w3\.org/2001/XMLSchema#boolean",\s*"value":\s*)"([01])"')
+"""Virtuoso writes ``true`` as ``"1"^^xsd:boolean`` in JSON results (a valid spelling, but not the one stored)."""
+BOOLEAN_WORDS = {b"1": b'"true"', b"0": b'"false"'}
+HELD_BACK = 160
+"""Bytes kept back between reads, so that a boolean split across two reads is still respelled."""
+
+
 class Answer:
-    """An HTTP answer being read: the response, closed when the reader is done, and its deadline."""
+    """An HTTP answer being read: the response, closed when the reader is done, and its deadline.
+
+    Reading respells JSON results' ``"1"^^xsd:boolean`` as ``"true"`` (and ``"0"`` as ``"false"``), the form
+    Oxigraph stores and every other term of tradekg uses, so that a boolean read back matches the one written.
+    """
 
     def __init__(self, response: HTTPResponse, deadline: float | None, url: str) -> None:
         self.response = response
         self.deadline = deadline
         self.url = url
+        self._pending = b""
+        self._ended = False
 
-    def read(self, size: int = -1) -> bytes:
-        """Read like a file, refusing to go on past the deadline (for the streaming parsers)."""
+    def _raw(self, size: int) -> bytes:
         if self.deadline is not None:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
@@ -135,6 +151,20 @@ class Answer:
         except TimeoutError as error:
             self.close()
             raise RemoteTimeout(f"{self.url} did not finish answering in time") from error
+
+    def read(self, size: int = -1) -> bytes:
+        """Read like a file, refusing to go on past the deadline (for the streaming parsers)."""
+        while not self._ended:
+            chunk = self._raw(size if size > 0 else -1)
+            self._ended = not chunk or size <= 0
+            self._pending += chunk
+            if self._ended or len(self._pending) > HELD_BACK:
+                break
+        text = BOOLEAN_DIGIT.sub(lambda match: match.group(1) + BOOLEAN_WORDS[match.group(2)], self._pending)
+        keep = 0 if self._ended else min(HELD_BACK, len(text))
+        cut = len(text) - keep
+        out, self._pending = text[:cut], text[cut:]
+        return out
 
     def close(self) -> None:
         """Close the connection (an answer cut at --max-rows need not be read to its end)."""
@@ -154,6 +184,7 @@ class SparqlClient:
         self.endpoints = endpoints
         self.timeout = timeout if timeout else None
         self.engine_timeout = engine_timeout
+        self.server_software = ""
         self._opener = _opener(endpoints)
 
     # -- plumbing ---------------------------------------------------------------------------------------------
@@ -179,6 +210,7 @@ class SparqlClient:
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise RemoteError(f"cannot reach the SPARQL server at {redact(url)}: {reason}") from None
+        self.server_software = response.headers.get("Server", "")
         state = response.headers.get("X-SQL-State")
         if state:  # Virtuoso's anytime answer: partial rows after hitting its limit, or an error mid-way
             message = response.headers.get("X-SQL-Message", "")
@@ -221,15 +253,15 @@ class SparqlClient:
     ) -> tuple[ox.QuerySolutions | ox.QueryBoolean, Answer]:
         """A SELECT or ASK answer, parsed as it streams in; close the :class:`Answer` when done with it."""
         answer = self.query_answer(
-            sparql, accept=RESULTS_XML, default_graphs=default_graphs, named_graphs=named_graphs, timeout=timeout
+            sparql, accept=RESULTS_JSON, default_graphs=default_graphs, named_graphs=named_graphs, timeout=timeout
         )
         try:
-            parsed = ox.parse_query_results(answer, ox.QueryResultsFormat.XML)
+            parsed = ox.parse_query_results(answer, ox.QueryResultsFormat.JSON)
         except SyntaxError as error:
             answer.close()
             raise RemoteError(f"{answer.url} sent an unreadable answer: {error}") from None
         if isinstance(parsed, ox.QuerySolutions) and [v.value for v in parsed.variables] == [VIRTUOSO_ASK]:
-            # Virtuoso answers ASK in XML as a table: one row holding 1 when true, no row when false.
+            # Virtuoso may answer ASK as a table: one row holding 1 when true, no row when false.
             truth = any(solution[0] is not None and solution[0].value == "1" for solution in parsed)
             answer.close()
             return boolean_answer(truth), answer

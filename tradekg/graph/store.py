@@ -90,6 +90,10 @@ class StoreError(Exception):
     """The store could not be opened, read or written."""
 
 
+class StoreConflict(StoreError):
+    """Another writer changed the store after this write read it; nothing was written (HTTP 409: retry)."""
+
+
 @lru_cache(maxsize=128)
 def names_own_dataset(sparql: str) -> bool:
     """Whether a query has its own ``FROM`` / ``FROM NAMED`` clauses.
@@ -112,6 +116,9 @@ class TradeStore(ABC):
     """
 
     path: Path | None = None
+    bounds_queries: bool = False
+    """Whether the backend stops queries at a time limit of its own (given when it was opened), raising
+    ``TimeoutError``: then no query worker process is needed to stop them."""
 
     def __init__(self) -> None:
         self.generation = 0
@@ -187,6 +194,10 @@ class TradeStore(ABC):
         if not isinstance(quad, ox.Quad):
             return False
         return next(self.quads_for_pattern(*quad), None) is not None  # type: ignore[arg-type]
+
+    def stored(self, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
+        """Which of the quads are stored: one question for many quads (a remote backend asks in a few requests)."""
+        return {quad for quad in quads if quad in self}
 
     @abstractmethod
     def named_graphs(self) -> list[URIRef]:

@@ -278,7 +278,8 @@ def import_csv(
             report = validate_new_quads(store, mapped.quads)
             if not report.conforms:
                 raise BadRows(csv_path, _violation_problems(report.violations, mapped))
-        store.apply((), [quad for quad in mapped.quads if quad not in store])
+        present = store.stored(mapped.quads)
+        store.apply((), [quad for quad in mapped.quads if quad not in present])
     graphs = sorted({quad.graph_name.value for quad in mapped.quads if isinstance(quad.graph_name, ox.NamedNode)})
     return ImportSummary(rows=len(rows), quads=len(mapped.quads), graphs=tuple(graphs))
 

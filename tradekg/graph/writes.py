@@ -188,7 +188,9 @@ def add_to_graph(store: TradeStore, graph: str | None, quads: Sequence[ox.Quad])
     started = time.perf_counter()
     name = _target(graph)
     with store.writing():
-        changes = ChangeSet(added={quad for quad in _in_graph(quads, name) if quad not in store})
+        wanted = _in_graph(quads, name)
+        present = store.stored(wanted)
+        changes = ChangeSet(added={quad for quad in wanted if quad not in present})
         if name.value != DEFAULT_GRAPH_IRI:
             changes.create(name)
         return _commit(store, changes, started)

@@ -1,0 +1,192 @@
+"""The SPARQL text the remote store sends: prologues, bindings, lookups, staging and the version-checked commit.
+
+Terms are written in N-Triples syntax (``str`` of a pyoxigraph term), which SPARQL reads as they are.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from tradekg.graph.sparql_text import split_prologue, tokens
+from tradekg.ontology.vocab import ID, PREFIXES
+
+REGISTRY_GRAPH = str(ID["graph/tradekg-store"])
+"""The graph where tradekg lists its named graphs and keeps the store's version."""
+UNION_GRAPH = str(ID["graph/tradekg-union"])
+"""The graph holding each distinct triple of tradekg's named graphs once: the default graph of every query."""
+STAGING_PREFIX = str(ID["graph/tradekg-staging/"])
+"""Staging graphs of writes being committed are named under this IRI."""
+NO_GRAPH = str(ID["graph/tradekg-none"])
+"""Sent as the only named graph when tradekg has none (sending no ``named-graph-uri`` would mean all of them)."""
+RESERVED_GRAPHS = frozenset({REGISTRY_GRAPH, UNION_GRAPH, NO_GRAPH})
+STORE_NODE = ox.NamedNode(str(ID["store"]))
+VERSION = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
+SD_NAMED_GRAPH = ox.NamedNode("http://www.w3.org/ns/sparql-service-description#NamedGraph")
+SKOLEM_PREFIX = "https://w3id.org/tradekg/.well-known/genid/"
+"""Blank nodes are stored as IRIs under this prefix (RDF 1.1 Concepts, section 3.5: Skolem IRIs)."""
+
+Item = TypeVar("Item")
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def chunks(items: Sequence[Item], size: int) -> Iterator[Sequence[Item]]:
+    """The items in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def skolemize(quads: Iterable[ox.Quad], names: dict[ox.BlankNode, ox.NamedNode]) -> list[ox.Quad]:
+    """The quads with each blank node replaced by a Skolem IRI (``names`` keeps the mapping of one write)."""
+
+    def named(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.NamedNode | ox.Literal | ox.Triple:
+        if isinstance(term, ox.BlankNode):
+            if term not in names:
+                names[term] = ox.NamedNode(SKOLEM_PREFIX + uuid.uuid4().hex)
+            return names[term]
+        return term
+
+    return [
+        ox.Quad(named(q.subject), q.predicate, named(q.object), q.graph_name)  # type: ignore[arg-type]
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+        else q
+        for q in quads
+    ]
+
+
+def data_block(quads: Iterable[ox.Quad]) -> str:
+    """Quads as the body of ``INSERT DATA``: one ``GRAPH`` block per graph."""
+    by_graph: dict[str, list[str]] = {}
+    for quad in quads:
+        by_graph.setdefault(str(quad.graph_name), []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
+    return "\n".join(f"GRAPH {graph} {{\n" + "\n".join(lines) + "\n}" for graph, lines in by_graph.items())
+
+
+def with_prefixes(sparql: str, base_iri: str | None = None) -> str:
+    """The query text with the project's prefixes (those it does not declare itself) and ``BASE`` declared."""
+    prologue, _ = split_prologue(sparql)
+    declared = {
+        token.text.rstrip(":") for token in tokens(prologue) if token.kind == "name" and token.text.endswith(":")
+    }
+    lines = [f"PREFIX {name}: <{iri}>" for name, iri in PREFIXES.items() if name not in declared]
+    if base_iri and not any(token.is_keyword("BASE") for token in tokens(prologue)):
+        lines.insert(0, f"BASE <{base_iri}>")
+    return "\n".join(lines) + "\n" + sparql
+
+
+def values_clause(bindings: Mapping[str, Term]) -> str:
+    """A trailing ``VALUES`` clause binding variables to terms: a final join, as Oxigraph's substitutions."""
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(term) for term in bindings.values())
+    return f"\nVALUES ({names}) {{ ({terms}) }}"
+
+
+def query_form(sparql: str) -> str:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the query's first keyword after its prologue."""
+    _, body = split_prologue(sparql)
+    for token in islice(tokens(body), 200):
+        word = token.text.upper()
+        if token.kind == "name" and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return word
+    return "SELECT"
+
+
+def pattern_query(subject: Term | None, predicate: ox.NamedNode | None, object_: Term | None, *, union: bool) -> str:
+    """A SELECT of the quads (or, with ``union``, the default graph's triples) matching a pattern."""
+    pattern = " ".join(
+        str(term) if term is not None else f"?{name}"
+        for term, name in ((subject, "s"), (predicate, "p"), (object_, "o"))
+    )
+    return f"SELECT * WHERE {{ {pattern} }}" if union else f"SELECT * WHERE {{ GRAPH ?g {{ {pattern} }} }}"
+
+
+def lookup_query(quads: Sequence[ox.Quad]) -> str:
+    """A SELECT of the indexes ``?i`` of the quads that are stored.
+
+    Each row carries its index, so that a server answering with its own spelling of a value (Virtuoso gives
+    ``"01"^^xsd:integer`` back as ``"1"``) still says which of the asked-for quads it holds.
+    """
+    rows = " ".join(
+        f"({index} {quad.subject} {quad.predicate} {quad.object} {quad.graph_name})" for index, quad in enumerate(quads)
+    )
+    return f"SELECT ?i WHERE {{ VALUES (?i ?s ?p ?o ?g) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+
+
+def holders_query(triples: Sequence[ox.Triple]) -> str:
+    """A SELECT of the graphs that hold each of the triples."""
+    rows = " ".join(f"({triple.subject} {triple.predicate} {triple.object})" for triple in triples)
+    return f"SELECT * WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+
+
+@dataclass
+class Commit:
+    """One write on its way to the server: the staging graphs to fill, and the graphs to register or drop.
+
+    Attributes:
+        token: The version the store takes when this write commits.
+        stages: Staging graph -> (``DELETE`` or ``INSERT``, target graph, quads in the target graph). What is
+            inserted into a graph is inserted into the union graph too; what leaves the union graph is staged for
+            deletion from it.
+        registered: Graphs that exist afterwards (written to, or created).
+        dropped: Graphs that no longer exist afterwards.
+    """
+
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    stages: dict[str, tuple[str, str, list[ox.Quad]]] = field(default_factory=dict)
+    registered: set[str] = field(default_factory=set)
+    dropped: set[str] = field(default_factory=set)
+
+    def stage(self, operation: str, target: str, quad: ox.Quad) -> None:
+        """Put a quad to delete from, or insert into, ``target`` in its staging graph."""
+        key = f"{STAGING_PREFIX}{self.token}/{operation.lower()}/{uuid.uuid5(uuid.NAMESPACE_URL, target).hex}"
+        self.stages.setdefault(key, (operation, target, []))[2].append(quad)
+
+    def staged_quads(self) -> Iterator[ox.Quad]:
+        """Every staged quad, in its staging graph."""
+        for key, (_, _, quads) in self.stages.items():
+            graph = ox.NamedNode(key)
+            for quad in quads:
+                yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
+
+    def request(self, expected_version: str | None) -> str:
+        """The one update request that commits the write if the store is still at ``expected_version``.
+
+        Its first operation swaps the expected version for :attr:`token`; every other operation applies only where
+        :attr:`token` is the version, so if another writer committed in between nothing happens at all.
+        """
+        registry, new = f"<{REGISTRY_GRAPH}>", ox.Literal(self.token)
+        mine = f"GRAPH {registry} {{ {STORE_NODE} {VERSION} {new} }}"
+        if expected_version is None:
+            absent = f"FILTER NOT EXISTS {{ GRAPH {registry} {{ {STORE_NODE} {VERSION} ?v }} }}"
+            operations = [f"INSERT {{ {mine} }} WHERE {{ {absent} }}"]
+        else:
+            old = f"GRAPH {registry} {{ {STORE_NODE} {VERSION} {ox.Literal(expected_version)} }}"
+            operations = [f"DELETE {{ {old} }} INSERT {{ {mine} }} WHERE {{ {old} }}"]
+        for key, (operation, target, _) in self.stages.items():
+            if operation == "DELETE":
+                operations.append(
+                    f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ {mine} GRAPH <{key}> {{ ?s ?p ?o }} }}"
+                )
+        for graph in sorted(self.dropped):
+            operations.append(f"DELETE {{ GRAPH {registry} {{ <{graph}> a {SD_NAMED_GRAPH} }} }} WHERE {{ {mine} }}")
+        for key, (operation, target, _) in self.stages.items():
+            if operation == "INSERT":  # one graph per operation: Virtuoso fails on templates naming two
+                operations += [
+                    f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ {mine} GRAPH <{key}> {{ ?s ?p ?o }} }}"
+                    for graph in dict.fromkeys((target, UNION_GRAPH))
+                ]
+        if self.registered:
+            lines = " ".join(f"<{graph}> a {SD_NAMED_GRAPH} ." for graph in sorted(self.registered))
+            operations.append(f"INSERT {{ GRAPH {registry} {{ {lines} }} }} WHERE {{ {mine} }}")
+        return " ;\n".join(operations)
+
+    def cleanup(self) -> str | None:
+        """The update dropping the staging graphs (``None`` when nothing was staged)."""
+        if not self.stages:
+            return None
+        return " ;\n".join(f"DROP SILENT GRAPH <{key}>" for key in self.stages)
