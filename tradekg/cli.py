@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 the data does not conform or the query fails; 2 unreada
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import click
 import pyoxigraph as ox
 
 from tradekg.graph.answers import GRAPH_FORMATS, answer_table, serialize_answer
+from tradekg.graph.backends import StoreLocation, open_backend, store_location
 from tradekg.graph.load import (
     VOCABULARY_GRAPHS,
     LoadError,
@@ -35,13 +37,61 @@ from tradekg.settings import SETTINGS, Setting
 EXIT_NOT_CONFORMING = 1
 EXIT_UNREADABLE = 2
 
-store_option = click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Directory of a persistent store; without it the bundled graph is loaded in memory.",
+STORE_HELP = (
+    "Directory of a persistent store, or the http(s) URL of a SPARQL server's query endpoint holding the data "
+    "(credentials from TRADEKG_STORE_USER and TRADEKG_STORE_PASSWORD); without it the bundled graph is loaded in "
+    "memory."
 )
+CLI_REQUEST_SECONDS = 300.0
+"""The limit on each request to a SPARQL server from the command line (loads and exports take a while)."""
+
+
+def store_options(
+    *, required: bool = False, help_text: str = STORE_HELP
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--store`` (a directory or a server's URL) with ``--update-endpoint`` and ``--gsp-endpoint``.
+
+    The command receives ``location``: a :class:`~pathlib.Path`, a
+    :class:`~tradekg.graph.backends.ServerAddress`, or ``None``.
+    """
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def with_location(
+            *args: object,
+            store_text: str | None,
+            update_endpoint: str | None,
+            gsp_endpoint: str | None,
+            **kwargs: object,
+        ) -> None:
+            try:
+                location = store_location(
+                    store_text, update_endpoint=update_endpoint, gsp_endpoint=gsp_endpoint, timeout=CLI_REQUEST_SECONDS
+                )
+            except StoreError as error:
+                _fail(str(error), EXIT_UNREADABLE)
+            command(*args, location=location, **kwargs)
+
+        options = [
+            click.option("--store", "store_text", required=required, default=None, metavar="DIR|URL", help=help_text),
+            click.option(
+                "--update-endpoint",
+                default=None,
+                metavar="URL",
+                help="With --store URL: the SPARQL update endpoint, when it is not the query endpoint.",
+            ),
+            click.option(
+                "--gsp-endpoint",
+                default=None,
+                metavar="URL",
+                help="With --store URL: the server's Graph Store Protocol endpoint (used to read whole graphs).",
+            ),
+        ]
+        for option in reversed(options):
+            with_location = option(with_location)
+        return with_location
+
+    return decorate
 
 
 def _fail(message: str, code: int) -> None:
@@ -49,9 +99,9 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def _open(store_path: Path | None, *, data_files: tuple[Path, ...] = ()) -> TradeStore:
+def _open(location: StoreLocation, *, data_files: tuple[Path, ...] = ()) -> TradeStore:
     try:
-        store = open_store(store_path, data_files=list(data_files) or None)
+        store = open_store(location, data_files=list(data_files) or None)
         click.get_current_context().call_on_close(store.close)
         return store
     except ValidationFailed as error:
@@ -114,18 +164,39 @@ def serve(**settings: object) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def validate(files: tuple[Path, ...]) -> None:
-    """Validate the bundled graph (curated files and reference data), or FILES, against the shapes."""
-    paths = list(files) or bundled_data_files()
-    quads: list[ox.Quad] = [] if files else reference_quads()
-    try:
-        for path in paths:
-            quads.extend(parse_file(path))
-    except (UnreadableFile, RdfSyntaxError) as error:
-        _fail(str(error), EXIT_UNREADABLE)
+@store_options(help_text="Validate everything in this store (a directory or a SPARQL server's URL) instead.")
+def validate(files: tuple[Path, ...], location: StoreLocation) -> None:
+    """Validate the bundled graph (curated files and reference data), FILES, or a store, against the shapes."""
+    if files and location is not None:
+        _fail("give FILES or --store, not both", EXIT_UNREADABLE)
+    if location is not None:
+        quads = _stored_quads(location)
+    else:
+        paths = list(files) or bundled_data_files()
+        quads = [] if files else reference_quads()
+        try:
+            for path in paths:
+                quads.extend(parse_file(path))
+        except (UnreadableFile, RdfSyntaxError) as error:
+            _fail(str(error), EXIT_UNREADABLE)
     report = validate_graph(quads_to_graph(quads))
     click.echo(report.to_text())
     sys.exit(0 if report.conforms else EXIT_NOT_CONFORMING)
+
+
+def _stored_quads(location: StoreLocation) -> list[ox.Quad]:
+    """Every quad of the data in a store (the ontology and shapes graphs left out: they come from the package)."""
+    try:
+        store = open_backend(location)
+    except StoreError as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    try:
+        return [quad for quad in store.quads_for_pattern() if quad.graph_name.value not in VOCABULARY_GRAPHS]  # type: ignore[union-attr]
+    except StoreError as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    finally:
+        store.close()
+    raise AssertionError("unreachable")
 
 
 def _read_query(text: str) -> str:
@@ -187,14 +258,14 @@ def queries() -> None:
 )
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter (repeat).")
 @click.option("--data", "data_files", multiple=True, type=click.Path(path_type=Path), help="Query these files.")
-@store_option
+@store_options()
 def query(
     query: str | None,
     format_name: str,
     query_name: str | None,
     params: tuple[str, ...],
     data_files: tuple[Path, ...],
-    store_path: Path | None,
+    location: StoreLocation,
 ) -> None:
     """Run a SPARQL QUERY (text, - for stdin, or @file.rq), or a named query with --name and --param."""
     if (query is None) == (query_name is None):
@@ -209,7 +280,7 @@ def query(
         except ParamError as error:
             _fail(str(error), EXIT_UNREADABLE)
     sparql = named.sparql if named else _read_query(str(query))
-    store = _open(store_path, data_files=data_files)
+    store = _open(location, data_files=data_files)
     try:
         answer = named.run(store, values) if named else store.query(sparql)
     except SyntaxError as error:
@@ -239,10 +310,10 @@ def query(
     help="trig and nq keep the named graphs; ttl, nt and jsonld write the union of the graphs.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write.")
-@store_option
-def export(format_name: str, output: Path | None, store_path: Path | None) -> None:
+@store_options()
+def export(format_name: str, output: Path | None, location: StoreLocation) -> None:
     """Write the whole dataset (named graphs included for trig and nq)."""
-    store = _open(store_path)
+    store = _open(location)
     rdf_format = GRAPH_FORMATS[format_name]
     if rdf_format.supports_datasets:
         data = store.dump(rdf_format, prefixes=PREFIXES if format_name == "trig" else None)
@@ -258,17 +329,14 @@ def export(format_name: str, output: Path | None, store_path: Path | None) -> No
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--store",
-    "store_path",
+@store_options(
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of the persistent store to load into (created if missing).",
+    help_text="Directory of the persistent store to load into (created if missing), or a SPARQL server's URL.",
 )
 @click.option("--graph", default=None, help="Graph IRI for the triples of files that name no graph.")
-def load(files: tuple[Path, ...], store_path: Path, graph: str | None) -> None:
+def load(files: tuple[Path, ...], location: StoreLocation, graph: str | None) -> None:
     """Validate FILES and load them into a persistent store, all or nothing."""
-    store = _open(store_path)
+    store = _open(location)
     total = sum(path.stat().st_size for path in files if path.is_file())
     try:
         with click.progressbar(length=total, label="Parsing", file=sys.stderr, show_pos=False) as bar:
@@ -289,22 +357,20 @@ def load(files: tuple[Path, ...], store_path: Path, graph: str | None) -> None:
     type=click.Path(path_type=Path),
     help="RML mapping in Turtle (.ttl) or YARRRML (.yml); it says which column becomes which triple.",
 )
-@click.option(
-    "--store",
-    "store_path",
+@store_options(
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of the persistent store to import into (created with the bundled graph if missing).",
+    help_text="Directory of the persistent store to import into (created with the bundled graph if missing), or a "
+    "SPARQL server's URL.",
 )
 @click.option("--graph", default=None, help="Graph IRI for triples whose mapping names no graph.")
-def import_csv_command(file: Path, mapping_path: Path, store_path: Path, graph: str | None) -> None:
+def import_csv_command(file: Path, mapping_path: Path, location: StoreLocation, graph: str | None) -> None:
     """Import a spreadsheet FILE (CSV) through a declarative mapping, validated, all or nothing.
 
     Each bad row is reported by its number (the header is row 1) and column; then nothing is written.
     """
     from tradekg.graph.tabular import BadRows, import_csv
 
-    store = _open(store_path)
+    store = _open(location)
     try:
         summary = import_csv(store, file, mapping_path, graph=graph)
     except BadRows as error:
@@ -316,10 +382,10 @@ def import_csv_command(file: Path, mapping_path: Path, store_path: Path, graph: 
 
 
 @main.command()
-@store_option
-def stats(store_path: Path | None) -> None:
+@store_options()
+def stats(location: StoreLocation) -> None:
     """Count triples, graphs and instances per class."""
-    store = _open(store_path)
+    store = _open(location)
     click.echo(f"triples (union of graphs): {store.triple_count():,}")
     click.echo(f"quads: {len(store):,}")
     graphs = Counter(quad.graph_name.value for quad in store.quads() if isinstance(quad.graph_name, ox.NamedNode))

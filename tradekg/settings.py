@@ -45,7 +45,24 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address to listen on; the default answers this machine only."),
     Setting("port", 8080, "TCP port to listen on.", kind=int),
-    Setting("store", None, "Directory of a persistent store; without it the store lives in memory.", kind=Path),
+    Setting(
+        "store",
+        None,
+        "Directory of a persistent store, or the http(s) URL of a SPARQL server's query endpoint to keep the data "
+        "there; without it the store lives in memory.",
+    ),
+    Setting(
+        "update_endpoint",
+        None,
+        "With --store URL: the server's SPARQL update endpoint, when it is not the query endpoint "
+        "(the Oxigraph server: http://HOST:PORT/update).",
+    ),
+    Setting(
+        "gsp_endpoint",
+        None,
+        "With --store URL: the server's Graph Store Protocol endpoint, read graph by graph for exports "
+        "(Virtuoso: http://HOST:PORT/sparql-graph-crud; the Oxigraph server: http://HOST:PORT/store).",
+    ),
     Setting(
         "data",
         (),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask, current_app
 
+from tradekg.graph.backends import store_location
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
 from tradekg.server.answer_cache import AnswerCache
@@ -37,7 +38,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     Args:
         config: Flask config overrides, keyed as in :mod:`tradekg.settings` (``TRADEKG_MAX_ROWS``...).
             ``TRADEKG_STORE_INSTANCE`` hands in an opened :class:`TradeStore`; otherwise one is opened from
-            ``TRADEKG_STORE``, ``TRADEKG_DATA`` and ``TRADEKG_EMPTY``.
+            ``TRADEKG_STORE`` (a directory or a SPARQL server's URL, with ``TRADEKG_UPDATE_ENDPOINT`` and
+            ``TRADEKG_GSP_ENDPOINT``), ``TRADEKG_DATA`` and ``TRADEKG_EMPTY``.
     """
     app = Flask(__name__)
     app.config.from_mapping(default_config())
@@ -46,13 +48,14 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["TRADEKG_MAX_BODY_BYTES"]
     store = app.config.get("TRADEKG_STORE_INSTANCE")
     if store is None:
-        store_path = app.config["TRADEKG_STORE"]
-        data_files = [Path(str(path)) for path in app.config["TRADEKG_DATA"]]
-        store = open_store(
-            Path(str(store_path)) if store_path else None,
-            data_files=data_files or None,
-            empty=bool(app.config["TRADEKG_EMPTY"]),
+        location = store_location(
+            app.config["TRADEKG_STORE"] or None,
+            update_endpoint=app.config["TRADEKG_UPDATE_ENDPOINT"] or None,
+            gsp_endpoint=app.config["TRADEKG_GSP_ENDPOINT"] or None,
+            timeout=float(app.config["TRADEKG_TIMEOUT"] or 0),
         )
+        data_files = [Path(str(path)) for path in app.config["TRADEKG_DATA"]]
+        store = open_store(location, data_files=data_files or None, empty=bool(app.config["TRADEKG_EMPTY"]))
     app.extensions["tradekg"] = store
     app.extensions["tradekg.answers"] = AnswerCache(int(app.config["TRADEKG_ANSWER_CACHE_MB"]) * 2**20)
     _register_blueprints(app)
@@ -113,7 +116,9 @@ def query_pool(app: Flask | None = None) -> QueryPool | None:
 def run_bounded(request: Request[T], app: Flask | None = None) -> T:
     """Answer a request within the ``timeout`` setting: in a query worker that is killed at the deadline.
 
-    With ``timeout`` 0 (or where processes cannot fork) the request runs in this thread, without a limit.
+    With ``timeout`` 0 (or where processes cannot fork) the request runs in this thread, without a limit. A store
+    that bounds its queries itself (:attr:`TradeStore.bounds_queries`: it was given ``timeout`` when opened) is
+    asked in this thread too, and raises ``TimeoutError`` at the limit.
 
     Args:
         request: The work.
@@ -126,7 +131,7 @@ def run_bounded(request: Request[T], app: Flask | None = None) -> T:
     if app is None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
     seconds = float(app.config["TRADEKG_TIMEOUT"] or 0)
-    pool = query_pool(app) if seconds > 0 else None
+    pool = query_pool(app) if seconds > 0 and not app.extensions["tradekg"].bounds_queries else None
     if pool is None:
         return request.run(app.extensions["tradekg"])
     return pool.run(request, seconds)

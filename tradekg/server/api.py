@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
-from tradekg.graph.store import TradeStore
+from tradekg.graph.store import StoreError, TradeStore
 from tradekg.graph.validate import short_name
 from tradekg.queries.catalog import QUERIES_DIR, VIEW_NEEDS, NamedQuery, ParamError, load_catalog
 from tradekg.queries.openapi import MEDIA_TYPES, openapi_document
@@ -76,6 +76,8 @@ def _not_found(error: HTTPException) -> Response:
 
 @blueprint.errorhandler(QueryTimeout)
 @blueprint.errorhandler(WorkerFailed)
+@blueprint.errorhandler(TimeoutError)
+@blueprint.errorhandler(StoreError)
 def _not_answered(error: Exception) -> Response:
     return _error(503, f"{error}; narrow the parameters and try again")
 
@@ -245,7 +247,7 @@ def query_page(name: str) -> tuple[str, int] | str:
         page = _page(query)
     except (ParamError, BadRequest) as error:
         return render_template("queries/query.html", **{**context, "error": str(error)}), 400
-    except (QueryTimeout, WorkerFailed) as error:
+    except (QueryTimeout, WorkerFailed, TimeoutError, StoreError) as error:
         return render_template("queries/query.html", **{**context, "error": str(error)}), 503
     rows = _view_rows(page)
     next_url, prev_url, _ = _page_links(page, query)

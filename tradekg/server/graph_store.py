@@ -16,6 +16,7 @@ from flask import Blueprint, Response, request
 
 from tradekg.graph.answers import GRAPH_FORMATS
 from tradekg.graph.load import RdfSyntaxError, parse_rdf
+from tradekg.graph.store import StoreConflict, StoreError
 from tradekg.graph.writes import (
     DEFAULT_GRAPH_IRI,
     ProtectedGraph,
@@ -119,6 +120,10 @@ def _write(method: str, graph: str | None) -> Response:
         raise GraphStoreError(403, str(error)) from None
     except (UpdateSyntaxError, UpdateFailed) as error:
         raise GraphStoreError(400, str(error)) from None
+    except StoreConflict as error:
+        raise GraphStoreError(409, f"{error}; send the request again") from None
+    except StoreError as error:
+        raise GraphStoreError(503, f"the store could not be written: {error}") from None
 
 
 def _read(graph: str | None) -> Response:

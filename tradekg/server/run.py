@@ -83,7 +83,8 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     """
     _end_with_parent()
     app = load_app()
-    pool = query_pool(app) if float(app.config["TRADEKG_TIMEOUT"] or 0) > 0 else None  # none runs without a timeout
+    bounded = float(app.config["TRADEKG_TIMEOUT"] or 0) > 0 and not app.extensions["tradekg"].bounds_queries
+    pool = query_pool(app) if bounded else None  # none without a timeout, nor for a store that keeps it itself
     if pool is not None:
         Finalize(None, pool.close, exitpriority=10)
         pool.start_all()  # a spawned worker takes most of a second to start: not on the first queries' time

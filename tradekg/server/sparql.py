@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, current_app, redirect, request
 
 from tradekg.graph.answers import FormatError
 from tradekg.graph.sparql_text import DatasetConflict, tokens, uses_keyword
+from tradekg.graph.store import StoreConflict, StoreError
 from tradekg.graph.writes import (
     FederationRefused,
     ProtectedGraph,
@@ -225,9 +226,9 @@ def _run(app: Flask, work: QueryRequest) -> Answer:
         raise ProtocolError(400, f"query syntax error: {short_syntax_message(error)}") from None
     except FormatError as error:
         raise ProtocolError(406, str(error)) from None
-    except QueryTimeout as error:
+    except (QueryTimeout, TimeoutError) as error:
         raise ProtocolError(503, f"{error}; narrow it (LIMIT, more specific patterns) and try again") from None
-    except WorkerFailed as error:
+    except (WorkerFailed, StoreError) as error:
         raise ProtocolError(503, str(error)) from None
 
 
@@ -254,6 +255,10 @@ def _update(update: str) -> Response:
         raise ProtocolError(400, str(error)) from None
     except (FederationRefused, ProtectedGraph) as error:
         raise ProtocolError(403, str(error)) from None
+    except StoreConflict as error:
+        raise ProtocolError(409, f"{error}; send the update again") from None
+    except StoreError as error:
+        raise ProtocolError(503, f"the store could not be written: {error}") from None
     except ValidationRejected as error:
         return error_response(
             422, "the update would break the shapes; nothing was changed", report=error.report.to_text(),
@@ -280,6 +285,13 @@ def too_large(error: Exception) -> Response:
     """A request body over ``--max-body-bytes``."""
     limit = current_app.config["TRADEKG_MAX_BODY_BYTES"]
     return error_response(413, f"the request body is larger than the limit of {limit:,} bytes")
+
+
+@bp.app_errorhandler(StoreError)
+@bp.app_errorhandler(TimeoutError)
+def store_unavailable(error: Exception) -> Response:
+    """The store failed to answer (a SPARQL server down or over its time limit): 503, the request may be retried."""
+    return error_response(503, f"the store did not answer: {error}")
 
 
 @bp.app_errorhandler(500)
