@@ -5,6 +5,7 @@ Terms are written in N-Triples syntax (``str`` of a pyoxigraph term), which SPAR
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from tradekg.graph.sparql_text import split_prologue, tokens
+from tradekg.graph.sparql_text import Token, split_prologue, tokens
 from tradekg.ontology.vocab import ID, PREFIXES
 
 REGISTRY_GRAPH = str(ID["graph/tradekg-store"])
@@ -32,6 +33,9 @@ SKOLEM_PREFIX = "https://w3id.org/tradekg/.well-known/genid/"
 """Blank nodes are stored as IRIs under this prefix (RDF 1.1 Concepts, section 3.5: Skolem IRIs)."""
 
 Item = TypeVar("Item")
+ESCAPED = re.compile(r"\\(.)")
+ESCAPED_NAME = re.compile(r"(?:[^\W\d][\w.\-]*)?:(?:[\w.\-%:]|\\.)*")
+"""An escaped character in a prefixed name's local part."""
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
@@ -68,15 +72,41 @@ def data_block(quads: Iterable[ox.Quad]) -> str:
 
 
 def with_prefixes(sparql: str, base_iri: str | None = None) -> str:
-    """The query text with the project's prefixes (those it does not declare itself) and ``BASE`` declared."""
+    r"""The query text with the project's prefixes (those it does not declare itself) and ``BASE`` declared.
+
+    A prefixed name with an escaped character (``id:measure\\/usa``, SPARQL 1.1's ``PN_LOCAL_ESC``) is written as
+    the full IRI it stands for: Virtuoso's parser refuses the backslash.
+    """
     prologue, _ = split_prologue(sparql)
+    prefixes = dict(PREFIXES)
+    previous: list[Token] = []
+    for token in tokens(prologue):
+        if len(previous) == 2 and previous[0].is_keyword("PREFIX") and token.kind == "iri":
+            prefixes[previous[1].text.rstrip(":")] = token.text[1:-1]
+        previous = [*previous[-1:], token]
     declared = {
         token.text.rstrip(":") for token in tokens(prologue) if token.kind == "name" and token.text.endswith(":")
     }
     lines = [f"PREFIX {name}: <{iri}>" for name, iri in PREFIXES.items() if name not in declared]
     if base_iri and not any(token.is_keyword("BASE") for token in tokens(prologue)):
         lines.insert(0, f"BASE <{base_iri}>")
+    if "\\" in sparql:
+        sparql = _expand_escaped_names(sparql, prefixes)
     return "\n".join(lines) + "\n" + sparql
+
+
+def _expand_escaped_names(sparql: str, prefixes: Mapping[str, str]) -> str:
+    parts, last = [], 0
+    for token in tokens(sparql):
+        if token.start < last or token.kind != "name" or ":" not in token.text or "\\" not in token.text:
+            continue
+        name = ESCAPED_NAME.match(sparql, token.start)  # the lexer stops at an escaped "/": read the whole name
+        prefix, _, local = name.group().partition(":") if name else ("", "", "")
+        if name and prefix in prefixes:
+            iri = prefixes[prefix] + ESCAPED.sub(r"\1", local)
+            parts += [sparql[last : token.start], f"<{iri}>"]
+            last = name.end()
+    return "".join(parts) + sparql[last:]
 
 
 def values_clause(bindings: Mapping[str, Term]) -> str:

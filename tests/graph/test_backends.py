@@ -1,0 +1,267 @@
+"""One suite on every backend: the embedded store, Virtuoso 7 and the Oxigraph server (``--store DIR`` or ``URL``).
+
+The command line and the application are used as a person would; only the ``--store`` arguments differ. Each backend
+is set up once per module (the bundled graph installed by the first command), so tests that write undo what they
+wrote or write where the others do not look.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from tests.conftest import WRITE_TOKEN
+from tradekg.cli import main
+from tradekg.graph.load import open_store
+from tradekg.graph.remote import RemoteStore
+from tradekg.graph.sparql_client import Endpoints
+from tradekg.graph.store import StoreConflict, TradeStore
+from tradekg.server import create_app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+JAPAN_LABELS = "SELECT ?l WHERE { <https://w3id.org/tradekg/id/country/JPN> rdfs:label ?l }"
+NOT_CONFORMING = """\
+@prefix tkg: <https://w3id.org/tradekg/ontology#> .
+<https://w3id.org/tradekg/id/country/NOWHERE> a tkg:Country ; tkg:iso3166Alpha3 "nowhere" .
+"""
+GOOD = "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
+
+
+class Backend:
+    """A store for the suite: its ``--store`` arguments and the matching application settings."""
+
+    def __init__(self, name: str, arguments: list[str], config: dict[str, object], server: object = None) -> None:
+        self.name = name
+        self.arguments = arguments
+        self.config = config
+        self.server = server
+
+    def app(self, **config: object) -> Flask:
+        return create_app({"TESTING": True, "TRADEKG_TIMEOUT": 0, **self.config, **config})
+
+
+@pytest.fixture(scope="module", params=["embedded", "oxigraph", "virtuoso"])
+def backend(
+    request: pytest.FixtureRequest, sparql_server: Callable, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    if request.param == "embedded":
+        directory = str(tmp_path_factory.mktemp("store") / "db")
+        yield Backend("embedded", ["--store", directory], {"TRADEKG_STORE": directory})
+        return
+    server = sparql_server(request.param)
+    endpoints = Endpoints(server.query_endpoint, server.update_endpoint, server.gsp_endpoint)
+    RemoteStore(endpoints).clear()
+    arguments = ["--store", server.query_endpoint, "--update-endpoint", server.update_endpoint]
+    arguments += ["--gsp-endpoint", server.gsp_endpoint]
+    config = {
+        "TRADEKG_STORE": server.query_endpoint,
+        "TRADEKG_UPDATE_ENDPOINT": server.update_endpoint,
+        "TRADEKG_GSP_ENDPOINT": server.gsp_endpoint,
+    }
+    yield Backend(request.param, arguments, config, server)
+    RemoteStore(endpoints).clear()
+
+
+def run(backend: Backend, *arguments: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*arguments, *backend.arguments])
+    return result.exit_code, result.output
+
+
+def quad_count(backend: Backend) -> int:
+    code, output = run(backend, "stats")
+    assert code == 0, output
+    return int(output.split("quads: ", 1)[1].split("\n", 1)[0].replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def embedded_export() -> set[ox.Quad]:
+    store = open_store()
+    try:
+        return set(ox.parse(store.dump(ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS))
+    finally:
+        store.close()
+
+
+def without_blank_nodes(quads: set[ox.Quad]) -> set[ox.Quad]:
+    def blank(term: object) -> bool:
+        return isinstance(term, ox.BlankNode) or (
+            isinstance(term, ox.NamedNode) and "/.well-known/genid/" in term.value
+        )
+
+    return {quad for quad in quads if not blank(quad.subject) and not blank(quad.object)}
+
+
+def test_export_holds_the_bundled_graph_as_the_embedded_store_does(
+    backend: Backend, embedded_export: set[ox.Quad]
+) -> None:
+    code, output = run(backend, "export", "--format", "nq")
+    assert code == 0, output
+    exported = set(ox.parse(output.encode(), ox.RdfFormat.N_QUADS))
+    assert len(exported) == len(embedded_export)
+    # Blank nodes (the shapes' property shapes) come back as Skolem IRIs from a SPARQL server.
+    assert without_blank_nodes(exported) == without_blank_nodes(embedded_export)
+
+
+def test_the_default_graph_counts_each_triple_once(backend: Backend) -> None:
+    code, output = run(backend, "query", JAPAN_LABELS, "--format", "csv")
+    assert code == 0, output
+    assert list(csv.reader(io.StringIO(output)))[1:] == [["Japan"]]  # stated by two sources, answered once
+    code, output = run(backend, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv")
+    assert int(output.split()[1]) < quad_count(backend)  # a triple in two graphs is one triple
+
+
+def test_validate_reads_the_whole_store(backend: Backend) -> None:
+    code, output = run(backend, "validate")
+    assert code == 0 and "Conforms" in output, output
+
+
+def test_load_is_validated_and_all_or_nothing(backend: Backend, tmp_path: Path) -> None:
+    before = quad_count(backend)
+    nonconforming = tmp_path / "nowhere.ttl"
+    nonconforming.write_text(NOT_CONFORMING)
+    code, output = run(backend, "load", str(nonconforming))
+    assert code == 1, output
+    assert quad_count(backend) == before
+    good = tmp_path / "good.ttl"
+    good.write_text(GOOD)
+    code, output = run(backend, "load", str(good))
+    assert code == 0 and "Loaded 1 quads" in output, output
+    code, output = run(backend, "export", "--format", "nq")
+    loaded = (
+        "<http://example.org/a> <http://example.org/b> <http://example.org/c> <https://w3id.org/tradekg/id/graph/good>"
+    )
+    assert loaded in output
+
+
+def tracker_rows() -> list[dict[str, str]]:
+    """The example tracker, citing a source of its own (the example cites sources the bundled graph titles already)."""
+    rows = list(csv.DictReader(io.StringIO((EXAMPLES / "tariff-tracker.csv").read_text(encoding="utf-8"))))
+    for row in rows:
+        row.update(source_id="backend-suite-tracker", source_title="The backend suite's tracker", source_url="")
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as output:
+        writer = csv.DictWriter(output, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_import_csv_validates_every_row_first(backend: Backend, tmp_path: Path) -> None:
+    mapping = str(EXAMPLES / "tariff-tracker.yarrrml.yml")
+    rows = tracker_rows()
+    broken = [dict(row) for row in rows]
+    broken[1]["rate_percent"] = "forty-six"
+    before = quad_count(backend)
+    code, output = run(backend, "import-csv", str(write_csv(tmp_path / "broken.csv", broken)), "--mapping", mapping)
+    assert code == 1 and "row 3" in output, output
+    assert quad_count(backend) == before
+    code, output = run(backend, "import-csv", str(write_csv(tmp_path / "good.csv", rows)), "--mapping", mapping)
+    assert code == 0, output
+    code, output = run(backend, "query", "SELECT ?r WHERE { id:measure\\/tracker-reciprocal-jpn tkg:ratePercent ?r }")
+    assert "24" in output, output
+
+
+@pytest.fixture()
+def app(backend: Backend) -> Iterator[Flask]:
+    application = backend.app(TRADEKG_WRITE_TOKEN=WRITE_TOKEN, TRADEKG_MAX_ROWS=100)
+    yield application
+    application.extensions["tradekg"].close()  # the embedded directory's lock, for the next command
+
+
+def test_serve_answers_sparql_and_pages(app: Flask) -> None:
+    client = app.test_client()
+    answer = client.get("/sparql", query_string={"query": JAPAN_LABELS}, headers={"Accept": "text/csv"})
+    assert answer.status_code == 200 and answer.data.decode().split() == ["l", "Japan"]
+    assert client.get("/page/country/JPN").status_code == 200
+    data = client.get("/data/country/JPN", headers={"Accept": "text/turtle"})
+    assert data.status_code == 200 and b"Japan" in data.data
+    assert client.get("/sparql", headers={"Accept": "text/turtle"}).status_code == 200  # service description
+    cut = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+    assert cut.headers.get("TradeKG-Truncated") == "max-rows=100"
+    assert len(cut.data.decode().splitlines()) == 101  # the header and --max-rows rows of some 4,000
+
+
+def test_the_write_gate_accepts_and_refuses(app: Flask) -> None:
+    client = app.test_client()
+    label = 'GRAPH <http://example.org/gate> { <http://example.org/gate-test> rdfs:label "gate test"@en }'
+    accepted = client.post("/sparql", data={"update": f"INSERT DATA {{ {label} }}"}, headers=AUTH)
+    assert accepted.status_code == 200, accepted.data
+    ask = {"query": 'ASK { <http://example.org/gate-test> rdfs:label "gate test"@en }'}
+    assert client.get("/sparql", query_string=ask, headers={"Accept": "text/csv"}).data.split() == [
+        b"_askResult",
+        b"true",
+    ]
+    bad = "INSERT DATA { GRAPH <http://example.org/gate> { "
+    bad += '<http://example.org/t> a tkg:Tariff ; tkg:ratePercent "abc" } }'
+    before = len(app.extensions["tradekg"])
+    refused = client.post("/sparql", data={"update": bad}, headers=AUTH)
+    assert refused.status_code == 422
+    assert len(app.extensions["tradekg"]) == before
+    removed = client.post("/sparql", data={"update": f"DELETE DATA {{ {label} }}"}, headers=AUTH)
+    assert removed.status_code == 200 and len(app.extensions["tradekg"]) == before - 1
+
+
+def test_a_foreign_write_between_check_and_commit_is_answered_409(app: Flask, backend: Backend) -> None:
+    if backend.server is None:
+        pytest.skip("the embedded store has one writer: its process holds the directory's lock")
+    store: TradeStore = app.extensions["tradekg"]
+    other = RemoteStore(store.endpoints)  # type: ignore[attr-defined]
+    commit = store.apply
+
+    def meanwhile(*args: object, **kwargs: object) -> None:
+        with other.writing():  # another tradekg process commits after this write read the store
+            other.apply(
+                (),
+                [
+                    ox.Quad(
+                        ox.NamedNode("http://example.org/x"),
+                        ox.NamedNode("http://example.org/p"),
+                        ox.Literal("other"),
+                        ox.NamedNode("http://example.org/other"),
+                    )
+                ],
+            )
+        commit(*args, **kwargs)  # type: ignore[arg-type]
+
+    store.apply = meanwhile  # type: ignore[method-assign]
+    update = 'INSERT DATA { GRAPH <http://example.org/gate> { <http://example.org/y> rdfs:label "mine"@en } }'
+    response = app.test_client().post("/sparql", data={"update": update}, headers=AUTH)
+    assert response.status_code == 409, response.data
+    del store.apply
+    assert not bool(store.query("ASK { <http://example.org/y> ?p ?o }"))  # nothing of the refused write
+    with pytest.raises(StoreConflict):
+        with store.writing():
+            with other.writing():
+                other.apply(
+                    [
+                        ox.Quad(
+                            ox.NamedNode("http://example.org/x"),
+                            ox.NamedNode("http://example.org/p"),
+                            ox.Literal("other"),
+                            ox.NamedNode("http://example.org/other"),
+                        )
+                    ],
+                    (),
+                )
+            store.apply(
+                (),
+                [
+                    ox.Quad(
+                        ox.NamedNode("http://example.org/y"),
+                        ox.NamedNode("http://example.org/p"),
+                        ox.Literal("mine"),
+                        ox.NamedNode("http://example.org/gate"),
+                    )
+                ],
+            )
