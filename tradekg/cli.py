@@ -28,7 +28,7 @@ from tradekg.graph.load import (
     parse_file,
 )
 from tradekg.graph.reference import reference_quads
-from tradekg.graph.store import StoreError, TradeStore
+from tradekg.graph.store import StoreConflict, StoreError, TradeStore
 from tradekg.graph.validate import quads_to_graph, validate_graph
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.queries.catalog import CatalogError, NamedQuery, ParamError, load_catalog
@@ -111,7 +111,24 @@ def _open(location: StoreLocation, *, data_files: tuple[Path, ...] = ()) -> Trad
     raise AssertionError("unreachable")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CommandGroup(click.Group):
+    """The ``tradekg`` commands, ending with a message and exit code 2 when the store fails mid-command.
+
+    A SPARQL server gone, or a write refused as concurrent: a message, never a traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command, turning a store failure into a message."""
+        try:
+            return super().invoke(ctx)
+        except StoreConflict as error:
+            _fail(f"{error}; run the command again", EXIT_UNREADABLE)
+        except StoreError as error:
+            _fail(f"the store failed: {error}", EXIT_UNREADABLE)
+        raise AssertionError("unreachable")
+
+
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tradekg")
 def main() -> None:
     """tradekg: an open knowledge graph of trade policy.
