@@ -19,10 +19,12 @@ from flask import Flask
 
 from tests.conftest import WRITE_TOKEN
 from tradekg.cli import main
+from tradekg.graph.backends import StoreLocation, store_location
 from tradekg.graph.load import open_store
 from tradekg.graph.remote import RemoteStore
 from tradekg.graph.sparql_client import Endpoints
 from tradekg.graph.store import StoreConflict, TradeStore
+from tradekg.queries.catalog import load_catalog
 from tradekg.server import create_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -68,6 +70,15 @@ def backend(
     }
     yield Backend(request.param, arguments, config, server)
     RemoteStore(endpoints).clear()
+
+
+def store_location_of(backend: Backend) -> StoreLocation:
+    arguments = dict(zip(backend.arguments[::2], backend.arguments[1::2], strict=True))
+    return store_location(
+        arguments["--store"],
+        update_endpoint=arguments.get("--update-endpoint"),
+        gsp_endpoint=arguments.get("--gsp-endpoint"),
+    )
 
 
 def run(backend: Backend, *arguments: str) -> tuple[int, str]:
@@ -116,6 +127,47 @@ def test_the_default_graph_counts_each_triple_once(backend: Backend) -> None:
     union = int(output.split("triples (union of graphs): ", 1)[1].split("\n", 1)[0].replace(",", ""))
     quads = int(output.split("quads: ", 1)[1].split("\n", 1)[0].replace(",", ""))
     assert union < quads  # a triple in two graphs is one triple of the default graph
+
+
+@pytest.fixture(scope="module")
+def embedded_store() -> Iterator[TradeStore]:
+    store = open_store()
+    yield store
+    store.close()
+
+
+ENGINE_BUGS = {
+    ("virtuoso", "agreements"): "Virtuoso 7.2.5 joins the ordered party subquery wrongly: one party per agreement",
+    ("virtuoso", "negotiation-timeline"): "Virtuoso 7.2.5 drops rounds from the UNION of OPTIONAL groups: 4 of 7",
+    ("virtuoso", "proposals-by-country"): "an ordered subquery joined and grouped, as agreements: cause not isolated",
+    ("virtuoso", "tariffs-in-force"): "subqueries in a UNION with OPTIONAL filters, `appliesToAll true`: not isolated",
+}
+"""Named queries a server answers wrongly (listed in the README under what differs), not compared there."""
+
+
+def cell(term: ox.Literal | ox.NamedNode | ox.BlankNode | None) -> str:
+    """A term as text; a list joined by GROUP_CONCAT as its sorted parts (SPARQL leaves their order to the engine)."""
+    if isinstance(term, ox.Literal) and ", " in term.value:
+        return ", ".join(sorted(term.value.split(", ")))
+    return str(term)
+
+
+def rows(answer: object) -> list[tuple[str, ...]]:
+    return sorted(tuple(cell(term) for term in solution) for solution in answer)  # type: ignore[attr-defined]
+
+
+def test_every_named_query_answers_as_on_the_embedded_store(backend: Backend, embedded_store: TradeStore) -> None:
+    store = open_store(store_location_of(backend))
+    try:
+        differing = []
+        for query in load_catalog().values():
+            values = {param.name: param.example or param.default or "" for param in query.params}
+            if rows(query.run(store, values)) != rows(query.run(embedded_store, values)):
+                differing.append(query.name)
+        known = sorted(name for engine, name in ENGINE_BUGS if engine == backend.name)
+        assert differing == known  # a known bug fixed shows here too
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("backend", ["oxigraph"], indirect=True)  # the same code reads any backend; pySHACL is slow

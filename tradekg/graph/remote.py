@@ -63,7 +63,7 @@ from tradekg.graph.remote_text import (
     pattern_query,
     query_form,
     skolemize,
-    values_clause,
+    with_bindings,
     with_prefixes,
 )
 from tradekg.graph.sparql_client import Endpoints, RemoteConflict, RemoteError, SparqlClient
@@ -190,7 +190,7 @@ class RemoteStore(TradeStore):
         """
         text = with_prefixes(sparql, base_iri)
         if bindings:
-            text += values_clause({name: to_engine(term) for name, term in bindings.items()})
+            text = with_bindings(text, {name: to_engine(term) for name, term in bindings.items()})
         default, named = list(default_graph_uris), list(named_graph_uris)
         if not default and names_own_dataset(sparql):
             default, named = dataset_clauses(sparql, base_iri=base_iri)

@@ -109,11 +109,44 @@ def _expand_escaped_names(sparql: str, prefixes: Mapping[str, str]) -> str:
     return "".join(parts) + sparql[last:]
 
 
-def values_clause(bindings: Mapping[str, Term]) -> str:
-    """A trailing ``VALUES`` clause binding variables to terms: a final join, as Oxigraph's substitutions."""
+def with_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """The query with variables bound first: a ``VALUES`` block opening its ``WHERE`` group.
+
+    Oxigraph's substitutions bind before evaluation, so a ``FILTER`` or ``NOT EXISTS`` in the group sees the
+    value; a trailing ``VALUES`` clause would join only at the end, after those filters ran with the variable unbound.
+    """
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(str(term) for term in bindings.values())
-    return f"\nVALUES ({names}) {{ ({terms}) }}"
+    block = f" VALUES ({names}) {{ ({terms}) }} "
+    opening = where_opening(sparql)
+    if opening is None:
+        return f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
+    return sparql[: opening + 1] + block + sparql[opening + 1 :]
+
+
+def where_opening(sparql: str) -> int | None:
+    """Where the ``{`` opening the query's ``WHERE`` group is (after a ``CONSTRUCT`` template, if any)."""
+    prologue, _ = split_prologue(sparql)
+    template, depth, in_template = False, 0, False
+    for token in tokens(sparql):
+        if token.start < len(prologue):
+            continue
+        if token.is_keyword("CONSTRUCT"):
+            template = True
+            continue
+        if token.text == "{":
+            if template and depth == 0 and not in_template:
+                in_template, template = True, False
+            elif not in_template:
+                return token.start
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+            if in_template and depth == 0:
+                in_template = False
+        elif template and token.kind == "name" and token.is_keyword("WHERE"):
+            template = False
+    return None
 
 
 def query_form(sparql: str) -> str:
