@@ -140,7 +140,7 @@ ENGINE_BUGS = {
     ("virtuoso", "agreements"): "Virtuoso 7.2.5 joins the ordered party subquery wrongly: one party per agreement",
     ("virtuoso", "negotiation-timeline"): "Virtuoso 7.2.5 drops rounds from the UNION of OPTIONAL groups: 4 of 7",
     ("virtuoso", "proposals-by-country"): "an ordered subquery joined and grouped, as agreements: cause not isolated",
-    ("virtuoso", "tariffs-in-force"): "subqueries in a UNION with OPTIONAL filters, `appliesToAll true`: not isolated",
+    ("virtuoso", "tariffs-in-force"): "subqueries in a UNION with OPTIONAL filters: cause not isolated",
 }
 """Named queries a server answers wrongly (listed in the README under what differs), not compared there."""
 
