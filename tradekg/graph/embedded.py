@@ -137,6 +137,10 @@ class OxigraphStore(TradeStore):
             return iter(found)
         return (quad for quad in found if not isinstance(quad.graph_name, ox.DefaultGraph))
 
+    def __contains__(self, quad: object) -> bool:
+        """Whether a quad of a named graph is stored."""
+        return isinstance(quad, ox.Quad) and not isinstance(quad.graph_name, ox.DefaultGraph) and quad in self._store
+
     def named_graphs(self) -> list[URIRef]:
         """The IRIs of the named graphs, sorted."""
         return sorted(URIRef(graph.value) for graph in self._store.named_graphs() if isinstance(graph, ox.NamedNode))
