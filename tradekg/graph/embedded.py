@@ -137,6 +137,10 @@ class OxigraphStore(TradeStore):
             return iter(found)
         return (quad for quad in found if not isinstance(quad.graph_name, ox.DefaultGraph))
 
+    def __contains__(self, quad: object) -> bool:
+        """Whether a quad of a named graph is stored."""
+        return isinstance(quad, ox.Quad) and not isinstance(quad.graph_name, ox.DefaultGraph) and quad in self._store
+
     def named_graphs(self) -> list[URIRef]:
         """The IRIs of the named graphs, sorted."""
         return sorted(URIRef(graph.value) for graph in self._store.named_graphs() if isinstance(graph, ox.NamedNode))
@@ -175,19 +179,18 @@ class OxigraphStore(TradeStore):
     def _union_changes(self, removed: set[ox.Quad], added: set[ox.Quad]) -> tuple[set[ox.Quad], set[ox.Quad]]:
         """The union default graph's own change: triples no named graph keeps, triples new to it."""
         store = self._store
+        fresh = {ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT) for quad in added}
         gone: set[ox.Quad] = set()
-        new_triples = {(quad.subject, quad.predicate, quad.object) for quad in added}
         for quad in removed:
-            triple = (quad.subject, quad.predicate, quad.object)
-            if triple in new_triples:
+            in_union = ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT)
+            if in_union in fresh:
                 continue
             kept = any(
                 other not in removed
-                for other in self.quads_for_pattern(*triple)  # type: ignore[arg-type]
+                for other in self.quads_for_pattern(quad.subject, quad.predicate, quad.object)  # type: ignore[arg-type]
             )
             if not kept:
-                gone.add(ox.Quad(*triple, DEFAULT))
-        fresh = {ox.Quad(*triple, DEFAULT) for triple in new_triples}
+                gone.add(in_union)
         return gone, {quad for quad in fresh if quad not in store}
 
     def apply(

@@ -251,10 +251,8 @@ def load_quads(
             report = validate_new_quads(store, new_quads, trusted)
             if not report.conforms:
                 raise ValidationFailed(report, origin)
-        candidates = list(dict.fromkeys([*trusted, *new_quads]))
-        present = store.stored(candidates)
-        new_quads = [quad for quad in candidates if quad not in present]
-        store.apply((), new_quads)
+        new_quads = [*trusted, *new_quads]
+        store.apply((), new_quads)  # quads already stored are left as they are
     graphs = sorted({quad.graph_name.value for quad in new_quads if isinstance(quad.graph_name, ox.NamedNode)})
     return LoadSummary(files=tuple(files), quads=len(new_quads), graphs=tuple(graphs))
 

@@ -192,10 +192,10 @@ class UpdateEvaluator:
             assert isinstance(answer, ox.QuerySolutions)
             variables = [variable.value for variable in answer.variables]
             rows = [tuple(solution) for solution in answer]
+            removed = instantiate(self.prologue, delete, variables, rows, base_iri=self.base_iri) if delete else []
+            added = instantiate(self.prologue, insert, variables, rows, base_iri=self.base_iri) if insert else []
         except (OSError, RuntimeError, ValueError) as error:
             raise OperationFailed(str(error)) from None
-        removed = instantiate(self.prologue, delete, variables, rows, base_iri=self.base_iri) if delete else []
-        added = instantiate(self.prologue, insert, variables, rows, base_iri=self.base_iri) if insert else []
         self._remove(removed, target)
         self._add(added, target)
 
