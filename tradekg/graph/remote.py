@@ -46,6 +46,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.term import Node
 
+from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.remote_text import (
     NO_GRAPH,
     REGISTRY_GRAPH,
@@ -198,12 +199,12 @@ class RemoteStore(TradeStore):
         default = default or [UNION_GRAPH]
         named = named or self._all_named()
         if query_form(sparql) in ("CONSTRUCT", "DESCRIBE"):
-            scratch = ox.Store()
-            scratch.extend(
-                ox.Quad(t.subject, t.predicate, t.object, DEFAULT)
-                for t in self.client.triples(text, default_graphs=default, named_graphs=named)
-            )
-            return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")  # type: ignore[return-value]
+            answer_graph = ox.NamedNode(NO_GRAPH)
+            scratch = OxigraphStore()  # in memory, for this answer only
+            with scratch.writing():
+                triples = self.client.triples(text, default_graphs=default, named_graphs=named)
+                scratch.apply((), [ox.Quad(t.subject, t.predicate, t.object, answer_graph) for t in triples])
+            return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
         answer, _ = self.client.solutions(text, default_graphs=default, named_graphs=named)
         return answer
 
