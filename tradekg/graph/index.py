@@ -15,6 +15,8 @@ from tradekg.graph.load import DATA_GRAPHS_FILTER
 from tradekg.graph.store import TradeStore
 from tradekg.graph.vocabulary import local_name, vocabulary
 
+# The aggregating SELECTs are wrapped in a SELECT * that orders them: SPARQL lets ORDER BY name an aggregate's alias
+# (?label), but Virtuoso 7.2 refuses it ("used in the result set outside aggregate").
 _LABEL = "OPTIONAL { ?s rdfs:label ?label0 FILTER(LANGMATCHES(LANG(?label0), 'en') || LANG(?label0) = '') }"
 SORTS = ("label", "date")
 
@@ -99,11 +101,11 @@ def instances(
     assert isinstance(total, ox.QuerySolutions)
     count = int(next(iter(total))[0].value)
     answer = store.query(
-        f"""SELECT ?s (SAMPLE(?label0) AS ?label) (MIN(?date0) AS ?date) WHERE {{
+        f"""SELECT * WHERE {{ SELECT ?s (SAMPLE(?label0) AS ?label) (MIN(?date0) AS ?date) WHERE {{
             {{ SELECT DISTINCT ?s WHERE {{ {where} }} }}
             {_LABEL}
             OPTIONAL {{ VALUES ?dp {{ {_date_values(store)} }} ?s ?dp ?date0 }}
-        }} GROUP BY ?s ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"""
+        }} GROUP BY ?s }} ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"""
     )
     return count, _items(answer)
 
@@ -132,11 +134,12 @@ def examples(store: TradeStore, class_iri: str, *, limit: int = 3) -> list[Item]
     ones most linked to (Japan, the United States) are where a reader starts.
     """
     answer = store.query(
-        f"""SELECT ?s (SAMPLE(?label0) AS ?label) (SAMPLE(?none) AS ?date) (COUNT(?in) AS ?links) WHERE {{
+        f"""SELECT * WHERE {{
+            SELECT ?s (SAMPLE(?label0) AS ?label) (SAMPLE(?none) AS ?date) (COUNT(?in) AS ?links) WHERE {{
             ?s a {ox.NamedNode(class_iri)} .
             OPTIONAL {{ ?in ?p ?s FILTER(?p != owl:sameAs) }}
             {_LABEL}
-        }} GROUP BY ?s ORDER BY DESC(?links) LCASE(STR(?label)) ?s LIMIT {int(limit)}"""
+        }} GROUP BY ?s }} ORDER BY DESC(?links) LCASE(STR(?label)) ?s LIMIT {int(limit)}"""
     )
     return _items(answer)
 
@@ -147,7 +150,7 @@ def search(store: TradeStore, text: str, *, limit: int = 50) -> list[Item]:
     if not needle:
         return []
     answer = store.query(
-        f"""SELECT ?s (SAMPLE(?text) AS ?label) (MIN(?date0) AS ?date) WHERE {{
+        f"""SELECT * WHERE {{ SELECT ?s (SAMPLE(?text) AS ?label) (MIN(?date0) AS ?date) WHERE {{
             GRAPH ?g {{
                 VALUES ?p {{ rdfs:label skos:prefLabel skos:altLabel dcterms:title skos:notation tkg:iso3166Alpha3 }}
                 ?s ?p ?text .
@@ -155,7 +158,7 @@ def search(store: TradeStore, text: str, *, limit: int = 50) -> list[Item]:
             {DATA_GRAPHS_FILTER}
             FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?text)), {ox.Literal(needle)}))
             OPTIONAL {{ VALUES ?dp {{ {_date_values(store)} }} ?s ?dp ?date0 }}
-        }} GROUP BY ?s ORDER BY STRLEN(STR(?label)) LCASE(STR(?label)) LIMIT {int(limit)}"""
+        }} GROUP BY ?s }} ORDER BY STRLEN(STR(?label)) LCASE(STR(?label)) LIMIT {int(limit)}"""
     )
     found = _items(answer)
     return [_with_label(store, item) for item in found]
