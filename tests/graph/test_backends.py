@@ -238,6 +238,10 @@ def test_serve_answers_sparql_and_pages(app: Flask) -> None:
     answer = client.get("/sparql", query_string={"query": JAPAN_LABELS}, headers={"Accept": "text/csv"})
     assert answer.status_code == 200 and answer.data.decode().split() == ["l", "Japan"]
     assert client.get("/page/country/JPN").status_code == 200
+    home = client.get("/")  # the index's aggregating queries (Virtuoso refused their ORDER BY on an alias)
+    assert home.status_code == 200 and b"Japan" in home.data
+    found = client.get("/search", query_string={"q": "japan"})
+    assert found.status_code == 200 and b"/page/country/JPN" in found.data
     data = client.get("/data/country/JPN", headers={"Accept": "text/turtle"})
     assert data.status_code == 200 and b"Japan" in data.data
     assert client.get("/sparql", headers={"Accept": "text/turtle"}).status_code == 200  # service description
