@@ -29,6 +29,8 @@ from tradekg.server import create_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+GATE = "http://example.org/gate"
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 JAPAN_LABELS = "SELECT ?l WHERE { <https://w3id.org/tradekg/id/country/JPN> rdfs:label ?l }"
 NOT_CONFORMING = """\
 @prefix tkg: <https://w3id.org/tradekg/ontology#> .
@@ -270,6 +272,21 @@ def test_the_write_gate_accepts_and_refuses(app: Flask) -> None:
     assert removed.status_code == 200 and len(app.extensions["tradekg"]) == before - 1
 
 
+OTHERS_QUAD = ox.Quad(
+    ox.NamedNode("http://example.org/x"),
+    ox.NamedNode("http://example.org/p"),
+    ox.Literal("other"),
+    ox.NamedNode("http://example.org/other"),
+)
+
+
+def toggle_others_quad(other: RemoteStore) -> None:
+    """Another tradekg process writes: it adds its quad, or removes it when it is there."""
+    with other.writing():
+        present = OTHERS_QUAD in other
+        other.apply([OTHERS_QUAD] if present else [], [] if present else [OTHERS_QUAD])
+
+
 @pytest.mark.parametrize("backend", ["oxigraph", "virtuoso"], indirect=True)  # embedded: its process holds the lock
 def test_a_foreign_write_between_check_and_commit_is_answered_409(app: Flask, backend: Backend) -> None:
     store: TradeStore = app.extensions["tradekg"]
@@ -277,18 +294,7 @@ def test_a_foreign_write_between_check_and_commit_is_answered_409(app: Flask, ba
     commit = store.apply
 
     def meanwhile(*args: object, **kwargs: object) -> None:
-        with other.writing():  # another tradekg process commits after this write read the store
-            other.apply(
-                (),
-                [
-                    ox.Quad(
-                        ox.NamedNode("http://example.org/x"),
-                        ox.NamedNode("http://example.org/p"),
-                        ox.Literal("other"),
-                        ox.NamedNode("http://example.org/other"),
-                    )
-                ],
-            )
+        toggle_others_quad(other)  # commits after this write read the store, before it commits
         commit(*args, **kwargs)  # type: ignore[arg-type]
 
     store.apply = meanwhile  # type: ignore[method-assign]
@@ -297,28 +303,11 @@ def test_a_foreign_write_between_check_and_commit_is_answered_409(app: Flask, ba
     assert response.status_code == 409, response.data
     del store.apply
     assert not bool(store.query("ASK { <http://example.org/y> ?p ?o }"))  # nothing of the refused write
+    mine = ox.Quad(ox.NamedNode("http://example.org/y"), RDFS_LABEL, ox.Literal("mine"), ox.NamedNode(GATE))
     with pytest.raises(StoreConflict):
         with store.writing():
-            with other.writing():
-                other.apply(
-                    [
-                        ox.Quad(
-                            ox.NamedNode("http://example.org/x"),
-                            ox.NamedNode("http://example.org/p"),
-                            ox.Literal("other"),
-                            ox.NamedNode("http://example.org/other"),
-                        )
-                    ],
-                    (),
-                )
-            store.apply(
-                (),
-                [
-                    ox.Quad(
-                        ox.NamedNode("http://example.org/y"),
-                        ox.NamedNode("http://example.org/p"),
-                        ox.Literal("mine"),
-                        ox.NamedNode("http://example.org/gate"),
-                    )
-                ],
-            )
+            toggle_others_quad(other)
+            store.apply((), [mine])
+    assert mine not in store
+    response = app.test_client().post("/sparql", data={"update": update}, headers=AUTH)
+    assert response.status_code == 200, response.data  # sent again, it commits
