@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tradekg.graph.index import class_counts, instances, search
+from tradekg.graph.index import class_counts, instances
 from tradekg.graph.timeline import timeline
 
 TKG = "https://w3id.org/tradekg/ontology#"
@@ -50,15 +50,30 @@ def test_class_page_includes_subclasses_and_names_bad_input(browse_client):
     assert browse_client.get("/class").status_code == 400
 
 
-def test_search_by_label(browse_client):
+def test_search_by_words(browse_client):
     data = browse_client.get("/search?q=TESTLAND&format=json").json
     assert [i["iri"] for i in data["items"]] == ["https://w3id.org/tradekg/id/country/TST"]
+    assert data["items"][0]["types"] == [{"iri": TKG + "Country", "label": "country"}]
     html = browse_client.get("/search?q=exemp").get_data(as_text=True)
     assert '<a href="/page/exemption/test-exemption">Test exemption</a>' in html
-    assert "Nothing has a label holding" in browse_client.get("/search?q=zzzz").get_data(as_text=True)
+    assert '<span class="kind" title="tkg:Exemption">Exemption</span>' in html
+    assert "Nothing matches every word" in browse_client.get("/search?q=zzzz").get_data(as_text=True)
     assert browse_client.get("/search").status_code == 200
     assert browse_client.get("/search?q=" + "a" * 300).status_code == 400
-    assert browse_client.get("/search?q=%22%7D%20UNION").status_code == 200  # quotes stay in the literal
+    assert browse_client.get("/search?q=%22%7D%20UNION%20NEAR(").status_code == 200  # no FTS5 syntax gets through
+
+
+def test_search_facets_filter_by_class(client):
+    everything = client.get("/search?q=japan+tariff&format=json").json
+    facets = {f["class"]: f["count"] for f in everything["facets"]}
+    assert facets[TKG + "Tariff"] >= 2 and len(facets) > 1
+    tariffs = client.get("/search?q=japan+tariff&type=Tariff&format=json").json
+    assert tariffs["total"] == facets[TKG + "Tariff"]
+    assert all(TKG + "Tariff" in [t["iri"] for t in item["types"]] for item in tariffs["items"])
+    assert client.get("/search?q=japan+tariff&type=tkg:Tariff&format=json").json["total"] == tariffs["total"]
+    html = client.get("/search?q=japan+tariff").get_data(as_text=True)
+    assert 'href="/search?q=japan+tariff&amp;type=Tariff"' in html
+    assert '<a href="/page/measure/usa-jpn-24-percent-rate">US 24% tariff rate on Japan</a>' in html
 
 
 def test_timeline_in_order_without_javascript(browse_client):
@@ -129,7 +144,6 @@ def test_core_index_queries(browse_store):
     assert total == 2 and [i.label for i in items][1] == "Testland"
     with pytest.raises(ValueError, match="cannot sort"):
         instances(browse_store, TKG + "Country", sort="size")
-    assert search(browse_store, "  ") == []
     assert [e.property_label for e in timeline(browse_store)] == ["announced on", "effective from", "effective until"]
 
 

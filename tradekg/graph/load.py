@@ -280,6 +280,7 @@ def load_quads(
                 raise ValidationFailed(report, origin)
         new_quads = [*trusted, *new_quads]
         store.engine.extend(new_quads)
+        store.committed((), new_quads)
     store.flush()
     graphs = sorted({quad.graph_name.value for quad in new_quads if isinstance(quad.graph_name, ox.NamedNode)})
     return LoadSummary(files=tuple(files), quads=len(new_quads), graphs=tuple(graphs))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +30,8 @@ from tradekg.graph.sparql_text import uses_keyword
 from tradekg.ontology.vocab import PREFIXES
 
 QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+ChangeListener = Callable[[Iterable[ox.Quad], Iterable[ox.Quad]], None]
+"""Told of each committed change set: ``listener(removed, added)`` (see :meth:`TradeStore.on_commit`)."""
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -104,6 +106,7 @@ class TradeStore:
         for prefix, namespace in PREFIXES.items():
             self.dataset.bind(prefix, namespace)
         self.write_lock = threading.Lock()
+        self._listeners: list[ChangeListener] = []
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -193,10 +196,27 @@ class TradeStore:
             finally:
                 self.generation += 1
 
+    def on_commit(self, listener: ChangeListener) -> None:
+        """Tell ``listener(removed, added)`` the quads of every change set committed from now on.
+
+        It is called in the writer's thread, holding the write lock, right after the commit (so listeners see
+        change sets in commit order, and the store already changed). The text index follows the store this way.
+        """
+        self._listeners.append(listener)
+
+    def committed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
+        """Announce a committed change set to the listeners (called by every write path, inside the write lock)."""
+        if self._listeners:
+            removed, added = list(removed), list(added)
+            for listener in self._listeners:
+                listener(removed, added)
+
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction: readers see all of them or none."""
+        quads = list(quads)
         with self.writing() as engine:
-            engine.extend(list(quads))
+            engine.extend(quads)
+            self.committed((), quads)
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad]]) -> None:
         """Replace whole named graphs by new contents, all graphs in one transaction.
@@ -204,13 +224,19 @@ class TradeStore:
         The drop and the insert are one SPARQL update, which Oxigraph applies atomically, so a reader
         sees either the old graphs or the new ones.
         """
-        operations = [f"DROP SILENT GRAPH <{iri}>" for iri in graphs]
-        for iri, quads in graphs.items():
-            quads = list(quads)
+        contents = {iri: list(quads) for iri, quads in graphs.items()}
+        operations = [f"DROP SILENT GRAPH <{iri}>" for iri in contents]
+        for iri, quads in contents.items():
             if quads:
                 operations.append(f"INSERT DATA {{ {graph_block(iri, quads)} }}")
         with self.writing() as engine:
+            removed = [
+                quad
+                for iri in (contents if self._listeners else ())
+                for quad in engine.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+            ]
             engine.update(" ;\n".join(operations))
+            self.committed(removed, [quad for quads in contents.values() for quad in quads])
 
     def flush(self) -> None:
         """Make acknowledged writes durable (a no-op in memory)."""

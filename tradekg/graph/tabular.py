@@ -279,6 +279,7 @@ def import_csv(
             if not report.conforms:
                 raise BadRows(csv_path, _violation_problems(report.violations, mapped))
         store.engine.extend(mapped.quads)
+        store.committed((), mapped.quads)
     store.flush()
     graphs = sorted({quad.graph_name.value for quad in mapped.quads if isinstance(quad.graph_name, ox.NamedNode)})
     return ImportSummary(rows=len(rows), quads=len(mapped.quads), graphs=tuple(graphs))

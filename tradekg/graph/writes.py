@@ -250,6 +250,7 @@ def _commit(
     if commit:
         engine.update(commit, base_iri=base_iri, prefixes=PREFIXES)
         store.flush()
+    store.committed(changes.removed, changes.added)
     return WriteResult(len(changes.added), len(changes.removed), focus, validated, time.perf_counter() - started)
 
 
@@ -290,6 +291,7 @@ def apply_update(
         focus, validated = _validate(scratch, changes)
         engine.update(f"{wrapped} ;\n{restore}" if restore else wrapped, base_iri=base_iri, prefixes=PREFIXES)
         store.flush()
+        store.committed(changes.removed, changes.added)
     return WriteResult(len(changes.added), len(changes.removed), focus, validated, time.perf_counter() - started)
 
 

@@ -1,0 +1,392 @@
+"""Search by words: a full-text index of labels, notes and descriptions, kept up to date on every write.
+
+The index is SQLite FTS5 (Python's standard library): one document per resource of the data graphs, with its
+names (:data:`NAME_PROPERTIES`, weighted higher) and its texts (:data:`TEXT_PROPERTIES`), and the resource's
+classes beside it for the facets. Words are matched stemmed (Porter) and as prefixes, all of them, in any order:
+``japan tariff`` finds "US 24% tariff rate on Japan", ``tarif`` finds tariffs. Hits are ranked by BM25.
+
+Freshness. The index follows the store through :meth:`TradeStore.on_commit`: each committed change set names the
+resources whose names, texts or types it touches, and their documents are read again from the store (so the
+index never depends on the order or the exact form of the changes, only on which resources they touch). An
+in-memory store gets an in-memory index; a store on disk gets an index file beside its directory
+(``<store>.search.sqlite3``), reused when it was closed cleanly over a store of the same size, and rebuilt
+otherwise (missing, from an older format, left open by a process that died, or the store written without it).
+
+Only the store's public query method is used, so the index works over any backend of :class:`TradeStore`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tradekg.graph.load import DATA_GRAPHS_FILTER
+from tradekg.graph.store import TradeStore
+from tradekg.ontology.vocab import PREFIXES
+
+_RDF, _RDFS, _SKOS, _DCT, _SCHEMA, _TKG = (
+    PREFIXES[name] for name in ("rdf", "rdfs", "skos", "dcterms", "schema", "tkg")
+)
+RDF_TYPE = _RDF + "type"
+NAME_PROPERTIES: tuple[str, ...] = (
+    _RDFS + "label",
+    _SKOS + "prefLabel",
+    _SKOS + "altLabel",
+    _DCT + "title",
+    _SCHEMA + "name",
+    PREFIXES["foaf"] + "name",
+    _SKOS + "notation",
+    _TKG + "iso3166Alpha3",
+    _TKG + "iso3166Alpha2",
+    _TKG + "htsHeading",
+    _SCHEMA + "legislationIdentifier",
+)
+"""Properties whose values name a resource: matches there rank first. The first ones give the label shown."""
+TEXT_PROPERTIES: tuple[str, ...] = (
+    _TKG + "note",
+    _SCHEMA + "description",
+    _RDFS + "comment",
+    _DCT + "description",
+    _SKOS + "definition",
+    _SKOS + "scopeNote",
+    _TKG + "outcome",
+    _TKG + "condition",
+    _TKG + "objective",
+)
+"""Properties whose values describe a resource in prose."""
+WATCHED = frozenset((*NAME_PROPERTIES, *TEXT_PROPERTIES, RDF_TYPE))
+FORMAT_VERSION = "1"
+"""Bumped when what is indexed changes: an index file of another version is rebuilt."""
+NAME_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
+MAX_WORDS = 16
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+_CHUNK = 500
+
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources(id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS texts(
+    resource INTEGER NOT NULL, predicate TEXT NOT NULL, value TEXT NOT NULL, lang TEXT NOT NULL,
+    PRIMARY KEY (resource, predicate, value, lang)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS types(resource INTEGER NOT NULL, class TEXT NOT NULL,
+    PRIMARY KEY (resource, class)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS types_by_class ON types(class, resource);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
+    names, texts, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3');
+"""
+
+
+def _in_list(iris: Sequence[str]) -> str:
+    return ", ".join("'" + iri.replace("'", "''") + "'" for iri in iris)
+
+
+_DOCS_SQL = (
+    "INSERT INTO docs(rowid, names, texts) SELECT resource,"
+    f" group_concat(CASE WHEN predicate IN ({_in_list(NAME_PROPERTIES)}) THEN value END, ' . '),"
+    f" group_concat(CASE WHEN predicate IN ({_in_list(TEXT_PROPERTIES)}) THEN value END, ' . ')"
+    " FROM texts {where} GROUP BY resource"
+)
+"""One document per resource: its names in one column, its prose in the other."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One resource found: its IRI, label, classes and the matched text with the words marked."""
+
+    iri: str
+    label: str
+    types: tuple[str, ...]
+    snippet: tuple[tuple[str, bool], ...]
+    """The best-matching text in pieces, each with whether it is a matched word."""
+
+    @property
+    def snippet_text(self) -> str:
+        """The snippet as plain text."""
+        return "".join(text for text, _ in self.snippet)
+
+    def to_json(self) -> dict[str, object]:
+        """The hit as JSON."""
+        return {"iri": self.iri, "label": self.label, "types": list(self.types), "snippet": self.snippet_text}
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A class and how many of the matching resources it types."""
+
+    iri: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """What a search found: how many resources match, one page of them, and the classes among all matches."""
+
+    total: int
+    hits: list[Hit]
+    facets: list[Facet]
+
+
+def match_expression(text: str) -> str:
+    """The FTS5 query for what a user typed: every word, stemmed, as a prefix (one-letter words whole).
+
+    Punctuation and FTS5 operators are dropped, so no input is a syntax error. Returns ``""`` when no word is left.
+    """
+    words = _WORD.findall(text.lower())[:MAX_WORDS]
+    return " ".join(f'"{word}"*' if len(word) > 1 else f'"{word}"' for word in words)
+
+
+class TextIndex:
+    """The full-text index of one store (see the module's description).
+
+    Args:
+        store: The store to index and follow.
+        path: The index file; ``None`` keeps it in memory.
+
+    The index is built at the first search (:meth:`ensure`), not at construction, and follows every write
+    committed after that. Methods are safe to call from several threads.
+    """
+
+    def __init__(self, store: TradeStore, path: Path | None = None) -> None:
+        self.store = store
+        self.path = path
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+        self._listening = False
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def ensure(self) -> None:
+        """Open the index, building it from the store if it is missing or stale, and start following writes."""
+        with self._lock:
+            if self._db is not None:
+                return
+            database = sqlite3.connect(
+                str(self.path) if self.path else ":memory:", check_same_thread=False, isolation_level=None
+            )
+            database.executescript(_SCHEMA_SQL)
+            self._db = database
+            if not self._listening:
+                self.store.on_commit(self.changed)
+                self._listening = True
+            if not self._is_current():
+                self.rebuild()
+            self._set_meta(clean="0")
+
+    def close(self) -> None:
+        """Record that the index matches the store (so that the next process reuses it) and close it."""
+        with self._lock:
+            if self._db is None:
+                return
+            self._set_meta(clean="1", quads=str(len(self.store)))
+            self._db.close()
+            self._db = None
+
+    def _is_current(self) -> bool:
+        meta = dict(self._conn().execute("SELECT key, value FROM meta"))
+        return (
+            self.path is not None
+            and meta.get("version") == FORMAT_VERSION
+            and meta.get("clean") == "1"
+            and meta.get("quads") == str(len(self.store))
+        )
+
+    def _set_meta(self, **values: str) -> None:
+        self._conn().executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items())
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("the text index is not open")
+        return self._db
+
+    # -- building and following --------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Index the whole store again."""
+        with self._lock:
+            database = self._conn()
+            database.execute("BEGIN")
+            try:
+                for table in ("texts", "types", "docs", "resources", "meta"):
+                    database.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are constants
+                self._insert(database, self._read(None), {})
+                database.execute(_DOCS_SQL.format(where=""))
+                database.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)", (("version", FORMAT_VERSION), ("clean", "0"))
+                )
+                database.execute("COMMIT")
+            except BaseException:
+                database.execute("ROLLBACK")
+                raise
+
+    def changed(self, removed: Iterable[Any], added: Iterable[Any]) -> None:
+        """Follow a committed change set: read again every resource whose names, texts or types it touches.
+
+        Called by the store inside its write lock, right after the commit (see :meth:`TradeStore.on_commit`).
+        """
+        touched = {
+            quad.subject.value
+            for quads in (removed, added)
+            for quad in quads
+            if quad.predicate.value in WATCHED and ":" in quad.subject.value  # an IRI, not a blank node's id
+        }
+        if touched:
+            self.refresh(touched)
+
+    def refresh(self, subjects: Iterable[str]) -> None:
+        """Read the documents of these resources again from the store."""
+        with self._lock:
+            if self._db is None:
+                return  # not built yet: the first search reads the whole store
+            database = self._db
+            subjects = sorted(set(subjects))
+            database.execute("BEGIN")
+            try:
+                ids = self._ids(database, subjects)
+                for chunk in _chunks([ids[s] for s in subjects]):
+                    marks = ",".join("?" * len(chunk))
+                    for table, column in (("texts", "resource"), ("types", "resource"), ("docs", "rowid")):
+                        database.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)  # noqa: S608
+                for chunk in _chunks(subjects):
+                    self._insert(database, self._read(chunk), ids)
+                for chunk in _chunks([ids[s] for s in subjects]):
+                    self._insert_docs(database, chunk)
+                database.execute("COMMIT")
+            except BaseException:
+                database.execute("ROLLBACK")
+                raise
+
+    def _read(self, subjects: Sequence[str] | None) -> Iterator[tuple[str, str, str, str]]:
+        """(subject, predicate, value, language) of the watched literals and types, of all or some subjects."""
+        values = " ".join(f"<{iri}>" for iri in WATCHED)
+        only = "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects) + " }" if subjects is not None else ""
+        answer = self.store.query(
+            f"""SELECT DISTINCT ?s ?p ?o WHERE {{
+                {only}
+                GRAPH ?g {{ VALUES ?p {{ {values} }} ?s ?p ?o }}
+                {DATA_GRAPHS_FILTER}
+                FILTER(isIRI(?s) && (isLiteral(?o) || (?p = <{RDF_TYPE}> && isIRI(?o))))
+            }}"""
+        )
+        for subject, predicate, value in answer:  # type: ignore[union-attr]
+            yield subject.value, predicate.value, value.value, getattr(value, "language", None) or ""
+
+    def _ids(self, database: sqlite3.Connection, subjects: Sequence[str]) -> dict[str, int]:
+        database.executemany("INSERT OR IGNORE INTO resources(iri) VALUES (?)", ((s,) for s in subjects))
+        ids: dict[str, int] = {}
+        for chunk in _chunks(list(subjects)):
+            marks = ",".join("?" * len(chunk))
+            ids.update(database.execute(f"SELECT iri, id FROM resources WHERE iri IN ({marks})", chunk))  # noqa: S608
+        return ids
+
+    def _insert(
+        self, database: sqlite3.Connection, rows: Iterable[tuple[str, str, str, str]], ids: dict[str, int]
+    ) -> None:
+        texts: list[tuple[int, str, str, str]] = []
+        types: list[tuple[int, str]] = []
+        for subject, predicate, value, lang in rows:
+            number = ids.get(subject)
+            if number is None:
+                number = database.execute(
+                    "INSERT INTO resources(iri) VALUES (?) ON CONFLICT(iri) DO UPDATE SET iri = iri RETURNING id",
+                    (subject,),
+                ).fetchone()[0]
+                ids[subject] = number
+            if predicate == RDF_TYPE:
+                types.append((number, value))
+            else:
+                texts.append((number, predicate, value, lang))
+        database.executemany("INSERT OR IGNORE INTO texts VALUES (?, ?, ?, ?)", texts)
+        database.executemany("INSERT OR IGNORE INTO types VALUES (?, ?)", types)
+
+    def _insert_docs(self, database: sqlite3.Connection, ids: Sequence[int]) -> None:
+        marks = ",".join("?" * len(ids))
+        database.execute(_DOCS_SQL.format(where=f"WHERE resource IN ({marks})"), list(ids))
+
+    # -- searching ---------------------------------------------------------------------------------
+
+    def search(self, text: str, *, class_iri: str | None = None, limit: int = 50, offset: int = 0) -> SearchAnswer:
+        """The resources matching every word of ``text``, best first.
+
+        Args:
+            text: What the user typed.
+            class_iri: Only resources of this class (a facet picked).
+            limit: Hits per page.
+            offset: The first hit to return.
+        """
+        expression = match_expression(text)
+        if not expression:
+            return SearchAnswer(0, [], [])
+        self.ensure()
+        with self._lock:
+            database = self._conn()
+            where, args = "docs MATCH ?", [expression]
+            if class_iri:
+                where += " AND rowid IN (SELECT resource FROM types WHERE class = ?)"
+                args.append(class_iri)
+            total = database.execute(f"SELECT count(*) FROM docs WHERE {where}", args).fetchone()[0]  # noqa: S608
+            facets = [
+                Facet(iri, count)
+                for iri, count in database.execute(
+                    "SELECT class, count(*) FROM types WHERE resource IN"
+                    " (SELECT rowid FROM docs WHERE docs MATCH ?) GROUP BY class ORDER BY count(*) DESC, class",
+                    (expression,),
+                )
+            ]
+            found = database.execute(
+                f"SELECT rowid, snippet(docs, 1, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 24),"
+                f" snippet(docs, 0, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 24) FROM docs"
+                f" WHERE {where} ORDER BY bm25(docs, {NAME_WEIGHT}, {TEXT_WEIGHT}), rowid"  # noqa: S608
+                " LIMIT ? OFFSET ?",
+                [*args, int(limit), int(offset)],
+            ).fetchall()
+            # The words found in the prose if any, else in the names (a code, another name).
+            hits = [
+                self._hit(database, row[0], row[1] if _MARK_OPEN in (row[1] or "") else row[2] or "") for row in found
+            ]
+        return SearchAnswer(total, hits, facets)
+
+    def _hit(self, database: sqlite3.Connection, number: int, snippet: str) -> Hit:
+        iri = database.execute("SELECT iri FROM resources WHERE id = ?", (number,)).fetchone()[0]
+        names = database.execute("SELECT predicate, value, lang FROM texts WHERE resource = ?", (number,)).fetchall()
+        types = tuple(row[0] for row in database.execute("SELECT class FROM types WHERE resource = ?", (number,)))
+        return Hit(iri, _label(names) or iri, types, _pieces(snippet))
+
+
+def _label(names: list[tuple[str, str, str]]) -> str:
+    """The label to show: the first name property that has a value, English or untagged first."""
+    rank = {predicate: place for place, predicate in enumerate(NAME_PROPERTIES)}
+    candidates = [
+        (rank[predicate], lang not in ("en", ""), len(value), value)
+        for predicate, value, lang in names
+        if predicate in rank
+    ]
+    return min(candidates)[3] if candidates else ""
+
+
+def _pieces(snippet: str) -> tuple[tuple[str, bool], ...]:
+    """A snippet with FTS5's markers as (text, matched) pieces."""
+    pieces: list[tuple[str, bool]] = []
+    for part in re.split(f"({_MARK_OPEN}[^{_MARK_CLOSE}]*{_MARK_CLOSE})", snippet):
+        if part.startswith(_MARK_OPEN):
+            pieces.append((part[1:-1], True))
+        elif part:
+            pieces.append((part, False))
+    return tuple(pieces)
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield list(items[start : start + _CHUNK])
+
+
+def index_path(store: TradeStore) -> Path | None:
+    """Where the index of a store lives: a file beside its directory, or ``None`` (in memory) for a memory store."""
+    if store.path is None:
+        return None
+    return store.path.with_name(store.path.name + ".search.sqlite3")
