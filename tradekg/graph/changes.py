@@ -34,7 +34,7 @@ from rdflib.store import Store
 from rdflib.term import Node
 
 from tradekg.graph.sparql_text import Token, split_prologue, tokens
-from tradekg.ontology.vocab import ID, PREFIXES
+from tradekg.ontology.vocab import ID, QUERY_PREFIXES
 
 DEFAULT_GRAPH_IRI = str(ID["graph/default"])
 """The named graph that holds what SPARQL Update and the Graph Store Protocol call the default graph."""
@@ -120,7 +120,7 @@ def data_changes(store: ox.Store, prologue: str, requested: Iterable[Operation],
     for operation in requested:
         scratch = ox.Store()
         data = next(token for token in tokens(operation.text) if token.is_keyword("DATA"))
-        scratch.update(f"{prologue}\nINSERT {operation.text[data.start :]}", base_iri=base_iri, prefixes=PREFIXES)
+        scratch.update(f"{prologue}\nINSERT {operation.text[data.start :]}", base_iri=base_iri, prefixes=QUERY_PREFIXES)
         record = changes.add if operation.kind == "INSERT DATA" else changes.remove
         for quad in scratch:
             record(in_write_default(quad), store)
@@ -258,7 +258,9 @@ def overlay_changes(store: ox.Store, update: str, *, base_iri: str | None) -> Ch
     """The change made by an update evaluated by rdflib's engine over the store plus the changes so far."""
     overlay = OverlayStore(store)
     dataset = Dataset(store=overlay, default_union=False)
-    parsed = translateUpdate(parseUpdate(update), base=base_iri, initNs={k: URIRef(v) for k, v in PREFIXES.items()})
+    parsed = translateUpdate(
+        parseUpdate(update), base=base_iri, initNs={k: URIRef(v) for k, v in QUERY_PREFIXES.items()}
+    )
     for operation in parsed.algebra:
         # rdflib's evalUpdate would take the union as the default graph (a process-wide setting): set it here.
         context = QueryContext(dataset, initBindings={})

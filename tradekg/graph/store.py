@@ -27,7 +27,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from tradekg.graph.sparql_text import uses_keyword
-from tradekg.ontology.vocab import PREFIXES
+from tradekg.ontology.vocab import PREFIXES, QUERY_PREFIXES
 
 QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 ChangeListener = Callable[[Iterable[ox.Quad], Iterable[ox.Quad]], None]
@@ -135,7 +135,7 @@ class TradeStore:
         Raises:
             SyntaxError: The query does not parse; the message names the line and column.
         """
-        options: dict[str, object] = {"prefixes": PREFIXES, "base_iri": base_iri}
+        options: dict[str, object] = {"prefixes": QUERY_PREFIXES, "base_iri": base_iri}
         if default_graph_uris:
             options["default_graph"] = [ox.NamedNode(uri) for uri in default_graph_uris]
         elif not names_own_dataset(sparql):

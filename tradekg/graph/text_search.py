@@ -263,12 +263,14 @@ class TextIndex:
 
     def _read(self, subjects: Sequence[str] | None) -> Iterator[tuple[str, str, str, str]]:
         """(subject, predicate, value, language) of the watched literals and types, of all or some subjects."""
-        values = " ".join(f"<{iri}>" for iri in WATCHED)
-        only = "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects) + " }" if subjects is not None else ""
+        if subjects is None:
+            pattern = "VALUES ?p { " + " ".join(f"<{iri}>" for iri in WATCHED) + " } ?s ?p ?o"
+        else:  # subjects first: Oxigraph then looks each one up (VALUES ?p first would scan the predicates)
+            watched = ", ".join(f"<{iri}>" for iri in WATCHED)
+            pattern = "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects) + f" }} ?s ?p ?o FILTER(?p IN ({watched}))"
         answer = self.store.query(
             f"""SELECT DISTINCT ?s ?p ?o WHERE {{
-                {only}
-                GRAPH ?g {{ VALUES ?p {{ {values} }} ?s ?p ?o }}
+                GRAPH ?g {{ {pattern} }}
                 {DATA_GRAPHS_FILTER}
                 FILTER(isIRI(?s) && (isLiteral(?o) || (?p = <{RDF_TYPE}> && isIRI(?o))))
             }}"""
@@ -327,7 +329,7 @@ class TextIndex:
             database = self._conn()
             where, args = "docs MATCH ?", [expression]
             if class_iri:
-                where += " AND rowid IN (SELECT resource FROM types WHERE class = ?)"
+                where += " AND EXISTS (SELECT 1 FROM types WHERE resource = docs.rowid AND class = ?)"
                 args.append(class_iri)
             total = database.execute(f"SELECT count(*) FROM docs WHERE {where}", args).fetchone()[0]  # noqa: S608
             facets = [

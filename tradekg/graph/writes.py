@@ -63,7 +63,7 @@ from tradekg.graph.sparql_text import (
 )
 from tradekg.graph.store import TradeStore, graph_block
 from tradekg.graph.validate import ValidationReport
-from tradekg.ontology.vocab import PREFIXES
+from tradekg.ontology.vocab import QUERY_PREFIXES
 
 __all__ = ["DEFAULT_GRAPH_IRI", "apply_update", "replace_graph", "add_to_graph", "drop_graph"]
 
@@ -123,7 +123,7 @@ def _check(update: str, *, base_iri: str | None, allow_federation: bool) -> None
     if any(token.kind == "iri" and token.text == f"<{DEFAULT_GRAPH_IRI}>" for token in tokens(update)):
         raise ProtectedGraph(f"<{DEFAULT_GRAPH_IRI}> is the default graph: write to the default graph instead")
     try:
-        ox.Store().update(update, base_iri=base_iri, prefixes=PREFIXES)
+        ox.Store().update(update, base_iri=base_iri, prefixes=QUERY_PREFIXES)
     except SyntaxError as error:
         raise UpdateSyntaxError(str(error)) from None
     except (OSError, RuntimeError, ValueError):
@@ -188,7 +188,7 @@ def _scratch_changes(engine: ox.Store, wrapped: str, *, base_iri: str | None) ->
     scratch = ox.Store()
     scratch.extend(before)
     try:
-        scratch.update(wrapped, base_iri=base_iri, prefixes=PREFIXES)
+        scratch.update(wrapped, base_iri=base_iri, prefixes=QUERY_PREFIXES)
     except SyntaxError as error:
         raise UpdateSyntaxError(str(error)) from None
     except (OSError, RuntimeError, ValueError) as error:
@@ -248,7 +248,7 @@ def _commit(
     """Validate the change and, when it conforms, apply ``commit`` (one update, one transaction)."""
     focus, validated = _validate(AfterView(engine, changes, indexed=True), changes)
     if commit:
-        engine.update(commit, base_iri=base_iri, prefixes=PREFIXES)
+        engine.update(commit, base_iri=base_iri, prefixes=QUERY_PREFIXES)
         store.flush()
     store.committed(changes.removed, changes.added)
     return WriteResult(len(changes.added), len(changes.removed), focus, validated, time.perf_counter() - started)
@@ -289,7 +289,7 @@ def apply_update(
         wrapped = _wrap(text)
         changes, restore, scratch = _scratch_changes(engine, wrapped, base_iri=base_iri)
         focus, validated = _validate(scratch, changes)
-        engine.update(f"{wrapped} ;\n{restore}" if restore else wrapped, base_iri=base_iri, prefixes=PREFIXES)
+        engine.update(f"{wrapped} ;\n{restore}" if restore else wrapped, base_iri=base_iri, prefixes=QUERY_PREFIXES)
         store.flush()
         store.committed(changes.removed, changes.added)
     return WriteResult(len(changes.added), len(changes.removed), focus, validated, time.perf_counter() - started)

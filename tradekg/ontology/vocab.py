@@ -63,6 +63,34 @@ PREFIXES: Final[dict[str, str]] = {
 }
 """Prefixes the project binds when it reads or writes RDF."""
 
+ID_KINDS: Final = (
+    "agreement",
+    "company",
+    "country",
+    "customs-union",
+    "event",
+    "exemption",
+    "graph",
+    "instrument",
+    "measure",
+    "negotiation",
+    "official",
+    "place",
+    "post",
+    "product",
+    "proposal",
+    "result",
+    "source",
+)
+"""The kinds of resource under ``id/`` (``id/country/JPN``): each is also a prefix of queries (``country:JPN``)."""
+
+ID_PREFIXES: Final[dict[str, str]] = {kind: f"{ID}{kind}/" for kind in ID_KINDS}
+"""One prefix per kind of resource, since a prefixed name cannot hold a slash (``id:country/JPN`` is not SPARQL)."""
+
+QUERY_PREFIXES: Final[dict[str, str]] = {**PREFIXES, **ID_PREFIXES}
+"""Prefixes predeclared for SPARQL queries and updates (a query's own ``PREFIX`` lines override them). Output keeps
+:data:`PREFIXES`, so IRIs still print as ``id:country/JPN``."""
+
 _ALPHA3: Final = re.compile(r"[A-Z]{3}")
 _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
