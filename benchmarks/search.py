@@ -92,7 +92,9 @@ def main() -> None:
     for text, class_iri in SEARCHES:
         median, p95, answer = timed(lambda t=text, c=class_iri: index.search(t, class_iri=c), args.runs)
         old_median, _, old_hits = (
-            timed(lambda t=text: substring_search(store, t), max(3, args.runs // 3)) if class_iri is None else (0, 0, "")
+            timed(lambda t=text: substring_search(store, t), max(3, args.runs // 3))
+            if class_iri is None
+            else (0, 0, "")
         )
         kind = class_iri.rsplit("#", 1)[-1] if class_iri else ""
         old = f"{old_median:.1f}" if class_iri is None else "n/a"

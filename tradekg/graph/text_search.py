@@ -2,8 +2,9 @@
 
 The index is SQLite FTS5 (Python's standard library): one document per resource of the data graphs, with its
 names (:data:`NAME_PROPERTIES`, weighted higher) and its texts (:data:`TEXT_PROPERTIES`), and the resource's
-classes beside it for the facets. Words are matched stemmed (Porter) and as prefixes, all of them, in any order:
-``japan tariff`` finds "US 24% tariff rate on Japan", ``tarif`` finds tariffs. Hits are ranked by BM25.
+classes beside it for the facets. Every word must match, in any order, stemmed (Porter: ``tariffs`` finds
+"tariff"): ``japan tariff`` finds "US 24% tariff rate on Japan". When nothing matches word for word, the words are
+tried as prefixes (``tarif``, ``akaz``). Hits are ranked by BM25, names weighing more than prose.
 
 Freshness. The index follows the store through :meth:`TradeStore.on_commit`: each committed change set names the
 resources whose names, texts or types it touches, and their documents are read again from the store (so the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +66,9 @@ FORMAT_VERSION = "1"
 """Bumped when what is indexed changes: an index file of another version is rebuilt."""
 NAME_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 MAX_WORDS = 16
+WINDOW = 1000
+"""Most matches ranked and counted into facets (the total is always exact); see :meth:`TextIndex.search`."""
 _WORD = re.compile(r"\w+", re.UNICODE)
-_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 _CHUNK = 500
 
 _SCHEMA_SQL = """
@@ -93,6 +96,9 @@ _DOCS_SQL = (
     " FROM texts {where} GROUP BY resource"
 )
 """One document per resource: its names in one column, its prose in the other."""
+
+_MATCHES = "SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?"
+_COUNT = "SELECT count(*) FROM docs WHERE docs MATCH ?"
 
 
 @dataclass(frozen=True)
@@ -125,20 +131,23 @@ class Facet:
 
 @dataclass(frozen=True)
 class SearchAnswer:
-    """What a search found: how many resources match, one page of them, and the classes among all matches."""
+    """What a search found: how many resources match, one page of them, and the classes among the matches."""
 
     total: int
     hits: list[Hit]
     facets: list[Facet]
+    window: int | None = None
+    """Set when more resources match than the ranking and facets cover: they cover the first ``window``."""
 
 
-def match_expression(text: str) -> str:
-    """The FTS5 query for what a user typed: every word, stemmed, as a prefix (one-letter words whole).
+def match_expression(text: str, *, prefixes: bool = False) -> str:
+    """The FTS5 query for what a user typed: every word, stemmed; with ``prefixes``, each also as a prefix.
 
     Punctuation and FTS5 operators are dropped, so no input is a syntax error. Returns ``""`` when no word is left.
+    One-letter words are never prefixes.
     """
     words = _WORD.findall(text.lower())[:MAX_WORDS]
-    return " ".join(f'"{word}"*' if len(word) > 1 else f'"{word}"' for word in words)
+    return " ".join(f'"{word}"*' if prefixes and len(word) > 1 else f'"{word}"' for word in words)
 
 
 class TextIndex:
@@ -315,6 +324,10 @@ class TextIndex:
     def search(self, text: str, *, class_iri: str | None = None, limit: int = 50, offset: int = 0) -> SearchAnswer:
         """The resources matching every word of ``text``, best first.
 
+        The total is exact. The ranking and the facets cover every match, or, when more than :data:`WINDOW`
+        resources match, the first :data:`WINDOW` of them in index order (``SearchAnswer.window`` says so): a
+        single common word then costs no more than a precise phrase.
+
         Args:
             text: What the user typed.
             class_iri: Only resources of this class (a facet picked).
@@ -327,37 +340,67 @@ class TextIndex:
         self.ensure()
         with self._lock:
             database = self._conn()
-            where, args = "docs MATCH ?", [expression]
-            if class_iri:
-                where += " AND EXISTS (SELECT 1 FROM types WHERE resource = docs.rowid AND class = ?)"
-                args.append(class_iri)
-            total = database.execute(f"SELECT count(*) FROM docs WHERE {where}", args).fetchone()[0]  # noqa: S608
+            first = [row[0] for row in database.execute(_MATCHES, (expression, WINDOW + 1))]
+            if not first:  # no word-for-word match: words as prefixes (tarif, japan for Japanese), slower
+                expression = match_expression(text, prefixes=True)
+                first = [row[0] for row in database.execute(_MATCHES, (expression, WINDOW + 1))]
+            if len(first) > WINDOW:
+                total, last = database.execute(_COUNT, (expression,)).fetchone()[0], first[WINDOW - 1]
+            else:
+                total, last = len(first), None
+            bound, bound_args = (" AND rowid <= ?", [last]) if last is not None else ("", [])
             facets = [
                 Facet(iri, count)
                 for iri, count in database.execute(
                     "SELECT class, count(*) FROM types WHERE resource IN"
-                    " (SELECT rowid FROM docs WHERE docs MATCH ?) GROUP BY class ORDER BY count(*) DESC, class",
-                    (expression,),
+                    f" (SELECT rowid FROM docs WHERE docs MATCH ?{bound}) GROUP BY class ORDER BY count(*) DESC, class",
+                    [expression, *bound_args],
                 )
             ]
-            found = database.execute(
-                f"SELECT rowid, snippet(docs, 1, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 24),"
-                f" snippet(docs, 0, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 24) FROM docs"
-                f" WHERE {where} ORDER BY bm25(docs, {NAME_WEIGHT}, {TEXT_WEIGHT}), rowid"  # noqa: S608
-                " LIMIT ? OFFSET ?",
-                [*args, int(limit), int(offset)],
-            ).fetchall()
-            # The words found in the prose if any, else in the names (a code, another name).
-            hits = [
-                self._hit(database, row[0], row[1] if _MARK_OPEN in (row[1] or "") else row[2] or "") for row in found
+            where, args = f"docs MATCH ?{bound}", [expression, *bound_args]
+            if class_iri:
+                where += " AND EXISTS (SELECT 1 FROM types WHERE resource = docs.rowid AND class = ?)"
+                args.append(class_iri)
+                total = next((facet.count for facet in facets if facet.iri == class_iri), 0)
+            ranked = [
+                row[0]
+                for row in database.execute(
+                    f"SELECT rowid FROM docs WHERE {where}"  # noqa: S608 - constants and marks
+                    f" ORDER BY bm25(docs, {NAME_WEIGHT}, {TEXT_WEIGHT}), rowid LIMIT ? OFFSET ?",
+                    [*args, int(limit), int(offset)],
+                )
             ]
-        return SearchAnswer(total, hits, facets)
+            hits = self._hits(database, ranked, expression)
+        return SearchAnswer(total, hits, facets, WINDOW if last is not None else None)
 
-    def _hit(self, database: sqlite3.Connection, number: int, snippet: str) -> Hit:
-        iri = database.execute("SELECT iri FROM resources WHERE id = ?", (number,)).fetchone()[0]
-        names = database.execute("SELECT predicate, value, lang FROM texts WHERE resource = ?", (number,)).fetchall()
-        types = tuple(row[0] for row in database.execute("SELECT class FROM types WHERE resource = ?", (number,)))
-        return Hit(iri, _label(names) or iri, types, _pieces(snippet))
+    def _hits(self, database: sqlite3.Connection, numbers: list[int], expression: str) -> list[Hit]:
+        """The hits of these rows, in order: IRI, label, classes and the words found (4 statements in all)."""
+        if not numbers:
+            return []
+        marks = ",".join("?" * len(numbers))
+        iris = dict(database.execute(f"SELECT id, iri FROM resources WHERE id IN ({marks})", numbers))  # noqa: S608
+        names: dict[int, list[tuple[str, str, str]]] = {number: [] for number in numbers}
+        for number, predicate, value, lang in database.execute(
+            f"SELECT resource, predicate, value, lang FROM texts WHERE resource IN ({marks})"  # noqa: S608
+            f" AND predicate IN ({_in_list(NAME_PROPERTIES)})",
+            numbers,
+        ):
+            names[number].append((predicate, value, lang))
+        types: dict[int, list[str]] = {number: [] for number in numbers}
+        for number, class_iri in database.execute(
+            f"SELECT resource, class FROM types WHERE resource IN ({marks}) ORDER BY class",
+            numbers,  # noqa: S608
+        ):
+            types[number].append(class_iri)
+        words = [_fold(word) for word in _WORD.findall(expression)]
+        snippets = {
+            number: _snippet(prose or "", words) or _snippet(found_in_names or "", words)  # prose first, else a name
+            for number, found_in_names, prose in database.execute(
+                f"SELECT rowid, names, texts FROM docs WHERE rowid IN ({marks})",
+                numbers,  # noqa: S608
+            )
+        }
+        return [Hit(iris[n], _label(names[n]) or iris[n], tuple(types[n]), snippets.get(n, ())) for n in numbers]
 
 
 def _label(names: list[tuple[str, str, str]]) -> str:
@@ -371,14 +414,43 @@ def _label(names: list[tuple[str, str, str]]) -> str:
     return min(candidates)[3] if candidates else ""
 
 
-def _pieces(snippet: str) -> tuple[tuple[str, bool], ...]:
-    """A snippet with FTS5's markers as (text, matched) pieces."""
-    pieces: list[tuple[str, bool]] = []
-    for part in re.split(f"({_MARK_OPEN}[^{_MARK_CLOSE}]*{_MARK_CLOSE})", snippet):
-        if part.startswith(_MARK_OPEN):
-            pieces.append((part[1:-1], True))
-        elif part:
-            pieces.append((part, False))
+def _fold(word: str) -> str:
+    """A word lower-cased without diacritics, as the index's tokenizer compares words."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def _matches(token: str, words: list[str]) -> bool:
+    """Whether a word of a text is one searched for: the same, or one a prefix of the other (tariff, tariffs)."""
+    folded = _fold(token)
+    return any(folded.startswith(word) or (len(folded) > 2 and word.startswith(folded)) for word in words)
+
+
+def _snippet(text: str, words: list[str], *, around: int = 12) -> tuple[tuple[str, bool], ...]:
+    """The part of ``text`` around its first word searched for, in (text, matched) pieces; empty if none is in it.
+
+    The index's own snippet() costs a search per hit; this costs one pass over the text, and marks what the
+    stemmed match found closely enough (same word or a prefix of it).
+    """
+    spans = [match.span() for match in _WORD.finditer(text)]
+    found = [i for i, (start, end) in enumerate(spans) if _matches(text[start:end], words)]
+    if not found:
+        return ()
+    first, last = max(0, found[0] - around), min(len(spans), found[0] + around + 1)
+    begin, finish = (0 if first == 0 else spans[first][0]), (len(text) if last == len(spans) else spans[last - 1][1])
+    pieces: list[tuple[str, bool]] = [("…", False)] if begin > 0 else []
+    position = begin
+    for i in found:
+        start, end = spans[i]
+        if start < begin or end > finish:
+            continue
+        if start > position:
+            pieces.append((text[position:start], False))
+        pieces.append((text[start:end], True))
+        position = end
+    if finish > position:
+        pieces.append((text[position:finish], False))
+    if finish < len(text):
+        pieces.append(("…", False))
     return tuple(pieces)
 
 
