@@ -164,7 +164,8 @@ def test_home_lists_the_named_queries_of_the_catalog(client):
 
 def test_named_queries_run_on_the_query_page_with_their_defaults(client):
     editor = client.get("/query?name=highest-rates").get_data(as_text=True)
-    assert "VALUES ?imposer { &lt;https://w3id.org/tradekg/id/country/USA&gt; }" in editor
+    assert "VALUES (?imposer) { (&lt;https://w3id.org/tradekg/id/country/USA&gt;) }" in editor
+    assert 'id="param-imposer" name="imposer"' in editor and "data-autorun" not in editor  # asks, does not run
     text = html.unescape(
         editor.split('<textarea id="query" name="query"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
     )
@@ -172,6 +173,46 @@ def test_named_queries_run_on_the_query_page_with_their_defaults(client):
     catalog = client.get("/api/queries/highest-rates?limit=1000")
     assert answer.status_code == 200 and catalog.status_code == 200
     assert len(answer.json["results"]["bindings"]) == len(catalog.json["rows"]) > 1  # the page runs what the API runs
+
+
+def test_parameterised_examples_ask_for_their_parameters_and_run_once_given(client):
+    asked = client.get("/query?name=tariffs-in-force").get_data(as_text=True)
+    assert 'id="query-params"' in asked and 'value="2025-07-15"' in asked  # filled with the catalog's examples
+    assert '<option value="JPN">Japan</option>' in asked  # a picker of the graph's countries
+    given = client.get("/query?name=tariffs-in-force&date=2025-07-15&country=Japan").get_data(as_text=True)
+    assert "data-autorun" in given
+    assert "VALUES (?date ?country) { (&#34;2025-07-15&#34;^^&lt;http://www.w3.org/2001/XMLSchema#date&gt; " in given
+    wrong = client.get("/query?name=tariffs-in-force&date=2025-07-15&country=Japanland").get_data(as_text=True)
+    assert "data-autorun" not in wrong and "not an ISO 3166-1 code" in wrong
+    assert "data-autorun" in client.get("/query?query=ASK%20%7B%7D").get_data(as_text=True)  # a shared link runs
+    assert "<code>country:</code>" in asked  # the predeclared prefixes of id/ kinds are listed
+
+
+def editor_text(page: str) -> str:
+    return html.unescape(page.split('<textarea id="query" name="query"', 1)[1].split(">", 1)[1].split("</textarea>")[0])
+
+
+def test_the_query_page_binds_parameters_as_the_api_does(client):
+    from tradekg.queries.catalog import load_catalog
+
+    for query in load_catalog().values():
+        values = {p.name: p.example for p in query.params if p.example}
+        if not values:
+            continue
+        text = editor_text(client.get("/query", query_string={"name": query.name, **values}).get_data(as_text=True))
+        answer = client.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
+        api = client.get(f"/api/queries/{query.name}", query_string={**values, "limit": 1000})
+        assert answer.status_code == 200, (query.name, answer.data)
+        assert len(answer.json["results"]["bindings"]) == len(api.json["rows"]), query.name
+
+
+def test_prefixes_of_resource_kinds_are_predeclared(client):
+    answer = client.post(
+        "/sparql",
+        data={"query": "SELECT ?l WHERE { country:JPN rdfs:label ?l }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert answer.status_code == 200 and answer.json["results"]["bindings"][0]["l"]["value"] == "Japan"
 
 
 def test_named_queries_from_a_catalog_module_without_the_api(browse_app, monkeypatch):

@@ -251,6 +251,7 @@ def search_page() -> Response:
         "q": text,
         "type": class_iri,
         "total": answer.total,
+        "window": answer.window,
         "offset": offset,
         "items": [
             {**hit.to_json(), "types": [{"iri": t, "label": class_label(t)} for t in hit.types]} for hit in answer.hits
