@@ -12,15 +12,23 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
+def run_in_editor(page, live_server: str, text: str, *, keys: str = "", wait_for: str = "") -> None:
+    """Open the query page, type ``text`` and run it with ``keys`` (or the Run button), then wait for a selector."""
+    page.goto(live_server + "/query")
+    page.fill("textarea#query", text)
+    if keys:
+        page.press("textarea#query", keys)
+    else:
+        page.click("#run")
+    page.wait_for_selector(wait_for or "table.results-table tbody tr")
+
+
 LABELS = "SELECT ?country ?rate WHERE { ?t tkg:appliesTo ?country ; tkg:ratePercent ?rate } ORDER BY ?rate LIMIT 3"
 
 
 def test_ctrl_enter_runs_and_the_address_runs_it_again(live_server, browser_page):
     page = browser_page
-    page.goto(live_server + "/query")
-    page.fill("textarea#query", "SELECT ?name WHERE { country:JPN rdfs:label ?name }")
-    page.press("textarea#query", "Control+Enter")
-    page.wait_for_selector("table.results-table tbody tr")
+    run_in_editor(page, live_server, "SELECT ?name WHERE { country:JPN rdfs:label ?name }", keys="Control+Enter")
     assert page.locator("table.results-table tbody td").first.inner_text() == "Japan"
     shared = page.url
     assert parse_qs(urlsplit(shared).query)["query"] == ["SELECT ?name WHERE { country:JPN rdfs:label ?name }"]
@@ -33,10 +41,7 @@ def test_ctrl_enter_runs_and_the_address_runs_it_again(live_server, browser_page
 
 def test_results_show_labels_beside_iris_and_no_datatype_noise(live_server, browser_page):
     page = browser_page
-    page.goto(live_server + "/query")
-    page.fill("textarea#query", LABELS)
-    page.click("#run")
-    page.wait_for_selector("table.results-table a.term + span.iri")  # the label arrived
+    run_in_editor(page, live_server, LABELS, wait_for="table.results-table a.term + span.iri")  # a label arrived
     first = page.locator("table.results-table tbody tr").first
     link = first.locator("a.term")
     assert link.get_attribute("href").startswith("/page/country/")
@@ -48,10 +53,8 @@ def test_results_show_labels_beside_iris_and_no_datatype_noise(live_server, brow
 
 def test_a_syntax_error_points_at_its_line(live_server, browser_page):
     page = browser_page
-    page.goto(live_server + "/query")
-    page.fill("textarea#query", "SELECT ?s WHERE {\n  ?s a tkg:Tariff .\n  ?s nope:rate ?r\n}")
-    page.click("#run")
-    page.wait_for_selector("#results .syntax-error")
+    text = "SELECT ?s WHERE {\n  ?s a tkg:Tariff .\n  ?s nope:rate ?r\n}"
+    run_in_editor(page, live_server, text, wait_for="#results .syntax-error")
     message = page.locator(".syntax-error p.where").inner_text()
     assert message.startswith("Syntax error at line 3, column") and "Unknown prefix “nope:”" in message
     assert page.locator("pre.error-context .error-line").get_attribute("data-line") == "3"
