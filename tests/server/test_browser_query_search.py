@@ -12,6 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
+
 def run_in_editor(page, live_server: str, text: str, *, keys: str = "", wait_for: str = "") -> None:
     """Open the query page, type ``text`` and run it with ``keys`` (or the Run button), then wait for a selector."""
     page.goto(live_server + "/query")
@@ -86,3 +87,20 @@ def test_search_by_words_shows_kinds_and_filters_by_them(live_server, browser_pa
     page.wait_for_url("**type=Tariff")
     kinds = page.locator("ol.hits .kind").all_inner_texts()
     assert kinds and set(kinds) == {"Tariff"}
+
+
+STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'"
+
+
+def test_the_query_page_works_under_a_strict_content_security_policy(live_server, browser_page):
+    page = browser_page
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else 0)
+
+    def with_policy(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    page.route("**/query**", with_policy)
+    run_in_editor(page, live_server, LABELS, keys="Control+Enter", wait_for="table.results-table a.term + span.iri")
+    assert refused == []

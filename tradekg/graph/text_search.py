@@ -18,6 +18,7 @@ Only the store's public query method is used, so the index works over any backen
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import threading
@@ -62,7 +63,7 @@ TEXT_PROPERTIES: tuple[str, ...] = (
 )
 """Properties whose values describe a resource in prose."""
 WATCHED = frozenset((*NAME_PROPERTIES, *TEXT_PROPERTIES, RDF_TYPE))
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 """Bumped when what is indexed changes: an index file of another version is rebuilt."""
 NAME_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 MAX_WORDS = 16
@@ -81,7 +82,7 @@ CREATE TABLE IF NOT EXISTS types(resource INTEGER NOT NULL, class TEXT NOT NULL,
     PRIMARY KEY (resource, class)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS types_by_class ON types(class, resource);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
-    names, texts, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3');
+    names, texts, kinds, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3');
 """
 
 
@@ -90,16 +91,22 @@ def _in_list(iris: Sequence[str]) -> str:
 
 
 _DOCS_SQL = (
-    "INSERT INTO docs(rowid, names, texts) SELECT resource,"
+    "INSERT INTO docs(rowid, names, texts, kinds) SELECT resource,"
     f" group_concat(CASE WHEN predicate IN ({_in_list(NAME_PROPERTIES)}) THEN value END, ' . '),"
-    f" group_concat(CASE WHEN predicate IN ({_in_list(TEXT_PROPERTIES)}) THEN value END, ' . ')"
+    f" group_concat(CASE WHEN predicate IN ({_in_list(TEXT_PROPERTIES)}) THEN value END, ' . '),"
+    " (SELECT group_concat(kind_token(class), ' ') FROM types WHERE types.resource = texts.resource)"
     " FROM texts {where} GROUP BY resource"
 )
-"""One document per resource: its names in one column, its prose in the other."""
+"""One document per resource: its names, its prose, and a token per class (so that a class filters in the index)."""
+
+
+def kind_token(class_iri: str) -> str:
+    """The token standing for a class in the ``kinds`` column: digits, which neither tokenizer nor stemmer change."""
+    return str(int.from_bytes(hashlib.blake2b(class_iri.encode(), digest_size=7).digest(), "big"))
+
 
 _MATCHES = "SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?"
 _COUNT = "SELECT count(*) FROM docs WHERE docs MATCH ?"
-_ALL_MATCHES = "SELECT rowid FROM docs WHERE docs MATCH ?"
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,8 @@ def match_expression(text: str, *, prefixes: bool = False) -> str:
     One-letter words are never prefixes.
     """
     words = _WORD.findall(text.lower())[:MAX_WORDS]
-    return " ".join(f'"{word}"*' if prefixes and len(word) > 1 else f'"{word}"' for word in words)
+    phrases = " ".join(f'"{word}"*' if prefixes and len(word) > 1 else f'"{word}"' for word in words)
+    return f"{{names texts}} : ({phrases})" if phrases else ""
 
 
 class TextIndex:
@@ -179,6 +187,7 @@ class TextIndex:
             database = sqlite3.connect(
                 str(self.path) if self.path else ":memory:", check_same_thread=False, isolation_level=None
             )
+            database.create_function("kind_token", 1, kind_token, deterministic=True)
             database.executescript(_SCHEMA_SQL)
             self._db = database
             if not self._listening:
@@ -359,35 +368,40 @@ class TextIndex:
                 )
             ]
             overflow = last is not None
-            if class_iri:  # the first matches of that class, which need not be among the first matches
-                members = {
-                    row[0] for row in database.execute("SELECT resource FROM types WHERE class = ?", (class_iri,))
-                }
-                matched = database.execute(_ALL_MATCHES, (expression,)).fetchall()
-                found = [number for (number,) in matched if number in members]
-                first, total, overflow = found[:WINDOW], len(found), len(found) > WINDOW
-            ranked = self._ranked(database, first[:WINDOW], expression)[offset : offset + limit]
-            hits = self._hits(database, ranked, expression)
+            if class_iri:  # the first matches of that class, found by the index itself
+                expression = f'kinds : "{kind_token(class_iri)}" AND {expression}'
+                first = [row[0] for row in database.execute(_MATCHES, (expression, WINDOW + 1))]
+                overflow = len(first) > WINDOW
+                total = database.execute(_COUNT, (expression,)).fetchone()[0] if overflow else len(first)
+            words = [_fold(word) for word in _WORD.findall(text.lower())[:MAX_WORDS]]
+            ranked = self._ranked(database, first[:WINDOW], words, limit=limit, offset=offset)
+            hits = self._hits(database, ranked, words)
         return SearchAnswer(total, hits, facets, WINDOW if overflow else None)
 
-    def _ranked(self, database: sqlite3.Connection, numbers: list[int], expression: str) -> list[int]:
-        """Matching rows best first: every word in one name (shortest name first), then the others (shortest first).
+    def _ranked(
+        self, database: sqlite3.Connection, numbers: list[int], words: list[str], *, limit: int, offset: int
+    ) -> list[int]:
+        """One page of matching rows, best first: most words in the names, then the shortest names.
 
         BM25 would weigh the same evidence, but FTS5 computes it by reading the whole list of documents of each
-        word, which for a common word costs more than everything else a search does.
+        word, which for a common word costs more than everything else a search does. Words are compared by their
+        first letters (``tariffs`` holds ``tariff``).
         """
-        words = [_fold(word) for word in _WORD.findall(expression)]
-        scores: list[tuple[int, int, int]] = []
-        for chunk in _chunks(numbers):
-            marks = ",".join("?" * len(chunk))
-            for number, names in database.execute(
-                f"SELECT rowid, names FROM docs WHERE rowid IN ({marks})",
-                chunk,  # noqa: S608
-            ):
-                scores.append((*_name_score(names or "", words), number))
-        return [number for *_, number in sorted(scores)]
+        if not numbers:
+            return []
+        stems = [word[: max(3, len(word) - 2)] for word in words]
+        in_names = " + ".join("(instr(lower(coalesce(names, '')), ?) > 0)" for _ in stems) or "0"
+        marks = ",".join("?" * len(numbers))
+        return [
+            row[0]
+            for row in database.execute(
+                f"SELECT rowid FROM docs WHERE rowid IN ({marks})"  # noqa: S608 - marks and constants
+                f" ORDER BY {in_names} DESC, length(coalesce(names, '')), rowid LIMIT ? OFFSET ?",
+                [*numbers, *stems, int(limit), int(offset)],
+            )
+        ]
 
-    def _hits(self, database: sqlite3.Connection, numbers: list[int], expression: str) -> list[Hit]:
+    def _hits(self, database: sqlite3.Connection, numbers: list[int], words: list[str]) -> list[Hit]:
         """The hits of these rows, in order: IRI, label, classes and the words found (4 statements in all)."""
         if not numbers:
             return []
@@ -406,7 +420,6 @@ class TextIndex:
             numbers,  # noqa: S608
         ):
             types[number].append(class_iri)
-        words = [_fold(word) for word in _WORD.findall(expression)]
         snippets = {
             number: _snippet(prose or "", words) or _snippet(found_in_names or "", words)  # prose first, else a name
             for number, found_in_names, prose in database.execute(
@@ -439,16 +452,6 @@ def _matches(token: str, words: list[str]) -> bool:
     """Whether a word of a text is one searched for: the same, or one a prefix of the other (tariff, tariffs)."""
     folded = _fold(token)
     return any(folded.startswith(word) or (len(folded) > 2 and word.startswith(folded)) for word in words)
-
-
-def _name_score(names: str, words: list[str]) -> tuple[int, int]:
-    """(tier, length): 0 when one name holds every word (shortest such name first), 1 when only the prose does.
-
-    Words are compared by their first letters (``tariffs`` holds ``tariff``), cheaply: this runs on every match.
-    """
-    stems = [word[: max(3, len(word) - 2)] for word in words]
-    lengths = [len(name) for name in _fold(names).split(" . ") if all(stem in name for stem in stems)]
-    return (0, min(lengths)) if lengths else (1, len(names))
 
 
 def _snippet(text: str, words: list[str], *, around: int = 12) -> tuple[tuple[str, bool], ...]:
