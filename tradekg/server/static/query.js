@@ -24,6 +24,7 @@
   var lastQuery = null;
   var lastJson = null;
   var LABEL_BATCH = 400;
+  var MAX_URL = 8000;
 
   // -- examples ------------------------------------------------------------------------------------
 
@@ -264,6 +265,7 @@
   function remember(query) {
     // The address now holds the query: shared or reloaded, it runs it again.
     var url = queryPage + "?" + new URLSearchParams({ query: query }).toString();
+    if (url.length > MAX_URL) { return; }  // too long for an address servers and browsers all accept
     if (window.location.pathname + window.location.search !== url) { window.history.replaceState(null, "", url); }
   }
 
