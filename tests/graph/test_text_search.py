@@ -161,3 +161,16 @@ def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
     assert JAPAN_RATE in found(index, "japan tariff")  # not closed cleanly: rebuilt
     index.close()
     store.close()
+
+
+def test_an_index_file_of_another_format_or_broken_is_built_anew(tmp_path, bundled_store):
+    path = tmp_path / "old.search.sqlite3"
+    path.write_bytes(b"not a database at all")
+    index = TextIndex(bundled_store, path)
+    assert JAPAN_RATE in found(index, "japan tariff")
+    index._conn().execute("UPDATE meta SET value = '0' WHERE key = 'version'")  # as an older release left it
+    index.close()
+    index = TextIndex(bundled_store, path)
+    index.ensure()
+    assert index._conn().execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0] != "0"
+    index.close()

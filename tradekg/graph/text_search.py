@@ -1,10 +1,11 @@
 """Search by words: a full-text index of labels, notes and descriptions, kept up to date on every write.
 
 The index is SQLite FTS5 (Python's standard library): one document per resource of the data graphs, with its
-names (:data:`NAME_PROPERTIES`, weighted higher) and its texts (:data:`TEXT_PROPERTIES`), and the resource's
-classes beside it for the facets. Every word must match, in any order, stemmed (Porter: ``tariffs`` finds
+names (:data:`NAME_PROPERTIES`), its texts (:data:`TEXT_PROPERTIES`) and a token per class (so that a class picked
+as a facet filters inside the index). Every word must match, in any order, stemmed (Porter: ``tariffs`` finds
 "tariff"): ``japan tariff`` finds "US 24% tariff rate on Japan". When nothing matches word for word, the words are
-tried as prefixes (``tarif``, ``akaz``). Hits are ranked by BM25, names weighing more than prose.
+tried as prefixes (``tarif``, ``akaz``). Hits holding more of the words in their names come first, then the
+shortest names; ranking and facets cover the first :data:`WINDOW` matches, the total all of them.
 
 Freshness. The index follows the store through :meth:`TradeStore.on_commit`: each committed change set names the
 resources whose names, texts or types it touches, and their documents are read again from the store (so the
@@ -24,6 +25,7 @@ import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,6 @@ TEXT_PROPERTIES: tuple[str, ...] = (
 WATCHED = frozenset((*NAME_PROPERTIES, *TEXT_PROPERTIES, RDF_TYPE))
 FORMAT_VERSION = "2"
 """Bumped when what is indexed changes: an index file of another version is rebuilt."""
-NAME_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 MAX_WORDS = 16
 WINDOW = 1000
 """Most matches ranked and counted into facets (the total is always exact); see :meth:`TextIndex.search`."""
@@ -184,6 +185,8 @@ class TextIndex:
         with self._lock:
             if self._db is not None:
                 return
+            if self.path is not None and self.path.exists() and not _has_format(self.path, FORMAT_VERSION):
+                self.path.unlink()  # another format (or not an index at all): built anew below
             database = sqlite3.connect(
                 str(self.path) if self.path else ":memory:", check_same_thread=False, isolation_level=None
             )
@@ -486,6 +489,16 @@ def _snippet(text: str, words: list[str], *, around: int = 12) -> tuple[tuple[st
 def _chunks(items: Sequence[Any]) -> Iterator[list[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield list(items[start : start + _CHUNK])
+
+
+def _has_format(path: Path, version: str) -> bool:
+    """Whether the file is a text index of this format version."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as database:
+            row = database.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None and row[0] == version
 
 
 def index_path(store: TradeStore) -> Path | None:
