@@ -174,3 +174,17 @@ def test_an_index_file_of_another_format_or_broken_is_built_anew(tmp_path, bundl
     index.ensure()
     assert index._conn().execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0] != "0"
     index.close()
+
+
+def test_the_store_tells_listeners_each_committed_change_set_and_nothing_refused(fresh_store):
+    seen: list[tuple[set, set]] = []
+    fresh_store.on_commit(lambda removed, added: seen.append((set(removed), set(added))))
+    note = f'<{JAPAN_RATE}> tkg:note "Quokka"@en'
+    apply_update(fresh_store, f"INSERT DATA {{ GRAPH <{NOTES}> {{ {note} }} }}")
+    ((removed, added),) = seen
+    assert removed == set() and [(q.subject.value, q.object.value) for q in added] == [(JAPAN_RATE, "Quokka")]
+    with pytest.raises(Exception, match="conform"):
+        apply_update(fresh_store, f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:ratePercent 'x' }} }}")
+    assert len(seen) == 1  # a refused write commits nothing, and says nothing
+    apply_update(fresh_store, f"DELETE DATA {{ GRAPH <{NOTES}> {{ {note} }} }}")
+    assert seen[1][1] == set() and {q.object.value for q in seen[1][0]} == {"Quokka"}
