@@ -49,6 +49,8 @@ def test_all_words_in_any_order_stemmed_and_as_prefixes(bundled_index):
     assert JAPAN_RATE not in found(bundled_index, "japan tariff zanzibar")
     assert found(bundled_index, "cote d'ivoire") == [ID + "country/CIV"]  # diacritics folded
     assert found(bundled_index, "JPN")[0] == ID + "country/JPN"  # a code is a name: it ranks first
+    assert ID + "exemption/usa-blanket-tariff-can" in found(bundled_index, "canada exemption")  # its class's word
+    assert found(bundled_index, "9903.01.25")[0] == ID + "measure/usa-blanket-tariff"  # a heading, as written
 
 
 def test_hits_say_what_they_are_and_why_they_match(bundled_index):
@@ -66,7 +68,9 @@ def test_hits_say_what_they_are_and_why_they_match(bundled_index):
 @pytest.mark.parametrize("text", ['"', "NEAR(a b)", "a OR b AND NOT", "*", "^x", "{x}", "col:x", "  "])
 def test_any_text_is_a_search_never_a_syntax_error(bundled_index, text):
     bundled_index.search(text)
-    assert re.fullmatch(r'(\{names texts\} : \("\w+"\*?( "\w+"\*?)*\))?', match_expression(text))
+    for prefixes in (False, True):
+        expression = match_expression(text, prefixes=prefixes)
+        assert re.fullmatch(r'(\{names texts( kinds)?\} : \("[\w ]+"\*?( "[\w ]+"\*?)*\))?', expression)
 
 
 def test_follows_updates_graph_store_writes_and_loads(fresh_store):

@@ -65,7 +65,7 @@ TEXT_PROPERTIES: tuple[str, ...] = (
 )
 """Properties whose values describe a resource in prose."""
 WATCHED = frozenset((*NAME_PROPERTIES, *TEXT_PROPERTIES, RDF_TYPE))
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 """Bumped when what is indexed changes: an index file of another version is rebuilt."""
 MAX_WORDS = 16
 WINDOW = 1000
@@ -95,10 +95,20 @@ _DOCS_SQL = (
     "INSERT INTO docs(rowid, names, texts, kinds) SELECT resource,"
     f" group_concat(CASE WHEN predicate IN ({_in_list(NAME_PROPERTIES)}) THEN value END, ' . '),"
     f" group_concat(CASE WHEN predicate IN ({_in_list(TEXT_PROPERTIES)}) THEN value END, ' . '),"
-    " (SELECT group_concat(kind_token(class), ' ') FROM types WHERE types.resource = texts.resource)"
+    " (SELECT group_concat(kind_token(class) || ' ' || kind_words(class), ' ')"
+    " FROM types WHERE types.resource = texts.resource)"
     " FROM texts {where} GROUP BY resource"
 )
 """One document per resource: its names, its prose, and a token per class (so that a class filters in the index)."""
+
+
+def kind_words(class_iri: str) -> str:
+    """The words of a class's local name (``NegotiationRound``: "Negotiation Round").
+
+    So "canada exemption" finds the exemption for Canada although its label does not say "exemption".
+    """
+    local = re.split(r"[#/]", class_iri.rstrip("#/"))[-1]
+    return " ".join(re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", local))
 
 
 def kind_token(class_iri: str) -> str:
@@ -152,12 +162,19 @@ class SearchAnswer:
 def match_expression(text: str, *, prefixes: bool = False) -> str:
     """The FTS5 query for what a user typed: every word, stemmed; with ``prefixes``, each also as a prefix.
 
-    Punctuation and FTS5 operators are dropped, so no input is a syntax error. Returns ``""`` when no word is left.
-    One-letter words are never prefixes.
+    Words may be in the names, the prose or the class (``exemption``). Words written together with punctuation
+    (``9903.01.25``) must follow each other. Punctuation and FTS5 operators are dropped, so no input is a syntax
+    error. Returns ``""`` when no word is left. One-letter words are never prefixes.
     """
-    words = _WORD.findall(text.lower())[:MAX_WORDS]
-    phrases = " ".join(f'"{word}"*' if prefixes and len(word) > 1 else f'"{word}"' for word in words)
-    return f"{{names texts}} : ({phrases})" if phrases else ""
+    phrases, count = [], 0
+    for chunk in text.lower().split():  # words joined by punctuation (9903.01.25, usa-jpn) stay together
+        words = _WORD.findall(chunk)[: MAX_WORDS - count]
+        count += len(words)
+        if words:
+            phrase = " ".join(words)
+            phrases.append(f'"{phrase}"*' if prefixes and len(words[-1]) > 1 else f'"{phrase}"')
+    columns = "names texts" if prefixes else "names texts kinds"  # a class's words match whole, never as prefixes
+    return f"{{{columns}}} : ({' '.join(phrases)})" if phrases else ""
 
 
 class TextIndex:
@@ -191,6 +208,7 @@ class TextIndex:
                 str(self.path) if self.path else ":memory:", check_same_thread=False, isolation_level=None
             )
             database.create_function("kind_token", 1, kind_token, deterministic=True)
+            database.create_function("kind_words", 1, kind_words, deterministic=True)
             database.executescript(_SCHEMA_SQL)
             self._db = database
             if not self._listening:
