@@ -469,9 +469,8 @@ def _fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
-def _matches(token: str, words: list[str]) -> bool:
-    """Whether a word of a text is one searched for: the same, or one a prefix of the other (tariff, tariffs)."""
-    folded = _fold(token)
+def _matches(folded: str, words: list[str]) -> bool:
+    """Whether a folded word of a text is one searched for: the same, or one a prefix of the other (tariffs)."""
     return any(folded.startswith(word) or (len(folded) > 2 and word.startswith(folded)) for word in words)
 
 
@@ -482,10 +481,17 @@ def _snippet(text: str, words: list[str], *, around: int = 12) -> tuple[tuple[st
     stemmed match found closely enough (same word or a prefix of it).
     """
     spans = [match.span() for match in _WORD.finditer(text)]
-    found = [i for i, (start, end) in enumerate(spans) if _matches(text[start:end], words)]
-    if not found:
+    lowered = text.lower() if text.isascii() else None  # the common case: no folding word by word
+
+    def searched(i: int) -> bool:
+        start, end = spans[i]
+        return _matches(lowered[start:end] if lowered is not None else _fold(text[start:end]), words)
+
+    hit = next((i for i in range(len(spans)) if searched(i)), None)
+    if hit is None:
         return ()
-    first, last = max(0, found[0] - around), min(len(spans), found[0] + around + 1)
+    first, last = max(0, hit - around), min(len(spans), hit + around + 1)
+    found = [i for i in range(hit, last) if i == hit or searched(i)]
     begin, finish = (0 if first == 0 else spans[first][0]), (len(text) if last == len(spans) else spans[last - 1][1])
     pieces: list[tuple[str, bool]] = [("…", False)] if begin > 0 else []
     position = begin
