@@ -296,7 +296,13 @@ def validate_new_quads(
     ``trusted`` quads are added too and serve as context, but are not focus nodes' sources.
     """
     if not has_data(store):
-        return validate_quads(new_quads, context=trusted)
+        if not trusted:
+            return validate_quads(new_quads)
+        # The trusted quads conform on their own: validate what the new quads can change, beside them.
+        beside = ox.Store()
+        beside.extend([*trusted, *new_quads])
+        report, _, _ = validate_change(beside, new_quads)
+        return report
     engine = store.engine
     added = {quad for quad in (*trusted, *new_quads) if quad not in engine}
     report, _, _ = validate_change(AfterView(engine, ChangeSet(added=added), indexed=True), new_quads)

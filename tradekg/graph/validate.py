@@ -9,7 +9,7 @@ focus node and serialises to JSON.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import groupby
 
@@ -247,42 +247,73 @@ def _remember_sparql_checks() -> None:
     helper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
 
 
-def validate_graph(
-    data: Graph,
-    *,
-    focus_nodes: Iterable[Node] | None = None,
-    merge_ontology: bool = True,
-) -> ValidationReport:
-    """Validate a graph against the shapes.
+def validate_graph(data: Graph, *, merge_ontology: bool = True) -> ValidationReport:
+    """Validate a whole graph against the shapes: every target of every shape.
 
     Args:
         data: The data to validate. It is not modified.
-        focus_nodes: Validate only these nodes (and what their shapes reach); ``None`` validates every target.
         merge_ontology: Merge the ontology into the data first (set ``False`` when ``data`` already holds it).
 
     Returns:
         The report; ``conforms`` is true when no result of severity Violation was found.
     """
+    return _run(with_ontology(data) if merge_ontology else data, shapes_graph())
+
+
+def _run(data: Graph, shapes: Graph) -> ValidationReport:
+    """Run pySHACL on ``data`` (modified in place: callers pass a graph of their own) with ``shapes``."""
     _remember_sparql_checks()
-    graph = with_ontology(data) if merge_ontology else data
-    options: dict[str, object] = {}
-    if focus_nodes is not None:
-        nodes = list(focus_nodes)
-        if not nodes:
-            return ValidationReport(conforms=True)
-        options["focus_nodes"] = nodes
-    shapes = shapes_graph()
     conforms, report, _ = pyshacl_validate(
-        graph,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        inplace=True,
-        allow_warnings=True,
-        **options,
+        data, shacl_graph=shapes, inference="none", advanced=True, inplace=True, allow_warnings=True
     )
     assert isinstance(report, Graph)
-    return ValidationReport(conforms=bool(conforms), violations=_violations(report, shapes))
+    return ValidationReport(conforms=bool(conforms), violations=_violations(report, shapes_graph()))
+
+
+TARGETS = frozenset({SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target})
+"""The predicates that give a shape its targets."""
+
+
+@functools.cache
+def _untargeted_shapes() -> tuple[tuple[Node, Node, Node], ...]:
+    """The shapes graph without targets: no shape applies to any node until it is given ``sh:targetNode`` values.
+
+    A shape that is also a class (implicit class target) loses that type here.
+    """
+    shapes = shapes_graph()
+    targeted = {shape for shape, predicate, _ in shapes if predicate in TARGETS}
+    return tuple(
+        (subject, predicate, value)
+        for subject, predicate, value in shapes
+        if predicate not in TARGETS
+        and not (subject in targeted and predicate == RDF.type and value in (RDFS.Class, OWL.Class))
+    )
+
+
+def validate_targets(data: Graph, focus: Mapping[Node, Iterable[Node]]) -> ValidationReport:
+    """Validate each shape on the given nodes only: ``focus`` maps a shape's node to its focus nodes.
+
+    The nodes become the shapes' ``sh:targetNode`` values in a copy of the shapes graph without its own targets;
+    nested shapes (``sh:or``, ``sh:node``...) are evaluated in full on whatever values they meet. pySHACL's own
+    ``focus_nodes`` option is not used: its ``Shape.validate`` (``pyshacl/shape.py``, the ``executor.focus_nodes``
+    filter after the focus list is built, in 0.40.1) drops every value node that is not one of the focus nodes
+    even when a nested shape is evaluated on values, so a literal in ``sh:or`` passes unchecked; and its
+    ``Validator.run`` (``pyshacl/validator.py``, the ``focus_nodes`` CURIE expansion) passes any IRI that does not
+    start with ``http:``, ``https:``, ``urn:`` or ``file:`` (``mailto:``, ``tag:``, ``did:``) to rdflib's
+    ``expand_curie``, which raises ``TypeError`` for a ``URIRef``. Blank nodes are valid focus nodes here too.
+
+    Args:
+        data: The data, with the ontology merged (see :func:`with_ontology`); pySHACL works on it in place.
+        focus: The nodes to validate, by shape.
+    """
+    shapes = Graph(bind_namespaces="none")
+    for prefix, namespace in shapes_graph().namespaces():
+        shapes.bind(prefix, namespace)
+    shapes.addN((*triple, shapes) for triple in _untargeted_shapes())
+    shapes.addN((shape, SH.targetNode, node, shapes) for shape, nodes in focus.items() for node in nodes)
+    if len(shapes) == len(_untargeted_shapes()):
+        return ValidationReport(conforms=True)
+    return _run(data, shapes)
 
 
 def quads_to_graph(quads: Iterable[ox.Quad], *, into: Graph | None = None) -> Graph:
@@ -300,16 +331,6 @@ def quads_to_graph(quads: Iterable[ox.Quad], *, into: Graph | None = None) -> Gr
     return graph
 
 
-def validate_quads(quads: Iterable[ox.Quad], *, context: Iterable[ox.Quad] = ()) -> ValidationReport:
-    """Validate new quads, with ``context`` (data already in the store) beside them.
-
-    When ``context`` is given, only the subjects of the new quads are focus nodes: the data already accepted
-    is not validated again, but the new nodes may link to it.
-    """
-    new_quads = list(quads)
-    context_quads = list(context)
-    graph = quads_to_graph([*context_quads, *new_quads], into=with_ontology(Graph()))  # one copy, not two
-    if not context_quads:
-        return validate_graph(graph, merge_ontology=False)
-    focus = {to_rdflib(quad.subject) for quad in new_quads}
-    return validate_graph(graph, focus_nodes=focus, merge_ontology=False)
+def validate_quads(quads: Iterable[ox.Quad]) -> ValidationReport:
+    """Validate quads on their own (every target of every shape), the ontology merged."""
+    return validate_graph(quads_to_graph(quads, into=with_ontology(Graph())), merge_ontology=False)
