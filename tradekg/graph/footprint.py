@@ -282,7 +282,9 @@ def _triple_patterns(text: str) -> list[tuple[Node, object, Node]]:
     def visit(node: object) -> None:
         name = getattr(node, "name", None)
         if name in ("BGP", "TriplesBlock"):
-            found.extend(tuple(triple) for triple in node["triples"])  # type: ignore[index]
+            for terms in node["triples"]:  # type: ignore[index]
+                # an unevaluated block (inside EXISTS) keeps a subject's triples in one flat list
+                found.extend(tuple(terms[index : index + 3]) for index in range(0, len(terms), 3))
         elif name in ("Project", "SubSelect"):
             projections.append(node)
         elif name in ("ServiceGraphPattern", "GraphGraphPattern", "Graph", "Service"):
