@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-from pyshacl.errors import ValidationFailure
-from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from tradekg.graph.validate import PreparedQueryGraph, validate_graph, with_ontology
@@ -70,15 +67,3 @@ def test_validation_reads_the_class_hierarchy_but_copies_no_annotations() -> Non
     assert (TKG.Tariff, RDFS.subClassOf, TKG.TradeMeasure) in merged
     assert not list(merged.triples((None, RDFS.comment, None)))
     assert not list(merged.triples((None, RDFS.label, None)))
-
-
-def test_a_sparql_constraint_text_is_checked_once_and_a_bad_one_every_time() -> None:
-    validate_graph(Graph().parse(data=DATA, format="turtle"))  # installs the remembered check
-    check = SPARQLQueryHelper.check_invalid_sparql
-    helper = object.__new__(SPARQLQueryHelper)  # the regular expressions are class attributes
-    assert getattr(check, "remembers", False)
-    assert helper.check_invalid_sparql("SELECT $this WHERE { $this ?p ?o }") is True
-    assert helper.check_invalid_sparql("SELECT $this WHERE { $this ?p ?o }") is True
-    for _ in range(2):
-        with pytest.raises(ValidationFailure, match="MINUS"):
-            helper.check_invalid_sparql("SELECT $this WHERE { $this ?p ?o MINUS { $this a ?c } }")

@@ -273,7 +273,8 @@ def _namespaces() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found.items()))
 
 
-def _triple_patterns(text: str) -> list[tuple[Node, object, Node]]:
+@functools.lru_cache(maxsize=256)
+def _triple_patterns(text: str) -> tuple[tuple[Node, object, Node], ...]:
     """Every triple pattern of a query, in ``EXISTS`` and ``NOT EXISTS`` too; subqueries and SERVICE unbounded."""
     query = prepareQuery(text, initNs=dict(_namespaces()))
     found: list[tuple[Node, object, Node]] = []
@@ -293,7 +294,7 @@ def _triple_patterns(text: str) -> list[tuple[Node, object, Node]]:
     traverse(query.algebra, visitPost=visit)
     if len(projections) > 1:
         raise Unbounded("a subquery in a SPARQL constraint is not followed")
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def targeted_shapes(shapes: Graph) -> Iterator[Node]:

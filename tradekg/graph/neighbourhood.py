@@ -18,6 +18,7 @@ first, then fast.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
@@ -46,6 +47,7 @@ class QuadSource(Protocol):
         ...
 
 
+@functools.lru_cache(maxsize=1024)
 def _engine_term(term: Node | None) -> ox.NamedNode | None:
     return ox.NamedNode(str(term)) if isinstance(term, URIRef) else None
 
@@ -108,10 +110,14 @@ class Targets:
             superclasses.setdefault(subclass, set()).add(superclass)
         self.superclasses = superclasses
         self.ontology = ontology
+        self.classes: dict[Term, set[Node]] = {}
 
     def classes_of(self, node: Term) -> set[Node]:
         """The node's types and all their superclasses."""
-        found = {to_rdflib(quad.object) for quad in self.reader.along(node, Step(RDF.type))}
+        known = self.classes.get(node)
+        if known is not None:
+            return known
+        found = self.classes[node] = {to_rdflib(quad.object) for quad in self.reader.along(node, Step(RDF.type))}
         found.update(self.ontology.objects(to_rdflib(node), RDF.type))  # type: ignore[arg-type]
         pending = list(found)
         while pending:
@@ -158,31 +164,39 @@ class Targets:
         return found
 
 
-def _reading_positions(footprint: ShapeFootprint) -> dict[URIRef | None, list[tuple[Chain, int]]]:
-    positions: dict[URIRef | None, list[tuple[Chain, int]]] = {}
+@functools.cache
+def _reading_positions(footprint: ShapeFootprint) -> dict[ox.NamedNode | None, list[tuple[Chain, int]]]:
+    """Where each predicate is read in the footprint's chains: (chain, index of the step), by engine predicate."""
+    positions: dict[ox.NamedNode | None, list[tuple[Chain, int]]] = {}
     for chain in footprint.chains:
         for index, step in enumerate(chain):
-            positions.setdefault(step.predicate, []).append((chain, index))
+            positions.setdefault(_engine_term(step.predicate), []).append((chain, index))
     return positions
+
+
+@functools.cache
+def _global_reads(footprint: ShapeFootprint) -> frozenset[ox.NamedNode | None]:
+    return frozenset(_engine_term(predicate) for predicate in footprint.global_predicates)
 
 
 def affected(reader: DataReader, targets: Targets, changed: Iterable[ox.Quad]) -> dict[ShapeFootprint, set[Term]]:
     """For each targeted shape, the targets (after the change) whose verdict the changed quads can change."""
     changed = [quad for quad in changed if quad.graph_name not in PROTECTED]
     hierarchy_changed = any(quad.predicate == SUBCLASS_OF for quad in changed)
+    by_predicate: dict[ox.NamedNode, list[ox.Quad]] = {}
+    for quad in changed:
+        by_predicate.setdefault(quad.predicate, []).append(quad)
     found: dict[ShapeFootprint, set[Term]] = {}
     for footprint in footprints():
-        predicates = {URIRef(quad.predicate.value) for quad in changed}
-        if hierarchy_changed or footprint.unbounded or predicates & footprint.global_predicates:
+        if hierarchy_changed or footprint.unbounded or by_predicate.keys() & _global_reads(footprint):
             found[footprint] = targets.all_of(footprint)
             continue
         positions = _reading_positions(footprint)
         candidates: set[Term] = set()
-        for quad in changed:
-            for chain, index in (*positions.get(URIRef(quad.predicate.value), ()), *positions.get(None, ())):
+        for predicate, quads in by_predicate.items():
+            for chain, index in (*positions.get(predicate, ()), *positions.get(None, ())):
                 step = chain[index]
-                start: Term = quad.object if step.inverse else quad.subject  # type: ignore[assignment]
-                nodes = {start}
+                nodes: set[Term] = {quad.object if step.inverse else quad.subject for quad in quads}  # type: ignore[misc]
                 for back in reversed(chain[: index + 1] if step.repeat else chain[:index]):
                     nodes = reader.step(nodes, back, backwards=True)
                 candidates |= nodes

@@ -9,13 +9,13 @@ focus node and serialises to JSON.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import groupby
 
 import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
-from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import BNode, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, NamespaceManager
 from rdflib.plugins.sparql import prepareQuery
@@ -220,33 +220,6 @@ def with_ontology(data: Graph) -> Graph:
     return merged
 
 
-@functools.cache
-def _remember_sparql_checks() -> None:
-    """Make pySHACL check each SPARQL constraint's text once per process, not once per focus node.
-
-    pySHACL's ``SPARQLQueryHelper.check_invalid_sparql`` runs five regular expressions over the constraint's text
-    for every focus node (about a tenth of a 100-triple write's validation). The outcome depends only on the text
-    and which variables may be pre-bound, so an accepted text is remembered; a refused one raises every time.
-    """
-    helper = SPARQLQueryHelper
-    original = getattr(helper, "check_invalid_sparql", None)
-    if original is None or getattr(original, "remembers", False):
-        return
-    accepted: set[tuple[str, bool, frozenset[str]]] = set()
-
-    def check_invalid_sparql(
-        self: object, sparql_text: str, valuenode: object = None, extravars: Iterable[str] | None = None
-    ) -> bool:
-        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
-        if key not in accepted:
-            original(self, sparql_text, valuenode=valuenode, extravars=extravars)
-            accepted.add(key)
-        return True
-
-    check_invalid_sparql.remembers = True  # type: ignore[attr-defined]
-    helper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
-
-
 def validate_graph(data: Graph, *, merge_ontology: bool = True) -> ValidationReport:
     """Validate a whole graph against the shapes: every target of every shape.
 
@@ -262,7 +235,6 @@ def validate_graph(data: Graph, *, merge_ontology: bool = True) -> ValidationRep
 
 def _run(data: Graph, shapes: Graph) -> ValidationReport:
     """Run pySHACL on ``data`` (modified in place: callers pass a graph of their own) with ``shapes``."""
-    _remember_sparql_checks()
     conforms, report, _ = pyshacl_validate(
         data, shacl_graph=shapes, inference="none", advanced=True, inplace=True, allow_warnings=True
     )
@@ -293,8 +265,9 @@ def _untargeted_shapes() -> tuple[tuple[Node, Node, Node], ...]:
 def validate_targets(data: Graph, focus: Mapping[Node, Iterable[Node]]) -> ValidationReport:
     """Validate each shape on the given nodes only: ``focus`` maps a shape's node to its focus nodes.
 
-    The nodes become the shapes' ``sh:targetNode`` values in a copy of the shapes graph without its own targets;
-    nested shapes (``sh:or``, ``sh:node``...) are evaluated in full on whatever values they meet. pySHACL's own
+    The nodes become the shapes' ``sh:targetNode`` values in the shapes graph without its own targets (copied once;
+    the nodes are added for one call and removed after it); nested shapes (``sh:or``, ``sh:node``...) are evaluated
+    in full on whatever values they meet. pySHACL's own
     ``focus_nodes`` option is not used: its ``Shape.validate`` (``pyshacl/shape.py``, the ``executor.focus_nodes``
     filter after the focus list is built, in 0.40.1) drops every value node that is not one of the focus nodes
     even when a nested shape is evaluated on values, so a literal in ``sh:or`` passes unchecked; and its
@@ -306,14 +279,31 @@ def validate_targets(data: Graph, focus: Mapping[Node, Iterable[Node]]) -> Valid
         data: The data, with the ontology merged (see :func:`with_ontology`); pySHACL works on it in place.
         focus: The nodes to validate, by shape.
     """
+    targets = [(shape, SH.targetNode, node) for shape, nodes in focus.items() for node in nodes]
+    if not targets:
+        return ValidationReport(conforms=True)
+    with _RETARGETING:
+        shapes = _retargetable_shapes()
+        shapes.addN((*triple, shapes) for triple in targets)
+        try:
+            return _run(data, shapes)
+        finally:
+            for triple in targets:
+                shapes.remove(triple)
+
+
+_RETARGETING = threading.Lock()
+"""Held while the one retargetable shapes graph carries a validation's ``sh:targetNode`` triples."""
+
+
+@functools.cache
+def _retargetable_shapes() -> Graph:
+    """The shapes graph without targets, copied once (copying it for every write took a tenth of a write's time)."""
     shapes = Graph(bind_namespaces="none")
     for prefix, namespace in shapes_graph().namespaces():
         shapes.bind(prefix, namespace)
     shapes.addN((*triple, shapes) for triple in _untargeted_shapes())
-    shapes.addN((shape, SH.targetNode, node, shapes) for shape, nodes in focus.items() for node in nodes)
-    if len(shapes) == len(_untargeted_shapes()):
-        return ValidationReport(conforms=True)
-    return _run(data, shapes)
+    return shapes
 
 
 def quads_to_graph(quads: Iterable[ox.Quad], *, into: Graph | None = None) -> Graph:
