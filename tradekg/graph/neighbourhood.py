@@ -28,11 +28,18 @@ from rdflib.term import Node
 
 from tradekg.graph.footprint import Chain, ShapeFootprint, Step, footprints
 from tradekg.graph.store import to_rdflib
-from tradekg.graph.validate import ValidationReport, ontology_graph, validate_targets, with_ontology
+from tradekg.graph.validate import (
+    VALIDATION_PREDICATES,
+    ValidationReport,
+    ontology_graph,
+    validate_targets,
+    with_ontology,
+)
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 
 PROTECTED = frozenset(ox.NamedNode(str(iri)) for iri in (ONTOLOGY_IRI, SHAPES_GRAPH_IRI))
 """The ontology and shapes graphs: not data (the validator merges the ontology's own copy)."""
+ONTOLOGY = ox.NamedNode(str(ONTOLOGY_IRI))
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
 
@@ -52,8 +59,22 @@ def _engine_term(term: Node | None) -> ox.NamedNode | None:
     return ox.NamedNode(str(term)) if isinstance(term, URIRef) else None
 
 
+ONTOLOGY_READS = frozenset(ox.NamedNode(str(predicate)) for predicate in VALIDATION_PREDICATES)
+
+
+def _validated(quad: ox.Quad) -> bool:
+    """Whether the quad is in the dataset validation sees: the data, and the ontology's types and hierarchies."""
+    if quad.graph_name in PROTECTED:
+        return quad.graph_name == ONTOLOGY and quad.predicate in ONTOLOGY_READS
+    return True
+
+
 class DataReader:
-    """The validated dataset (every graph but the ontology and shapes graphs) read from a view, each read once."""
+    """The validated dataset (the data and what validation reads of the ontology) read from a view, each read once.
+
+    The ontology's part (:data:`~tradekg.graph.validate.VALIDATION_PREDICATES`) is read from its graph in the store,
+    installed from the same file the validator merges.
+    """
 
     def __init__(self, view: QuadSource) -> None:
         self.view = view
@@ -71,7 +92,7 @@ class DataReader:
                 quads = ()
             else:
                 quads = self.view.quads_for_pattern(node, predicate, None, None)
-            found = self.reads[key] = [quad for quad in quads if quad.graph_name not in PROTECTED]
+            found = self.reads[key] = [quad for quad in quads if _validated(quad)]
         return found
 
     def step(self, nodes: Iterable[Term], step: Step, *, backwards: bool = False) -> set[Term]:
@@ -93,7 +114,7 @@ class DataReader:
     def pattern(self, predicate: URIRef | None) -> Iterator[ox.Quad]:
         """Every data quad with ``predicate`` (``None``: every data quad)."""
         for quad in self.view.quads_for_pattern(None, _engine_term(predicate), None, None):
-            if quad.graph_name not in PROTECTED:
+            if _validated(quad):
                 yield quad
 
 
