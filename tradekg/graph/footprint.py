@@ -33,7 +33,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.algebra import traverse
 from rdflib.term import Node
 
-from tradekg.graph.validate import SH, shapes_graph
+from tradekg.graph.validate import SH, TARGETS, shapes_graph
 from tradekg.ontology.vocab import PREFIXES
 
 
@@ -93,9 +93,8 @@ class ShapeFootprint:
         return None in self.global_predicates
 
 
-TARGET_PREDICATES = frozenset({SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target})
 CLASSES = frozenset({RDFS.Class, OWL.Class})
-LOCAL_PREDICATES = frozenset(
+KNOWN_PREDICATES = frozenset(
     {
         SH.datatype, SH.nodeKind, SH.pattern, SH.flags, SH.minInclusive, SH.maxInclusive, SH.minExclusive,
         SH.maxExclusive, SH.minLength, SH.maxLength, SH.languageIn, SH.uniqueLang, SH["in"], SH.hasValue,
@@ -104,10 +103,10 @@ LOCAL_PREDICATES = frozenset(
         SH.path, SH.declare, SH.prefixes, SH.closed,
         SH.node, SH.property, SH["class"], SH["or"], SH["and"], SH["not"], SH.xone, SH.qualifiedValueShape,
         SH.qualifiedValueShapesDisjoint, SH.sparql, SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals,
-        *TARGET_PREDICATES,
+        *TARGETS,
     }
 )  # fmt: skip
-"""The SHACL predicates of a shape whose reads this module knows (local ones read nothing beyond the value)."""
+"""The SHACL predicates of a shape this module follows, or that read nothing beyond the value itself."""
 PREBOUND = frozenset({Variable("currentShape"), Variable("shapesGraph")})
 """SPARQL variables pre-bound to shapes-graph terms, not to data."""
 
@@ -190,7 +189,7 @@ class _Collector:
     def _shape(self, shape: Node, at: Chain) -> None:
         shapes = self.shapes
         for predicate in set(shapes.predicates(shape, None)):
-            if predicate.startswith(str(SH)) and predicate not in LOCAL_PREDICATES:
+            if predicate.startswith(str(SH)) and predicate not in KNOWN_PREDICATES:
                 raise Unbounded(f"constraint {predicate} is not followed")
         if any(shapes.objects(None, SH.parameter)):
             raise Unbounded("custom constraint components are not followed")
@@ -300,7 +299,7 @@ def _triple_patterns(text: str) -> tuple[tuple[Node, object, Node], ...]:
 def targeted_shapes(shapes: Graph) -> Iterator[Node]:
     """The shapes with targets (explicit, or implicit: a shape that is also a class)."""
     seen = set()
-    for predicate in TARGET_PREDICATES:
+    for predicate in TARGETS:
         for shape in shapes.subjects(predicate, None):
             if shape not in seen:
                 seen.add(shape)
