@@ -41,9 +41,8 @@ def validate_neighbourhood(store: object, quads: list[ox.Quad]) -> bool:
     from tradekg.graph.changes import AfterView, ChangeSet
     from tradekg.graph.neighbourhood import validate_change
 
-    engine = store.engine  # type: ignore[attr-defined]
-    added = {quad for quad in quads if quad not in engine}
-    report, _, _ = validate_change(AfterView(engine, ChangeSet(added=added), indexed=True), added)
+    added = {quad for quad in quads if quad not in store}  # type: ignore[operator]
+    report, _, _ = validate_change(AfterView(store, ChangeSet(added=added), indexed=True), added)  # type: ignore[arg-type]
     return report.conforms
 
 

@@ -46,13 +46,13 @@ def _slice(bundled: TradeStore) -> list[ox.Quad]:
     """The seed graphs' quads, and what the reference graphs say of every node they reach."""
     seeds = {ox.NamedNode(f"{ID}graph/{name}") for name in SEED_GRAPHS}
     references = {ox.NamedNode(f"{ID}graph/{name}") for name in REFERENCE_GRAPHS}
-    kept = [quad for graph in seeds for quad in bundled.engine.quads_for_pattern(None, None, None, graph)]
+    kept = [quad for graph in seeds for quad in bundled.quads_for_pattern(None, None, None, graph)]
     reached = {quad.subject for quad in kept} | {quad.object for quad in kept if isinstance(quad.object, ox.NamedNode)}
     pending = list(reached)
     while pending:
         node = pending.pop()
         for graph in references:
-            for quad in bundled.engine.quads_for_pattern(node, None, None, graph):
+            for quad in bundled.quads_for_pattern(node, None, None, graph):
                 kept.append(quad)
                 if isinstance(quad.object, ox.NamedNode) and quad.object not in reached:
                     reached.add(quad.object)
@@ -117,11 +117,10 @@ def store(base: frozenset[ox.Quad]) -> Iterator[TradeStore]:
 
 
 def _reset(store: TradeStore, base: frozenset[ox.Quad]) -> None:
-    with store.writing() as engine:
-        if _data(engine) != base:
-            for quad in [quad for quad in engine if quad.graph_name not in PROTECTED]:
-                engine.remove(quad)
-            engine.extend(base)
+    """Put the data back as it was (after an accepted write), through the store's own transaction."""
+    with store.writing():
+        if _data(store.quads_for_pattern()) != base:
+            store.apply([quad for quad in store.quads_for_pattern() if quad.graph_name not in PROTECTED], base)
 
 
 # -- writes --------------------------------------------------------------------------------------------------------
@@ -264,7 +263,7 @@ def test_the_gate_accepts_a_write_exactly_when_full_validation_of_the_result_con
             accepted = False
         except ProtectedGraph:
             return
-        stored = _data(store.engine)
+        stored = _data(store.quads_for_pattern())
         try:
             conforms = oracle.conforms(after)
             assert accepted == conforms, f"gate {'accepted' if accepted else 'refused'}, full validation {conforms}"
