@@ -171,6 +171,8 @@ SINGLE_SOURCE_TARIFFS = sorted(
         for slug, source, certainty in (
             ("usa-aluminum-tariff-50", "fr-doc-2025-10524", "tkg:reported"),
             ("usa-aluminum-tariff-gbr-25", "fr-doc-2025-10524", "tkg:reported"),
+            ("usa-brazil-40", "fr-doc-2025-14896", "tkg:reported"),
+            ("usa-india-russian-oil-25", "legistrack-eo-14329", "tkg:reported"),
             ("usa-fentanyl-can", "cbp-csms-64297449", ""),
             ("usa-fentanyl-can-35", "fr-doc-2025-14999", "tkg:reported"),
             ("usa-fentanyl-chn-10-from-2025-11", "alston-executive-order-tracker", "tkg:reported"),
@@ -362,6 +364,10 @@ US_INSTRUMENT_ROWS = [
         "country/USA",
         "",
     ),
+    *(
+        ("instrument/eo-14323", "EO 14323", "2025-07-30", f"{kind}/{slug}", kind, "country/USA", "")
+        for kind, slug in (("exemption", "usa-brazil-40-annex"), ("measure", "usa-brazil-40"))
+    ),
     ("instrument/eo-14325", "EO 14325", "2025-07-31", "measure/usa-fentanyl-can-35", "measure", "country/USA", ""),
     *sorted(
         ("instrument/eo-14326", "EO 14326", "2025-07-31", f"measure/usa-{slug}", "measure", "country/USA", "")
@@ -369,6 +375,14 @@ US_INSTRUMENT_ROWS = [
             "reciprocal-pause-to-annex-i",
             "reciprocal-eo14326-eu",
             *(f"reciprocal-eo14326-{code.lower()}" for code in EO_14326_ANNEX_I),
+        )
+    ),
+    *(
+        ("instrument/eo-14329", "EO 14329", "2025-08-06", f"{kind}/{slug}", kind, imposer, "")
+        for kind, slug, imposer in (
+            ("exemption", "usa-india-russian-oil-1702b", "country/USA"),
+            ("measure", "usa-india-russian-oil-25", "country/USA"),
+            ("rule", "section-232-over-india-russian-oil", ""),
         )
     ),
     *(
