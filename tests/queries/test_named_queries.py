@@ -651,7 +651,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "meeting",
                     "event/usa-jpn-trade-talks-round-4",
                     "2025-05-30",
-                    "tkg:planned",
+                    "tkg:held",
                 ),
             ],
         ),
@@ -668,29 +668,19 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "2025-04-16",
                     "tkg:held",
                 ),
-                # Greer and Lutnick with their posts (research notes' corrections) and rounds 2 and 3.
+                # Greer and Lutnick with their posts (research notes' corrections) and the rounds they attended: 2 and 3
+                # (research notes), Lutnick and Bessent also round 4 (The Japan Times, 2025-05-31).
                 *(
-                    row
-                    for official, post in (
-                        ("greer", "usa-trade-representative"),
-                        ("lutnick", "usa-secretary-of-commerce"),
+                    (f"official/{official}", "country/USA", "post", f"post/{post}", "", "")
+                    if kind == "post"
+                    else (f"official/{official}", "country/USA", "meeting", f"event/usa-jpn-trade-talks-round-{kind}")
+                    + ({"2": "2025-05-01", "3": "2025-05-23", "4": "2025-05-30"}[kind], "tkg:held")
+                    for official, post, kinds in (
+                        ("greer", "usa-trade-representative", ("post", "2", "3")),
+                        ("lutnick", "usa-secretary-of-commerce", ("post", "2", "3", "4")),
+                        ("scott-bessent", "usa-secretary-of-the-treasury", ("post", "2", "4")),
                     )
-                    for row in (
-                        (f"official/{official}", "country/USA", "post", f"post/{post}", "", ""),
-                        (f"official/{official}", "country/USA", "meeting", "event/usa-jpn-trade-talks-round-2")
-                        + ("2025-05-01", "tkg:held"),
-                        (f"official/{official}", "country/USA", "meeting", "event/usa-jpn-trade-talks-round-3")
-                        + ("2025-05-23", "tkg:held"),
-                    )
-                ),
-                ("official/scott-bessent", "country/USA", "post", "post/usa-secretary-of-the-treasury", "", ""),
-                (
-                    "official/scott-bessent",
-                    "country/USA",
-                    "meeting",
-                    "event/usa-jpn-trade-talks-round-2",
-                    "2025-05-01",
-                    "tkg:held",
+                    for kind in kinds
                 ),
             ],
         ),
@@ -720,7 +710,17 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "tkg:held",
                     "",
                 ),  # status period
-                (TALKS, "2025-05-30", "round", "event/usa-jpn-trade-talks-round-4", "4", "tkg:planned", ""),
+                # Round 4 held on 2025-05-30 with Bessent and Lutnick (The Japan Times, 2025-05-31).
+                (
+                    TALKS,
+                    "2025-05-30",
+                    "round",
+                    "event/usa-jpn-trade-talks-round-4",
+                    "4",
+                    "tkg:held",
+                    "Progress toward a deal, Akazawa said, without specifics; both sides understood each other's "
+                    "positions.",
+                ),
                 (TALKS, "", "proposal", "proposal/jpn-usa-automobile-inspection-standards", "", "tkg:ongoing", ""),
                 (TALKS, "", "proposal", "proposal/jpn-usa-corn-soybean-imports", "", "tkg:ongoing", ""),
                 (TALKS, "", "proposal", "proposal/jpn-usa-joint-shipbuilding-technology", "", "tkg:ongoing", ""),
