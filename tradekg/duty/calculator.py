@@ -132,6 +132,8 @@ def _candidates(book: RuleBook, goods: Goods, answer: DutyAnswer) -> dict[str, M
         if not coverage.matches:
             continue
         reason = _in_force_reason(measure, goods.day)
+        if measure.contradicted_by:
+            reason = f"contradicted by {', '.join(book.label(source) for source in measure.contradicted_by)}"
         if reason:
             _skip(answer, measure, reason)
             continue
@@ -159,7 +161,7 @@ def _exempted(book: RuleBook, goods: Goods, candidates: dict[str, Measure], answ
         for iri in sorted(candidates):
             measure = candidates[iri]
             targets = exemption.measure == iri or (exemption.programme in measure.programmes)
-            if not targets or not exemption.period.holds_on(goods.day, open_start=True):
+            if not targets or exemption.contradicted_by or not exemption.period.holds_on(goods.day, open_start=True):
                 continue
             if not exemption_matches(book, exemption, origin, goods.hs, goods.claims):
                 continue

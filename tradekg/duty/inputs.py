@@ -30,7 +30,10 @@ def parse_origin(text: str) -> str:
         return str(pycountry.countries.lookup(value).alpha_3)
     except LookupError:
         pass
-    matches = pycountry.countries.search_fuzzy(value) if len(value) > 3 else []
+    try:
+        matches = pycountry.countries.search_fuzzy(value) if len(value) > 3 else []
+    except LookupError:
+        matches = []
     if len(matches) == 1:
         return str(matches[0].alpha_3)
     raise DutyInputError(

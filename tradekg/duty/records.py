@@ -60,6 +60,7 @@ class Measure:
     not_stacked_with: frozenset[str]
     sources: tuple[str, ...]
     reported: bool
+    contradicted_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Exemption:
     rate: Decimal | None
     partial: bool
     legal_basis: tuple[str, ...]
+    contradicted_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

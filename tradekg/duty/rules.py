@@ -175,7 +175,7 @@ def load_rules(store: SelectStore, *, importer: str = "USA") -> RuleBook:
     instruments = _instruments(store, labels)
     measure_links = (
         "appliesTo", "appliesToUnion", "covers", "legalBasis", "inProgramme", "amends", "notStackedWith",
-        "imposedBy", "suspends",
+        "imposedBy", "suspends", "contradictedBy",
     )  # fmt: skip
     links = _links(store, str(TKG.TradeMeasure), [str(TKG[name]) for name in measure_links]
                    + ["http://www.w3.org/ns/prov#wasDerivedFrom"])  # fmt: skip
@@ -218,6 +218,7 @@ def load_rules(store: SelectStore, *, importer: str = "USA") -> RuleBook:
             not_stacked_with=frozenset(own.get(str(TKG.notStackedWith), [])),
             sources=tuple(own.get("http://www.w3.org/ns/prov#wasDerivedFrom", [])),
             reported=str(single.get("certainty", "")) in {str(TKG.reported), str(TKG.tentative)},
+            contradicted_by=tuple(own.get(str(TKG.contradictedBy), [])),
             **common,
         )
     return RuleBook(
@@ -240,7 +241,14 @@ def load_rules(store: SelectStore, *, importer: str = "USA") -> RuleBook:
 
 
 def _exemptions(store: SelectStore, labels: dict[str, str]) -> tuple[Exemption, ...]:
-    names = ("exemptionFrom", "exemptionFromProgramme", "exemptCountry", "exemptProduct", "legalBasis")
+    names = (
+        "exemptionFrom",
+        "exemptionFromProgramme",
+        "exemptCountry",
+        "exemptProduct",
+        "legalBasis",
+        "contradictedBy",
+    )
     links = _links(store, str(TKG.Exemption), [str(TKG[name]) for name in names])
     singles = _singles(
         store, str(TKG.Exemption), ["effectiveFrom", "effectiveUntil", "ratePercent", "partialExemption"]
@@ -260,6 +268,7 @@ def _exemptions(store: SelectStore, labels: dict[str, str]) -> tuple[Exemption, 
                 rate=_decimal(single.get("ratePercent")),
                 partial=str(single.get("partialExemption", "")).lower() in {"true", "1"},
                 legal_basis=tuple(own.get(str(TKG.legalBasis), [])),
+                contradicted_by=tuple(own.get(str(TKG.contradictedBy), [])),
             )
         )
     return tuple(found)
@@ -337,7 +346,8 @@ def _quotas(store: SelectStore, labels: dict[str, str], importer_iri: str) -> di
 
 def _mfn_rates(store: SelectStore, labels: dict[str, str], importer_iri: str) -> tuple[MfnRate, ...]:
     rows = store.select(
-        "SELECT ?importer ?r ?code ?rate ?text ?source WHERE { ?r a tkg:MFNRate ; tkg:imposedBy ?importer ; tkg:rateFor ?code ."
+        "SELECT ?importer ?r ?code ?rate ?text ?source WHERE {"
+        " ?r a tkg:MFNRate ; tkg:imposedBy ?importer ; tkg:rateFor ?code ."
         " OPTIONAL { ?r tkg:mfnRatePercent ?rate } OPTIONAL { ?r tkg:rateText ?text }"
         " OPTIONAL { ?r prov:wasDerivedFrom ?source } }",
         bindings={"importer": URIRef(importer_iri)},
