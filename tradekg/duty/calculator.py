@@ -211,13 +211,12 @@ def _amended(book: RuleBook, iri: str) -> dict[str, int]:
 
 def _replaced(book: RuleBook, candidates: dict[str, Measure], answer: DutyAnswer) -> None:
     """Step 6: a measure amended (directly or along a chain) by another one still standing is replaced."""
-    by_target: dict[str, tuple[int, str]] = {}
-    for iri in sorted(candidates):
-        for target, depth in _amended(book, iri).items():
-            if target not in by_target or (depth, iri) < by_target[target]:
-                by_target[target] = (depth, iri)
-    for target in sorted(set(by_target) & set(candidates)):
-        replacing = candidates[by_target[target][1]]
+    chains = {iri: _amended(book, iri) for iri in sorted(candidates)}
+    replaced = {target for amended in chains.values() for target in amended}
+    for target in sorted(replaced & set(candidates)):
+        # Name the measure that is paid in the end (not itself replaced), the nearest first.
+        ranked = sorted((iri in replaced, amended[target], iri) for iri, amended in chains.items() if target in amended)
+        replacing = candidates[ranked[0][2]]
         basis = book.basis_text(replacing.legal_basis)
         _skip(answer, candidates.pop(target), f"replaced by {replacing.label}" + (f" ({basis})" if basis else ""))
 

@@ -294,7 +294,8 @@ def _stacking_rules(store: SelectStore, labels: dict[str, str]) -> tuple[Stackin
 
 def _categories(store: SelectStore, labels: dict[str, str]) -> dict[str, Category]:
     names = ("includesHS", "excludesHS", "qualification")
-    links = _links(store, str(TKG.ProductCategory), [str(TKG[name]) for name in names])
+    notation = "http://www.w3.org/2004/02/skos/core#notation"
+    links = _links(store, str(TKG.ProductCategory), [str(TKG[name]) for name in names] + [notation])
     ranges: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for row in store.select(
         "SELECT ?c ?from ?to WHERE { ?c tkg:includesHSRange ?r . ?r tkg:hsFrom ?from ; tkg:hsTo ?to }"
@@ -306,7 +307,13 @@ def _categories(store: SelectStore, labels: dict[str, str]) -> dict[str, Categor
         categories[iri] = Category(
             iri=iri,
             label=labels.get(iri, iri.rsplit("/", 1)[-1]),
-            includes=tuple(code for code in map(_hs_code, own.get(str(TKG.includesHS), [])) if code),
+            # A category's HS code (skos:notation, the published convention) counts as a code it includes.
+            includes=tuple(
+                sorted(
+                    {code for code in map(_hs_code, own.get(str(TKG.includesHS), [])) if code}
+                    | {code for code in own.get(notation, []) if code.isdigit()}
+                )
+            ),
             excludes=tuple(code for code in map(_hs_code, own.get(str(TKG.excludesHS), [])) if code),
             ranges=tuple(sorted(ranges.get(iri, []))),
             qualifications=frozenset(own.get(str(TKG.qualification), [])),
