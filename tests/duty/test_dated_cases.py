@@ -19,7 +19,12 @@ all-in from 2025-09-16, FR 2025-17389); the HTS 2025 Revision 10 (MFN 2.5% on 87
 
 from __future__ import annotations
 
+from decimal import Decimal
+from importlib import resources
+
 import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
 
 from tradekg.duty import DutyInputError, compute_duty
 from tradekg.graph.store import TradeStore
@@ -146,3 +151,74 @@ def test_reasons_on_the_bundled_graph(bundled_store: TradeStore) -> None:
 def test_a_date_outside_the_data_is_refused_with_the_range(bundled_store: TradeStore) -> None:
     with pytest.raises(DutyInputError, match=r"outside what the data covers: 2025-02-04 to "):
         compute_duty(bundled_store, origin="CHN", hs=TOYS, day="2025-02-03")
+
+
+# --- The named queries agree with the calculator on the dated cases above.
+# * ``duties-in-force-on-date`` lists the measures the calculator applies, for the product category of the case's HS
+#   code (HS 8703 -> automobiles, 72 -> steel, 76 -> aluminum, 8708 -> auto parts; other goods -> a category no
+#   measure covers); all-in rates are the query's full rate, so rates are compared only where the basis is additional.
+# * ``tariffs-in-force`` lists every measure the calculator applies on that date to that country.
+# * ``tariffs-without-exemptions`` lists none of the measures the calculator found an exemption for.
+ID = "https://w3id.org/tradekg/id/"
+CATEGORY_BY_PREFIX = {"8703": "automobiles", "8708": "auto-parts", "72": "steel", "76": "aluminum"}
+PLAIN = [case for case in CASES if not case[3]]  # no USMCA or quota claim: the queries take none
+
+
+def _query(name: str) -> str:
+    return (resources.files("tradekg.queries") / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def _category(hs: str) -> str:
+    digits = hs.replace(".", "")
+    return next((name for prefix, name in CATEGORY_BY_PREFIX.items() if digits.startswith(prefix)), "other-goods")
+
+
+def _case_id(case: tuple) -> str:
+    return f"{case[0]}-{case[1]}-{case[2]}"
+
+
+@pytest.mark.parametrize("case", PLAIN, ids=[_case_id(case) for case in PLAIN])
+def test_duties_in_force_on_date_agrees(bundled_store: TradeStore, case: tuple) -> None:
+    origin, hs, day = case[:3]
+    answer = compute_duty(bundled_store, origin=origin, hs=hs, day=day)
+    rows = bundled_store.select(
+        _query("duties-in-force-on-date"),
+        bindings={
+            "country": URIRef(f"{ID}country/{origin}"),
+            "date": Literal(day, datatype=XSD.date),
+            "product": URIRef(f"{ID}product/{_category(hs)}"),
+        },
+    )
+    listed = {str(row["measure"]): Decimal(str(row["rate"])) for row in rows}
+    applied = {str(entry["measure"]): entry for entry in answer.applied}
+    assert set(listed) == set(applied), case[-1]
+    for iri, entry in applied.items():
+        if "all-in" not in str(entry.get("note", "")):
+            assert listed[iri] == Decimal(str(entry["rate_percent"])), (iri, case[-1])
+
+
+@pytest.mark.parametrize("case", PLAIN, ids=[_case_id(case) for case in PLAIN])
+def test_tariffs_in_force_lists_what_the_calculator_applies(bundled_store: TradeStore, case: tuple) -> None:
+    origin, hs, day = case[:3]
+    answer = compute_duty(bundled_store, origin=origin, hs=hs, day=day)
+    rows = bundled_store.select(
+        _query("tariffs-in-force"),
+        bindings={"country": URIRef(f"{ID}country/{origin}"), "date": Literal(day, datatype=XSD.date)},
+    )
+    listed = {str(row["tariff"]) for row in rows}
+    assert {str(entry["measure"]) for entry in answer.applied} <= listed, case[-1]
+    ended = {str(e["measure"]) for e in answer.not_applied if str(e["reason"]).startswith(("ended", "in force only"))}
+    assert not ended & listed, case[-1]
+
+
+def test_tariffs_without_exemptions_lists_no_exempted_measure(bundled_store: TradeStore) -> None:
+    for case in CASES:
+        origin, hs, day, claims = case[:4]
+        answer = compute_duty(bundled_store, origin=origin, hs=hs, day=day, **claims)
+        exempted = {str(e["measure"]) for e in answer.not_applied if str(e["reason"]).startswith("exempt")}
+        if not exempted:
+            continue
+        rows = bundled_store.select(
+            _query("tariffs-without-exemptions"), bindings={"country": URIRef(f"{ID}country/{origin}")}
+        )
+        assert not exempted & {str(row["tariff"]) for row in rows}, case
