@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from tradekg.duty import DutyInputError, compute_duty
 from tradekg.duty.report import answer_table as duty_table
-from tradekg.graph.answers import GRAPH_FORMATS, serialize_answer
+from tradekg.graph.answers import GRAPH_FORMATS, answer_table, serialize_answer
 from tradekg.graph.load import (
     VOCABULARY_GRAPHS,
     LoadError,
@@ -225,7 +225,7 @@ def query(
             _fail(f"a CONSTRUCT or DESCRIBE answer is RDF: use --format ttl, nt or jsonld, not {format_name}", 2)
         click.echo(serialize_answer(answer, graph_format).decode(), nl=False)
     elif format_name == "table":
-        click.echo(duty_table(answer))
+        click.echo(answer_table(answer))
     elif format_name in ("ttl", "nt", "jsonld", "rdf"):
         _fail(f"a SELECT or ASK answer is a table: use --format table, json, csv or tsv, not {format_name}", 2)
     else:

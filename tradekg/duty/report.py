@@ -20,16 +20,15 @@ def answer_table(answer: DutyAnswer) -> str:
         + (f" (claims: {', '.join(claims)})" if claims else ""),
         f"MFN (general) rate: {mfn}",
         "",
-        f"{'rate %':>8}  {'heading':<11} {'measure':<60} legal basis",
+        f"{'rate %':>8}  {'heading':<11} {'legal basis':<20} measure",
     ]
     for entry in answer.applied:
         lines.append(
-            f"{entry['rate_percent']!s:>8}  {entry.get('heading') or '-':<11} {str(entry['label'])[:60]:<60} "
-            f"{_basis(entry)}"
+            f"{entry['rate_percent']!s:>8}  {entry.get('heading') or '-':<11} {_basis(entry):<20} {entry['label']}"
         )
         if entry.get("note"):
-            lines.append(f"{'':>8}  {'':<11} ({entry['note']})")
-    lines += [f"{data['additional_percent']!s:>8}  {'':<11} additional duty in all", ""]
+            lines.append(f"{'':>8}  {'':<11} {'':<20} ({entry['note']})")
+    lines += [f"{data['additional_percent']!s:>8}  additional duty in all", ""]
     if answer.not_applied:
         lines.append("Not applied:")
         lines += [f"  - {entry['label']}: {entry['reason']}" for entry in answer.not_applied]
