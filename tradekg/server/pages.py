@@ -6,6 +6,7 @@ This blueprint also gives the templates their helpers (``href``, ``curie``, ``si
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from tradekg.graph.timeline import timeline
 from tradekg.graph.vocabulary import local_name, vocabulary
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store
+from tradekg.server.views import country_ref, imposers_and_targets
 from tradekg.server.web import (
     EXTERNAL_BROWSERS,
     RDF_MEDIA_TYPES,
@@ -28,6 +30,8 @@ from tradekg.server.web import (
     page,
     site_url,
 )
+from tradekg.views.chart import chart
+from tradekg.views.chart import svg as chart_svg
 
 bp = Blueprint("pages", __name__)
 PAGE_SIZE = 50
@@ -168,6 +172,7 @@ def home() -> Response:
     return page(
         "home.html",
         data,
+        trade_countries=imposers_and_targets(store),
         counts=shown,
         samples=samples,
         latest=latest,
@@ -235,16 +240,29 @@ def search_page() -> Response:
 
 @bp.get("/timeline")
 def timeline_page() -> Response:
-    """The dated facts in order: announced, effective from, effective until, meetings, conclusions."""
+    """The dated facts drawn on a time axis, then listed in order; ``?country=JPN`` keeps one country's."""
+    store = current_store()
     newest_first = request.args.get("order") == "newest"
-    entries = timeline(current_store(), newest_first=newest_first)
+    code = request.args.get("country", "").strip()
+    country = country_ref(store, code) if code else None
+    if code and country is None:
+        return not_found(f"No country has the ISO 3166-1 alpha-3 code {code!r}.")
+    drawn = chart(store, country=country)
+    entries = timeline(store, newest_first=newest_first)
+    if country is not None:
+        shown = {m.ref.iri for m in drawn.measures} | {e.ref.iri for e in drawn.events}
+        entries = [e for e in entries if e.iri in shown]
     years: dict[str, list[object]] = {}
     for entry in entries:
         years.setdefault(entry.year, []).append(entry)
+    links = {m.ref.iri: href(m.ref.iri) for m in drawn.measures} | {e.ref.iri: href(e.ref.iri) for e in drawn.events}
     return page(
         "timeline.html",
-        {"entries": [e.to_json() for e in entries]},
+        lambda: {"chart": drawn.to_json(), "entries": [e.to_json() for e in entries]},
         years=years,
         newest_first=newest_first,
         count=len(entries),
+        country=country,
+        countries=imposers_and_targets(store),
+        chart_svg=chart_svg(drawn, href=links, today=dt.date.today()),
     )

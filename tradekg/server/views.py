@@ -62,6 +62,17 @@ def imposers(store: TradeStore) -> list[tuple[str, str]]:
     return sorted(((row["code"].value, names[row["c"].value]) for row in rows), key=lambda item: item[1].lower())
 
 
+def imposers_and_targets(store: TradeStore) -> list[tuple[str, str]]:
+    """The countries a tariff names or that impose one, as (alpha-3 code, label), by label."""
+    rows = solutions(
+        store,
+        "SELECT DISTINCT ?c ?code WHERE { { ?m tkg:imposedBy ?c } UNION { ?m tkg:appliesTo ?c }"
+        " ?m a/rdfs:subClassOf* tkg:TradeMeasure . ?c tkg:iso3166Alpha3 ?code }",
+    )
+    names = labels(store, [row["c"].value for row in rows])
+    return sorted(((row["code"].value, names[row["c"].value]) for row in rows), key=lambda item: item[1].lower())
+
+
 def _map_data(store: TradeStore) -> worldmap.DutyMap | Response:
     try:
         day = day_arg()
@@ -143,12 +154,14 @@ def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, ob
         day = day_arg()
         view = country_view(store, iri, day)
         ref = view.duties.country
+        faced = [d.measure for d in view.duties.faced]
+        imposed = [d.measure for d in view.duties.imposed]
         data = (
-            worldmap.duty_map(store, day=day, imposer=ref)
-            if view.duties.imposed
-            else worldmap.duty_map(store, day=day, target=ref)
+            worldmap.duty_map(store, day=day, imposer=ref, measures=imposed)
+            if imposed
+            else worldmap.duty_map(store, day=day, target=ref, measures=faced)
         )
-        timeline = chart.chart(store, country=ref)
+        timeline = chart.chart(store, country=ref, measures=faced + [m for m in imposed if m not in faced])
         hrefs = {m.ref.iri: href(m.ref.iri) for m in timeline.measures} | {
             e.ref.iri: href(e.ref.iri) for e in timeline.events
         }

@@ -91,13 +91,22 @@ def _events(store: TradeStore, country: str | None) -> list[Point]:
     return sorted(points, key=lambda p: (p.day.lexical, p.ref.label.lower()))
 
 
-def chart(store: TradeStore, *, country: Ref | None = None) -> Chart:
-    """The measures with a start date and the dated events, of one country when given."""
-    if country is None:
-        measure_iris = _dated_measures(store)
-    else:
-        measure_iris = list(dict.fromkeys(measures_facing(store, country.iri) + measures_imposed(store, country.iri)))
-    measures = [m for m in load_measures(store, measure_iris) if m.window.start and m.window.start.first_day()]
+def chart(store: TradeStore, *, country: Ref | None = None, measures: list[Measure] | None = None) -> Chart:
+    """The measures with a start date and the dated events, of one country when given.
+
+    Args:
+        store: The store to read.
+        country: Keep the measures the country faces or imposes and the events it takes part in.
+        measures: Those measures, when the caller has them already.
+    """
+    if measures is None:
+        if country is None:
+            measure_iris = _dated_measures(store)
+        else:
+            faced, imposed = measures_facing(store, country.iri), measures_imposed(store, country.iri)
+            measure_iris = list(dict.fromkeys(faced + imposed))
+        measures = load_measures(store, measure_iris)
+    measures = [m for m in measures if m.window.start and m.window.start.first_day()]
     measures.sort(key=lambda m: (m.window.start.lexical if m.window.start else "", m.ref.label.lower()))
     return Chart(measures, _events(store, country.iri if country else None), country)
 

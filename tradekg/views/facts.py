@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -121,28 +122,40 @@ class Day:
 
     def first_day(self) -> dt.date | None:
         """The first day the date may stand for (1 July for ``2025-07``), or ``None`` if it does not parse."""
-        try:
-            if self.precision == "year":
-                return dt.date(int(self.lexical[:4]), 1, 1)
-            if self.precision == "month":
-                return dt.date(int(self.lexical[:4]), int(self.lexical[5:7]), 1)
-            return dt.date.fromisoformat(self.lexical[:10])
-        except ValueError:
-            return None
+        return _first_day(self.lexical, self.precision)
 
     def last_day(self) -> dt.date | None:
         """The last day the date may stand for (31 July for ``2025-07``), or ``None`` if it does not parse."""
-        first = self.first_day()
-        if first is None or self.precision == "day":
-            return first
-        if self.precision == "year":
-            return dt.date(first.year, 12, 31)
-        following = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-        return following - dt.timedelta(days=1)
+        return _last_day(self.lexical, self.precision)
 
     def to_json(self) -> dict[str, str]:
         """The date as JSON: its lexical form and precision."""
         return {"date": self.lexical, "precision": self.precision, "text": self.text}
+
+
+@lru_cache(maxsize=4096)
+def _first_day(lexical: str, precision: str) -> dt.date | None:
+    """The first day of a date at its precision (a map or a timeline asks for the same few dates many times)."""
+    try:
+        if precision == "year":
+            return dt.date(int(lexical[:4]), 1, 1)
+        if precision == "month":
+            return dt.date(int(lexical[:4]), int(lexical[5:7]), 1)
+        return dt.date.fromisoformat(lexical[:10])
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _last_day(lexical: str, precision: str) -> dt.date | None:
+    """The last day of a date at its precision."""
+    first = _first_day(lexical, precision)
+    if first is None or precision == "day":
+        return first
+    if precision == "year":
+        return dt.date(first.year, 12, 31)
+    following = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
 
 
 def day_of(terms: list[Term] | None) -> Day | None:

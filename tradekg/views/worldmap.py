@@ -19,7 +19,7 @@ from pathlib import Path
 from tradekg.graph.store import TradeStore
 from tradekg.views.duties import all_goods_totals, measures_facing, measures_imposed
 from tradekg.views.facts import Ref, percent, solutions
-from tradekg.views.measures import load_measures
+from tradekg.views.measures import Measure, load_measures
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
 WIDTH = 1000.0
@@ -175,7 +175,23 @@ class DutyMap:
         }
 
 
+_COUNTRIES: dict[int, tuple[object, dict[str, tuple[Ref, str]]]] = {}
+
+
 def _countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
+    """The countries by ISO numeric code, kept until the store's next write (every map and country page asks)."""
+    generation = getattr(store, "generation", None)
+    kept = _COUNTRIES.get(id(store))
+    if generation is not None and kept is not None and kept[0] == generation:
+        return kept[1]
+    found = _read_countries(store)
+    if generation is not None:
+        _COUNTRIES.clear()  # one store per process in practice; never let the table grow
+        _COUNTRIES[id(store)] = (generation, found)
+    return found
+
+
+def _read_countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
     rows = solutions(
         store,
         "SELECT ?c (SAMPLE(?n) AS ?num) (SAMPLE(?a) AS ?code) (MIN(STR(?l)) AS ?label) WHERE {"
@@ -191,8 +207,22 @@ def _countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
     }
 
 
-def duty_map(store: TradeStore, *, day: dt.date, imposer: Ref | None = None, target: Ref | None = None) -> DutyMap:
+def duty_map(
+    store: TradeStore,
+    *,
+    day: dt.date,
+    imposer: Ref | None = None,
+    target: Ref | None = None,
+    measures: list[Measure] | None = None,
+) -> DutyMap:
     """The additional duty on all goods each country faces from ``imposer`` (or levies on ``target``) on ``day``.
+
+    Args:
+        store: The store to read.
+        day: The day.
+        imposer: Draw what this country levies on each other country...
+        target: ...or what each country levies on this one.
+        measures: The measures the imposer imposes (or the target faces), when the caller has them already.
 
     Raises:
         ValueError: Neither or both of ``imposer`` and ``target`` are given.
@@ -203,7 +233,8 @@ def duty_map(store: TradeStore, *, day: dt.date, imposer: Ref | None = None, tar
     rates: dict[str, Decimal] = {}
     parts: dict[str, tuple[Ref, ...]] = {}
     if imposer is not None:
-        measures = load_measures(store, measures_imposed(store, imposer.iri))
+        if measures is None:
+            measures = load_measures(store, measures_imposed(store, imposer.iri))
         for ref, _ in countries.values():
             if ref.iri == imposer.iri:
                 continue
@@ -212,7 +243,8 @@ def duty_map(store: TradeStore, *, day: dt.date, imposer: Ref | None = None, tar
             parts[ref.iri] = tuple(m for t in totals for m in t.measures)
         return DutyMap(day, "imposer", imposer, countries, rates, parts)
     assert target is not None
-    measures = load_measures(store, measures_facing(store, target.iri))
+    if measures is None:
+        measures = load_measures(store, measures_facing(store, target.iri))
     for ref, _ in countries.values():
         rates[ref.iri] = Decimal(0)
     for total in all_goods_totals(measures, target.iri, day):
