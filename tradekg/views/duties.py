@@ -38,7 +38,7 @@ class Duty:
 
     def to_json(self, day: dt.date, country: str) -> dict[str, object]:
         """The duty as JSON."""
-        return {**self.measure.to_json(day, country), "stacking": self.stacking}
+        return {**self.measure.to_json(day, country), "status": self.status, "stacking": self.stacking}
 
 
 @dataclass(frozen=True)
