@@ -18,11 +18,13 @@ from tradekg.server import current_store
 from tradekg.server.web import bad_request, href, not_found, page
 from tradekg.views import chart, worldmap
 from tradekg.views.country import country_view
+from tradekg.views.duties import measures_imposed
 from tradekg.views.facts import Ref, day_of, english_texts, first_literal, labels, outgoing, percent, solutions
 from tradekg.views.measures import STATUS_TEXT, load_measures, statuses
 
 bp = Blueprint("views", __name__)
 COUNTRY = str(TKG) + "Country"
+CHART_LIMIT = 40  # measures drawn on a country's timeline (its table's first ones)
 MEASURE_CLASSES = frozenset(str(TKG) + name for name in ("TradeMeasure", "Tariff", "Suspension"))
 
 
@@ -156,12 +158,14 @@ def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, ob
         ref = view.duties.country
         faced = [d.measure for d in view.duties.faced]
         imposed = [d.measure for d in view.duties.imposed]
+        general_imposed = load_measures(store, measures_imposed(store, ref.iri, all_goods=True)) if imposed else []
         data = (
-            worldmap.duty_map(store, day=day, imposer=ref, measures=imposed)
+            worldmap.duty_map(store, day=day, imposer=ref, measures=general_imposed)
             if imposed
             else worldmap.duty_map(store, day=day, target=ref, measures=faced)
         )
-        timeline = chart.chart(store, country=ref, measures=faced + [m for m in imposed if m not in faced])
+        drawn = faced[:CHART_LIMIT] + [m for m in imposed[:CHART_LIMIT] if m not in faced]
+        timeline = chart.chart(store, country=ref, measures=drawn)
         hrefs = {m.ref.iri: href(m.ref.iri) for m in timeline.measures} | {
             e.ref.iri: href(e.ref.iri) for e in timeline.events
         }

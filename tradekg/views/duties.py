@@ -20,6 +20,7 @@ from tradekg.views.facts import Ref, labels, percent, solutions
 from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, load_measures, statuses
 
 TARIFF = "?m a/rdfs:subClassOf* tkg:Tariff ."
+TABLE_LIMIT = 100  # tariffs per table on a country's page
 STATUS_ORDER = ("in-force", "uncertain", "replaced", "suspended", "exempt", "scheduled", "undated", "ended", "reported")
 
 
@@ -67,21 +68,81 @@ def _node(iri: str) -> str:
     return str(ox.NamedNode(iri))
 
 
-def measures_facing(store: TradeStore, country: str) -> list[str]:
-    """The tariffs that name ``country`` or apply to all countries, imposed by another country."""
-    c = _node(country)
+def _query_measures(
+    store: TradeStore, scope: str, *, day: dt.date | None, limit: int | None, all_goods: bool
+) -> list[str]:
+    """Tariffs matching ``scope`` (graph patterns on ``?m``), those in force around ``day`` and highest rate first.
+
+    With ``limit``, at most that many: the ones whose dates hold ``day`` come first, then by rate, so that a page
+    stays a bounded amount of work however many tariffs a country faces.
+    """
+    goods = "FILTER NOT EXISTS { ?m tkg:covers ?anyProduct }" if all_goods else ""
+    if limit is None:
+        rows = solutions(store, f"SELECT DISTINCT ?m WHERE {{ {scope} {TARIFF} {goods} }}")
+        return [row["m"].value for row in rows]
+    when = (day or dt.date.today()).isoformat()
     rows = solutions(
         store,
-        f"SELECT DISTINCT ?m WHERE {{ {{ ?m tkg:appliesTo {c} }} UNION {{ ?m tkg:appliesToAll true }} {TARIFF}"
-        f" FILTER NOT EXISTS {{ ?m tkg:imposedBy {c} }} }}",
+        f"""SELECT ?m (MAX(?live0) AS ?live) (MAX(?rate0) AS ?rate) WHERE {{
+            {{ SELECT DISTINCT ?m WHERE {{ {scope} {TARIFF} {goods} }} }}
+            OPTIONAL {{ ?m tkg:ratePercent ?rate0 }}
+            OPTIONAL {{ ?m tkg:effectiveFrom ?from }}
+            OPTIONAL {{ ?m tkg:effectiveUntil ?until }}
+            BIND(BOUND(?from) && STR(?from) <= "{when}"
+                 && (!BOUND(?until) || CONCAT(STR(?until), "-99") >= "{when}") AS ?live0)
+        }} GROUP BY ?m ORDER BY DESC(?live) DESC(?rate) ?m LIMIT {int(limit)}""",
     )
     return [row["m"].value for row in rows]
 
 
-def measures_imposed(store: TradeStore, country: str) -> list[str]:
-    """The tariffs ``country`` imposes."""
-    rows = solutions(store, f"SELECT DISTINCT ?m WHERE {{ ?m tkg:imposedBy {_node(country)} . {TARIFF} }}")
-    return [row["m"].value for row in rows]
+def measures_facing(
+    store: TradeStore,
+    country: str,
+    *,
+    day: dt.date | None = None,
+    limit: int | None = None,
+    all_goods: bool = False,
+) -> list[str]:
+    """The tariffs that name ``country`` or apply to all countries, imposed by another country.
+
+    Args:
+        store: The store to read.
+        country: The country's IRI.
+        day: With ``limit``: those in force on this day first.
+        limit: At most this many, highest rate first (all of them when ``None``).
+        all_goods: Only the tariffs that name no product category.
+    """
+    c = _node(country)
+    scope = (
+        f"{{ ?m tkg:appliesTo {c} }} UNION {{ ?m tkg:appliesToAll true }} FILTER NOT EXISTS {{ ?m tkg:imposedBy {c} }}"
+    )
+    return _query_measures(store, scope, day=day, limit=limit, all_goods=all_goods)
+
+
+def measures_imposed(
+    store: TradeStore,
+    country: str,
+    *,
+    day: dt.date | None = None,
+    limit: int | None = None,
+    all_goods: bool = False,
+) -> list[str]:
+    """The tariffs ``country`` imposes (options as for :func:`measures_facing`)."""
+    return _query_measures(store, f"?m tkg:imposedBy {_node(country)} .", day=day, limit=limit, all_goods=all_goods)
+
+
+def count_measures(store: TradeStore, country: str) -> tuple[int, int]:
+    """How many tariffs ``country`` faces and imposes in all."""
+    c = _node(country)
+    rows = solutions(
+        store,
+        f"""SELECT (COUNT(DISTINCT ?f) AS ?faced) (COUNT(DISTINCT ?i) AS ?imposed) WHERE {{
+            {{ {{ ?f tkg:appliesTo {c} }} UNION {{ ?f tkg:appliesToAll true }} ?f a/rdfs:subClassOf* tkg:Tariff .
+               FILTER NOT EXISTS {{ ?f tkg:imposedBy {c} }} }}
+            UNION {{ ?i tkg:imposedBy {c} . ?i a/rdfs:subClassOf* tkg:Tariff . }}
+        }}""",
+    )
+    return int(rows[0]["faced"].value), int(rows[0]["imposed"].value)
 
 
 def _rate(measure: Measure) -> Decimal:
@@ -138,6 +199,8 @@ class CountryDuties:
     faced: list[Duty]
     imposed: list[Duty]
     totals: list[Total]
+    faced_count: int = 0
+    imposed_count: int = 0
 
     def to_json(self) -> dict[str, object]:
         """The duties as JSON."""
@@ -146,19 +209,41 @@ class CountryDuties:
             "country": self.country.to_json(),
             "date": self.day.isoformat(),
             "all_goods_totals": [t.to_json() for t in self.totals],
+            "faced_count": self.faced_count,
+            "imposed_count": self.imposed_count,
             "faced": [d.to_json(self.day, c) for d in self.faced],
             "imposed": [d.to_json(self.day, c) for d in self.imposed],
         }
 
 
-def country_duties(store: TradeStore, country: str, day: dt.date) -> CountryDuties:
-    """The duties ``country`` faces and imposes on ``day``."""
-    faced = load_measures(store, measures_facing(store, country))
-    imposed = load_measures(store, measures_imposed(store, country))
+def _with_related(store: TradeStore, measures: list[Measure], country: str) -> list[Measure]:
+    """The measures and those that amend them or are not stacked with them for ``country`` (their status needs them)."""
+    have = {m.ref.iri for m in measures}
+    wanted = {r.iri for m in measures for r in (*m.amended_by, *m.not_stacked_by)} - have
+    extra = [m for m in load_measures(store, sorted(wanted)) if m.applies_to(country)]
+    return measures + extra
+
+
+def country_duties(store: TradeStore, country: str, day: dt.date, *, limit: int = TABLE_LIMIT) -> CountryDuties:
+    """The duties ``country`` faces and imposes on ``day``: at most ``limit`` of each, those in force first.
+
+    The additional duty on all goods counts every tariff that names no product category, however many.
+    """
+    faced_ids = measures_facing(store, country, day=day, limit=limit)
+    general = measures_facing(store, country, all_goods=True)
+    faced = _with_related(store, load_measures(store, list(dict.fromkeys(faced_ids + general))), country)
+    imposed = load_measures(store, measures_imposed(store, country, day=day, limit=limit))
     ref = Ref(country, labels(store, [country])[country])
     status = statuses(imposed, day)
     imposed_duties = [Duty(m, status[m.ref.iri], _stacking(m, {})) for m in imposed]
     imposed_duties.sort(key=lambda d: (STATUS_ORDER.index(d.status), -_rate(d.measure), d.measure.ref.label.lower()))
+    faced_count, imposed_count = count_measures(store, country)
     return CountryDuties(
-        ref, day, duties_for(faced, country, day), imposed_duties, all_goods_totals(faced, country, day)
+        ref,
+        day,
+        duties_for(faced, country, day),
+        imposed_duties,
+        all_goods_totals(faced, country, day),
+        faced_count,
+        imposed_count,
     )

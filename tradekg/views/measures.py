@@ -9,6 +9,7 @@ country, and the measures in force that amend it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tradekg.graph.store import TradeStore
@@ -162,13 +163,14 @@ class Measure:
         """Whether the measure names ``country`` or applies to all countries (not counting exemptions)."""
         return self.all_countries or any(t.iri == country for t in self.targets)
 
-    def status_on(self, day: dt.date, country: str | None = None, live: frozenset[str] = frozenset()) -> str:
+    def status_on(self, day: dt.date, country: str | None = None, live: Mapping[str, Measure] | None = None) -> str:
         """Where the measure stands on ``day``: a key of :data:`STATUS_TEXT`.
 
         Args:
             day: The day asked about.
             country: The country whose goods are asked about: its whole-country exemptions then count.
-            live: The measures in force for that country on that day: one of them that amends this one replaces it.
+            live: The measures in force for that country on that day, by IRI: one of them that amends this one
+                replaces it, when it covers all the goods this one does.
         """
         if self.corresponds_to:  # another node describes the same measure; it, not this report, is counted
             return "reported"
@@ -185,9 +187,14 @@ class Measure:
                 if not exemption.products and any(c.iri == country for c in exemption.countries):
                     if exemption.window.covers(day):
                         return "exempt"
-        if any(ref.iri in live for ref in self.amended_by):
+        if any(self._replaced_by(live[ref.iri]) for ref in self.amended_by if live and ref.iri in live):
             return "replaced"
         return "uncertain" if held is None else "in-force"
+
+    def _replaced_by(self, other: Measure) -> bool:
+        """Whether an amendment covers every good this measure does (one on potash alone leaves the rest)."""
+        mine = {c.iri for c in self.covers}
+        return other.all_goods or bool(mine) and mine <= {c.iri for c in other.covers}
 
     def exemptions_for(self, country: str) -> list[Exemption]:
         """The exemptions that name ``country`` or name products only (which then hold for every country)."""
@@ -296,5 +303,5 @@ def _measure(iri: str, own: dict, links: dict, related: Facts, names: dict[str, 
 def statuses(measures: list[Measure], day: dt.date, country: str | None = None) -> dict[str, str]:
     """Each measure's status on ``day`` (for ``country``'s goods), an amendment in force replacing what it amends."""
     first = {m.ref.iri: m.status_on(day, country) for m in measures}
-    live = frozenset(iri for iri, status in first.items() if status in LIVE)
+    live = {m.ref.iri: m for m in measures if first[m.ref.iri] in LIVE}
     return {m.ref.iri: m.status_on(day, country, live) for m in measures}

@@ -222,7 +222,8 @@ def duty_map(
         day: The day.
         imposer: Draw what this country levies on each other country...
         target: ...or what each country levies on this one.
-        measures: The measures the imposer imposes (or the target faces), when the caller has them already.
+        measures: The measures the imposer imposes (or the target faces), when the caller has them already (those
+            naming no product category are enough).
 
     Raises:
         ValueError: Neither or both of ``imposer`` and ``target`` are given.
@@ -234,7 +235,7 @@ def duty_map(
     parts: dict[str, tuple[Ref, ...]] = {}
     if imposer is not None:
         if measures is None:
-            measures = load_measures(store, measures_imposed(store, imposer.iri))
+            measures = load_measures(store, measures_imposed(store, imposer.iri, all_goods=True))
         for ref, _ in countries.values():
             if ref.iri == imposer.iri:
                 continue
@@ -244,7 +245,7 @@ def duty_map(
         return DutyMap(day, "imposer", imposer, countries, rates, parts)
     assert target is not None
     if measures is None:
-        measures = load_measures(store, measures_facing(store, target.iri))
+        measures = load_measures(store, measures_facing(store, target.iri, all_goods=True))
     for ref, _ in countries.values():
         rates[ref.iri] = Decimal(0)
     for total in all_goods_totals(measures, target.iri, day):
