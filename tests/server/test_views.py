@@ -83,3 +83,17 @@ def test_named_query_tables_link_here_and_read_as_words(client):
 def test_the_ontology_states_shared_constraints_once(client):
     page = client.get("/ontology").text
     assert page.count("Every tradekg resource must be derived from a source") == 1
+
+
+def test_class_pages_page_by_key_not_by_offset(client):
+    first = client.get("/class/Country?format=json&limit=20").get_json()
+    second = client.get(
+        "/class/Country", query_string={"format": "json", "limit": 20, "after": first["items"][-1]["iri"]}
+    )
+    second = second.get_json()
+    by_offset = client.get("/class/Country?format=json&limit=20&offset=20").get_json()
+    assert [i["iri"] for i in second["items"]] == [i["iri"] for i in by_offset["items"]]
+    assert not {i["iri"] for i in first["items"]} & {i["iri"] for i in second["items"]}
+    page = client.get("/class/Country?limit=20").text
+    assert 'rel="next" href="/class/Country?limit=20&amp;after=' in page
+    assert client.get("/class/Country?after=not%20an%20iri").status_code == 400

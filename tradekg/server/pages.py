@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
@@ -73,6 +74,12 @@ def page_link(name: str, value: int) -> str:
     return request.path + "?" + urlencode(args)
 
 
+def page_link_without(name: str) -> str:
+    """The current page's address without one query parameter (a pager's "first page")."""
+    args = {key: value for key, value in request.args.to_dict(flat=True).items() if key != name}
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
 @bp.record_once
 def _install_template_helpers(state: BlueprintSetupState) -> None:
     """Give every template (imported macros included) the helpers it uses."""
@@ -87,6 +94,7 @@ def template_helpers() -> dict[str, object]:
         "site_url": site_url,
         "json_url": json_url,
         "page_link": page_link,
+        "page_link_without": page_link_without,
         "class_href": class_href,
         "has_endpoint": has_endpoint,
         "external_name": external_name,
@@ -193,10 +201,13 @@ def class_page(name: str | None = None) -> Response:
     if not class_iri:
         return bad_request("Name a class: /class/Tariff, or /class?iri= for a class outside the ontology.")
     sort = request.args.get("sort", "label")
+    after = request.args.get("after", "").strip() or None
     try:
         offset = int_arg("offset", 0, high=10_000_000)
         limit = int_arg("limit", PAGE_SIZE, low=1, high=1000)
-        total, items = instances(current_store(), class_iri, sort=sort, offset=offset, limit=limit)
+        if after is not None:
+            ox.NamedNode(after)  # a cursor must be an IRI
+        total, items = instances(current_store(), class_iri, sort=sort, offset=offset, limit=limit, after=after)
     except ValueError as error:
         return bad_request(str(error))
     vocab = vocabulary(current_store())
@@ -211,6 +222,7 @@ def class_page(name: str | None = None) -> Response:
         "offset": offset,
         "limit": limit,
         "sort": sort,
+        "after": after,
         "items": [i.to_json() for i in items],
     }
     return page(
@@ -225,6 +237,8 @@ def class_page(name: str | None = None) -> Response:
         limit=limit,
         sort=sort,
         sorts=SORTS,
+        after=after,
+        keyset=sort == "label",
     )
 
 
