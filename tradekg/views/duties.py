@@ -19,7 +19,6 @@ from tradekg.graph.store import TradeStore
 from tradekg.views.facts import Ref, labels, percent, solutions
 from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, load_measures, statuses
 
-TARIFF = "?m a/rdfs:subClassOf* tkg:Tariff ."
 TABLE_LIMIT = 100  # tariffs per table on a country's page
 STATUS_ORDER = ("in-force", "uncertain", "replaced", "suspended", "exempt", "scheduled", "undated", "ended", "reported")
 
@@ -68,81 +67,88 @@ def _node(iri: str) -> str:
     return str(ox.NamedNode(iri))
 
 
-def _query_measures(
-    store: TradeStore, scope: str, *, day: dt.date | None, limit: int | None, all_goods: bool
-) -> list[str]:
-    """Tariffs matching ``scope`` (graph patterns on ``?m``), those in force around ``day`` and highest rate first.
+@dataclass(frozen=True)
+class Candidate:
+    """A tariff found for a country, with what ranks it: whether its dates hold the day, and its rate."""
 
-    With ``limit``, at most that many: the ones whose dates hold ``day`` come first, then by rate, so that a page
-    stays a bounded amount of work however many tariffs a country faces.
-    """
-    goods = "FILTER NOT EXISTS { ?m tkg:covers ?anyProduct }" if all_goods else ""
-    if limit is None:
-        rows = solutions(store, f"SELECT DISTINCT ?m WHERE {{ {scope} {TARIFF} {goods} }}")
-        return [row["m"].value for row in rows]
-    when = (day or dt.date.today()).isoformat()
+    iri: str
+    rate: Decimal
+    starts: tuple[str, ...]
+    ends: tuple[str, ...]
+    specific: bool  # it names product categories
+
+    def live_on(self, day: dt.date) -> bool:
+        """Whether a start on or before ``day`` and no end before it are recorded (partial dates kept open)."""
+        when = day.isoformat()
+        return any(s <= when for s in self.starts) and all(e + "-99" >= when for e in self.ends)
+
+
+def tariff_types(store: TradeStore) -> str:
+    """The classes of tariffs (``tkg:Tariff`` and its subclasses) as a ``VALUES`` list of IRIs."""
+    rows = solutions(store, "SELECT DISTINCT ?t WHERE { ?t rdfs:subClassOf* tkg:Tariff }")
+    return " ".join(_node(row["t"].value) for row in rows) or "tkg:Tariff"
+
+
+def candidates(store: TradeStore, scope: str) -> list[Candidate]:
+    """Every tariff matching ``scope`` (graph patterns on ``?m``), read in one query without grouping or sorting."""
     rows = solutions(
         store,
-        f"""SELECT ?m (MAX(?live0) AS ?live) (MAX(?rate0) AS ?rate) WHERE {{
-            {{ SELECT DISTINCT ?m WHERE {{ {scope} {TARIFF} {goods} }} }}
-            OPTIONAL {{ ?m tkg:ratePercent ?rate0 }}
+        f"""SELECT ?m ?rate ?from ?until ?specific WHERE {{
+            {scope} ?m a ?type . VALUES ?type {{ {tariff_types(store)} }}
+            OPTIONAL {{ ?m tkg:ratePercent ?rate }}
             OPTIONAL {{ ?m tkg:effectiveFrom ?from }}
             OPTIONAL {{ ?m tkg:effectiveUntil ?until }}
-            BIND(BOUND(?from) && STR(?from) <= "{when}"
-                 && (!BOUND(?until) || CONCAT(STR(?until), "-99") >= "{when}") AS ?live0)
-        }} GROUP BY ?m ORDER BY DESC(?live) DESC(?rate) ?m LIMIT {int(limit)}""",
-    )
-    return [row["m"].value for row in rows]
-
-
-def measures_facing(
-    store: TradeStore,
-    country: str,
-    *,
-    day: dt.date | None = None,
-    limit: int | None = None,
-    all_goods: bool = False,
-) -> list[str]:
-    """The tariffs that name ``country`` or apply to all countries, imposed by another country.
-
-    Args:
-        store: The store to read.
-        country: The country's IRI.
-        day: With ``limit``: those in force on this day first.
-        limit: At most this many, highest rate first (all of them when ``None``).
-        all_goods: Only the tariffs that name no product category.
-    """
-    c = _node(country)
-    scope = (
-        f"{{ ?m tkg:appliesTo {c} }} UNION {{ ?m tkg:appliesToAll true }} FILTER NOT EXISTS {{ ?m tkg:imposedBy {c} }}"
-    )
-    return _query_measures(store, scope, day=day, limit=limit, all_goods=all_goods)
-
-
-def measures_imposed(
-    store: TradeStore,
-    country: str,
-    *,
-    day: dt.date | None = None,
-    limit: int | None = None,
-    all_goods: bool = False,
-) -> list[str]:
-    """The tariffs ``country`` imposes (options as for :func:`measures_facing`)."""
-    return _query_measures(store, f"?m tkg:imposedBy {_node(country)} .", day=day, limit=limit, all_goods=all_goods)
-
-
-def count_measures(store: TradeStore, country: str) -> tuple[int, int]:
-    """How many tariffs ``country`` faces and imposes in all."""
-    c = _node(country)
-    rows = solutions(
-        store,
-        f"""SELECT (COUNT(DISTINCT ?f) AS ?faced) (COUNT(DISTINCT ?i) AS ?imposed) WHERE {{
-            {{ {{ ?f tkg:appliesTo {c} }} UNION {{ ?f tkg:appliesToAll true }} ?f a/rdfs:subClassOf* tkg:Tariff .
-               FILTER NOT EXISTS {{ ?f tkg:imposedBy {c} }} }}
-            UNION {{ ?i tkg:imposedBy {c} . ?i a/rdfs:subClassOf* tkg:Tariff . }}
+            BIND(EXISTS {{ ?m tkg:covers ?anyProduct }} AS ?specific)
         }}""",
     )
-    return int(rows[0]["faced"].value), int(rows[0]["imposed"].value)
+    found: dict[str, dict[str, object]] = {}
+    for row in rows:
+        entry = found.setdefault(
+            row["m"].value, {"rate": Decimal(0), "starts": set(), "ends": set(), "specific": False}
+        )
+        if "rate" in row:
+            try:
+                entry["rate"] = max(entry["rate"], Decimal(row["rate"].value))  # type: ignore[type-var]
+            except InvalidOperation:
+                pass
+        if "from" in row:
+            entry["starts"].add(row["from"].value)  # type: ignore[union-attr]
+        if "until" in row:
+            entry["ends"].add(row["until"].value)  # type: ignore[union-attr]
+        entry["specific"] = entry["specific"] or row.get("specific") is not None and row["specific"].value == "true"
+    return [
+        Candidate(iri, e["rate"], tuple(sorted(e["starts"])), tuple(sorted(e["ends"])), bool(e["specific"]))  # type: ignore[arg-type]
+        for iri, e in found.items()
+    ]
+
+
+def facing_scope(country: str) -> str:
+    """The graph patterns of the tariffs a country faces: naming it or all countries, imposed by another."""
+    c = _node(country)
+    return (
+        f"{{ ?m tkg:appliesTo {c} }} UNION {{ ?m tkg:appliesToAll true }} FILTER NOT EXISTS {{ ?m tkg:imposedBy {c} }}"
+    )
+
+
+def imposed_scope(country: str) -> str:
+    """The graph pattern of the tariffs a country imposes."""
+    return f"?m tkg:imposedBy {_node(country)} ."
+
+
+def first_ones(found: list[Candidate], day: dt.date, limit: int) -> list[str]:
+    """The ``limit`` tariffs to list first: those whose dates hold ``day``, then by rate, highest first."""
+    ranked = sorted(found, key=lambda c: (not c.live_on(day), -c.rate, c.iri))
+    return [c.iri for c in ranked[:limit]]
+
+
+def measures_facing(store: TradeStore, country: str, *, all_goods: bool = False) -> list[str]:
+    """The tariffs naming ``country`` or all countries, imposed by another (``all_goods``: naming no product)."""
+    return [c.iri for c in candidates(store, facing_scope(country)) if not (all_goods and c.specific)]
+
+
+def measures_imposed(store: TradeStore, country: str, *, all_goods: bool = False) -> list[str]:
+    """The tariffs ``country`` imposes (``all_goods``: naming no product category)."""
+    return [c.iri for c in candidates(store, imposed_scope(country)) if not (all_goods and c.specific)]
 
 
 def _rate(measure: Measure) -> Decimal:
@@ -229,21 +235,22 @@ def country_duties(store: TradeStore, country: str, day: dt.date, *, limit: int 
 
     The additional duty on all goods counts every tariff that names no product category, however many.
     """
-    faced_ids = measures_facing(store, country, day=day, limit=limit)
-    general = measures_facing(store, country, all_goods=True)
-    faced = _with_related(store, load_measures(store, list(dict.fromkeys(faced_ids + general))), country)
-    imposed = load_measures(store, measures_imposed(store, country, day=day, limit=limit))
+    facing = candidates(store, facing_scope(country))
+    imposing = candidates(store, imposed_scope(country))
+    general = [c.iri for c in facing if not c.specific]
+    faced_ids = list(dict.fromkeys(first_ones(facing, day, limit) + general))
+    faced = _with_related(store, load_measures(store, faced_ids), country)
+    imposed = load_measures(store, first_ones(imposing, day, limit))
     ref = Ref(country, labels(store, [country])[country])
     status = statuses(imposed, day)
     imposed_duties = [Duty(m, status[m.ref.iri], _stacking(m, {})) for m in imposed]
     imposed_duties.sort(key=lambda d: (STATUS_ORDER.index(d.status), -_rate(d.measure), d.measure.ref.label.lower()))
-    faced_count, imposed_count = count_measures(store, country)
     return CountryDuties(
         ref,
         day,
         duties_for(faced, country, day),
         imposed_duties,
         all_goods_totals(faced, country, day),
-        faced_count,
-        imposed_count,
+        len(facing),
+        len(imposing),
     )
