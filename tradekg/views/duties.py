@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 
 from tradekg.graph.store import TradeStore
+from tradekg.ontology.vocab import TKG
 from tradekg.views.facts import Ref, labels, percent, solutions
 from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, load_measures, statuses
 
@@ -83,26 +84,34 @@ class Candidate:
         return any(s <= when for s in self.starts) and all(e + "-99" >= when for e in self.ends)
 
 
-def tariff_types(store: TradeStore) -> str:
-    """The classes of tariffs (``tkg:Tariff`` and its subclasses) as a ``VALUES`` list of IRIs."""
+def tariff_types(store: TradeStore) -> frozenset[str]:
+    """The classes of tariffs: ``tkg:Tariff`` and its subclasses."""
     rows = solutions(store, "SELECT DISTINCT ?t WHERE { ?t rdfs:subClassOf* tkg:Tariff }")
-    return " ".join(_node(row["t"].value) for row in rows) or "tkg:Tariff"
+    return frozenset(row["t"].value for row in rows) | {str(TKG) + "Tariff"}
 
 
 def candidates(store: TradeStore, scope: str) -> list[Candidate]:
-    """Every tariff matching ``scope`` (graph patterns on ``?m``), read in one query without grouping or sorting."""
+    """Every tariff matching ``scope`` (graph patterns on ``?m``), read in one query without grouping or sorting.
+
+    The type is read, not matched: a pattern ``?m a ?type`` with the types bound would start from every tariff of
+    the graph (the engine's plan), where reading the types of the few measures in scope is a lookup each.
+    """
     rows = solutions(
         store,
-        f"""SELECT ?m ?rate ?from ?until ?specific WHERE {{
-            {scope} ?m a ?type . VALUES ?type {{ {tariff_types(store)} }}
+        f"""SELECT ?m ?type ?rate ?from ?until ?specific WHERE {{
+            {scope} ?m a ?type .
             OPTIONAL {{ ?m tkg:ratePercent ?rate }}
             OPTIONAL {{ ?m tkg:effectiveFrom ?from }}
             OPTIONAL {{ ?m tkg:effectiveUntil ?until }}
             BIND(EXISTS {{ ?m tkg:covers ?anyProduct }} AS ?specific)
         }}""",
     )
+    kinds = tariff_types(store)
     found: dict[str, dict[str, object]] = {}
+    tariffs: set[str] = set()
     for row in rows:
+        if row["type"].value in kinds:
+            tariffs.add(row["m"].value)
         entry = found.setdefault(
             row["m"].value, {"rate": Decimal(0), "starts": set(), "ends": set(), "specific": False}
         )
@@ -119,6 +128,7 @@ def candidates(store: TradeStore, scope: str) -> list[Candidate]:
     return [
         Candidate(iri, e["rate"], tuple(sorted(e["starts"])), tuple(sorted(e["ends"])), bool(e["specific"]))  # type: ignore[arg-type]
         for iri, e in found.items()
+        if iri in tariffs
     ]
 
 

@@ -32,6 +32,15 @@ def _values(iris: Iterable[str]) -> str:
     return " ".join(str(ox.NamedNode(iri)) for iri in sorted(set(iris)))
 
 
+def _list(iris: Iterable[str]) -> str:
+    """IRIs for ``IN (...)``.
+
+    Predicates are tested by a filter, not by a second ``VALUES``: with two ``VALUES`` the engine scans every quad
+    (31 s at 10^6 quads, against 55 ms).
+    """
+    return ", ".join(str(ox.NamedNode(iri)) for iri in sorted(set(iris)))
+
+
 def solutions(store: TradeStore, sparql: str) -> list[dict[str, Term]]:
     """The rows of a SELECT query as dictionaries of Oxigraph terms (unbound names left out)."""
     answer = store.query(sparql)
@@ -48,8 +57,8 @@ def outgoing(store: TradeStore, subjects: Iterable[str], predicates: Iterable[st
         return {}
     rows = solutions(
         store,
-        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(subjects)} }} VALUES ?p {{ {_values(predicates)} }}"
-        " ?s ?p ?o }",
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(subjects)} }} ?s ?p ?o"
+        f" FILTER(?p IN ({_list(predicates)})) }}",
     )
     facts: Facts = {}
     for row in rows:
@@ -64,8 +73,8 @@ def incoming(store: TradeStore, objects: Iterable[str], predicates: Iterable[str
         return {}
     rows = solutions(
         store,
-        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?o {{ {_values(objects)} }} VALUES ?p {{ {_values(predicates)} }}"
-        " ?s ?p ?o FILTER(isIRI(?s)) }",
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?o {{ {_values(objects)} }} ?s ?p ?o"
+        f" FILTER(isIRI(?s) && ?p IN ({_list(predicates)})) }}",
     )
     facts: Facts = {}
     for row in rows:
