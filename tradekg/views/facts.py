@@ -52,33 +52,27 @@ def solutions(store: TradeStore, sparql: str) -> list[dict[str, Term]]:
 
 def outgoing(store: TradeStore, subjects: Iterable[str], predicates: Iterable[str]) -> Facts:
     """The values of ``predicates`` for each of ``subjects``: ``{subject: {predicate: [objects]}}``."""
-    subjects = list(subjects)
-    if not subjects:
-        return {}
-    rows = solutions(
-        store,
-        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(subjects)} }} ?s ?p ?o"
-        f" FILTER(?p IN ({_list(predicates)})) }}",
-    )
-    facts: Facts = {}
-    for row in rows:
-        facts.setdefault(row["s"].value, {}).setdefault(row["p"].value, []).append(row["o"])
-    return facts
+    return _links(store, subjects, predicates, known="s", other="o")
 
 
 def incoming(store: TradeStore, objects: Iterable[str], predicates: Iterable[str]) -> Facts:
     """The subjects linking to each of ``objects`` by ``predicates``: ``{object: {predicate: [subjects]}}``."""
-    objects = list(objects)
-    if not objects:
+    return _links(store, objects, predicates, known="o", other="s")
+
+
+def _links(store: TradeStore, nodes: Iterable[str], predicates: Iterable[str], *, known: str, other: str) -> Facts:
+    """The triples from (``known="s"``) or to (``known="o"``) ``nodes`` by ``predicates``, by node and predicate."""
+    nodes = list(nodes)
+    if not nodes:
         return {}
     rows = solutions(
         store,
-        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?o {{ {_values(objects)} }} ?s ?p ?o"
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?{known} {{ {_values(nodes)} }} ?s ?p ?o"
         f" FILTER(isIRI(?s) && ?p IN ({_list(predicates)})) }}",
     )
     facts: Facts = {}
     for row in rows:
-        facts.setdefault(row["o"].value, {}).setdefault(row["p"].value, []).append(row["s"])
+        facts.setdefault(row[known].value, {}).setdefault(row["p"].value, []).append(row[other])
     return facts
 
 
