@@ -20,7 +20,7 @@ def test_click_from_home_through_japan_and_a_tariff_to_an_exemption(live_server,
     assert page.locator("a.external", has_text="Wikidata Q17").count() == 1
     page.get_by_role("link", name="US 24% tariff rate on Japan").first.click()  # an incoming "applies to" link
     page.wait_for_url("**/page/measure/usa-jpn-24-percent-rate")
-    assert page.locator("time[datetime='2025-07']").inner_text() == "July 2025"
+    assert page.locator("time[datetime='2025-07']").first.inner_text() == "July 2025"  # in the summary and the facts
     page.get_by_role("link", name="US 10% blanket tariff").first.click()  # "amends"
     page.wait_for_url("**/page/measure/usa-blanket-tariff")
     rate = page.locator("tr", has=page.locator("th", has_text="rate (percent)"))
