@@ -18,7 +18,6 @@ from tradekg.server import current_store
 from tradekg.server.web import bad_request, href, not_found, page
 from tradekg.views import chart, worldmap
 from tradekg.views.country import country_view
-from tradekg.views.duties import measures_imposed
 from tradekg.views.facts import Ref, day_of, english_texts, first_literal, labels, outgoing, percent, solutions
 from tradekg.views.measures import STATUS_TEXT, load_measures, statuses
 
@@ -158,11 +157,10 @@ def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, ob
         ref = view.duties.country
         faced = [d.measure for d in view.duties.faced]
         imposed = [d.measure for d in view.duties.imposed]
-        general_imposed = load_measures(store, measures_imposed(store, ref.iri, all_goods=True)) if imposed else []
         data = (
-            worldmap.duty_map(store, day=day, imposer=ref, measures=general_imposed)
+            worldmap.duty_map(store, day=day, imposer=ref)
             if imposed
-            else worldmap.duty_map(store, day=day, target=ref, measures=faced)
+            else worldmap.duty_map(store, day=day, target=ref, importers=[t.imposer for t in view.duties.totals])
         )
         drawn = faced[:CHART_LIMIT] + [m for m in imposed[:CHART_LIMIT] if m not in faced]
         timeline = chart.chart(store, country=ref, measures=drawn)

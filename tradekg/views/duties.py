@@ -2,9 +2,8 @@
 
 A measure counts for a country when it names the country (``tkg:appliesTo``) or applies to all countries
 (``tkg:appliesToAll``), and its imposer is another country. Its status on the day comes from
-:meth:`~tradekg.views.measures.Measure.status_on`. The *additional duty on all goods* adds up the rates of the
-measures in force that name no product category, as the ontology says duties do (they stack) unless a measure in
-force is recorded as not stacked with another (``tkg:notStackedWith``: the other one then does not apply).
+:meth:`~tradekg.views.measures.Measure.status_on`. The *additional duty on all goods* is the duty
+calculator's (:mod:`tradekg.duty`, its rules read from the graph as data) for goods that no product tariff names.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
+from tradekg.duty import rules_for
+from tradekg.duty.calculator import Goods, calculate
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import TKG
 from tradekg.views.facts import Ref, labels, percent, solutions
@@ -189,21 +190,22 @@ def duties_for(measures: list[Measure], country: str, day: dt.date) -> list[Duty
     return duties
 
 
-def all_goods_totals(measures: list[Measure], country: str, day: dt.date) -> list[Total]:
-    """The additional duty on all goods ``country`` pays on ``day``, per imposer (certain facts only)."""
-    concerned = [m for m in measures if m.applies_to(country)]
-    status = statuses(concerned, day, country)
-    live = {m.ref.iri: m for m in concerned if status[m.ref.iri] == "in-force"}
-    general = [m for m in live.values() if m.all_goods]
-    displaced = {r.iri for m in general for r in m.not_stacked_with}
-    by_imposer: dict[Ref, list[Measure]] = {}
-    for measure in general:
-        if measure.ref.iri not in displaced and measure.imposer is not None and measure.imposer.iri != country:
-            by_imposer.setdefault(measure.imposer, []).append(measure)
-    return [
-        Total(imposer, sum((_rate(m) for m in found), Decimal(0)), tuple(m.ref for m in found))
-        for imposer, found in sorted(by_imposer.items(), key=lambda item: item[0].label.lower())
-    ]
+def all_goods_totals(store: TradeStore, measures: list[Measure], country: str, day: dt.date) -> list[Total]:
+    """The additional duty on all goods ``country`` pays on ``day`` to each imposer of ``measures``.
+
+    Computed by the duty calculator (:mod:`tradekg.duty`) for goods that no product tariff names, so that the page,
+    the map and ``/duty`` give one answer; imposers whose answer is nil are left out.
+    """
+    origin = country.rstrip("/").rsplit("/", 1)[-1]
+    imposers = {m.imposer for m in measures if m.imposer is not None and m.imposer.iri != country}
+    totals = []
+    for imposer in sorted(imposers, key=lambda ref: ref.label.lower()):
+        book = rules_for(store, importer=imposer.iri.rstrip("/").rsplit("/", 1)[-1])
+        answer = calculate(book, Goods(origin=origin, hs=None, day=day))
+        if answer.additional:
+            parts = tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+            totals.append(Total(imposer, answer.additional, parts))
+    return totals
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,7 @@ def country_duties(store: TradeStore, country: str, day: dt.date, *, limit: int 
         day,
         duties_for(faced, country, day),
         imposed_duties,
-        all_goods_totals(faced, country, day),
+        all_goods_totals(store, faced, country, day),
         len(facing),
         len(imposing),
     )

@@ -16,10 +16,10 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from tradekg.duty import rules_for
+from tradekg.duty.calculator import Goods, calculate
 from tradekg.graph.store import TradeStore
-from tradekg.views.duties import all_goods_totals, measures_facing, measures_imposed
-from tradekg.views.facts import Ref, percent, solutions
-from tradekg.views.measures import Measure, load_measures
+from tradekg.views.facts import Ref, labels, percent, solutions
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
 WIDTH = 1000.0
@@ -207,23 +207,59 @@ def _read_countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
     }
 
 
+def _alpha3(ref: Ref) -> str:
+    return ref.iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _calculated(store: TradeStore, importer: str, origin: str, day: dt.date) -> tuple[Decimal, tuple[Ref, ...]]:
+    """The duty calculator's additional duty on goods no product tariff names, and the measures that make it up."""
+    answer = calculate(rules_for(store, importer=importer), Goods(origin=origin, hs=None, day=day))
+    return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+
+
+_MAPS: dict[tuple[int, object, str, dt.date], tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]] = {}
+
+
+def _by_origin(
+    store: TradeStore, importer: Ref, countries: dict[str, tuple[Ref, str]], day: dt.date
+) -> tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]:
+    """What ``importer`` levies on every other country on ``day``, kept until the store's next write."""
+    generation = getattr(store, "generation", None)
+    key = (id(store), generation, importer.iri, day)
+    if generation is not None and key in _MAPS:
+        return _MAPS[key]
+    rates: dict[str, Decimal] = {}
+    parts: dict[str, tuple[Ref, ...]] = {}
+    code = _alpha3(importer)
+    for ref, origin in countries.values():
+        if ref.iri != importer.iri:
+            rates[ref.iri], parts[ref.iri] = _calculated(store, code, origin, day)
+    if generation is not None:
+        if len(_MAPS) >= 16:
+            _MAPS.clear()
+        _MAPS[key] = (rates, parts)
+    return rates, parts
+
+
 def duty_map(
     store: TradeStore,
     *,
     day: dt.date,
     imposer: Ref | None = None,
     target: Ref | None = None,
-    measures: list[Measure] | None = None,
+    importers: list[Ref] | None = None,
 ) -> DutyMap:
     """The additional duty on all goods each country faces from ``imposer`` (or levies on ``target``) on ``day``.
+
+    The duties come from the duty calculator (:mod:`tradekg.duty`), for goods that no product tariff names.
 
     Args:
         store: The store to read.
         day: The day.
         imposer: Draw what this country levies on each other country...
         target: ...or what each country levies on this one.
-        measures: The measures the imposer imposes (or the target faces), when the caller has them already (those
-            naming no product category are enough).
+        importers: With ``target``: the countries that may levy duties on it (by default, every country that
+            imposes a tariff).
 
     Raises:
         ValueError: Neither or both of ``imposer`` and ``target`` are given.
@@ -231,28 +267,23 @@ def duty_map(
     if (imposer is None) == (target is None):
         raise ValueError("give an imposer or a target, not both")
     countries = _countries(store)
-    rates: dict[str, Decimal] = {}
-    parts: dict[str, tuple[Ref, ...]] = {}
     if imposer is not None:
-        if measures is None:
-            measures = load_measures(store, measures_imposed(store, imposer.iri, all_goods=True))
-        for ref, _ in countries.values():
-            if ref.iri == imposer.iri:
-                continue
-            totals = all_goods_totals(measures, ref.iri, day)
-            rates[ref.iri] = sum((t.rate for t in totals), Decimal(0))
-            parts[ref.iri] = tuple(m for t in totals for m in t.measures)
+        rates, parts = _by_origin(store, imposer, countries, day)
         return DutyMap(day, "imposer", imposer, countries, rates, parts)
     assert target is not None
-    if measures is None:
-        measures = load_measures(store, measures_facing(store, target.iri, all_goods=True))
-    for ref, _ in countries.values():
-        rates[ref.iri] = Decimal(0)
-    for total in all_goods_totals(measures, target.iri, day):
-        rates[total.imposer.iri] = total.rate
-        parts[total.imposer.iri] = total.measures
-    rates.pop(target.iri, None)
+    rates = {ref.iri: Decimal(0) for ref, _ in countries.values() if ref.iri != target.iri}
+    parts: dict[str, tuple[Ref, ...]] = {}
+    for importer in importers if importers is not None else imposing_countries(store):
+        if importer.iri != target.iri:
+            rates[importer.iri], parts[importer.iri] = _calculated(store, _alpha3(importer), _alpha3(target), day)
     return DutyMap(day, "target", target, countries, rates, parts)
+
+
+def imposing_countries(store: TradeStore) -> list[Ref]:
+    """The countries that impose at least one tariff."""
+    rows = solutions(store, "SELECT DISTINCT ?c WHERE { ?m tkg:imposedBy ?c . ?c a tkg:Country }")
+    names = labels(store, [row["c"].value for row in rows])
+    return [Ref(iri, names[iri]) for iri in sorted(names)]
 
 
 def svg(data: DutyMap, *, href: dict[str, str], title_id: str = "map-title") -> str:
