@@ -356,9 +356,8 @@ def load_hs_tree(store: TradeStore) -> None:
     validating the curated files: no shape of theirs reads it (coverage names HS codes by IRI), and the test
     suite checks it (``tests/graph/test_hs.py``).
     """
-    with store.writing():
-        # lenient: the text is generated here from checked codes, so the IRIs need no second check (a third faster)
-        store.engine.load(input=hs_nquads(), format=ox.RdfFormat.N_QUADS, lenient=True)
+    # lenient: the text is generated here from checked codes, so the IRIs need no second check (a third faster)
+    store.add_quads(ox.parse(hs_nquads(), format=ox.RdfFormat.N_QUADS, lenient=True))
     store.flush()
 
 
