@@ -143,8 +143,13 @@ ENGINE_BUGS = {
     ("virtuoso", "negotiation-timeline"): "Virtuoso 7.2.5 drops rounds from the UNION of OPTIONAL groups: 4 of 7",
     ("virtuoso", "proposals-by-country"): "an ordered subquery joined and grouped, as agreements: cause not isolated",
     ("virtuoso", "tariffs-in-force"): "subqueries in a UNION with OPTIONAL filters: cause not isolated",
+    ("virtuoso", "tariffs-without-exemptions"): "cause not isolated",
 }
 """Named queries a server answers wrongly (listed in the README under what differs), not compared there."""
+ENGINE_CRASHES = {
+    ("virtuoso", "duties-in-force-on-date"): "Virtuoso 7.2.5 exits (the connection drops, the server is gone)",
+}
+"""Named queries never sent to a server: it dies on them, and every later test would fail."""
 
 
 def cell(term: ox.Literal | ox.NamedNode | ox.BlankNode | None) -> str:
@@ -163,6 +168,8 @@ def test_every_named_query_answers_as_on_the_embedded_store(backend: Backend, em
     try:
         differing = []
         for query in load_catalog().values():
+            if (backend.name, query.name) in ENGINE_CRASHES:
+                continue
             values = {param.name: param.example or param.default or "" for param in query.params}
             if rows(query.run(store, values)) != rows(query.run(embedded_store, values)):
                 differing.append(query.name)
