@@ -229,3 +229,47 @@ def test_malformed_update_naming_load_is_a_syntax_error(store):
 def test_syntax_error_positions_are_those_of_the_text_sent(store):
     with pytest.raises(writes.UpdateSyntaxError, match="at 3:"):
         apply_update(store, f"PREFIX ex: <{EX}>\nINSERT DATA {{ ex:a ex:b ex:c }} ;\nDELETE DATA {{ ex:a ex:b }}")
+
+
+# -- writes the gate once let through, against the bundled graph (issue 11) ----------------------------------------
+
+JPN = "<https://w3id.org/tradekg/id/country/JPN>"
+
+
+@pytest.mark.parametrize(
+    ("update", "shape"),
+    [
+        (f"INSERT DATA {{ GRAPH {G} {{ {JPN} rdfs:label 7 }} }}", "tkgsh:labelProperty"),
+        (f"INSERT DATA {{ GRAPH {G} {{ {JPN} tkg:note 5 }} }}", "tkgsh:noteProperty"),
+        ("DELETE { GRAPH ?g { ?s a tkg:Source } } WHERE { GRAPH ?g { ?s a tkg:Source } }", "tkgsh:ResourceShape"),
+    ],
+    ids=["label-in-sh-or", "note-in-sh-or", "every-source-untyped"],
+)
+def test_writes_that_break_nested_or_far_shapes_are_refused(fresh_store, update, shape):
+    before = len(fresh_store)
+    with pytest.raises(ValidationRejected) as caught:
+        apply_update(fresh_store, update)
+    assert shape in {violation.shape for violation in caught.value.report.violations}
+    assert len(fresh_store) == before
+
+
+def test_dropping_the_iso_3166_graph_is_refused(fresh_store):
+    before = len(fresh_store)
+    with pytest.raises(ValidationRejected) as caught:
+        drop_graph(fresh_store, "https://w3id.org/tradekg/id/graph/iso-3166")
+    # The countries lose their type with the graph: whatever points at one now points at no tkg:Country.
+    assert "must point to a tkg:Country" in caught.value.report.to_text()
+    assert len(fresh_store) == before
+
+
+def test_subjects_with_odd_iri_schemes_are_written_or_refused_never_crash(fresh_store):
+    odd = ("<mailto:someone@example.org>", "<tag:example.org,2025:x>", "<did:example:123>")
+    result = apply_update(
+        fresh_store, f"INSERT DATA {{ GRAPH {G} {{ {' '.join(f'{s} rdfs:label 1 .' for s in odd)} }} }}"
+    )
+    assert result.added == 3  # no shape targets them: valid data
+    source = "<https://w3id.org/tradekg/id/source/iso-3166>"
+    for subject in odd:
+        official = f'{subject} a tkg:Official ; rdfs:label "x" ; prov:wasDerivedFrom {source}'
+        with pytest.raises(ValidationRejected):  # an official must be named under https://w3id.org/tradekg/id/
+            apply_update(fresh_store, f"INSERT DATA {{ GRAPH {G} {{ {official} }} }}")

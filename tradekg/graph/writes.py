@@ -15,8 +15,9 @@ these steps, holding the store's write lock so that writes are serialised:
    operation sees the effect of the earlier ones. The Graph Store Protocol and the loaders have their quads already.
 4. The ontology and shapes graphs are read-only: a change that touches them is refused; ``CLEAR ALL`` / ``DROP ALL``
    clear the data and leave them in place.
-5. The nodes the change touches are validated over their neighbourhood in the store as it would be after the change
-   (:func:`tradekg.graph.neighbourhood.validate_change`), read from the store and the change set.
+5. Every focus node whose verdict the change can change is validated, over what its shapes read in the store as it
+   would be after the change (:func:`tradekg.graph.neighbourhood.validate_change`: the shapes' chains, walked back
+   from each changed triple), read from the store and the change set.
 6. On success exactly that change set commits in one transaction (:meth:`TradeStore.apply`), so readers see all of
    it or none; on failure :class:`ValidationRejected` carries the report and the store is untouched.
 
