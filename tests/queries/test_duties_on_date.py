@@ -194,6 +194,28 @@ def test_annex_i_rates_of_eo_14326(bundled_store: TradeStore, country: str, date
     assert duties(bundled_store, country, None, date) == expected
 
 
+# EO 14323 (FR 2025-14896, reported): Brazil 40% from 2025-08-06, beside the 10% baseline until Annex I's 10%.
+# EO 14329 (LegisTrack, reported): India 25% more from 2025-08-27, except on Section 232 goods.
+@pytest.mark.parametrize(
+    ("country", "product", "date", "expected"),
+    [
+        ("BRA", None, "2025-08-05", {"usa-blanket-tariff": Decimal(10)}),
+        ("BRA", None, "2025-08-06", {"usa-blanket-tariff": Decimal(10), "usa-brazil-40": Decimal(40)}),
+        ("BRA", None, "2025-08-07", {"usa-reciprocal-eo14326-bra": Decimal(10), "usa-brazil-40": Decimal(40)}),
+        ("IND", None, "2025-08-26", {"usa-reciprocal-eo14326-ind": Decimal(25)}),
+        (
+            "IND",
+            None,
+            "2025-08-27",
+            {"usa-reciprocal-eo14326-ind": Decimal(25), "usa-india-russian-oil-25": Decimal(25)},
+        ),
+        ("IND", "steel", "2025-08-27", {"usa-steel-tariff-50": Decimal(50)}),
+    ],
+)
+def test_country_duties_beside_the_reciprocal_rate(bundled_store, country, product, date, expected) -> None:
+    assert duties(bundled_store, country, product, date) == expected
+
+
 # EO 14289 (FR 2025-07835): Chinese cars pay the auto duty and the China fentanyl duty, not the reciprocal rate
 # (rule:section-232-over-reciprocal); Mexican cars the auto duty only, Mexican steel the Mexico duty only.
 @pytest.mark.parametrize(

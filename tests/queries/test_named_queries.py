@@ -171,6 +171,8 @@ SINGLE_SOURCE_TARIFFS = sorted(
         for slug, source, certainty in (
             ("usa-aluminum-tariff-50", "fr-doc-2025-10524", "tkg:reported"),
             ("usa-aluminum-tariff-gbr-25", "fr-doc-2025-10524", "tkg:reported"),
+            ("usa-brazil-40", "fr-doc-2025-14896", "tkg:reported"),
+            ("usa-india-russian-oil-25", "legistrack-eo-14329", "tkg:reported"),
             ("usa-fentanyl-can", "cbp-csms-64297449", ""),
             ("usa-fentanyl-can-35", "fr-doc-2025-14999", "tkg:reported"),
             ("usa-fentanyl-chn-10-from-2025-11", "alston-executive-order-tracker", "tkg:reported"),
@@ -362,6 +364,10 @@ US_INSTRUMENT_ROWS = [
         "country/USA",
         "",
     ),
+    *(
+        ("instrument/eo-14323", "EO 14323", "2025-07-30", f"{kind}/{slug}", kind, "country/USA", "")
+        for kind, slug in (("exemption", "usa-brazil-40-annex"), ("measure", "usa-brazil-40"))
+    ),
     ("instrument/eo-14325", "EO 14325", "2025-07-31", "measure/usa-fentanyl-can-35", "measure", "country/USA", ""),
     *sorted(
         ("instrument/eo-14326", "EO 14326", "2025-07-31", f"measure/usa-{slug}", "measure", "country/USA", "")
@@ -369,6 +375,14 @@ US_INSTRUMENT_ROWS = [
             "reciprocal-pause-to-annex-i",
             "reciprocal-eo14326-eu",
             *(f"reciprocal-eo14326-{code.lower()}" for code in EO_14326_ANNEX_I),
+        )
+    ),
+    *(
+        ("instrument/eo-14329", "EO 14329", "2025-08-06", f"{kind}/{slug}", kind, imposer, "")
+        for kind, slug, imposer in (
+            ("exemption", "usa-india-russian-oil-1702b", "country/USA"),
+            ("measure", "usa-india-russian-oil-25", "country/USA"),
+            ("rule", "section-232-over-india-russian-oil", ""),
         )
     ),
     *(
@@ -637,7 +651,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "meeting",
                     "event/usa-jpn-trade-talks-round-4",
                     "2025-05-30",
-                    "tkg:planned",
+                    "tkg:held",
                 ),
             ],
         ),
@@ -654,29 +668,19 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "2025-04-16",
                     "tkg:held",
                 ),
-                # Greer and Lutnick with their posts (research notes' corrections) and rounds 2 and 3.
+                # Greer and Lutnick with their posts (research notes' corrections) and the rounds they attended: 2 and 3
+                # (research notes), Lutnick and Bessent also round 4 (The Japan Times, 2025-05-31).
                 *(
-                    row
-                    for official, post in (
-                        ("greer", "usa-trade-representative"),
-                        ("lutnick", "usa-secretary-of-commerce"),
+                    (f"official/{official}", "country/USA", "post", f"post/{post}", "", "")
+                    if kind == "post"
+                    else (f"official/{official}", "country/USA", "meeting", f"event/usa-jpn-trade-talks-round-{kind}")
+                    + ({"2": "2025-05-01", "3": "2025-05-23", "4": "2025-05-30"}[kind], "tkg:held")
+                    for official, post, kinds in (
+                        ("greer", "usa-trade-representative", ("post", "2", "3")),
+                        ("lutnick", "usa-secretary-of-commerce", ("post", "2", "3", "4")),
+                        ("scott-bessent", "usa-secretary-of-the-treasury", ("post", "2", "4")),
                     )
-                    for row in (
-                        (f"official/{official}", "country/USA", "post", f"post/{post}", "", ""),
-                        (f"official/{official}", "country/USA", "meeting", "event/usa-jpn-trade-talks-round-2")
-                        + ("2025-05-01", "tkg:held"),
-                        (f"official/{official}", "country/USA", "meeting", "event/usa-jpn-trade-talks-round-3")
-                        + ("2025-05-23", "tkg:held"),
-                    )
-                ),
-                ("official/scott-bessent", "country/USA", "post", "post/usa-secretary-of-the-treasury", "", ""),
-                (
-                    "official/scott-bessent",
-                    "country/USA",
-                    "meeting",
-                    "event/usa-jpn-trade-talks-round-2",
-                    "2025-05-01",
-                    "tkg:held",
+                    for kind in kinds
                 ),
             ],
         ),
@@ -706,7 +710,17 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "tkg:held",
                     "",
                 ),  # status period
-                (TALKS, "2025-05-30", "round", "event/usa-jpn-trade-talks-round-4", "4", "tkg:planned", ""),
+                # Round 4 held on 2025-05-30 with Bessent and Lutnick (The Japan Times, 2025-05-31).
+                (
+                    TALKS,
+                    "2025-05-30",
+                    "round",
+                    "event/usa-jpn-trade-talks-round-4",
+                    "4",
+                    "tkg:held",
+                    "Progress toward a deal, Akazawa said, without specifics; both sides understood each other's "
+                    "positions.",
+                ),
                 (TALKS, "", "proposal", "proposal/jpn-usa-automobile-inspection-standards", "", "tkg:ongoing", ""),
                 (TALKS, "", "proposal", "proposal/jpn-usa-corn-soybean-imports", "", "tkg:ongoing", ""),
                 (TALKS, "", "proposal", "proposal/jpn-usa-joint-shipbuilding-technology", "", "tkg:ongoing", ""),
