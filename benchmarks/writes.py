@@ -37,11 +37,10 @@ def write_quads(base_measures: int, count: int, *, seed: int, first: int | None 
 
 def neighbourhood(store: object, quads: list[ox.Quad]) -> list[ox.Quad]:
     """The new quads and the store's quads whose subject is a node the new quads mention."""
-    engine = store.engine  # type: ignore[attr-defined]
     nodes = {quad.subject for quad in quads} | {quad.object for quad in quads if isinstance(quad.object, ox.NamedNode)}
     found = list(quads)
     for node in nodes:
-        found.extend(engine.quads_for_pattern(node, None, None))
+        found.extend(store.quads_for_pattern(node, None, None))  # type: ignore[attr-defined]
     return found
 
 

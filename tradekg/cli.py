@@ -248,7 +248,7 @@ def export(format_name: str, output: Path | None, store_path: Path | None) -> No
     store = _open(store_path)
     rdf_format = GRAPH_FORMATS[format_name]
     if rdf_format.supports_datasets:
-        data = store.engine.dump(format=rdf_format, prefixes=PREFIXES if format_name == "trig" else None)
+        data = store.dump(rdf_format, prefixes=PREFIXES if format_name == "trig" else None)
     else:
         answer = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         data = serialize_answer(answer, format_name)

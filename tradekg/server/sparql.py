@@ -144,11 +144,11 @@ def endpoint() -> Response:
                 return redirect("/query", code=303)  # type: ignore[return-value]
             return service_description_response()
         kind, text = operation
+        if kind == "update":
+            return _update(text)  # bounded by --max-body-bytes, as any body: an INSERT DATA may be long
         limit = int(current_app.config["TRADEKG_MAX_QUERY_LENGTH"])
         if len(text) > limit:
             raise ProtocolError(413, f"the {kind} is {len(text):,} characters long; the limit is {limit:,}")
-        if kind == "update":
-            return _update(text)
         return _query(text)
     except ProtocolError as error:
         return error_response(error.status, str(error))
