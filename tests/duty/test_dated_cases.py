@@ -64,6 +64,9 @@ CASES = [
     ("CAN", TOYS, "2025-08-01", {"usmca": True}, 0, "EO 14325 keeps the USMCA exemption"),
     ("CAN", CAR, "2025-05-15", {}, 25, "EO 14289: the auto duty is not stacked with the Canada duty"),
     ("CAN", CAR, "2025-04-02", {}, 25, "before the auto duty (2025-04-03) the Canada duty applies"),
+    ("CAN", CAR, "2025-05-15", {"usmca": True}, 25, "CSMS 64624801: USMCA vehicles pay 25% on non-US content only "
+     "(a partial exemption; the rate stays)"),
+    ("MEX", PARTS, "2025-05-15", {"usmca": True}, 0, "CSMS 64913145: USMCA-qualifying parts exempt (9903.94.06)"),
     # Mexico: 25% from 2025-03-04, USMCA from 03-07, kept at 25% in August.
     ("MEX", TOYS, "2025-03-04", {}, 25, "EO 14194, CSMS 64297292: 25% from 2025-03-04"),
     ("MEX", TOYS, "2025-03-07", {"usmca": True}, 0, "EO 14232, CSMS 64336037: USMCA goods exempt"),
@@ -115,6 +118,11 @@ CASES = [
     ("LAO", TOYS, "2025-08-07", {}, 40, "EO 14326 Annex I: Laos 40%"),
     ("SYR", TOYS, "2025-08-07", {}, 41, "EO 14326 Annex I: Syria 41%"),
     ("ARG", TOYS, "2025-08-07", {}, 10, "EO 14326 s. 2: countries not in Annex I pay 10%"),
+    # Brazil's and India's additional IEEPA duties, on top of the reciprocal rate.
+    ("BRA", TOYS, "2025-08-05", {}, 10, "EO 14323: the 40% starts 2025-08-06; the 10% baseline"),
+    ("BRA", TOYS, "2025-08-06", {}, 50, "EO 14323 (FR 2025-14896): 40% from 2025-08-06 + the 10% baseline"),
+    ("IND", TOYS, "2025-08-26", {}, 25, "EO 14329: the extra 25% starts 2025-08-27; EO 14326 India 25%"),
+    ("IND", TOYS, "2025-08-27", {}, 50, "EO 14329 (reported): 25% from 2025-08-27 + EO 14326 India 25%"),
 ]  # fmt: skip
 
 
