@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             Path(str(store_path)) if store_path else None,
             data_files=data_files or None,
             empty=bool(app.config["TRADEKG_EMPTY"]),
+            hs_tree=True,
         )
     app.extensions["tradekg"] = store
     app.extensions["tradekg.search"] = TextIndex(store, index_path(store))  # built at the first search
