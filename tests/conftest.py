@@ -27,8 +27,8 @@ WRITE_TOKEN = "test-write-token"
 
 @pytest.fixture(scope="session")
 def bundled_store() -> TradeStore:
-    """The bundled graph in memory, opened once for the read-only tests (do not write to it)."""
-    return open_store()
+    """The bundled graph in memory with the HS tree, as the server opens it, once for the read-only tests."""
+    return open_store(hs_tree=True)
 
 
 @pytest.fixture()

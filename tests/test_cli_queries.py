@@ -37,8 +37,8 @@ def test_query_by_name_with_parameters(runner: CliRunner) -> None:
     )
     assert result.exit_code == 0, result.output
     bindings = json.loads(result.output)["results"]["bindings"]
-    # Japan's 24% was suspended on that day (EO 14266, EO 14316); steel and aluminum show at 25% and at the 50%
-    # that replaced it from 2025-06-04 (this query does not apply amendments).
+    # Japan's 24% is paused on 2025-07-15 (EO 14316), so it is not in force; steel and aluminum are at 50% since
+    # 2025-06-04 (Proclamation 10947), the 25% measures they amend still listed (this query reads no amendments).
     assert [row["tariff"]["value"].rsplit("/", 1)[-1] for row in bindings] == [
         "usa-aluminum-tariff-50",
         "usa-steel-tariff-50",

@@ -118,6 +118,11 @@ CASES = [
     ("LAO", TOYS, "2025-08-07", {}, 40, "EO 14326 Annex I: Laos 40%"),
     ("SYR", TOYS, "2025-08-07", {}, 41, "EO 14326 Annex I: Syria 41%"),
     ("ARG", TOYS, "2025-08-07", {}, 10, "EO 14326 s. 2: countries not in Annex I pay 10%"),
+    # Brazil's and India's additional IEEPA duties, on top of the reciprocal rate.
+    ("BRA", TOYS, "2025-08-05", {}, 10, "EO 14323: the 40% starts 2025-08-06; the 10% baseline"),
+    ("BRA", TOYS, "2025-08-06", {}, 50, "EO 14323 (FR 2025-14896): 40% from 2025-08-06 + the 10% baseline"),
+    ("IND", TOYS, "2025-08-26", {}, 25, "EO 14329: the extra 25% starts 2025-08-27; EO 14326 India 25%"),
+    ("IND", TOYS, "2025-08-27", {}, 50, "EO 14329 (reported): 25% from 2025-08-27 + EO 14326 India 25%"),
 ]  # fmt: skip
 
 

@@ -34,19 +34,20 @@ def test_running_a_query_answers_friendly_json_with_labels(client) -> None:
     assert response.mimetype == "application/json"
     body = response.json
     assert body["columns"] == ["tariff", "country", "imposer", "rate", "effectiveFrom"]
-    highest, first, second = body["rows"][:3]
-    assert highest["tariff"] == ID + "measure/usa-aluminum-tariff-50"  # 50% from 2025-06-04, Proclamation 10947
-    assert highest["rate"] == 50
-    assert first["tariff"] == ID + "measure/usa-aluminum-tariff"  # 25%, dated by Proclamation 10895
-    assert first["tariff_label"] == "US aluminum tariff"
-    assert first["rate"] == 25
-    assert first["effectiveFrom"] == "2025-03-12"
-    assert second["tariff"] == ID + "measure/usa-jpn-24-percent-rate"
-    assert second["tariff_label"] == "US 24% tariff rate on Japan"
-    assert second["country_label"] == "Japan"
-    assert second["rate"] == 24
-    assert second["effectiveFrom"] == "2025-07"
-    assert len(body["rows"]) == 4  # the auto, auto parts and steel tariffs have exemptions (CBP messages)
+    first, second, third = body["rows"][:3]
+    assert first["tariff"] == ID + "measure/usa-aluminum-tariff-50"  # 50% from 2025-06-04, Proclamation 10947
+    assert first["tariff_label"] == "US 50% Section 232 tariff on aluminum"
+    assert first["rate"] == 50
+    assert first["effectiveFrom"] == "2025-06-04"
+    assert second["tariff"] == ID + "measure/usa-aluminum-tariff"  # 25%, dated by Proclamation 10895
+    assert second["rate"] == 25 and second["effectiveFrom"] == "2025-03-12"
+    assert third["tariff"] == ID + "measure/usa-jpn-24-percent-rate"
+    assert third["tariff_label"] == "US 24% tariff rate on Japan"
+    assert third["country_label"] == "Japan"
+    assert third["rate"] == 24
+    assert third["effectiveFrom"] == "2025-07"
+    # The reciprocal rates share their programme's exemptions; the auto, parts and steel tariffs have their own.
+    assert len(body["rows"]) == 4
     assert body["next"] is None and body["prev"] is None
 
 
@@ -176,7 +177,7 @@ def test_views_draw_the_answer(client) -> None:
         assert f'<span class="code">{code}</span>' in grid
         assert f">{label}</a>" in grid
     rates = client.get("/queries/highest-rates").text
-    # China's 125% before every other country's 50% (steel and aluminum, Proclamation 10947).
+    # China's 125% first, then every country at the 50% steel and aluminum rates (Proclamation 10947), by code.
     assert rates.index('<span class="code">CHN</span>') < rates.index('<span class="code">ABW</span>')
 
 

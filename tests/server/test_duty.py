@@ -79,3 +79,17 @@ def test_the_page_as_json_is_the_api_answer(client: FlaskClient) -> None:
     page = client.get("/duty", query_string={**args, "format": "json"}).json
     assert page == client.get("/api/duty", query_string=args).json
     assert page["additional_percent"] == 20  # EO 14326 Annex I
+
+
+def test_the_duty_of_every_origin_for_a_map(client: FlaskClient) -> None:
+    general = client.get("/api/duty/origins", query_string={"date": "2025-08-07"}).json
+    rates = general["additional_percent"]
+    assert general["hs"] is None and len(rates) > 200
+    assert (rates["CHE"], rates["VNM"], rates["CAN"], rates["ARG"]) == (39, 20, 35, 10)  # EO 14326, EO 14325
+    cars = client.get("/api/duty/origins", query_string={"date": "2025-09-16", "hs": "8703.23.01"}).json
+    assert cars["hs"] == "8703.23.01"
+    assert cars["additional_percent"]["JPN"] == 12.5 and cars["additional_percent"]["DEU"] == 25  # EO 14345; 232
+    assert client.get("/api/duty/origins", query_string={"date": "2024-01-01"}).status_code == 400
+    assert client.get("/api/duty/origins").status_code == 400
+    operation = client.get("/api/openapi.json").json["paths"]["/api/duty/origins"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"date", "hs"}

@@ -193,6 +193,44 @@ def duty_operation() -> dict[str, object]:
     }
 
 
+def duty_by_origin_operation() -> dict[str, object]:
+    """The OpenAPI operation of ``GET /api/duty/origins``, the additional duty of every origin on a date."""
+    answer = {
+        "type": "object",
+        "required": ["date", "hs", "additional_percent"],
+        "properties": {
+            "date": {"type": "string", "format": "date"},
+            "hs": {"type": ["string", "null"]},
+            "additional_percent": {
+                "type": "object",
+                "description": "ISO 3166-1 alpha-3 code -> additional duty in percent.",
+                "additionalProperties": {"type": "number"},
+            },
+        },
+    }
+    return {
+        "operationId": "duty_by_origin",
+        "summary": "The additional duty goods of every origin paid entering the US on a date",
+        "description": "For one HS code, or without `hs` for goods that no product-specific measure covers; no "
+        "USMCA claim is made. The numbers a map of the world draws. 400 for a malformed code or a date outside "
+        "what the data covers.",
+        "tags": ["duties"],
+        "parameters": [
+            _duty_parameter("date", "The date, YYYY-MM-DD.", {"type": "string", "format": "date"}, required=True),
+            _duty_parameter(
+                "hs",
+                "HS or HTS code, 4 to 10 digits; leave out for the general case.",
+                {"type": "string"},
+                required=False,
+            ),
+        ],  # fmt: skip
+        "responses": {
+            "200": {"description": "Duty by origin.", "content": {"application/json": {"schema": answer}}},
+            "400": _ERROR,
+        },
+    }
+
+
 def openapi_document(catalog: Mapping[str, NamedQuery], *, max_rows: int, server_url: str = "/") -> dict[str, object]:
     """The OpenAPI 3.1 document of ``/api/queries`` and of one path per named query."""
     paths: dict[str, object] = {
@@ -209,6 +247,7 @@ def openapi_document(catalog: Mapping[str, NamedQuery], *, max_rows: int, server
     for query in catalog.values():
         paths[f"/api/queries/{query.name}"] = {"get": _operation(query)}
     paths["/api/duty"] = {"get": duty_operation()}
+    paths["/api/duty/origins"] = {"get": duty_by_origin_operation()}
     tags = sorted({tag for query in catalog.values() for tag in query.tags})
     return {
         "openapi": "3.1.0",

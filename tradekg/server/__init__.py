@@ -56,7 +56,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             timeout=float(app.config["TRADEKG_TIMEOUT"] or 0),
         )
         data_files = [Path(str(path)) for path in app.config["TRADEKG_DATA"]]
-        store = open_store(location, data_files=data_files or None, empty=bool(app.config["TRADEKG_EMPTY"]))
+        store = open_store(
+            location, data_files=data_files or None, empty=bool(app.config["TRADEKG_EMPTY"]), hs_tree=True
+        )
     app.extensions["tradekg"] = store
     app.extensions["tradekg.search"] = TextIndex(store, index_path(store))  # built at the first search
     app.extensions["tradekg.answers"] = AnswerCache(int(app.config["TRADEKG_ANSWER_CACHE_MB"]) * 2**20)

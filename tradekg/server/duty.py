@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from tradekg.duty import DutyAnswer, DutyInputError, compute_duty, coverage, rules_for
+from tradekg.duty import DutyAnswer, DutyInputError, compute_duty, coverage, duty_by_origin, rules_for
+from tradekg.duty.inputs import dotted, parse_day, parse_hs
 from tradekg.server import current_store
 from tradekg.server.web import page
 
@@ -59,6 +60,31 @@ def api_duty() -> Response:
         response.status_code = 400
         return response
     return jsonify(answer.to_json())
+
+
+@bp.get("/api/duty/origins")
+def api_duty_by_origin() -> Response:
+    """The additional duty goods of every origin paid on a date (the numbers a map of the world draws).
+
+    For one HS code, or without ``hs`` for goods that no product-specific measure covers.
+    """
+    try:
+        if not request.args.get("date", "").strip():
+            raise DutyInputError("missing parameter: date")
+        day = parse_day(request.args["date"], rules_for(current_store()))
+        hs = request.args.get("hs", "").strip()
+        by_origin = duty_by_origin(current_store(), day, hs or None)
+    except DutyInputError as error:
+        response = jsonify({"error": str(error), "status": 400})
+        response.status_code = 400
+        return response
+    return jsonify(
+        {
+            "date": day.isoformat(),
+            "hs": dotted(parse_hs(hs)) if hs else None,
+            "additional_percent": {origin: float(value) for origin, value in by_origin.items()},
+        }
+    )
 
 
 def bar_segments(answer: DutyAnswer) -> list[dict[str, object]]:
