@@ -224,7 +224,8 @@ def _write(draw: st.DrawFn, terms: dict[str, list[str]], base: list[ox.Quad]) ->
     if draw(st.integers(0, 9)) == 0:
         return "drop", draw(st.sampled_from(terms["graphs"][:-1]))[1:-1]
     operations = draw(st.lists(_operation(terms, base), min_size=1, max_size=3))
-    return "update", " ;\n".join(operations)
+    # A blank node label names one node per operation: each operation gets its own (SPARQL forbids sharing it).
+    return "update", " ;\n".join(text.replace("_:fresh", f"_:fresh{index}") for index, text in enumerate(operations))
 
 
 def _expected(base: frozenset[ox.Quad], kind: str, text: str) -> frozenset[ox.Quad]:
