@@ -9,8 +9,9 @@ full validation (no focus nodes) of the dataset the write leads to, computed ind
 An accepted write must also have committed exactly that dataset; a refused one must leave the store as it was.
 
 Full validation costs about a millisecond per triple, so the data is a part of the bundled graph that conforms on
-its own: every quad of a few source graphs, and of the nodes they reach only what the reference graphs (ISO 3166,
-Wikidata) say of them. Verdicts are remembered by resulting dataset, so a dataset hypothesis reaches twice is
+its own: every quad of the seed article's source graph (negotiations and rounds, proposals, officials, posts,
+measures, exemptions, a company and its results), and of the nodes it reaches only what the reference graphs (ISO
+3166, Wikidata) say of them. Verdicts are remembered by resulting dataset, so a dataset hypothesis reaches twice is
 validated once; the store is reset from the kept base after each accepted write.
 """
 
@@ -37,7 +38,7 @@ ID = "https://w3id.org/tradekg/id/"
 TKG = "https://w3id.org/tradekg/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SEED_GRAPHS = ("econotimes-japan-tariff-relief", "fr-doc-2025-02832")
+SEED_GRAPHS = ("econotimes-japan-tariff-relief",)
 REFERENCE_GRAPHS = ("iso-3166", "wikidata-countries")
 EXAMPLES = 100
 
