@@ -83,6 +83,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body_bytes", 10_000_000, "Largest request body accepted, in bytes; larger is answered 413.", kind=int),
     Setting("max_query_length", 100_000, "Longest query or update text accepted, in characters.", kind=int),
     Setting(
+        "max_nesting",
+        100,
+        "Deepest nesting of brackets in a query, update or request body (and of elements in RDF/XML); deeper is "
+        "answered 400 before any parser sees it.",
+        kind=int,
+    ),
+    Setting(
         "answer_cache_mb",
         64,
         "Memory for answers of repeated read queries, in MiB; every write empties it; 0 turns it off.",

@@ -236,6 +236,8 @@ def _fast_changes(engine: ox.Store, text: str, *, base_iri: str | None, federati
 
 def _validate(view: QuadSource, changes: ChangeSet) -> tuple[int, int]:
     """Validate the touched nodes over their neighbourhood after the change: (focus nodes, triples validated)."""
+    if any(isinstance(term, ox.Triple) for quad in changes.added for term in (quad.subject, quad.object)):
+        raise UpdateFailed("RDF-star triple terms (<< s p o >>) cannot be stored here: the shapes cannot check them")
     report, focus, validated = validate_change(view, (*changes.added, *changes.removed))
     if not report.conforms:
         raise ValidationRejected(report)

@@ -20,6 +20,7 @@ from flask import Flask, current_app
 
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
+from tradekg.server import guard
 from tradekg.server.answer_cache import AnswerCache
 from tradekg.server.bodies import BoundedBodies
 from tradekg.settings import default_config
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.extensions["tradekg"] = store
     app.extensions["tradekg.answers"] = AnswerCache(int(app.config["TRADEKG_ANSWER_CACHE_MB"]) * 2**20)
     _register_blueprints(app)
+    guard.init_app(app)
     from tradekg.server.fast_sparql import SparqlFastPath  # noqa: PLC0415 - it imports this module's helpers
 
     app.wsgi_app = SparqlFastPath(app, BoundedBodies(app, app.wsgi_app))  # type: ignore[method-assign]

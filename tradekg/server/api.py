@@ -22,6 +22,7 @@ from tradekg.queries.catalog import QUERIES_DIR, VIEW_NEEDS, NamedQuery, ParamEr
 from tradekg.queries.openapi import MEDIA_TYPES, openapi_document
 from tradekg.queries.results import Page, friendly_rows, label_of, page_request, sparql_csv, sparql_json, sparql_tsv
 from tradekg.server import current_store, run_bounded
+from tradekg.server.guard import is_linkable
 from tradekg.server.worker import QueryTimeout, WorkerFailed
 
 DEFAULT_LIMIT = 100
@@ -206,7 +207,8 @@ def _cell(store: TradeStore, term: ox.NamedNode | ox.BlankNode | ox.Literal | ox
         return {"text": "", "href": "", "title": ""}
     if isinstance(term, ox.NamedNode):
         label = label_of(store, term)
-        return {"text": label or short_name(URIRef(term.value)), "href": term.value, "title": term.value}
+        link = term.value if is_linkable(term.value) else ""  # never a javascript: or data: link
+        return {"text": label or short_name(URIRef(term.value)), "href": link, "title": term.value}
     if isinstance(term, ox.Literal):
         return {"text": term.value, "href": "", "title": term.datatype.value if not term.language else term.language}
     return {"text": str(term), "href": "", "title": ""}

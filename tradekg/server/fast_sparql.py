@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.sansio.utils import get_host
 
+from tradekg.graph.nesting import TooDeep, check_nesting
 from tradekg.server.bodies import Environ, StartResponse, WSGIApplication
 from tradekg.server.http import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, error_response
 from tradekg.server.sparql import GRAPH_FORMS, ProtocolError, answer_headers, answer_query, calls_service, query_form
@@ -68,6 +69,10 @@ class SparqlFastPath:
         config = self.app.config
         if len(query) > int(config["TRADEKG_MAX_QUERY_LENGTH"]):
             return None
+        try:
+            check_nesting(query, int(config["TRADEKG_MAX_NESTING"]))
+        except TooDeep:
+            return None  # the /sparql view refuses it
         if not config["TRADEKG_ALLOW_FEDERATION"] and calls_service(query):
             return None
         format_name = _format_of(environ.get("HTTP_ACCEPT", ""), query_form(query) in GRAPH_FORMS)

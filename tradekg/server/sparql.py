@@ -13,6 +13,7 @@ from functools import lru_cache
 from flask import Blueprint, Flask, Response, current_app, redirect, request
 
 from tradekg.graph.answers import FormatError
+from tradekg.graph.nesting import TooDeep, check_nesting
 from tradekg.graph.sparql_text import DatasetConflict, tokens, uses_keyword
 from tradekg.graph.writes import (
     FederationRefused,
@@ -23,6 +24,7 @@ from tradekg.graph.writes import (
     apply_update,
 )
 from tradekg.server import answer_cache, current_store, run_bounded
+from tradekg.server.guard import request_iris
 from tradekg.server.http import (
     CORS_HEADERS,
     GRAPH_MEDIA_TYPES,
@@ -147,6 +149,10 @@ def endpoint() -> Response:
         limit = int(current_app.config["TRADEKG_MAX_QUERY_LENGTH"])
         if len(text) > limit:
             raise ProtocolError(413, f"the {kind} is {len(text):,} characters long; the limit is {limit:,}")
+        try:
+            check_nesting(text, int(current_app.config["TRADEKG_MAX_NESTING"]))
+        except TooDeep as error:
+            raise ProtocolError(400, f"the {kind} is refused: {error}") from None
         if kind == "update":
             return _update(text)
         return _query(text)
@@ -178,8 +184,8 @@ def _query(query: str) -> Response:
         query,
         format_name,
         int(current_app.config["TRADEKG_MAX_ROWS"]),
-        default_graph_uris=tuple(_parameters("default-graph-uri")),
-        named_graph_uris=tuple(_parameters("named-graph-uri")),
+        default_graph_uris=tuple(request_iris(_parameters("default-graph-uri"), "a default-graph-uri parameter")),
+        named_graph_uris=tuple(request_iris(_parameters("named-graph-uri"), "a named-graph-uri parameter")),
         base_iri=request.base_url,
     )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -241,8 +247,8 @@ def _update(update: str) -> Response:
         result = apply_update(
             current_store(),
             update,
-            using=_parameters("using-graph-uri"),
-            using_named=_parameters("using-named-graph-uri"),
+            using=request_iris(_parameters("using-graph-uri"), "a using-graph-uri parameter"),
+            using_named=request_iris(_parameters("using-named-graph-uri"), "a using-named-graph-uri parameter"),
             base_iri=request.base_url,
             allow_federation=bool(current_app.config["TRADEKG_ALLOW_FEDERATION"]),
         )
