@@ -95,6 +95,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Memory for answers of repeated read queries, in MiB; every write empties it; 0 turns it off.",
         kind=int,
     ),
+    Setting(
+        "max_unfinished_bodies",
+        4,
+        "Most requests reading their bodies at once (one client may have half); more are answered 503 at once, so "
+        "slow clients never hold every thread. Keep it below --threads.",
+        kind=int,
+    ),
     Setting("threads", 8, "Threads of the HTTP server running the application (requests answered at once).", kind=int),
     Setting(
         "dataset_base",
