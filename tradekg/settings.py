@@ -81,7 +81,12 @@ SETTINGS: tuple[Setting, ...] = (
         kind=bool,
     ),
     Setting("max_body_bytes", 10_000_000, "Largest request body accepted, in bytes; larger is answered 413.", kind=int),
-    Setting("max_query_length", 100_000, "Longest query or update text accepted, in characters.", kind=int),
+    Setting(
+        "max_query_length",
+        100_000,
+        "Longest query text accepted, in characters (an update is bounded by --max-body-bytes).",
+        kind=int,
+    ),
     Setting(
         "max_nesting",
         100,

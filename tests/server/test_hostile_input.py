@@ -240,3 +240,17 @@ def test_random_bodies_are_never_a_server_error(fuzzed_app, content_type, body):
     route = "/sparql" if content_type.startswith("application/sparql") else "/rdf-graph-store?graph=http://ex.org/g"
     response = send(fuzzed_app.test_client(), "POST", route, data=body, headers={"Content-Type": content_type})
     assert_not_a_server_error(response, f"POST {route} {content_type} {body[:80]!r}")
+
+
+def test_an_update_is_bounded_by_the_body_size_not_the_query_length(fresh_store):
+    app = create_app(
+        {"TRADEKG_STORE_INSTANCE": fresh_store, "TRADEKG_WRITE_TOKEN": WRITE_TOKEN, "TRADEKG_MAX_QUERY_LENGTH": 100}
+    )
+    update = "INSERT DATA { GRAPH <http://example.org/long> { <http://example.org/s> <http://example.org/p> " + (
+        '"' + "x" * 500 + '" } }'
+    )
+    headers = {"Content-Type": "application/sparql-update"}
+    response = send(app.test_client(), "POST", "/sparql", data=update.encode(), headers=headers)
+    assert response.status_code == 200, response.data
+    response = app.test_client().get("/sparql", query_string={"query": "ASK {}" + " " * 200})
+    assert response.status_code == 413
