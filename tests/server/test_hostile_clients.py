@@ -3,7 +3,9 @@ the server keeps answering others (a functional check with a generous timeout, n
 
 from __future__ import annotations
 
+import http.client
 import socket
+import threading
 import time
 import urllib.parse
 
@@ -117,4 +119,41 @@ def test_stalled_bodies_never_hold_every_thread():
     finally:
         for connection in stalled:
             connection.close()
+        stop_server(process)
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def query_from(served, address: str, query: str, timeout: float) -> int:
+    """Send a query from a loopback address of its own (a client of its own, as the server sees it)."""
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=timeout, source_address=(address, 0))
+    try:
+        connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_two_greedy_clients_do_not_starve_a_third():
+    """Two clients' runaway queries hold both workers; a third client's query is still answered, in a spare."""
+    process, served = start_server("--query-workers", "2", "--timeout", "8")
+    statuses: list[int] = []
+    try:
+        greedy = [
+            threading.Thread(target=lambda a=address: statuses.append(query_from(served, a, RUNAWAY, 30)))
+            for address in ("127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.3")
+        ]
+        for thread in greedy:
+            thread.start()
+        time.sleep(2.5)  # their queries now count as expensive
+        for number in range(3):  # distinct texts: never from the answer cache
+            assert query_from(served, "127.0.0.4", f"ASK {{ <urn:x:{number}> ?p ?o }}", timeout=5) == 200
+        assert query_from(served, "127.0.0.5", "ASK { <urn:y> ?p ?o }", timeout=5) == 200
+        for thread in greedy:
+            thread.join(30)
+        assert statuses == [503] * 4  # the runaway queries were stopped at --timeout
+    finally:
         stop_server(process)

@@ -16,13 +16,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
+from flask import request as flask_request
 
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
 from tradekg.server import guard
 from tradekg.server.answer_cache import AnswerCache
 from tradekg.server.bodies import BoundedBodies
+from tradekg.server.shares import CLIENT
 from tradekg.settings import default_config
 
 if TYPE_CHECKING:
@@ -131,4 +133,10 @@ def run_bounded(request: Request[T], app: Flask | None = None) -> T:
     pool = query_pool(app) if seconds > 0 else None
     if pool is None:
         return request.run(app.extensions["tradekg"])
-    return pool.run(request, seconds)
+    if not has_request_context():
+        return pool.run(request, seconds)  # the client, if any, was set by the caller (the SPARQL fast path)
+    client = CLIENT.set(flask_request.remote_addr or "")
+    try:
+        return pool.run(request, seconds)
+    finally:
+        CLIENT.reset(client)

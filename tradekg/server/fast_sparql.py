@@ -20,6 +20,7 @@ from werkzeug.sansio.utils import get_host
 from tradekg.graph.nesting import TooDeep, check_nesting
 from tradekg.server.bodies import Environ, StartResponse, WSGIApplication
 from tradekg.server.http import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, error_response
+from tradekg.server.shares import CLIENT
 from tradekg.server.sparql import GRAPH_FORMS, ProtocolError, answer_headers, answer_query, calls_service, query_form
 from tradekg.server.worker import QueryRequest
 
@@ -47,12 +48,15 @@ class SparqlFastPath:
         work = self.plain_query(environ) if environ.get("PATH_INFO") == PATH else None
         if work is None:
             return self.wsgi_app(environ, start_response)
+        client = CLIENT.set(str(environ.get("REMOTE_ADDR") or ""))  # for the client's fair share of the workers
         try:
             answer, cached = answer_query(self.app, work)
         except ProtocolError as error:
             with self.app.request_context(environ):
                 response = error_response(error.status, str(error))
             return response(environ, start_response)
+        finally:
+            CLIENT.reset(client)
         headers = answer_headers(work, answer, cached=cached)
         headers.append(("Content-Length", str(len(answer.body))))
         start_response("200 OK", headers)
