@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from oxrdflib._converter import to_ox
 from rdflib.term import Node
 
+from tradekg.graph.store import to_engine
 from tradekg.ontology.vocab import PREFIXES
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
@@ -196,7 +196,7 @@ class PyoxigraphEngine(Engine):
         self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
 
     def run(self, sparql: str, bindings: dict[str, Node] | None = None) -> int:  # noqa: D102
-        substitutions = {ox.Variable(name): to_ox(term) for name, term in (bindings or {}).items()}
+        substitutions = {ox.Variable(name): to_engine(term) for name, term in (bindings or {}).items()}
         answer = self.store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions)
         return _read_solutions(answer)
 

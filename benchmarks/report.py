@@ -133,7 +133,7 @@ def validation_table(write: dict, full: dict) -> list[str]:
         rows.append([f"full validation of {full['quads']:,} quads ({verdict})", total, "", ""])
     elif full:
         rows.append(["full validation", f"({full.get('error')})", "", ""])
-    header = ["validation", "validate_graph on the neighbourhood, ms (median / p95)", "write gate (whole write), ms"]
+    header = ["validation", "validation alone (validate_change), ms (median / p95)", "write gate (whole write), ms"]
     header.append("load_quads, ms")
     return _table(header, rows)
 

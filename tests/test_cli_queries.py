@@ -37,16 +37,18 @@ def test_query_by_name_with_parameters(runner: CliRunner) -> None:
     )
     assert result.exit_code == 0, result.output
     bindings = json.loads(result.output)["results"]["bindings"]
+    # Japan's 24% was suspended on that day (EO 14266, EO 14316); steel and aluminum show at 25% and at the 50%
+    # that replaced it from 2025-06-04 (this query does not apply amendments).
     assert [row["tariff"]["value"].rsplit("/", 1)[-1] for row in bindings] == [
+        "usa-aluminum-tariff-50",
+        "usa-steel-tariff-50",
         "usa-aluminum-tariff",
         "usa-auto-parts-tariff",
         "usa-auto-tariff",
         "usa-steel-tariff",
-        "usa-jpn-24-percent-rate",
-        "usa-reciprocal-jpn",
         "usa-blanket-tariff",
     ]
-    assert [row["rate"]["value"] for row in bindings] == ["25", "25", "25", "25", "24", "24", "10"]
+    assert [row["rate"]["value"] for row in bindings] == ["50", "50", "25", "25", "25", "25", "10"]
 
 
 def test_query_by_name_errors(runner: CliRunner) -> None:

@@ -1,10 +1,11 @@
-"""The ``tradekg`` command: serve, query, validate, load, export and count the graph.
+"""The ``tradekg`` command: serve, query, validate, load, export and count the graph, and compute duties.
 
 Exit codes: 0 success; 1 the data does not conform or the query fails; 2 unreadable input or bad usage.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from tradekg.duty import DutyInputError, compute_duty
+from tradekg.duty.report import answer_table as duty_table
 from tradekg.graph.answers import GRAPH_FORMATS, answer_table, serialize_answer
 from tradekg.graph.load import (
     VOCABULARY_GRAPHS,
@@ -245,7 +248,7 @@ def export(format_name: str, output: Path | None, store_path: Path | None) -> No
     store = _open(store_path)
     rdf_format = GRAPH_FORMATS[format_name]
     if rdf_format.supports_datasets:
-        data = store.engine.dump(format=rdf_format, prefixes=PREFIXES if format_name == "trig" else None)
+        data = store.dump(rdf_format, prefixes=PREFIXES if format_name == "trig" else None)
     else:
         answer = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         data = serialize_answer(answer, format_name)
@@ -335,3 +338,31 @@ def stats(store_path: Path | None) -> None:
         click.echo(f"  {int(row['n']):>8,}  {str(row['class']).rsplit('#', 1)[-1]}")
     data_count = sum(count for graph, count in graphs.items() if graph not in VOCABULARY_GRAPHS)
     click.echo(f"data triples outside the vocabulary graphs: {data_count:,}")
+
+
+@main.command()
+@click.option("--origin", required=True, help="Country of origin: ISO 3166-1 alpha-3 code (JPN) or name.")
+@click.option("--hs", "hs_code", required=True, help="HS or HTS code, 4 to 10 digits, e.g. 8703.23.01.")
+@click.option("--date", "day", required=True, help="Date of entry, YYYY-MM-DD.")
+@click.option("--usmca", is_flag=True, help="The goods are USMCA-qualifying and the importer claims it.")
+@click.option("--over-quota", is_flag=True, help="The tariff-rate quota that would cover the goods is filled.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@store_option
+def duty(
+    origin: str, hs_code: str, day: str, usmca: bool, over_quota: bool, output_format: str, store_path: Path | None
+) -> None:
+    """The additional duty goods paid entering the US on a date, and why.
+
+    Each duty comes with its legal basis; each measure that did not apply, with the rule and source that say so.
+    Exits 2 on an unknown country, a malformed code or a date outside what the data covers.
+    """
+    store = _open(store_path)
+    try:
+        answer = compute_duty(store, origin=origin, hs=hs_code, day=day, usmca=usmca, over_quota=over_quota)
+    except DutyInputError as error:
+        _fail(str(error), 2)
+        return
+    if output_format == "json":
+        click.echo(json.dumps(answer.to_json(), indent=2))
+    else:
+        click.echo(duty_table(answer))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.load import (
     RdfSyntaxError,
     UnreadableFile,
@@ -47,7 +48,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def test_turtle_triples_go_into_a_graph_named_after_the_file(tmp_path: Path) -> None:
-    store = TradeStore()
+    store = OxigraphStore()
     path = write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "ATL"))
     summary = load_files(store, [path])
     assert summary.graphs == (file_graph_iri(path),)
@@ -57,7 +58,7 @@ def test_turtle_triples_go_into_a_graph_named_after_the_file(tmp_path: Path) -> 
 
 
 def test_a_syntax_error_names_file_line_and_column_and_loads_nothing(tmp_path: Path) -> None:
-    store = TradeStore()
+    store = OxigraphStore()
     good = write(tmp_path, "good.ttl", SOURCE + country("ATL", "ATL"))
     bad = write(tmp_path, "bad.ttl", SOURCE + "ex:a ex:b .\n")
     with pytest.raises(RdfSyntaxError) as caught:
@@ -69,7 +70,7 @@ def test_a_syntax_error_names_file_line_and_column_and_loads_nothing(tmp_path: P
 
 
 def test_data_breaking_the_shapes_is_refused_whole(tmp_path: Path) -> None:
-    store = TradeStore()
+    store = OxigraphStore()
     path = write(tmp_path, "mixed.ttl", SOURCE + country("ATL", "ATL") + country("atl", "LOW"))
     with pytest.raises(ValidationFailed) as caught:
         load_files(store, [path])
@@ -81,14 +82,14 @@ def test_data_breaking_the_shapes_is_refused_whole(tmp_path: Path) -> None:
 
 
 def test_new_data_may_link_to_data_already_in_the_store(tmp_path: Path) -> None:
-    store = TradeStore()
+    store = OxigraphStore()
     load_files(store, [write(tmp_path, "source.ttl", SOURCE)])
     load_files(store, [write(tmp_path, "country.ttl", country("ATL", "ATL"))])
     assert len(store.select("SELECT ?c WHERE { ?c a tkg:Country }")) == 1
 
 
 def test_a_load_into_a_store_with_data_checks_the_new_nodes_without_copying_the_store(tmp_path, monkeypatch) -> None:
-    store = TradeStore()
+    store = OxigraphStore()
     load_files(store, [write(tmp_path, "source.ttl", SOURCE)])
     before = len(store)
     monkeypatch.setattr(TradeStore, "quads", lambda *args, **kwargs: pytest.fail("the whole store was read"))
@@ -105,7 +106,7 @@ def test_a_load_into_a_store_with_data_checks_the_new_nodes_without_copying_the_
 
 
 def test_unknown_extension_and_missing_file_are_unreadable(tmp_path: Path) -> None:
-    store = TradeStore()
+    store = OxigraphStore()
     with pytest.raises(UnreadableFile, match="unknown RDF file extension"):
         load_files(store, [write(tmp_path, "notes.txt", "")])
     with pytest.raises(UnreadableFile, match="No such file"):
@@ -158,13 +159,13 @@ def test_bundled_verdicts_are_remembered_only_for_identical_files(tmp_path: Path
 def test_a_relative_path_loads(tmp_path: Path, monkeypatch) -> None:
     write(tmp_path, "atlantis.ttl", SOURCE + country("ATL", "ATL"))
     monkeypatch.chdir(tmp_path)
-    store = TradeStore()
+    store = OxigraphStore()
     summary = load_files(store, [Path("atlantis.ttl")])
     assert summary.graphs == ("https://w3id.org/tradekg/id/graph/atlantis",)
 
 
 def test_an_unvalidated_file_streams_in_with_its_graphs(tmp_path: Path) -> None:
-    store = TradeStore()
+    store = OxigraphStore()
     path = tmp_path / "mixed.trig"
     path.write_text(
         "<http://example.org/a> <http://example.org/b> 1 .\n"

@@ -1,62 +1,182 @@
-"""The neighbourhood a change is validated over: what shapes can read, and no more."""
+"""validate_change: the focus nodes a change can concern, found by walking the shapes' chains back."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
-from tradekg.graph.neighbourhood import neighbourhood, touched_nodes
+from tradekg.graph.changes import AfterView, ChangeSet
+from tradekg.graph.footprint import Step
+from tradekg.graph.neighbourhood import DataReader, Targets, affected, validate_change
 
-EX = "http://example.org/"
-G = ox.NamedNode(f"{EX}g")
+ID = "https://w3id.org/tradekg/id/"
 TKG = "https://w3id.org/tradekg/ontology#"
+G = ox.NamedNode(f"{ID}graph/test")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 
 
-def node(name: str) -> ox.NamedNode:
-    return ox.NamedNode(EX + name)
+def tkg(name: str) -> ox.NamedNode:
+    return ox.NamedNode(TKG + name)
 
 
-def test_a_focus_node_reached_first_as_a_value_still_has_its_values_read() -> None:
+def res(path: str) -> ox.NamedNode:
+    return ox.NamedNode(ID + path)
+
+
+def quad(subject: ox.NamedNode, predicate: ox.NamedNode, value: object) -> ox.Quad:
+    return ox.Quad(subject, predicate, value, G)  # type: ignore[arg-type]
+
+
+def resource(node: ox.NamedNode, cls: str) -> list[ox.Quad]:
+    return [
+        quad(node, RDF_TYPE, tkg(cls)),
+        quad(node, LABEL, ox.Literal(node.value.rsplit("/", 1)[-1])),
+        quad(node, DERIVED, res("source/s")),
+    ]
+
+
+def negotiation_store() -> ox.Store:
+    """A source, two countries, an official, a negotiation with two numbered rounds: conforms."""
     store = ox.Store()
+    store.extend([quad(res("source/s"), RDF_TYPE, tkg("Source")), quad(res("source/s"), _title(), ox.Literal("S"))])
+    for code in ("AAA", "BBB"):
+        store.extend(
+            [
+                *resource(res(f"country/{code}"), "Country"),
+                quad(res(f"country/{code}"), tkg("iso3166Alpha3"), ox.Literal(code)),
+            ]
+        )
+    talks = res("negotiation/talks")
     store.extend(
         [
-            ox.Quad(node("a"), node("p"), node("b"), G),
-            ox.Quad(node("b"), node("p"), node("c"), G),
-            ox.Quad(node("c"), node("p"), node("d"), G),
+            *resource(talks, "Negotiation"),
+            quad(talks, tkg("party"), res("country/AAA")),
+            quad(talks, tkg("party"), res("country/BBB")),
         ]
     )
-    graph = neighbourhood(store, [node("a"), node("b")])
-    assert (URIRef(f"{EX}c"), URIRef(f"{EX}p"), URIRef(f"{EX}d")) in graph
+    store.extend(resource(res("official/o"), "Official"))
+    for number in (1, 2):
+        round_ = res(f"event/round-{number}")
+        store.extend([*resource(round_, "NegotiationRound"), quad(round_, tkg("partOf"), talks)])
+        store.add(quad(round_, tkg("participant"), res("official/o")))
+        store.add(
+            quad(
+                round_,
+                tkg("roundNumber"),
+                ox.Literal(str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+            )
+        )
+    return store
 
 
-def test_hubs_are_read_backwards_only_along_predicates_the_shapes_walk_backwards() -> None:
-    store = ox.Store()
-    hub, negotiation = node("hub"), node("negotiation")
-    store.extend(ox.Quad(node(f"m{i}"), node("appliesTo"), hub, G) for i in range(50))
-    part_of, number = ox.NamedNode(f"{TKG}partOf"), ox.NamedNode(f"{TKG}roundNumber")
-    store.extend([ox.Quad(node("r1"), part_of, negotiation, G), ox.Quad(node("r1"), number, ox.Literal("1"), G)])
-    new = [ox.Quad(node("m0"), node("appliesTo"), hub, G), ox.Quad(node("r2"), part_of, negotiation, G)]
-    focus = touched_nodes(new)
-    assert focus == {node("m0"), node("r2"), negotiation}  # the hub is not a focus node, the negotiation is
-    graph = neighbourhood(store, focus)
-    assert (URIRef(f"{EX}m1"), URIRef(f"{EX}appliesTo"), URIRef(f"{EX}hub")) not in graph
-    assert (URIRef(f"{EX}r1"), URIRef(f"{TKG}roundNumber"), Literal("1")) in graph  # the other round's number
+def _title() -> ox.NamedNode:
+    return ox.NamedNode("http://purl.org/dc/terms/title")
 
 
-def test_a_typed_node_is_walked_backwards_only_along_predicates_whose_range_it_is_in() -> None:
-    store = ox.Store()
-    rdf_type, part_of = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(f"{TKG}partOf")
-    country, negotiation = node("country"), node("negotiation")
-    store.extend(
-        [
-            ox.Quad(country, rdf_type, ox.NamedNode(f"{TKG}Country"), G),
-            ox.Quad(negotiation, rdf_type, ox.NamedNode(f"{TKG}Negotiation"), G),
-            ox.Quad(node("wrong"), part_of, country, G),  # not a value tkg:partOf can have
-            ox.Quad(node("r1"), part_of, negotiation, G),
-            ox.Quad(node("m"), node("appliesTo"), country, G),
-            ox.Quad(node("m"), node("talks"), negotiation, G),
-        ]
+def check(store: ox.Store, *, added: set[ox.Quad] = frozenset(), removed: set[ox.Quad] = frozenset()):  # type: ignore[assignment]
+    changes = ChangeSet(added=set(added), removed=set(removed))
+    return validate_change(AfterView(store, changes, indexed=True), [*changes.added, *changes.removed])
+
+
+def focus_of(store: ox.Store, changed: list[ox.Quad]) -> set[str]:
+    reader = DataReader(store)
+    found = affected(reader, Targets(reader), changed)
+    return {
+        f"{str(footprint.shape).rsplit('#', 1)[-1]} {node.value.rsplit('/', 1)[-1]}"
+        for footprint, nodes in found.items()
+        for node in nodes
+    }
+
+
+def test_the_store_built_here_conforms() -> None:
+    store = negotiation_store()
+    every = list(store)
+    report, _, _ = validate_change(store, every)
+    assert report.conforms, report.to_text()
+
+
+def test_a_round_number_clash_is_found_from_the_other_round_through_the_inverse_path() -> None:
+    store = negotiation_store()
+    clash = quad(
+        res("event/round-2"),
+        tkg("roundNumber"),
+        ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
     )
-    graph = neighbourhood(store, [node("m")])
-    assert (URIRef(f"{EX}r1"), URIRef(f"{TKG}partOf"), URIRef(f"{EX}negotiation")) in graph
-    assert (URIRef(f"{EX}wrong"), URIRef(f"{TKG}partOf"), URIRef(f"{EX}country")) not in graph
+    old = quad(
+        res("event/round-2"),
+        tkg("roundNumber"),
+        ox.Literal("2", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    )
+    report, _, _ = check(store, added={clash}, removed={old})
+    assert not report.conforms
+    assert {violation.focus_node for violation in report.violations} == {f"<{ID}event/round-1>", f"<{ID}event/round-2>"}
+
+
+def test_removing_a_type_re_validates_whoever_reads_it() -> None:
+    store = negotiation_store()
+    untyped = quad(res("country/AAA"), RDF_TYPE, tkg("Country"))
+    assert "NegotiationShape talks" in focus_of(store, [untyped])  # sh:class tkg:Country on tkg:party
+    report, _, _ = check(store, removed={untyped})
+    assert not report.conforms
+    assert any("tkg:party" in violation.path for violation in report.violations)
+
+
+def test_removing_a_sources_type_re_validates_everything_derived_from_it() -> None:
+    store = negotiation_store()
+    untyped = quad(res("source/s"), RDF_TYPE, tkg("Source"))
+    focus = focus_of(store, [untyped])
+    assert {"ResourceShape AAA", "ResourceShape talks", "ResourceShape round-1"} <= focus
+    report, _, _ = check(store, removed={untyped})
+    assert not report.conforms
+
+
+def test_nested_or_shapes_see_literal_values() -> None:
+    store = negotiation_store()
+    report, focus, _ = check(
+        store,
+        added={
+            quad(
+                res("country/AAA"),
+                LABEL,
+                ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+            )
+        },
+    )
+    assert not report.conforms
+    assert focus == 1
+
+
+def test_a_write_no_shape_reads_validates_nothing() -> None:
+    store = negotiation_store()
+    report, focus, triples = check(
+        store, added={quad(res("country/AAA"), ox.NamedNode("http://example.org/p"), ox.Literal("x"))}
+    )
+    assert report.conforms and (focus, triples) == (0, 0)
+
+
+def test_odd_iri_schemes_and_blank_nodes_are_validated_not_crashed_on() -> None:
+    store = negotiation_store()
+    for subject in (
+        ox.NamedNode("mailto:someone@example.org"),
+        ox.NamedNode("tag:example.org,2025:x"),
+        ox.NamedNode("did:example:1"),
+        ox.BlankNode("b1"),
+    ):
+        untyped = {quad(subject, LABEL, ox.Literal("someone"))}  # type: ignore[arg-type]
+        assert check(store, added=untyped)[0].conforms
+        typed = {*untyped, quad(subject, RDF_TYPE, tkg("Official")), quad(subject, DERIVED, res("source/s"))}  # type: ignore[arg-type]
+        report, focus, _ = check(store, added=typed)
+        assert not report.conforms and focus == 1  # not named under https://w3id.org/tradekg/id/
+        assert {violation.shape for violation in report.violations} >= {"tkgsh:ResourceShape"}
+
+
+def test_reads_walk_repeated_steps_both_ways() -> None:
+    store = ox.Store()
+    chain = [ox.Quad(res(f"n{i}"), tkg("next"), res(f"n{i + 1}"), G) for i in range(4)]
+    store.extend(chain)
+    reader = DataReader(store)
+    step = Step(URIRef(TKG + "next"), repeat=True)
+    assert {node.value for node in reader.step({res("n1")}, step)} == {ID + f"n{i}" for i in range(1, 5)}
+    assert {node.value for node in reader.step({res("n1")}, step, backwards=True)} == {ID + "n0", ID + "n1"}

@@ -48,6 +48,12 @@ PREFIXES = """
 @prefix company: <https://w3id.org/tradekg/id/company/> .
 @prefix result:  <https://w3id.org/tradekg/id/result/> .
 @prefix instrument: <https://w3id.org/tradekg/id/instrument/> .
+@prefix statute: <https://w3id.org/tradekg/id/statute/> .
+@prefix programme: <https://w3id.org/tradekg/id/programme/> .
+@prefix rule:    <https://w3id.org/tradekg/id/rule/> .
+@prefix hs:      <https://w3id.org/tradekg/id/hs/> .
+@prefix mfn:     <https://w3id.org/tradekg/id/mfn/> .
+@prefix status:  <https://w3id.org/tradekg/id/status/> .
 """
 
 # A small graph that conforms; bad examples are added to it one at a time.
@@ -206,6 +212,25 @@ NODE_SHAPE_CASES = {
     "SuspensionShape": "[] a tkg:Suspension ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; " + OK + " .",
     "MeasureLinksShape": "[] a tkg:Tariff ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; "
     "tkg:notStackedWith measure:base ; " + OK + " .",
+    # Duty rules (issue 12).
+    "StatuteShape": "instrument:ieepa a tkg:Statute ; " + OK + " .",
+    "LegalInstrumentLinksShape": "[] a tkg:LegalInstrument ; tkg:statutoryBasis instrument:x ; " + OK + " .",
+    "ProgrammeShape": "measure:reciprocal a tkg:Programme ; " + OK + " .",
+    "MeasureRulesShape": "[] a tkg:Tariff ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; "
+    "tkg:rateBasis tkg:allInRate ; " + OK + " .",
+    "StackingRuleShape": "measure:rule a tkg:StackingRule ; tkg:prevailing measure:base ; "
+    "tkg:displaced measure:base ; tkg:legalBasis instrument:eo ; "
+    'tkg:effectiveFrom "2025-04-29"^^xsd:date ; ' + OK + " .",
+    "TariffRateQuotaShape": "[] a tkg:TariffRateQuota ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; "
+    'tkg:quotaQuantity 100000.0 ; tkg:quotaUnit "vehicles"@en ; tkg:inQuotaMeasure measure:base ; ' + OK + " .",
+    "HSCoverageShape": "[] a tkg:ProductCategory ; tkg:includesHS hs:8703 ; " + OK + " .",
+    "HSRangeShape": "product:steel a tkg:ProductCategory ; "
+    "tkg:includesHSRange [ a tkg:HSRange ; tkg:hsFrom hs:7229 ; tkg:hsTo hs:7206 ] ; " + OK + " .",
+    "HSCodeShape": 'ex:hs8703 a tkg:HSHeading ; skos:notation "8703" ; ' + OK + " .",
+    "MFNRateShape": "ex:mfn a tkg:MFNRate ; tkg:rateFor hs:8703 ; tkg:imposedBy country:USA ; " + OK + " .",
+    "AgreementMeasuresShape": "[] a tkg:TradeAgreement ; tkg:party country:JPN, country:USA ; "
+    "tkg:establishes measure:base ; " + OK + " .",
+    "StatusPeriodShape": "[] a tkg:StatusPeriod ; tkg:statusOf measure:base ; tkg:status tkg:inForce ; " + OK + " .",
     # The source shape: a slug with upper case and an underscore.
     "SourceShape": 'src:Bad_Slug a tkg:Source ; dcterms:title "Bad" .',
     # The shape of every tradekg resource: an IRI outside the id/ namespace.
@@ -280,6 +305,18 @@ SPARQL_CASES = [
         "tkg:participant official:someone ; " + OK + " .\n"
         "event:r1b a tkg:NegotiationRound ; tkg:partOf negotiation:talks ; tkg:roundNumber 1 ; "
         "tkg:participant official:someone ; " + OK + " .",
+    ),
+    (
+        "exemption-from-measure-and-programme",
+        (TKGSH.ExemptionShape, "measure (tkg:exemptionFrom) or one programme"),
+        "programme:p a tkg:Programme ; " + OK + " .\n"
+        "exemption:bad a tkg:Exemption ; tkg:exemptionFrom measure:base ; tkg:exemptionFromProgramme programme:p ; "
+        "tkg:exemptCountry country:JPN ; " + OK + " .",
+    ),
+    (
+        "hs-range-backwards",
+        (TKGSH.HSRangeShape, "same number of digits"),
+        "ex:range a tkg:HSRange ; tkg:hsFrom hs:7229 ; tkg:hsTo hs:7206 .",
     ),
     (
         "no-provenance",
@@ -383,7 +420,35 @@ PROPERTY_CASES = [
     ("exemption-two-measures", "exemption:bad a tkg:Exemption ; tkg:exemptionFrom measure:base, "
      "measure:base2 ; tkg:exemptCountry country:JPN ; " + OK + " .\n"
      "measure:base2 a tkg:Tariff ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; "
-     + OK + " .", "exactly one trade measure"),
+     + OK + " .", "at most one trade measure"),
+    ("exemption-from-nothing", "exemption:bad a tkg:Exemption ; tkg:exemptCountry country:JPN ; " + OK + " .",
+     "measure (tkg:exemptionFrom) or one programme"),
+    ("includes-hs-with-dots", "product:cars a tkg:ProductCategory ; tkg:includesHS id:hs\\/8703.23 ; " + OK + " .",
+     "tkg:includesHS must name an HS code"),
+    ("includes-hs-odd-digits", "product:cars a tkg:ProductCategory ; "
+     "tkg:includesHS <https://w3id.org/tradekg/id/hs/870> ; "
+     + OK + " .", "tkg:includesHS must name an HS code"),
+    ("rate-basis-unknown", MEASURE + " ; tkg:rateBasis tkg:inForce .", "tkg:rateBasis takes"),
+    ("qualification-unknown", "product:x a tkg:ProductCategory ; tkg:qualification tkg:inForce ; " + OK + " .",
+     "tkg:qualification takes"),
+    ("rule-without-legal-basis", "rule:r a tkg:StackingRule ; tkg:prevailing measure:base ; "
+     "tkg:displaced measure:base ; "
+     'tkg:effectiveFrom "2025-04-29"^^xsd:date ; ' + OK + " .", "legal instrument that lays it down"),
+    ("rule-displacing-a-country", "rule:r a tkg:StackingRule ; tkg:prevailing measure:base ; "
+     "tkg:displaced country:JPN ; "
+     'tkg:legalBasis measure:base ; tkg:effectiveFrom "2025-04-29"^^xsd:date ; ' + OK + " .", "displaced side"),
+    ("quota-of-zero", "measure:q a tkg:TariffRateQuota ; tkg:imposedBy country:USA ; tkg:appliesToAll true ; "
+     'tkg:quotaQuantity 0.0 ; tkg:quotaUnit "vehicles"@en ; tkg:inQuotaMeasure measure:base ; ' + OK + " .",
+     "tkg:quotaQuantity"),
+    ("quota-without-in-quota-measure", "measure:q a tkg:TariffRateQuota ; tkg:imposedBy country:USA ; "
+     'tkg:appliesToAll true ; tkg:quotaQuantity 10.0 ; tkg:quotaUnit "vehicles"@en ; ' + OK + " .",
+     "in-quota measure"),
+    ("mfn-rate-two-codes", "mfn:usa-8703 a tkg:MFNRate ; tkg:rateFor hs:8703, hs:8704 ; tkg:imposedBy country:USA ; "
+     + OK + " .", "exactly one HS code"),
+    ("statutory-basis-not-statute", "instrument:eo a tkg:LegalInstrument ; tkg:statutoryBasis country:USA ; "
+     + OK + " .", "tkg:statutoryBasis must point"),
+    ("status-period-bad-status", "status:p a tkg:StatusPeriod ; tkg:statusOf measure:base ; tkg:status tkg:allInRate ; "
+     'tkg:effectiveFrom "2025-04-29"^^xsd:date ; ' + OK + " .", "tkg:status takes"),
     ("legal-basis-not-instrument", MEASURE + " ; tkg:legalBasis country:USA .", "tkg:legalBasis"),
     ("instrument-two-ids", 'instrument:eo a tkg:LegalInstrument ; schema:legislationIdentifier '
      '"EO 1", "EO 2" ; ' + OK + " .", "at most one identifier"),

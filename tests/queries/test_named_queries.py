@@ -34,53 +34,80 @@ ARTICLE = "source/econotimes-japan-tariff-relief"
 # CSMS 64913145). The aluminum tariff has none and now has its rate and date (FR doc 2025-02832); being for all
 # countries, it is listed once for Japan (named by the article) and once with no country.
 ALUMINUM = "measure/usa-aluminum-tariff"
+ALUMINUM_50, STEEL_50 = "measure/usa-aluminum-tariff-50", "measure/usa-steel-tariff-50"
+# Every reciprocal rate (EO 14257 and its amendments) shares the programme's exemptions, so none of them is a
+# "tariff without exemptions" any more; the aluminum duties (25%, 50% from 2025-06-04) still have none.
 JPN_TARIFFS = [
+    (ALUMINUM_50, "country/JPN", "country/USA", "50", "2025-06-04"),
     (ALUMINUM, "country/JPN", "country/USA", "25", "2025-03-12"),
     ("measure/usa-jpn-24-percent-rate", "country/JPN", "country/USA", "24", "2025-07"),
-    ("measure/usa-reciprocal-jpn", "country/JPN", "country/USA", "24", "2025-04-09"),
     ("measure/usa-jpn-autos-15", "country/JPN", "country/USA", "15", "2025-09-16"),
 ]
 CHN_FENTANYL = [  # the research notes' China tariff covers Hong Kong and Macau too
     (f"measure/usa-fentanyl-chn{suffix}", f"country/{code}", "country/USA", rate, start)
-    for suffix, rate, start in (("-20", "20", "2025-03-04"), ("", "10", "2025-02-04"))
+    for suffix, rate, start in (
+        ("-20", "20", "2025-03-04"),
+        ("", "10", "2025-02-04"),
+        ("-10-from-2025-11", "10", "2025-11-10"),  # Alston & Bird's tracker, reported
+    )
     for code in ("CHN", "HKG", "MAC")
 ]
 ALL_TARIFFS_WITHOUT_EXEMPTIONS = [
-    ("measure/usa-reciprocal-chn-125", "country/CHN", "country/USA", "125", "2025-04-10"),
-    ("measure/usa-reciprocal-chn-84", "country/CHN", "country/USA", "84", "2025-04-09"),
-    ("measure/usa-reciprocal-vnm", "country/VNM", "country/USA", "46", "2025-04-09"),
-    ("measure/usa-reciprocal-chn", "country/CHN", "country/USA", "34", "2025-04-09"),
+    (ALUMINUM_50, "", "country/USA", "50", "2025-06-04"),
     (ALUMINUM, "", "country/USA", "25", "2025-03-12"),
-    *JPN_TARIFFS[:3],
+    JPN_TARIFFS[1],
+    ("measure/usa-aluminum-tariff-gbr-25", "country/GBR", "country/USA", "25", "2025-06-04"),
+    JPN_TARIFFS[2],
     *CHN_FENTANYL[:3],
     JPN_TARIFFS[3],
-    ("measure/usa-fentanyl-can-energy", "country/CAN", "country/USA", "10", "2025-03-04"),
-    ("measure/usa-fentanyl-can-potash", "country/CAN", "country/USA", "10", "2025-03-07"),
     *CHN_FENTANYL[3:],
-    ("measure/usa-fentanyl-mex-potash", "country/MEX", "country/USA", "10", "2025-03-07"),
     ("measure/usa-gbr-autos-10", "country/GBR", "country/USA", "10", "2025-06-30"),
-    ("measure/usa-reciprocal-chn-10", "country/CHN", "country/USA", "10", "2025-05-14"),
-    ("measure/usa-gbr-aerospace-0", "country/GBR", "country/USA", "0", "2025-06-30"),
 ]
+# Annex I of EO 14326 (FR doc 2025-15010), as reproduced by customs brokers and newspapers: ISO alpha-3 and rate.
+EO_14326_ANNEX_I = {
+    "AFG": 15, "DZA": 30, "AGO": 15, "BGD": 20, "BOL": 15, "BIH": 30, "BWA": 15, "BRA": 10, "BRN": 25, "KHM": 19,
+    "CMR": 15, "TCD": 15, "CRI": 15, "CIV": 15, "COD": 15, "ECU": 15, "GNQ": 15, "FLK": 10, "FJI": 15, "GHA": 15,
+    "GUY": 15, "ISL": 15, "IND": 25, "IDN": 19, "IRQ": 35, "ISR": 15, "JPN": 15, "JOR": 15, "KAZ": 25, "LAO": 40,
+    "LSO": 15, "LBY": 30, "LIE": 15, "MDG": 15, "MWI": 15, "MYS": 19, "MUS": 15, "MDA": 25, "MOZ": 15, "MMR": 40,
+    "NAM": 15, "NRU": 15, "NZL": 15, "NIC": 18, "NGA": 15, "MKD": 15, "NOR": 15, "PAK": 19, "PNG": 15, "PHL": 19,
+    "SRB": 35, "ZAF": 30, "KOR": 15, "LKA": 20, "CHE": 39, "SYR": 41, "TWN": 20, "THA": 19, "TTO": 15, "TUN": 25,
+    "TUR": 15, "UGA": 15, "GBR": 10, "VUT": 15, "VEN": 15, "VNM": 20, "ZMB": 15, "ZWE": 15,
+}  # fmt: skip
 ISO_ALPHA3 = sorted(country.alpha_3 for country in pycountry.countries)
 SEED_COUNTRIES = ("CAN", "CHN", "GBR", "JPN", "MEX", "USA")  # stated by the article too, so not single-source
+# One row per proposal (the measures sought relief from in one cell); the link to them is inferred.
 PROPOSAL_ROWS = [
-    (f"proposal/jpn-usa-{slug}", "country/JPN", "country/USA", TALKS, measure, "tkg:ongoing", "tkg:tentative", items)
+    (
+        f"proposal/jpn-usa-{slug}",
+        "country/JPN",
+        "country/USA",
+        TALKS,
+        "tkg:ongoing",
+        "tkg:tentative",
+        items,
+        f"{ID}{PARTS} {ID}{AUTO}",
+        "true",
+    )
     for slug, items in (
         ("automobile-inspection-standards", "Automobiles"),
         ("corn-soybean-imports", "Corn, Soybeans"),
         ("joint-shipbuilding-technology", "Ships and shipbuilding"),
     )
-    for measure in (PARTS, AUTO)
 ]
 TARIFF_CLASS = TKG + "Tariff"
 STEEL = "measure/usa-steel-tariff"
 
 
+def in_force_order(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """tariffs-in-force rows in the query's order: highest rate first, then by tariff IRI."""
+    return sorted(rows, key=lambda row: (-float(row[4]), row[0]))
+
+
 def section_232(date: str, country: str) -> list[tuple[str, ...]]:
-    """The four 25% Section 232 tariffs for all countries (aluminum, auto parts, autos, steel) as tariffs-in-force
-    rows: steel and aluminum from 2025-03-12 (FR docs 2025-02833/02832), parts from 2025-05-03 (CSMS 64913145)."""
-    return [
+    """The Section 232 tariffs for all countries as tariffs-in-force rows: steel and aluminum 25% from 2025-03-12
+    (FR docs 2025-02833/02832) and 50% from 2025-06-04 (FR doc 2025-10524; both listed, amendments are not
+    applied by this query), autos from 2025-04-03 (CSMS 64624801), parts from 2025-05-03 (CSMS 64913145)."""
+    rows = [
         (measure, date, f"country/{country}", "country/USA", "25", start, "")
         for measure, start in (
             (ALUMINUM, "2025-03-12"),
@@ -89,24 +116,41 @@ def section_232(date: str, country: str) -> list[tuple[str, ...]]:
             (STEEL, "2025-03-12"),
         )
     ]
+    if date >= "2025-06-04":
+        rows += [
+            (measure, date, f"country/{country}", "country/USA", "50", "2025-06-04", "")
+            for measure in (ALUMINUM_50, STEEL_50)
+        ]
+        if country == "GBR":  # the UK keeps 25% (Proclamation 10947)
+            rows += [
+                (f"measure/usa-{metal}-tariff-gbr-25", date, "country/GBR", "country/USA", "25", "2025-06-04", "")
+                for metal in ("aluminum", "steel")
+            ]
+    return rows
 
 
 def gbr_deal(date: str) -> list[tuple[str, ...]]:
-    """The US-UK deal's 10% on cars and 0% on aerospace, from 2025-06-30 (reported)."""
-    return [
+    """The US-UK deal's 10% on cars and 0% on aerospace, from 2025-06-30 (reported), and the UK's 10% under
+    EO 14326's Annex I from 2025-08-07 (reported)."""
+    rows = [
         (f"measure/usa-gbr-{slug}", date, "country/GBR", "country/USA", rate, "2025-06-30", "")
         for slug, rate in (("autos-10", "10"), ("aerospace-0", "0"))
     ]
+    if date >= "2025-08-07":
+        rows.append(("measure/usa-reciprocal-eo14326-gbr", date, "country/GBR", "country/USA", "10", "2025-08-07", ""))
+    return rows
 
 
 def canada_25(date: str) -> list[tuple[str, ...]]:
-    """The 25% tariffs on Canadian goods: Section 232 and the IEEPA tariff from 2025-03-04 (CSMS 64297449)."""
-    rows = section_232(date, "CAN")
-    return [
-        *rows[:3],
+    """Section 232 and the IEEPA tariffs on Canadian goods: 25% from 2025-03-04 (CSMS 64297449), 35% from
+    2025-08-01 (EO 14325, FR doc 2025-14999, reported)."""
+    rows = [
+        *section_232(date, "CAN"),
         ("measure/usa-fentanyl-can", date, "country/CAN", "country/USA", "25", "2025-03-04", ""),
-        rows[3],
     ]
+    if date >= "2025-08-01":
+        rows.append(("measure/usa-fentanyl-can-35", date, "country/CAN", "country/USA", "35", "2025-08-01", ""))
+    return rows
 
 
 def canada_10(date: str) -> list[tuple[str, ...]]:
@@ -121,32 +165,48 @@ def canada_10(date: str) -> list[tuple[str, ...]]:
 # messages, Federal Register documents) or link to one. Those from the research notes and the UK deal's reports
 # are marked reported.
 NOTES, UK_REPORTS = "source/tradekg-research-notes", "source/usa-gbr-economic-prosperity-deal-reports"
-SINGLE_SOURCE_TARIFFS = [
-    (f"measure/{slug}", "tkg:Tariff", f"source/{source}" if "/" not in source else source, certainty)
-    for slug, source, certainty in (
-        ("usa-fentanyl-can", "cbp-csms-64297449", ""),
-        ("usa-fentanyl-can-energy", "cbp-csms-64297449", ""),
-        ("usa-fentanyl-can-potash", "cbp-csms-64336037", ""),
-        ("usa-fentanyl-chn", NOTES, "tkg:reported"),
-        ("usa-fentanyl-chn-20", NOTES, "tkg:reported"),
-        ("usa-fentanyl-mex", "cbp-csms-64297292", ""),
-        ("usa-fentanyl-mex-potash", "cbp-csms-64336037", ""),
-        ("usa-gbr-aerospace-0", UK_REPORTS, "tkg:reported"),
-        ("usa-gbr-autos-10", UK_REPORTS, "tkg:reported"),
-        ("usa-jpn-autos-15", "fr-doc-2025-17908", ""),
-        ("usa-jpn-reciprocal-15", "fr-doc-2025-17908", ""),
-        ("usa-reciprocal-chn", "cbp-csms-64680374", ""),
-        ("usa-reciprocal-chn-10", "usa-chn-geneva-joint-statement", ""),
-        ("usa-reciprocal-chn-125", NOTES, "tkg:reported"),
-        ("usa-reciprocal-chn-84", NOTES, "tkg:reported"),
-        ("usa-reciprocal-jpn", "cbp-csms-64680374", ""),
-        ("usa-reciprocal-vnm", "cbp-csms-64680374", ""),
-    )
-]
+SINGLE_SOURCE_TARIFFS = sorted(
+    [
+        (f"measure/{slug}", "tkg:Tariff", f"source/{source}" if "/" not in source else source, certainty)
+        for slug, source, certainty in (
+            ("usa-aluminum-tariff-50", "fr-doc-2025-10524", "tkg:reported"),
+            ("usa-aluminum-tariff-gbr-25", "fr-doc-2025-10524", "tkg:reported"),
+            ("usa-brazil-40", "fr-doc-2025-14896", "tkg:reported"),
+            ("usa-india-russian-oil-25", "legistrack-eo-14329", "tkg:reported"),
+            ("usa-fentanyl-can", "cbp-csms-64297449", ""),
+            ("usa-fentanyl-can-35", "fr-doc-2025-14999", "tkg:reported"),
+            ("usa-fentanyl-chn-10-from-2025-11", "alston-executive-order-tracker", "tkg:reported"),
+            ("usa-gbr-aerospace-0", UK_REPORTS, "tkg:reported"),
+            ("usa-gbr-autos-10", UK_REPORTS, "tkg:reported"),
+            ("usa-jpn-autos-15", "fr-doc-2025-17908", ""),
+            ("usa-reciprocal-chn", "cbp-csms-64680374", ""),
+            ("usa-reciprocal-chn-125", NOTES, "tkg:reported"),
+            ("usa-steel-tariff-50", "fr-doc-2025-10524", "tkg:reported"),
+            ("usa-steel-tariff-gbr-25", "fr-doc-2025-10524", "tkg:reported"),
+            # EO 14326's Annex I rates rest on the order alone, read in reproductions of it.
+            ("usa-reciprocal-eo14326-eu", "fr-doc-2025-15010", "tkg:reported"),
+            *(
+                (f"usa-reciprocal-eo14326-{code.lower()}", "fr-doc-2025-15010", "tkg:reported")
+                for code in EO_14326_ANNEX_I
+            ),
+        )
+    ]
+)
 
 US_INSTRUMENT_ROWS = [
-    # EO 14197 (the pause of the Canada tariff) has no date in our notes, so it sorts first.
+    # EO 14197 (the pause of the Canada tariff) and EO 14232 (Mexico's amendment) have no date in our sources, so
+    # they sort first.
     ("instrument/eo-14197", "EO 14197", "", "measure/usa-fentanyl-can", "measure", "country/USA", "9903.01.10"),
+    (
+        "instrument/eo-14232",
+        "EO 14232",
+        "",
+        "exemption/usa-fentanyl-mex-usmca",
+        "exemption",
+        "country/USA",
+        "9903.01.04",
+    ),
+    ("instrument/eo-14232", "EO 14232", "", "measure/usa-fentanyl-mex-potash", "measure", "country/USA", "9903.01.05"),
     (
         "instrument/eo-14193",
         "EO 14193",
@@ -165,8 +225,29 @@ US_INSTRUMENT_ROWS = [
         "country/USA",
         "9903.01.13",
     ),
+    ("instrument/eo-14193", "EO 14193", "2025-02-01", "programme/fentanyl-can", "programme", "", ""),
+    (
+        "instrument/eo-14194",
+        "EO 14194",
+        "2025-02-01",
+        "measure/usa-fentanyl-mex",
+        "measure",
+        "country/USA",
+        "9903.01.01",
+    ),
+    ("instrument/eo-14194", "EO 14194", "2025-02-01", "programme/fentanyl-mex", "programme", "", ""),
     ("instrument/eo-14195", "EO 14195", "2025-02-01", "measure/usa-fentanyl-chn", "measure", "country/USA", ""),
+    ("instrument/eo-14195", "EO 14195", "2025-02-01", "programme/fentanyl-chn", "programme", "", ""),
     ("instrument/proclamation-10895", "Proclamation 10895", "2025-02-10", ALUMINUM, "measure", "country/USA", ""),
+    (
+        "instrument/proclamation-10895",
+        "Proclamation 10895",
+        "2025-02-10",
+        "programme/aluminum-232",
+        "programme",
+        "",
+        "",
+    ),
     (
         "instrument/proclamation-10896",
         "Proclamation 10896",
@@ -176,13 +257,14 @@ US_INSTRUMENT_ROWS = [
         "country/USA",
         "9903.81.87",
     ),
+    ("instrument/proclamation-10896", "Proclamation 10896", "2025-02-10", "programme/steel-232", "programme", "", ""),
+    ("instrument/eo-14228", "EO 14228", "2025-03-03", "measure/usa-fentanyl-chn-20", "measure", "country/USA", ""),
+    # EO 14231 amended the Canada order only (its Mexico counterpart is EO 14232, above).
     *(
         ("instrument/eo-14231", "EO 14231", "2025-03-06", f"{kind}/{slug}", kind, "country/USA", heading)
         for kind, slug, heading in (
             ("exemption", "usa-fentanyl-can-usmca", "9903.01.14"),
-            ("exemption", "usa-fentanyl-mex-usmca", "9903.01.04"),
             ("measure", "usa-fentanyl-can-potash", "9903.01.15"),
-            ("measure", "usa-fentanyl-mex-potash", "9903.01.05"),
         )
     ),
     (
@@ -195,6 +277,19 @@ US_INSTRUMENT_ROWS = [
         "9903.94.05",
     ),
     ("instrument/proclamation-10908", "Proclamation 10908", "2025-03-26", AUTO, "measure", "country/USA", "9903.94.01"),
+    ("instrument/proclamation-10908", "Proclamation 10908", "2025-03-26", "programme/auto-232", "programme", "", ""),
+    *(
+        (
+            "instrument/eo-14257",
+            "EO 14257",
+            "2025-04-02",
+            f"exemption/usa-reciprocal-{slug}",
+            "exemption",
+            "country/USA",
+            "",
+        )
+        for slug in ("1702b", "annex-ii", "in-transit", "section-232-goods")
+    ),
     (
         "instrument/eo-14257",
         "EO 14257",
@@ -215,7 +310,17 @@ US_INSTRUMENT_ROWS = [
         "9903.01.53",
     ),
     ("instrument/eo-14257", "EO 14257", "2025-04-02", "measure/usa-reciprocal-vnm", "measure", "country/USA", ""),
-    ("instrument/eo-14259", "EO 14259", "2025-04-08", "measure/usa-reciprocal-chn-84", "measure", "country/USA", ""),
+    ("instrument/eo-14257", "EO 14257", "2025-04-02", "programme/reciprocal", "programme", "", ""),
+    ("instrument/eo-14257", "EO 14257", "2025-04-02", "rule/section-232-over-reciprocal", "rule", "", ""),
+    (
+        "instrument/eo-14259",
+        "EO 14259",
+        "2025-04-08",
+        "measure/usa-reciprocal-chn-84",
+        "measure",
+        "country/USA",
+        "9903.01.63",
+    ),
     (
         "instrument/eo-14266",
         "EO 14266",
@@ -226,8 +331,30 @@ US_INSTRUMENT_ROWS = [
         "9903.01.63",
     ),
     ("instrument/eo-14266", "EO 14266", "2025-04-09", "measure/usa-reciprocal-pause", "measure", "country/USA", ""),
-    ("instrument/eo-14309", "EO 14309", "2025-06-16", "measure/usa-gbr-aerospace-0", "measure", "country/USA", ""),
-    ("instrument/eo-14309", "EO 14309", "2025-06-16", "measure/usa-gbr-autos-10", "measure", "country/USA", ""),
+    *(
+        ("instrument/eo-14289", "EO 14289", "2025-04-29", f"rule/eo14289-{slug}", "rule", "", "")
+        for slug in ("autos-over-fentanyl", "autos-over-metals", "fentanyl-over-metals")
+    ),
+    *(
+        ("instrument/eo-14298", "EO 14298", "2025-05-12", f"measure/{slug}", "measure", "country/USA", "")
+        for slug in ("usa-chn-geneva-suspension", "usa-reciprocal-chn-10")
+    ),
+    *(
+        (
+            "instrument/proclamation-10947",
+            "Proclamation 10947",
+            "2025-06-03",
+            f"measure/usa-{slug}",
+            "measure",
+            "country/USA",
+            "",
+        )
+        for slug in ("aluminum-tariff-50", "aluminum-tariff-gbr-25", "steel-tariff-50", "steel-tariff-gbr-25")
+    ),
+    *(
+        ("instrument/eo-14309", "EO 14309", "2025-06-16", f"measure/usa-gbr-{slug}", "measure", "country/USA", "")
+        for slug in ("aerospace-0", "autos-10", "autos-quota")
+    ),
     (
         "instrument/eo-14316",
         "EO 14316",
@@ -237,8 +364,46 @@ US_INSTRUMENT_ROWS = [
         "country/USA",
         "",
     ),
+    *(
+        ("instrument/eo-14323", "EO 14323", "2025-07-30", f"{kind}/{slug}", kind, "country/USA", "")
+        for kind, slug in (("exemption", "usa-brazil-40-annex"), ("measure", "usa-brazil-40"))
+    ),
+    ("instrument/eo-14325", "EO 14325", "2025-07-31", "measure/usa-fentanyl-can-35", "measure", "country/USA", ""),
+    *sorted(
+        ("instrument/eo-14326", "EO 14326", "2025-07-31", f"measure/usa-{slug}", "measure", "country/USA", "")
+        for slug in (
+            "reciprocal-pause-to-annex-i",
+            "reciprocal-eo14326-eu",
+            *(f"reciprocal-eo14326-{code.lower()}" for code in EO_14326_ANNEX_I),
+        )
+    ),
+    *(
+        ("instrument/eo-14329", "EO 14329", "2025-08-06", f"{kind}/{slug}", kind, imposer, "")
+        for kind, slug, imposer in (
+            ("exemption", "usa-india-russian-oil-1702b", "country/USA"),
+            ("measure", "usa-india-russian-oil-25", "country/USA"),
+            ("rule", "section-232-over-india-russian-oil", ""),
+        )
+    ),
+    *(
+        ("instrument/eo-14334", "EO 14334", "2025-08-11", f"measure/{slug}", "measure", "country/USA", "")
+        for slug in ("usa-chn-suspension-extension-2025-11", "usa-reciprocal-chn-10")
+    ),
     ("instrument/eo-14345", "EO 14345", "2025-09-04", "measure/usa-jpn-autos-15", "measure", "country/USA", ""),
     ("instrument/eo-14345", "EO 14345", "2025-09-04", "measure/usa-jpn-reciprocal-15", "measure", "country/USA", ""),
+    *(
+        ("instrument/eo-14358", "EO 14358", "2025-11-04", f"measure/{slug}", "measure", "country/USA", "")
+        for slug in ("usa-chn-suspension-extension-2026-11", "usa-reciprocal-chn-10")
+    ),
+    (
+        "instrument/eo-2025-11-04-synthetic-opioids-china",
+        "",
+        "2025-11-04",
+        "measure/usa-fentanyl-chn-10-from-2025-11",
+        "measure",
+        "country/USA",
+        "9903.01.24",
+    ),
 ]
 
 UNTIL_APRIL_2 = sum(1 for row in US_INSTRUMENT_ROWS if row[2] <= "2025-04-02")  # the sample's order sorts after
@@ -247,82 +412,123 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
     "tariffs-without-exemptions": [
         ({"country": "JPN"}, "bundled", JPN_TARIFFS),
         ({}, "bundled", ALL_TARIFFS_WITHOUT_EXEMPTIONS),
-        # The 25% on Canada has exemptions (donations, USMCA goods); its 10% energy and potash rates do not.
+        # Every Canada rate (25%, 35%, energy, potash) shares the programme's exemptions (donations, USMCA goods).
         (
             {"country": "CAN"},
             "bundled",
             [
+                (ALUMINUM_50, "country/CAN", "country/USA", "50", "2025-06-04"),
                 (ALUMINUM, "country/CAN", "country/USA", "25", "2025-03-12"),
-                ("measure/usa-fentanyl-can-energy", "country/CAN", "country/USA", "10", "2025-03-04"),
-                ("measure/usa-fentanyl-can-potash", "country/CAN", "country/USA", "10", "2025-03-07"),
             ],
         ),
-        ({"country": "KIR"}, "bundled", [(ALUMINUM, "country/KIR", "country/USA", "25", "2025-03-12")]),
+        (
+            {"country": "KIR"},
+            "bundled",
+            [
+                (ALUMINUM_50, "country/KIR", "country/USA", "50", "2025-06-04"),
+                (ALUMINUM, "country/KIR", "country/USA", "25", "2025-03-12"),
+            ],
+        ),
     ],
-    # This catalog query reads start and end dates only; suspensions (the pause of the reciprocal rates) are
-    # answered by duties-in-force-on-date (tests/queries/test_duties_on_date.py), so Japan's 24% still shows here.
+    # This catalog query reads start and end dates and suspensions, not amendments: on 2025-07-15 Japan's 24% was
+    # suspended (EO 14266, EO 14316), and the article's "24% from July" is the same measure (tkg:correspondsTo), so
+    # neither shows; steel and aluminum show at 25% and at the 50% that replaced it.
     "tariffs-in-force": [
         (
             {"date": "2025-07-15", "country": "JPN"},
             "bundled",
-            [
-                *section_232("2025-07-15", "JPN"),
-                ("measure/usa-jpn-24-percent-rate", "2025-07-15", "country/JPN", "country/USA", "24", "2025-07", ""),
-                ("measure/usa-reciprocal-jpn", "2025-07-15", "country/JPN", "country/USA", "24", "2025-04-09", ""),
-                ("measure/usa-blanket-tariff", "2025-07-15", "country/JPN", "country/USA", "10", "2025-04-05", ""),
-            ],
+            in_force_order(
+                [
+                    *section_232("2025-07-15", "JPN"),
+                    ("measure/usa-blanket-tariff", "2025-07-15", "country/JPN", "country/USA", "10", "2025-04-05", ""),
+                ]
+            ),
         ),
         (
-            {"date": "2025-06-30", "country": "JPN"},
+            {"date": "2025-04-09", "country": "JPN"},
             "bundled",
-            [
-                *section_232("2025-06-30", "JPN"),
-                ("measure/usa-reciprocal-jpn", "2025-06-30", "country/JPN", "country/USA", "24", "2025-04-09", ""),
-                ("measure/usa-blanket-tariff", "2025-06-30", "country/JPN", "country/USA", "10", "2025-04-05", ""),
-            ],
+            in_force_order(
+                [
+                    (
+                        "measure/usa-reciprocal-jpn",
+                        "2025-04-09",
+                        "country/JPN",
+                        "country/USA",
+                        "24",
+                        "2025-04-09",
+                        "2025-08-06",
+                    ),
+                    ("measure/usa-blanket-tariff", "2025-04-09", "country/JPN", "country/USA", "10", "2025-04-05", ""),
+                    *(row for row in section_232("2025-04-09", "JPN") if row[5] <= "2025-04-09"),
+                ]
+            ),
         ),
         (
             {"date": "2025-07-01", "country": "GBR"},
             "bundled",
-            [
-                *section_232("2025-07-01", "GBR"),
-                ("measure/usa-blanket-tariff", "2025-07-01", "country/GBR", "country/USA", "10", "2025-04-05", ""),
-                *gbr_deal("2025-07-01"),
-            ],
+            in_force_order(
+                [
+                    *section_232("2025-07-01", "GBR"),
+                    ("measure/usa-blanket-tariff", "2025-07-01", "country/GBR", "country/USA", "10", "2025-04-05", ""),
+                    *gbr_deal("2025-07-01"),
+                ]
+            ),
         ),
         # The sample's 15% baseline runs 2025-08-01 to December 2025; the UK is exempt until 2025-09-30.
         (
             {"date": "2025-09-30", "country": "GBR"},
             "sample",
-            [
-                *section_232("2025-09-30", "GBR"),
-                ("measure/usa-blanket-tariff", "2025-09-30", "country/GBR", "country/USA", "10", "2025-04-05", ""),
-                *gbr_deal("2025-09-30"),
-            ],
+            in_force_order(
+                [
+                    *section_232("2025-09-30", "GBR"),
+                    ("measure/usa-blanket-tariff", "2025-09-30", "country/GBR", "country/USA", "10", "2025-04-05", ""),
+                    *gbr_deal("2025-09-30"),
+                ]
+            ),
         ),
         (
             {"date": "2025-10-01", "country": "GBR"},
             "sample",
-            [
-                *section_232("2025-10-01", "GBR"),
-                ("measure/test-baseline", "2025-10-01", "country/GBR", "country/USA", "15", "2025-08-01", "2025-12"),
-                ("measure/usa-blanket-tariff", "2025-10-01", "country/GBR", "country/USA", "10", "2025-04-05", ""),
-                *gbr_deal("2025-10-01"),
-            ],
+            in_force_order(
+                [
+                    *section_232("2025-10-01", "GBR"),
+                    (
+                        "measure/test-baseline",
+                        "2025-10-01",
+                        "country/GBR",
+                        "country/USA",
+                        "15",
+                        "2025-08-01",
+                        "2025-12",
+                    ),
+                    ("measure/usa-blanket-tariff", "2025-10-01", "country/GBR", "country/USA", "10", "2025-04-05", ""),
+                    *gbr_deal("2025-10-01"),
+                ]
+            ),
         ),
         (
             {"date": "2025-12-31", "country": "CAN"},
             "sample",
-            [
-                *canada_25("2025-12-31"),
-                ("measure/test-baseline", "2025-12-31", "country/CAN", "country/USA", "15", "2025-08-01", "2025-12"),
-                *canada_10("2025-12-31"),
-            ],
+            in_force_order(
+                [
+                    *canada_25("2025-12-31"),
+                    (
+                        "measure/test-baseline",
+                        "2025-12-31",
+                        "country/CAN",
+                        "country/USA",
+                        "15",
+                        "2025-08-01",
+                        "2025-12",
+                    ),
+                    *canada_10("2025-12-31"),
+                ]
+            ),
         ),
         (
             {"date": "2026-01-01", "country": "CAN"},
             "sample",
-            [*canada_25("2026-01-01"), *canada_10("2026-01-01")],
+            in_force_order([*canada_25("2026-01-01"), *canada_10("2026-01-01")]),
         ),
     ],
     # Fuller cases, with the reasoning from the sources, in tests/queries/test_duties_on_date.py.
@@ -338,24 +544,26 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
         (
             {"measure": ID + "measure/usa-blanket-tariff"},
             "bundled",
+            # The reciprocal programme's exceptions (CSMS 64680374, from 2025-04-05 under EO 14257) hold for the
+            # baseline as for every country rate; the article's and CBP's Canada and Mexico exemptions are one node
+            # each (same IRI, both sources); China's is the article's, contradicted by CBP's message.
             [
-                (
-                    "measure/usa-blanket-tariff",
-                    f"exemption/{slug}",
-                    f"country/{code}" if code else "",
-                    "" if code else "product/section-232-goods",
-                    "",
-                    "",
-                    "",
-                    "",
-                )
-                # The article's and CBP's Canada and Mexico exemptions are one node each (same IRI, both sources).
-                for slug, code in (
-                    ("usa-reciprocal-section-232-goods", ""),
-                    ("usa-blanket-tariff-can", "CAN"),
-                    ("usa-blanket-tariff-chn", "CHN"),
-                    ("usa-blanket-tariff-mex", "MEX"),
-                )
+                *(
+                    ("measure/usa-blanket-tariff", f"exemption/usa-reciprocal-{slug}", "", f"product/{product}", "")
+                    + ("2025-04-05", "", "instrument/eo-14257")
+                    for slug, product in (
+                        ("1702b", "donations"),
+                        ("in-transit", "goods-in-transit"),
+                        ("1702b", "informational-materials"),
+                        ("annex-ii", "reciprocal-annex-ii-goods"),
+                        ("section-232-goods", "section-232-goods"),
+                    )
+                ),
+                *(
+                    ("measure/usa-blanket-tariff", f"exemption/usa-blanket-tariff-{code.lower()}", f"country/{code}")
+                    + ("", "", "", "", "")
+                    for code in ("CAN", "CHN", "MEX")
+                ),
             ],
         ),
         (
@@ -364,6 +572,8 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
             [
                 (AUTO, "exemption/usa-auto-tariff-non-passenger", "", "product/non-passenger-vehicles", "", "", "", ""),
                 (AUTO, "exemption/usa-auto-tariff-usmca", "", "product/usmca-vehicles", "", "", "", ""),
+                # Not an exemption of the auto programme: the rule that Section 232 goods pay no reciprocal duty is
+                # an exemption of the reciprocal programme (above) and a stacking rule.
             ],
         ),
     ],
@@ -407,6 +617,15 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
             [
                 ("official/ryosei-akazawa", "country/JPN", "post", "post/jpn-chief-trade-negotiator", "", ""),
                 ("official/ryosei-akazawa", "country/JPN", "post", "post/jpn-minister-economic-revitalization", "", ""),
+                # Round 1 with Trump (research notes' corrections).
+                (
+                    "official/ryosei-akazawa",
+                    "country/JPN",
+                    "meeting",
+                    "event/usa-jpn-trade-talks-round-1",
+                    "2025-04-16",
+                    "tkg:held",
+                ),
                 (
                     "official/ryosei-akazawa",
                     "country/JPN",
@@ -415,15 +634,16 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "2025-05-01",
                     "tkg:held",
                 ),
-                # Round 3 is now dated by the research notes; its status stays the article's (planned). Round 4's
-                # participant is inferred (flagged in the data).
+                # Round 3 is dated by the research notes, and held on that day (a status period over the article's
+                # "planned"). Round 4's participant is inferred (flagged in the data); whether it was held is not
+                # recorded, so it stays planned.
                 (
                     "official/ryosei-akazawa",
                     "country/JPN",
                     "meeting",
                     "event/usa-jpn-trade-talks-round-3",
                     "2025-05-23",
-                    "tkg:planned",
+                    "tkg:held",
                 ),
                 (
                     "official/ryosei-akazawa",
@@ -431,7 +651,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "meeting",
                     "event/usa-jpn-trade-talks-round-4",
                     "2025-05-30",
-                    "tkg:planned",
+                    "tkg:held",
                 ),
             ],
         ),
@@ -448,14 +668,19 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "2025-04-16",
                     "tkg:held",
                 ),
-                ("official/scott-bessent", "country/USA", "post", "post/usa-secretary-of-the-treasury", "", ""),
-                (
-                    "official/scott-bessent",
-                    "country/USA",
-                    "meeting",
-                    "event/usa-jpn-trade-talks-round-2",
-                    "2025-05-01",
-                    "tkg:held",
+                # Greer and Lutnick with their posts (research notes' corrections) and the rounds they attended: 2 and 3
+                # (research notes), Lutnick and Bessent also round 4 (The Japan Times, 2025-05-31).
+                *(
+                    (f"official/{official}", "country/USA", "post", f"post/{post}", "", "")
+                    if kind == "post"
+                    else (f"official/{official}", "country/USA", "meeting", f"event/usa-jpn-trade-talks-round-{kind}")
+                    + ({"2": "2025-05-01", "3": "2025-05-23", "4": "2025-05-30"}[kind], "tkg:held")
+                    for official, post, kinds in (
+                        ("greer", "usa-trade-representative", ("post", "2", "3")),
+                        ("lutnick", "usa-secretary-of-commerce", ("post", "2", "3", "4")),
+                        ("scott-bessent", "usa-secretary-of-the-treasury", ("post", "2", "4")),
+                    )
+                    for kind in kinds
                 ),
             ],
         ),
@@ -476,8 +701,26 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                     "tkg:held",
                     "No resolution was reached.",
                 ),
-                (TALKS, "2025-05-23", "round", "event/usa-jpn-trade-talks-round-3", "3", "tkg:planned", ""),
-                (TALKS, "2025-05-30", "round", "event/usa-jpn-trade-talks-round-4", "4", "tkg:planned", ""),
+                (
+                    TALKS,
+                    "2025-05-23",
+                    "round",
+                    "event/usa-jpn-trade-talks-round-3",
+                    "3",
+                    "tkg:held",
+                    "",
+                ),  # status period
+                # Round 4 held on 2025-05-30 with Bessent and Lutnick (The Japan Times, 2025-05-31).
+                (
+                    TALKS,
+                    "2025-05-30",
+                    "round",
+                    "event/usa-jpn-trade-talks-round-4",
+                    "4",
+                    "tkg:held",
+                    "Progress toward a deal, Akazawa said, without specifics; both sides understood each other's "
+                    "positions.",
+                ),
                 (TALKS, "", "proposal", "proposal/jpn-usa-automobile-inspection-standards", "", "tkg:ongoing", ""),
                 (TALKS, "", "proposal", "proposal/jpn-usa-corn-soybean-imports", "", "tkg:ongoing", ""),
                 (TALKS, "", "proposal", "proposal/jpn-usa-joint-shipbuilding-technology", "", "tkg:ongoing", ""),
@@ -543,26 +786,15 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
         (
             {},
             "bundled",
-            # The auto, auto parts, steel and aluminum tariffs apply to all countries, so every ISO country but the
-            # US faces 25% under each (this query reads no dates); Canada and Mexico under their IEEPA tariffs too.
-            # China's highest is the 125% reported for April, Vietnam's its reciprocal 46%.
-            [
-                ("country/CHN", "125", "measure/usa-reciprocal-chn-125", "country/USA"),
-                ("country/VNM", "46", "measure/usa-reciprocal-vnm", "country/USA"),
-            ]
+            # The steel and aluminum tariffs of 50% (Proclamation 10947) apply to all countries, so every ISO country
+            # but the US faces 50% under each (this query reads no dates); China's highest is the 125% reported for
+            # April, above them.
+            [("country/CHN", "125", "measure/usa-reciprocal-chn-125", "country/USA")]
             + [
-                (f"country/{code}", "25", measure, "country/USA")
+                (f"country/{code}", "50", measure, "country/USA")
                 for code in ISO_ALPHA3
-                if code not in ("CHN", "USA", "VNM")
-                for measure in sorted(
-                    [
-                        ALUMINUM,
-                        AUTO,
-                        PARTS,
-                        STEEL,
-                        *([f"measure/usa-fentanyl-{code.lower()}"] if code in ("CAN", "MEX") else []),
-                    ]
-                )
+                if code not in ("CHN", "USA")
+                for measure in (ALUMINUM_50, STEEL_50)
             ],
         ),
         ({"imposer": "JPN"}, "bundled", []),
@@ -604,8 +836,12 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
             {"country": "GBR"},
             "bundled",
             [
+                ("country/GBR", "in", "tkg:appliesTo", "measure/usa-aluminum-tariff-gbr-25"),
                 ("country/GBR", "in", "tkg:appliesTo", "measure/usa-gbr-aerospace-0"),
                 ("country/GBR", "in", "tkg:appliesTo", "measure/usa-gbr-autos-10"),
+                ("country/GBR", "in", "tkg:appliesTo", "measure/usa-gbr-autos-quota"),
+                ("country/GBR", "in", "tkg:appliesTo", "measure/usa-reciprocal-eo14326-gbr"),
+                ("country/GBR", "in", "tkg:appliesTo", "measure/usa-steel-tariff-gbr-25"),
                 ("country/GBR", "in", "tkg:party", "agreement/usa-gbr-trade-deal"),
                 ("country/GBR", "out", "http://www.w3.org/2000/01/rdf-schema#label", "United Kingdom"),
                 ("country/GBR", "out", "http://www.w3.org/2002/07/owl#sameAs", "http://www.wikidata.org/entity/Q145"),

@@ -34,7 +34,9 @@ def test_running_a_query_answers_friendly_json_with_labels(client) -> None:
     assert response.mimetype == "application/json"
     body = response.json
     assert body["columns"] == ["tariff", "country", "imposer", "rate", "effectiveFrom"]
-    first, second = body["rows"][:2]
+    highest, first, second = body["rows"][:3]
+    assert highest["tariff"] == ID + "measure/usa-aluminum-tariff-50"  # 50% from 2025-06-04, Proclamation 10947
+    assert highest["rate"] == 50
     assert first["tariff"] == ID + "measure/usa-aluminum-tariff"  # 25%, dated by Proclamation 10895
     assert first["tariff_label"] == "US aluminum tariff"
     assert first["rate"] == 25
@@ -71,10 +73,10 @@ def test_the_formats_agree(client) -> None:
     args = {"country": "JPN"}
     table = list(csv.reader(io.StringIO(client.get(RUN, query_string={**args, "format": "csv"}).text)))
     assert table[0] == ["tariff", "country", "imposer", "rate", "effectiveFrom"]
-    assert table[2] == [ID + "measure/usa-jpn-24-percent-rate", ID + "country/JPN", ID + "country/USA", "24", "2025-07"]
+    assert table[3] == [ID + "measure/usa-jpn-24-percent-rate", ID + "country/JPN", ID + "country/USA", "24", "2025-07"]
     tsv = client.get(RUN, query_string={**args, "format": "tsv"}).text.splitlines()
     assert tsv[0] == "?tariff\t?country\t?imposer\t?rate\t?effectiveFrom"
-    assert '"2025-07"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>' in tsv[2]
+    assert '"2025-07"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>' in tsv[3]
     results = json.loads(client.get(RUN, query_string={**args, "format": "sparql-json"}).data)
     assert results["head"]["vars"] == table[0]
     assert len(results["results"]["bindings"]) == len(table) - 1
@@ -83,14 +85,14 @@ def test_the_formats_agree(client) -> None:
 
 def test_paging_with_link_headers(client) -> None:
     first = client.get(RUN, query_string={"country": "JPN", "limit": 1})
-    assert [row["tariff"] for row in first.json["rows"]] == [ID + "measure/usa-aluminum-tariff"]
+    assert [row["tariff"] for row in first.json["rows"]] == [ID + "measure/usa-aluminum-tariff-50"]
     assert 'rel="next"' in first.headers["Link"] and 'rel="prev"' not in first.headers["Link"]
     second = client.get(first.json["next"])
     assert second.json["offset"] == 1
-    assert [row["tariff"] for row in second.json["rows"]] == [ID + "measure/usa-jpn-24-percent-rate"]
+    assert [row["tariff"] for row in second.json["rows"]] == [ID + "measure/usa-aluminum-tariff"]
     assert 'rel="prev"' in second.headers["Link"] and 'rel="next"' in second.headers["Link"]
     third = client.get(second.json["next"])
-    assert [row["tariff"] for row in third.json["rows"]] == [ID + "measure/usa-reciprocal-jpn"]
+    assert [row["tariff"] for row in third.json["rows"]] == [ID + "measure/usa-jpn-24-percent-rate"]
     last = client.get(third.json["next"], headers={"Accept": "text/csv"})
     assert last.text.count("\r\n") == 2  # header and the fourth row
     assert 'rel="next"' not in last.headers["Link"]
@@ -170,8 +172,8 @@ def test_views_draw_the_answer(client) -> None:
         assert f'<span class="code">{code}</span>' in grid
         assert f">{label}</a>" in grid
     rates = client.get("/queries/highest-rates").text
-    assert rates.index('<span class="code">VNM</span>') < rates.index('<span class="code">ABW</span>')  # 46% before 25%
-    assert rates.index('<span class="code">CHN</span>') < rates.index('<span class="code">VNM</span>')  # 125% first
+    # China's 125% before every other country's 50% (steel and aluminum, Proclamation 10947).
+    assert rates.index('<span class="code">CHN</span>') < rates.index('<span class="code">ABW</span>')
 
 
 def test_html_errors_are_400_and_escaped(client) -> None:

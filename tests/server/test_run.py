@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.server.conftest import descendants_of, start_server, stop_server
-from tradekg.graph.store import StoreError, TradeStore
+from tradekg.graph.embedded import OxigraphStore
+from tradekg.graph.store import StoreError
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
 
@@ -41,7 +42,7 @@ def opens(directory: Path, seconds: float = 20) -> bool:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            TradeStore(directory).close()
+            OxigraphStore(directory).close()
             return True
         except StoreError:
             if time.monotonic() > deadline:
@@ -95,7 +96,7 @@ def test_the_serving_process_ends_with_a_killed_supervisor_and_the_next_server_c
 
 def test_a_store_locked_by_another_process_is_a_clear_error(tmp_path):
     directory = tmp_path / "store"
-    holder = TradeStore(directory)
+    holder = OxigraphStore(directory)
     try:
         with pytest.raises(RuntimeError, match="cannot open the store"):
             start_server("--store", str(directory))

@@ -30,3 +30,13 @@ def test_negotiates_rdf_formats(client):
 def test_writable_server_announces_update(writable_app):
     graph = description(writable_app.test_client())
     assert (None, SD.supportedLanguage, SD.SPARQL11Update) in graph
+
+
+def test_says_what_the_default_graph_is(client):
+    from rdflib.namespace import RDFS
+
+    graph = description(client)
+    service = next(graph.subjects(RDF.type, SD.Service))
+    default = graph.value(graph.value(service, SD.defaultDataset), SD.defaultGraph)
+    note = str(graph.value(default, RDFS.comment))
+    assert "set union" in note and "each distinct triple once" in note and "id/graph/default" in note

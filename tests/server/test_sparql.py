@@ -228,6 +228,18 @@ def test_non_conforming_update_is_422_and_changes_nothing(writable_app):
     assert len(store) == before
 
 
+def test_subjects_with_odd_iri_schemes_are_written_or_refused_never_500(writable_app):
+    """Issue 16: pySHACL took mailto:, tag: and did: IRIs for prefixed names, and the write failed with a 500."""
+    client = writable_app.test_client()
+    for subject in ("mailto:someone@example.org", "tag:example.org,2025:x", "did:example:123"):
+        valid = f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <{subject}> rdfs:label "someone" }} }}'
+        response = client.post("/sparql", data=valid, content_type="application/sparql-update", headers=AUTH)
+        assert response.status_code == 200, response.data
+        typed = f"INSERT DATA {{ GRAPH <http://example.org/g> {{ <{subject}> a tkg:Official }} }}"
+        response = client.post("/sparql", data=typed, content_type="application/sparql-update", headers=AUTH)
+        assert response.status_code == 422 and b"tkgsh:ResourceShape" in response.data
+
+
 def test_update_syntax_error_and_load_refused(writable_app):
     client = writable_app.test_client()
     bad = client.post("/sparql", data="CLEAR XYZ", content_type="application/sparql-update", headers=AUTH)

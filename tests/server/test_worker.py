@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import WRITE_TOKEN
 from tests.server.conftest import descendants_of, start_server, stop_server
 from tradekg.graph.load import open_store
+from tradekg.graph.writes import apply_update
 from tradekg.server import create_app
 from tradekg.server.worker import QueryPool, QueryRequest, QueryTimeout
 
@@ -59,8 +60,7 @@ def test_a_worker_never_answers_from_before_a_write(fresh_store):
     try:
         assert ask(pool) is False
         old = pool.pids
-        with fresh_store.writing() as engine:
-            engine.update(INSERT)
+        apply_update(fresh_store, INSERT)
         assert ask(pool) is True
         assert pool.pids != old
         assert_reaped(old)

@@ -163,7 +163,7 @@ class Labeller:
         for predicate in LABELS:
             found = [
                 q.object
-                for q in self.store.engine.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
+                for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
                 if isinstance(q.object, ox.Literal)
             ]
             if found:
@@ -197,7 +197,7 @@ def _value(term: ox.Term, labeller: Labeller, *, depth: int = 0) -> Value:
         nested = None
         if depth < 3:
             nested = _describe_node(
-                labeller, term, list(labeller.store.engine.quads_for_pattern(term, None, None)), depth=depth + 1
+                labeller, term, list(labeller.store.quads_for_pattern(term, None, None)), depth=depth + 1
             )
         return Value("bnode", term.value, "(anonymous)", nested=nested)
     return Value("literal", str(term), str(term))
@@ -254,8 +254,8 @@ def describe(
     """
     node = ox.NamedNode(iri)
     labeller = Labeller(store, vocabulary(store))
-    outgoing = list(store.engine.quads_for_pattern(node, None, None, None))
-    incoming_quads = list(store.engine.quads_for_pattern(None, None, node, None))
+    outgoing = list(store.quads_for_pattern(node, None, None, None))
+    incoming_quads = list(store.quads_for_pattern(None, None, node, None))
     if not outgoing and not incoming_quads:
         return None
     description = _describe_node(labeller, node, outgoing, depth=0)
@@ -295,7 +295,7 @@ def _sources_of_graphs(store: TradeStore, graphs: list[str]) -> list[str]:
     for graph in graphs:
         if graph.startswith(str(ID) + "graph/"):
             source = str(ID) + "source/" + graph[len(str(ID) + "graph/") :]
-            if next(store.engine.quads_for_pattern(ox.NamedNode(source), None, None, None), None) is not None:
+            if next(store.quads_for_pattern(ox.NamedNode(source), None, None, None), None) is not None:
                 found.append(source)
     return found
 
@@ -312,7 +312,7 @@ def resource_triples(store: TradeStore, iri: str) -> list[ox.Triple]:
         if subject in visited:
             continue
         visited.add(subject)
-        for quad in store.engine.quads_for_pattern(subject, None, None, None):
+        for quad in store.quads_for_pattern(subject, None, None, None):
             if quad.graph_name == _SHAPES:
                 continue
             if quad.triple not in seen:
@@ -320,7 +320,7 @@ def resource_triples(store: TradeStore, iri: str) -> list[ox.Triple]:
                 triples.append(quad.triple)
             if isinstance(quad.object, ox.BlankNode):
                 pending.append(quad.object)
-    for quad in store.engine.quads_for_pattern(None, None, node, None):
+    for quad in store.quads_for_pattern(None, None, node, None):
         if quad.graph_name != _SHAPES and quad.triple not in seen:
             seen.add(quad.triple)
             triples.append(quad.triple)

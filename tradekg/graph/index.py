@@ -165,7 +165,7 @@ def _with_label(store: TradeStore, item: Item) -> Item:
     """An item showing the resource's own label rather than the notation or code that matched."""
     labels = [
         q.object.value
-        for q in store.engine.quads_for_pattern(ox.NamedNode(item.iri), ox.NamedNode(_RDFS_LABEL), None, None)
+        for q in store.quads_for_pattern(ox.NamedNode(item.iri), ox.NamedNode(_RDFS_LABEL), None, None)
     ]
     return Item(item.iri, sorted(labels)[0], item.date, item.date_text) if labels else item
 

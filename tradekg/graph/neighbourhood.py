@@ -1,35 +1,49 @@
-"""Validating a change by the nodes it touches, over their neighbourhood read from the store.
+"""Validating a change: every focus node whose verdict it can change, over exactly what their shapes read.
 
-Both ways data enters the store use this: the write gate (:mod:`tradekg.graph.writes`) and the loader
-(:func:`tradekg.graph.load.load_quads`, when the store already holds data). Only the nodes a change touches are
-focus nodes, and only what their shapes can read is copied out of the store, so the cost follows the change, not
-the store.
+Both ways data enters a store with data use this: the write gate (:mod:`tradekg.graph.writes`) and the loader
+(:func:`tradekg.graph.load.validate_new_quads`). The store conformed before the change, so the dataset after it
+conforms exactly when every (shape, focus node) pair whose verdict can change still conforms. Which pairs those are
+comes from the shapes graph (:mod:`tradekg.graph.footprint`): a shape's verdict on a node depends only on the
+triples read along the shape's chains from that node. For each changed triple (added or removed) and each chain
+step that reads it, the chain is walked backwards from the triple, in the store as it is after the change, to the
+nodes whose validation reads it; those that are targets of the shape after the change are its focus nodes. The
+first read that differs between before and after is reached from the focus node through triples that did not
+change (they are in the store after the change too), so walking back from the changed triple finds that node.
+
+Then only what the chains read from those nodes is copied out of the store, and pySHACL validates each shape on
+its own focus nodes (:func:`tradekg.graph.validate.validate_targets`). Where no bound is known (a read not
+connected to the focus node, a change to the class hierarchy), every target of the shape is validated: correct
+first, then fast.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, BNode, Graph, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
+from tradekg.graph.footprint import Chain, ShapeFootprint, Step, footprints
 from tradekg.graph.store import to_rdflib
 from tradekg.graph.validate import (
+    VALIDATION_PREDICATES,
     ValidationReport,
-    backward_predicates,
     ontology_graph,
-    validate_graph,
+    validate_targets,
     with_ontology,
 )
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 
 PROTECTED = frozenset(ox.NamedNode(str(iri)) for iri in (ONTOLOGY_IRI, SHAPES_GRAPH_IRI))
-"""The ontology and shapes graphs: never part of a neighbourhood (the validator merges the ontology itself)."""
+"""The ontology and shapes graphs: not data (the validator merges the ontology's own copy)."""
 ONTOLOGY = ox.NamedNode(str(ONTOLOGY_IRI))
 RDF_TYPE = ox.NamedNode(str(RDF.type))
+SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 class QuadSource(Protocol):
@@ -40,138 +54,221 @@ class QuadSource(Protocol):
         ...
 
 
-def touched_nodes(quads: Iterable[ox.Quad]) -> set[ox.NamedNode | ox.BlankNode]:
-    """The nodes whose shapes may see the changed quads: their subjects, and the objects of backward-read predicates.
+@functools.lru_cache(maxsize=1024)
+def _engine_term(term: Node | None) -> ox.NamedNode | None:
+    return ox.NamedNode(str(term)) if isinstance(term, URIRef) else None
 
-    Shapes read forward from a focus node (its values, their types and values), and backwards only along
-    :func:`~tradekg.graph.validate.backward_predicates`. A changed triple is therefore seen by its subject's shapes,
-    and by its object's only when its predicate is one of those. (Objects of other triples were once validated too:
-    for a new tariff that meant re-validating every country, product and source it mentions, half the time of a
-    write, for results that cannot change.)
+
+ONTOLOGY_READS = frozenset(ox.NamedNode(str(predicate)) for predicate in VALIDATION_PREDICATES)
+
+
+def _validated(quad: ox.Quad) -> bool:
+    """Whether the quad is in the dataset validation sees: the data, and the ontology's types and hierarchies."""
+    if quad.graph_name in PROTECTED:
+        return quad.graph_name == ONTOLOGY and quad.predicate in ONTOLOGY_READS
+    return True
+
+
+class DataReader:
+    """The validated dataset (the data and what validation reads of the ontology) read from a view, each read once.
+
+    The ontology's part (:data:`~tradekg.graph.validate.VALIDATION_PREDICATES`) is read from its graph in the store,
+    installed from the same file the validator merges.
     """
-    backward = {ox.NamedNode(str(predicate)) for predicate in backward_predicates()}
-    nodes: set[ox.NamedNode | ox.BlankNode] = set()
-    for quad in quads:
-        if isinstance(quad.subject, ox.NamedNode | ox.BlankNode):
-            nodes.add(quad.subject)
-        if isinstance(quad.object, ox.NamedNode | ox.BlankNode) and quad.predicate in backward:
-            nodes.add(quad.object)
-    return nodes
+
+    def __init__(self, view: QuadSource) -> None:
+        self.view = view
+        self.reads: dict[tuple[object, object, bool], list[ox.Quad]] = {}
+
+    def along(self, node: Term, step: Step) -> list[ox.Quad]:
+        """The data quads one step reads at ``node``: ``(node, p, ?)``, or ``(?, p, node)`` when inverse."""
+        key = (node, step.predicate, step.inverse)
+        found = self.reads.get(key)
+        if found is None:
+            predicate = _engine_term(step.predicate)
+            if step.inverse:
+                quads = self.view.quads_for_pattern(None, predicate, node, None)
+            elif isinstance(node, ox.Literal):
+                quads = ()
+            else:
+                quads = self.view.quads_for_pattern(node, predicate, None, None)
+            found = self.reads[key] = [quad for quad in quads if _validated(quad)]
+        return found
+
+    def step(self, nodes: Iterable[Term], step: Step, *, backwards: bool = False) -> set[Term]:
+        """The nodes one step leads to from ``nodes`` (``backwards``: the nodes it leads from), repeats included."""
+        walked = step.flipped() if backwards else step
+        frontier = set(nodes)
+        found: set[Term] = set(frontier) if step.repeat else set()
+        while frontier:
+            reached = set()
+            for node in frontier:
+                for quad in self.along(node, walked):
+                    reached.add(quad.subject if walked.inverse else quad.object)  # type: ignore[arg-type]
+            if not step.repeat:
+                return reached
+            frontier = reached - found
+            found |= frontier
+        return found
+
+    def pattern(self, predicate: URIRef | None) -> Iterator[ox.Quad]:
+        """Every data quad with ``predicate`` (``None``: every data quad)."""
+        for quad in self.view.quads_for_pattern(None, _engine_term(predicate), None, None):
+            if _validated(quad):
+                yield quad
 
 
-def data_nodes(store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> set[ox.NamedNode | ox.BlankNode]:
-    """``nodes`` without the ontology's own terms (classes, properties, status values).
+class Targets:
+    """Which nodes are targets of a shape after the change: types read from the data and the ontology."""
 
-    A term the ontology describes is vocabulary, not data: no shape targets it, so it is not a focus node. Left in,
-    the class of a new tariff would bring every tariff of the store into the neighbourhood.
-    """
-    return {node for node in nodes if not any(True for _ in store.quads_for_pattern(node, None, None, ONTOLOGY))}
+    def __init__(self, reader: DataReader) -> None:
+        self.reader = reader
+        ontology = ontology_graph()
+        superclasses: dict[Node, set[Node]] = {}
+        triples = [(s, o) for s, o in ontology.subject_objects(RDFS.subClassOf)]
+        triples += [(to_rdflib(q.subject), to_rdflib(q.object)) for q in reader.pattern(RDFS.subClassOf)]
+        for subclass, superclass in triples:
+            superclasses.setdefault(subclass, set()).add(superclass)
+        self.superclasses = superclasses
+        self.ontology = ontology
+        self.classes: dict[Term, set[Node]] = {}
+
+    def classes_of(self, node: Term) -> set[Node]:
+        """The node's types and all their superclasses."""
+        known = self.classes.get(node)
+        if known is not None:
+            return known
+        found = self.classes[node] = {to_rdflib(quad.object) for quad in self.reader.along(node, Step(RDF.type))}
+        found.update(self.ontology.objects(to_rdflib(node), RDF.type))  # type: ignore[arg-type]
+        pending = list(found)
+        while pending:
+            for superclass in self.superclasses.get(pending.pop(), ()):
+                if superclass not in found:
+                    found.add(superclass)
+                    pending.append(superclass)
+        return found
+
+    def is_target(self, footprint: ShapeFootprint, node: Term) -> bool:
+        """Whether ``node`` is a target of the footprint's shape."""
+        if to_rdflib(node) in footprint.target_nodes:
+            return True
+        if footprint.target_classes and footprint.target_classes & self.classes_of(node):
+            return True
+        if any(self.reader.along(node, Step(p)) for p in footprint.subjects_of):  # type: ignore[arg-type]
+            return True
+        return any(self.reader.along(node, Step(p, inverse=True)) for p in footprint.objects_of)  # type: ignore[arg-type]
+
+    def all_of(self, footprint: ShapeFootprint) -> set[Term]:
+        """Every target of the footprint's shape."""
+        found: set[Term] = {ox.NamedNode(str(node)) for node in footprint.target_nodes if isinstance(node, URIRef)}
+        classes = set(footprint.target_classes)
+        pending = list(classes)
+        subclasses: dict[Node, set[Node]] = {}
+        for subclass, superclasses in self.superclasses.items():
+            for superclass in superclasses:
+                subclasses.setdefault(superclass, set()).add(subclass)
+        while pending:
+            for subclass in subclasses.get(pending.pop(), ()):
+                if subclass not in classes:
+                    classes.add(subclass)
+                    pending.append(subclass)
+        for cls in classes:
+            if isinstance(cls, URIRef):
+                typed = self.reader.along(ox.NamedNode(str(cls)), Step(RDF.type, inverse=True))
+                found.update(quad.subject for quad in typed)  # type: ignore[misc]
+                members = self.ontology.subjects(RDF.type, cls)
+                found.update(ox.NamedNode(str(node)) for node in members if isinstance(node, URIRef))
+        for predicate in footprint.subjects_of:
+            found.update(quad.subject for quad in self.reader.pattern(predicate))  # type: ignore[arg-type]
+        for predicate in footprint.objects_of:
+            found.update(quad.object for quad in self.reader.pattern(predicate))  # type: ignore[arg-type,misc]
+        return found
 
 
 @functools.cache
-def backward_walks() -> tuple[tuple[ox.NamedNode, frozenset[ox.NamedNode] | None], ...]:
-    """Each backward-read predicate with the classes its objects have (its ``rdfs:range`` and their subclasses).
+def _reading_positions(footprint: ShapeFootprint) -> dict[ox.NamedNode | None, list[tuple[Chain, int]]]:
+    """Where each predicate is read in the footprint's chains: (chain, index of the step), by engine predicate."""
+    positions: dict[ox.NamedNode | None, list[tuple[Chain, int]]] = {}
+    for chain in footprint.chains:
+        for index, step in enumerate(chain):
+            positions.setdefault(_engine_term(step.predicate), []).append((chain, index))
+    return positions
 
-    ``None`` where the ontology gives no class range. A predicate whose range is a datatype is left out: no node is
-    its object. Walking a predicate backwards from a node of another class finds nothing, and Oxigraph answers
-    ``(?, predicate, node)`` by reading every quad whose object is the node: for a country at 10^7 quads, hundreds of
-    thousands of them, on every write that mentions it.
-    """
-    ontology = ontology_graph()
-    walks = []
-    for predicate in sorted(backward_predicates()):
-        ranges = [value for value in ontology.objects(predicate, RDFS.range) if isinstance(value, URIRef)]
-        if any(str(value).startswith(str(XSD)) or value == RDFS.Literal for value in ranges):
+
+@functools.cache
+def _global_reads(footprint: ShapeFootprint) -> frozenset[ox.NamedNode | None]:
+    return frozenset(_engine_term(predicate) for predicate in footprint.global_predicates)
+
+
+def affected(reader: DataReader, targets: Targets, changed: Iterable[ox.Quad]) -> dict[ShapeFootprint, set[Term]]:
+    """For each targeted shape, the targets (after the change) whose verdict the changed quads can change."""
+    changed = [quad for quad in changed if quad.graph_name not in PROTECTED]
+    hierarchy_changed = any(quad.predicate == SUBCLASS_OF for quad in changed)
+    by_predicate: dict[ox.NamedNode, list[ox.Quad]] = {}
+    for quad in changed:
+        by_predicate.setdefault(quad.predicate, []).append(quad)
+    found: dict[ShapeFootprint, set[Term]] = {}
+    for footprint in footprints():
+        if hierarchy_changed or footprint.unbounded or by_predicate.keys() & _global_reads(footprint):
+            found[footprint] = targets.all_of(footprint)
             continue
-        classes = None
-        if ranges:
-            classes = frozenset(
-                ox.NamedNode(str(subclass))
-                for value in ranges
-                for subclass in ontology.transitive_subjects(RDFS.subClassOf, value)
-                if isinstance(subclass, URIRef)
-            )
-        walks.append((ox.NamedNode(str(predicate)), classes))
-    return tuple(walks)
+        positions = _reading_positions(footprint)
+        candidates: set[Term] = set()
+        for predicate, quads in by_predicate.items():
+            for chain, index in (*positions.get(predicate, ()), *positions.get(None, ())):
+                step = chain[index]
+                nodes: set[Term] = {quad.object if step.inverse else quad.subject for quad in quads}  # type: ignore[misc]
+                for back in reversed(chain[: index + 1] if step.repeat else chain[:index]):
+                    nodes = reader.step(nodes, back, backwards=True)
+                candidates |= nodes
+        focus = {node for node in candidates if targets.is_target(footprint, node)}
+        if focus:
+            found[footprint] = focus
+    return found
 
 
-def neighbourhood(
-    store: QuadSource, nodes: Iterable[ox.NamedNode | ox.BlankNode], *, into: Graph | None = None
-) -> Graph:
-    """The data the shapes on ``nodes`` can read: two steps out, and back along the predicates shapes walk backwards.
-
-    Shapes read forward from a focus node (its values, the types of its values, their source). Only the predicates
-    of :func:`~tradekg.graph.validate.backward_predicates` are walked backwards (``?other tkg:partOf ?negotiation``
-    in the round-number constraint): for those, the nodes pointing at a node within one step, with their triples.
-    A hub (a country with ten thousand measures) is read no further than that. Each node is read once however
-    many focus nodes reach it; blank nodes are skolemised (pySHACL takes only IRIs as focus nodes).
-
-    Args:
-        store: What to read (the store, or the store as it would be after a change).
-        nodes: The focus nodes.
-        into: The graph to add to (by default a new one).
-    """
-    graph = Graph() if into is None else into
-    walks = backward_walks()
+def gather(reader: DataReader, focus: dict[ShapeFootprint, set[Term]], *, into: Graph) -> Graph:
+    """Copy into ``into`` every data triple the shapes read from their focus nodes (and their global reads)."""
+    quads: set[ox.Quad] = set(reader.pattern(RDFS.subClassOf))
+    for footprint, nodes in focus.items():
+        if footprint.unbounded:
+            quads.update(reader.pattern(None))
+            continue
+        for predicate in footprint.global_predicates:
+            quads.update(reader.pattern(predicate))
+        for chain in footprint.chains:
+            frontier: set[Term] = set(nodes)
+            for step in chain:
+                reached = reader.step(frontier, step)
+                for node in reached | frontier if step.repeat else frontier:
+                    quads.update(reader.along(node, step))
+                frontier = reached
     terms: dict[object, Node] = {}
-    read_out: dict[object, list[ox.Quad]] = {}
-    read_in: set[object] = set()
 
-    def term(value: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    def term(value: object) -> Node:
         found = terms.get(value)
         if found is None:
-            found = to_rdflib(value)
-            found = terms[value] = found.skolemize() if isinstance(found, BNode) else found
+            found = terms[value] = to_rdflib(value)  # type: ignore[arg-type]
         return found
 
-    def add(quad: ox.Quad) -> None:
-        if quad.graph_name not in PROTECTED:
-            graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))  # type: ignore[arg-type]
-
-    def add_outgoing(node: object) -> list[ox.Quad]:
-        found = read_out.get(node)
-        if found is None:
-            found = read_out[node] = list(store.quads_for_pattern(node, None, None, None))
-            for quad in found:
-                add(quad)
-        return found
-
-    def add_incoming(node: object) -> None:
-        if node in read_in:
-            return
-        read_in.add(node)
-        types = {quad.object for quad in store.quads_for_pattern(node, RDF_TYPE, None, None)}
-        for predicate, classes in walks:
-            if classes is not None and types and not types & classes:
-                continue  # a typed node outside the predicate's range is no value of it (an untyped one may be)
-            for quad in store.quads_for_pattern(None, predicate, node, None):
-                add(quad)
-                add_outgoing(quad.subject)
-
-    for node in nodes:
-        for quad in add_outgoing(node):
-            if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
-                add_outgoing(quad.object)
-                add_incoming(quad.object)
-        add_incoming(node)
-    return graph
-
-
-def focus_terms(nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> list[Node]:
-    """Oxigraph nodes as rdflib focus nodes; blank nodes skolemised, as pySHACL takes only IRIs as focus nodes."""
-    terms = [to_rdflib(node) for node in nodes]
-    return [term.skolemize() if isinstance(term, BNode) else term for term in terms]
+    into.addN((term(q.subject), term(q.predicate), term(q.object), into) for q in quads)  # type: ignore[misc]
+    return into
 
 
 def validate_change(view: QuadSource, changed: Iterable[ox.Quad]) -> tuple[ValidationReport, int, int]:
-    """Validate the nodes ``changed`` touches over their neighbourhood in ``view`` (the store after the change).
+    """Validate what ``changed`` (quads added and removed) can change, in ``view`` (the store after the change).
 
     Returns:
-        The report, the number of focus nodes and the number of triples validated.
+        The report, the number of focus nodes and the number of data triples validated.
     """
-    focus = data_nodes(view, touched_nodes(changed))
+    reader = DataReader(view)
+    focus = affected(reader, Targets(reader), changed)
+    if not focus:
+        return ValidationReport(conforms=True), 0, 0
     graph = with_ontology(Graph())
     ontology_size = len(graph)
-    neighbourhood(view, focus, into=graph)
-    report = validate_graph(graph, focus_nodes=focus_terms(focus), merge_ontology=False)
-    return report, len(focus), len(graph) - ontology_size
+    gather(reader, focus, into=graph)
+    by_shape = {footprint.shape: [to_rdflib(node) for node in nodes] for footprint, nodes in focus.items()}
+    report = validate_targets(graph, by_shape)
+    nodes = {node for found in focus.values() for node in found}
+    return report, len(nodes), len(graph) - ontology_size

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 _TOKEN = re.compile(
     r"""
@@ -122,3 +123,39 @@ def is_empty(text: str) -> bool:
         if not (prologue or (token.kind == "name" and token.text.endswith(":"))):
             return False
     return True
+
+
+def _resolve(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
+    """The IRI an IRI token or a prefixed name stands for (``None`` for an unknown prefix)."""
+    if token.kind == "iri":
+        return urljoin(base, token.text[1:-1]) if base else token.text[1:-1]
+    prefix, _, local = token.text.partition(":")
+    namespace = prefixes.get(prefix)
+    return None if namespace is None else namespace + re.sub(r"\\(.)", r"\1", local)
+
+
+def dataset_clauses(query: str, *, base_iri: str | None = None) -> tuple[list[str], list[str]]:
+    """The IRIs a query's ``FROM`` and ``FROM NAMED`` clauses name, in order (prefixed names resolved).
+
+    The project's prefixes (:data:`tradekg.ontology.vocab.PREFIXES`) are predeclared, as for evaluation.
+    """
+    from tradekg.ontology.vocab import PREFIXES  # a leaf module: no cycle, and the lexer stays free of vocabularies
+
+    prefixes, base = dict(PREFIXES), base_iri
+    from_graphs: list[str] = []
+    named_graphs: list[str] = []
+    previous: list[Token] = []
+    for token in tokens(query):
+        if len(previous) >= 2 and previous[-2].is_keyword("PREFIX") and token.kind == "iri":
+            prefixes[previous[-1].text[:-1]] = _resolve(token, prefixes, base) or ""
+        elif previous and previous[-1].is_keyword("BASE") and token.kind == "iri":
+            base = _resolve(token, prefixes, base)
+        elif token.kind in ("iri", "name") and previous and not token.is_keyword("NAMED"):
+            iri = _resolve(token, prefixes, base) if token.kind == "iri" or ":" in token.text else None
+            if iri is not None and previous[-1].is_keyword("FROM"):
+                from_graphs.append(iri)
+            elif iri is not None and previous[-1].is_keyword("NAMED") and len(previous) >= 2:
+                if previous[-2].is_keyword("FROM"):
+                    named_graphs.append(iri)
+        previous = [*previous[-1:], token]
+    return from_graphs, named_graphs

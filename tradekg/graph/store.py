@@ -1,48 +1,78 @@
-"""The one module that opens tradekg's dataset.
+"""The one door to tradekg's dataset: the :class:`TradeStore` interface and its embedded Oxigraph backend.
 
-Everything else reaches the graph through :class:`TradeStore`: an rdflib :class:`~rdflib.Dataset` backed by
-Oxigraph (``oxrdflib``), in memory by default or persistent in a directory. The default graph answers as the
-union of all named graphs; every fact lives in a named graph (one per source), the ontology and the shapes in
-graphs of their own.
+Everything else reaches the graph through :class:`TradeStore`; only this module touches an engine. The interface is
+written for two backends: :class:`OxigraphStore` (embedded pyoxigraph, in memory or in a directory) here, and a
+SPARQL 1.1 Protocol client (Virtuoso, Oxigraph server...) that implements the same methods over HTTP.
 
-The store keeps rdflib's API for callers (``store.dataset``) and exposes the Oxigraph engine
-(``store.engine``) for the few hot paths that must not convert every term to rdflib (SPARQL results
-serialised straight to the wire, bulk loads).
+The dataset. Every fact lives in a named graph (one per source; the ontology and the shapes in graphs of their own;
+what SPARQL Update and the Graph Store Protocol call "the default graph" in the named graph
+:data:`DEFAULT_GRAPH_IRI`). The default graph that queries see is the **set union of the named graphs**: each
+distinct triple once, however many graphs state it (SPARQL 1.1 section 13.2: an RDF merge). The embedded backend
+keeps that union materialised in Oxigraph's own default graph, maintained by :meth:`TradeStore.apply` inside the
+transaction of every write, so that ``COUNT``, ``SUM`` and property paths count each fact once.
+
+Terms are pyoxigraph's (``NamedNode``, ``BlankNode``, ``Literal``, ``Quad``) whatever the backend: they are plain
+values, and the query answers are pyoxigraph's typed answers.
 """
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from oxrdflib import OxigraphStore
-from oxrdflib._converter import from_ox, to_ox
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.query import Result
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from tradekg.graph.sparql_text import uses_keyword
-from tradekg.ontology.vocab import PREFIXES
+from tradekg.ontology.vocab import ID
 
 QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Subject = ox.NamedNode | ox.BlankNode
+GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+DEFAULT_GRAPH_IRI = str(ID["graph/default"])
+"""The named graph that holds what SPARQL Update and the Graph Store Protocol call the default graph."""
+DEFAULT_GRAPH = ox.NamedNode(DEFAULT_GRAPH_IRI)
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
     """An Oxigraph term as an rdflib term; a plain string literal stays plain (no explicit ``xsd:string``)."""
-    if isinstance(term, ox.Literal) and term.language is None and term.datatype.value == XSD_STRING:
-        return Literal(term.value)
-    return from_ox(term)
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language is not None:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"no rdflib term for {term!r}")
 
 
-def to_engine(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as an Oxigraph term."""
-    return to_ox(term)  # type: ignore[return-value]
+def to_engine(term: Node | Term) -> Term:
+    """An rdflib term (or an Oxigraph term, returned as it is) as an Oxigraph term."""
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return term
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"no RDF term for {term!r}")
 
 
 def quad_lines(quads: Iterable[ox.Quad]) -> str:
@@ -57,7 +87,7 @@ def graph_block(graph: str | None, quads: Iterable[ox.Quad]) -> str:
 
 
 class StoreError(Exception):
-    """The store could not be opened or written."""
+    """The store could not be opened, read or written."""
 
 
 @lru_cache(maxsize=128)
@@ -71,80 +101,59 @@ def names_own_dataset(sparql: str) -> bool:
     return "from" in sparql.lower() and uses_keyword(sparql, "FROM")
 
 
-class TradeStore:
-    """tradekg's dataset: Oxigraph behind rdflib's Dataset API.
-
-    Args:
-        path: A directory for a persistent store; ``None`` keeps the store in memory.
-        read_only: Open the directory read-only (no lock taken, writes fail); only for a directory no process
-            writes, such as a checkpoint made by :meth:`pyoxigraph.Store.backup`.
+class TradeStore(ABC):
+    """tradekg's dataset, whatever holds it: the interface every backend implements.
 
     Attributes:
+        path: The directory of an embedded persistent store; ``None`` in memory or for a remote store.
         generation: A counter bumped by every write through :meth:`writing` (committed or not), so that a reader
-            holding an older copy of the store (a query worker) knows it is out of date.
-
-    Raises:
-        StoreError: The directory cannot be opened (for example, another process holds its lock).
+            holding an older copy of the store (a query worker, a cached answer) knows it is out of date.
+        write_lock: Held by :meth:`writing`; writers are serialised by it.
     """
 
-    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
-        self.path = path
+    path: Path | None = None
+
+    def __init__(self) -> None:
         self.generation = 0
-        try:
-            if path is None:
-                self.engine = ox.Store()
-            elif read_only:
-                self.engine = ox.Store.read_only(str(path))
-            else:
-                path.mkdir(parents=True, exist_ok=True)
-                self.engine = ox.Store(str(path))
-        except OSError as error:
-            raise StoreError(f"cannot open the store in {path}: {error}") from error
-        self.dataset = Dataset(store=OxigraphStore(store=self.engine), default_union=True)
-        for prefix, namespace in PREFIXES.items():
-            self.dataset.bind(prefix, namespace)
         self.write_lock = threading.Lock()
 
     # -- reading -----------------------------------------------------------------------------------
 
+    @abstractmethod
     def query(
         self,
         sparql: str,
         *,
-        bindings: Mapping[str, Node] | None = None,
+        bindings: Mapping[str, Node | Term] | None = None,
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         base_iri: str | None = None,
     ) -> QueryAnswer:
-        """Run a SPARQL query on the engine and return Oxigraph's typed answer.
+        """Run a SPARQL query and return a typed answer.
+
+        The dataset: with neither ``default_graph_uris`` nor ``FROM`` clauses in the text, the default graph is the
+        set union of the named graphs (each triple once) and ``GRAPH`` sees every named graph. Graphs named in
+        ``default_graph_uris`` (which override the text's ``FROM``) or in ``FROM`` are merged as a set too.
 
         Args:
-            sparql: The query text. The project's prefixes are predeclared.
+            sparql: The query text. The project's prefixes (:data:`tradekg.ontology.vocab.PREFIXES`) are predeclared.
             bindings: Variables bound to RDF terms before evaluation (never spliced into the text).
-            default_graph_uris: Graphs whose merge is the default graph (overriding the query's FROM); empty
-                means the query's FROM clauses, or the union of all named graphs when it has none.
-            named_graph_uris: The graphs ``GRAPH`` may see; empty means all of them.
+            default_graph_uris: Graphs whose merge is the default graph (the protocol's ``default-graph-uri``).
+            named_graph_uris: The graphs ``GRAPH`` may see (the protocol's ``named-graph-uri``); empty means all.
             base_iri: The base against which relative IRIs in the query resolve.
 
         Returns:
-            ``QuerySolutions`` for SELECT, ``QueryBoolean`` for ASK, ``QueryTriples`` for CONSTRUCT/DESCRIBE.
+            ``ox.QuerySolutions`` for SELECT, ``ox.QueryBoolean`` for ASK, ``ox.QueryTriples`` for
+            CONSTRUCT/DESCRIBE. (A remote backend can build ``QueryTriples`` by loading the triples it received into
+            an in-memory ``ox.Store`` and asking it ``CONSTRUCT WHERE { ?s ?p ?o }``.) Blank nodes in the answer are
+            the store's own: passing one back in ``bindings`` or to :meth:`quads_for_pattern` finds the same node.
 
         Raises:
             SyntaxError: The query does not parse; the message names the line and column.
+            StoreError: The store failed to answer (a remote store unreachable, for example).
         """
-        options: dict[str, object] = {"prefixes": PREFIXES, "base_iri": base_iri}
-        if default_graph_uris:
-            options["default_graph"] = [ox.NamedNode(uri) for uri in default_graph_uris]
-        elif not names_own_dataset(sparql):
-            # A query's own FROM / FROM NAMED clauses name its dataset; the union default would override them.
-            options["use_default_graph_as_union"] = True
-        if named_graph_uris:
-            options["named_graphs"] = [ox.NamedNode(uri) for uri in named_graph_uris]
-        if bindings:
-            options["substitutions"] = {ox.Variable(name): to_engine(term) for name, term in bindings.items()}
-        return self.engine.query(sparql, **options)  # type: ignore[arg-type]
 
-    def select(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+    def select(self, sparql: str, *, bindings: Mapping[str, Node | Term] | None = None) -> list[dict[str, Node]]:
         """Run a SELECT query and return its rows as dictionaries of rdflib terms (unbound names left out)."""
         answer = self.query(sparql, bindings=bindings)
         if not isinstance(answer, ox.QuerySolutions):
@@ -155,71 +164,120 @@ class TradeStore:
             for solution in answer
         ]
 
-    def rdflib_query(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> Result:
-        """Run a query through rdflib's API (the union default graph), for callers that want rdflib results."""
-        return self.dataset.query(sparql, initBindings=dict(bindings or {}))
+    @abstractmethod
+    def quads_for_pattern(
+        self,
+        subject: Subject | None = None,
+        predicate: ox.NamedNode | None = None,
+        object: Term | None = None,  # noqa: A002 - pyoxigraph's name
+        graph: GraphName | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern (``None`` matches anything).
 
-    def named_graphs(self) -> list[URIRef]:
-        """The IRIs of the named graphs, sorted."""
-        return sorted(URIRef(graph.value) for graph in self.engine.named_graphs() if isinstance(graph, ox.NamedNode))
-
-    def graph(self, iri: str) -> Graph:
-        """An rdflib view of one named graph (reads and writes go to the store)."""
-        return self.dataset.graph(URIRef(iri))
+        ``graph=None`` reads every named graph (each quad with its graph name); ``graph=ox.DefaultGraph()`` reads
+        the union default graph (each distinct triple once, as a quad in ``DefaultGraph``).
+        """
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
-        """Every quad of the store, or of one named graph."""
-        graph_name = ox.NamedNode(graph) if graph else None
-        return iter(self.engine.quads_for_pattern(None, None, None, graph_name))
+        """Every quad of the named graphs, or of one named graph."""
+        return self.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
 
+    def __contains__(self, quad: object) -> bool:
+        """Whether a quad of a named graph is stored."""
+        if not isinstance(quad, ox.Quad):
+            return False
+        return next(self.quads_for_pattern(*quad), None) is not None  # type: ignore[arg-type]
+
+    @abstractmethod
+    def named_graphs(self) -> list[URIRef]:
+        """The IRIs of the named graphs (empty ones included where the backend keeps them), sorted."""
+
+    @abstractmethod
+    def contains_named_graph(self, iri: str) -> bool:
+        """Whether the named graph exists (it holds quads, or it was created empty)."""
+
+    @abstractmethod
     def __len__(self) -> int:
-        """The number of quads in the store (a triple in two graphs counts twice)."""
-        return len(self.engine)
+        """The number of quads in the named graphs (a triple in two graphs counts twice)."""
 
+    @abstractmethod
     def triple_count(self) -> int:
-        """The number of distinct triples in the union of the named graphs."""
-        answer = self.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
-        assert isinstance(answer, ox.QuerySolutions)
-        return int(next(iter(answer))[0].value)
+        """The number of distinct triples in the union default graph."""
+
+    def has_data(self) -> bool:
+        """Whether any named graph holds a quad."""
+        return next(self.quads_for_pattern(), None) is not None
+
+    @abstractmethod
+    def dump(
+        self, rdf_format: ox.RdfFormat, *, graph: str | None = None, prefixes: Mapping[str, str] | None = None
+    ) -> bytes:
+        """The named graphs (or one of them, as triples) serialised; the union default graph is never included."""
 
     # -- writing -----------------------------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[ox.Store]:
-        """Serialise writers: hold the write lock for the duration of one write, then bump :attr:`generation`."""
+    def writing(self) -> Iterator[TradeStore]:
+        """Serialise writers: hold the write lock for one write (read, validate, apply), then bump the generation."""
         with self.write_lock:
             try:
-                yield self.engine
+                yield self
             finally:
                 self.generation += 1
 
+    @abstractmethod
+    def apply(
+        self,
+        removed: Collection[ox.Quad],
+        added: Collection[ox.Quad],
+        *,
+        created_graphs: Collection[ox.NamedNode] = (),
+        dropped_graphs: Collection[ox.NamedNode] = (),
+    ) -> None:
+        """Commit an exact change set in one transaction: readers see all of it or none of it.
+
+        Call it holding :meth:`writing`. ``removed`` is applied before ``added`` (a quad in both stays). Quads are in
+        named graphs (never ``DefaultGraph``); the backend keeps the
+        union default graph in step within the same transaction. Blank nodes are the store's own (a removed quad
+        with a blank node removes exactly that stored quad; an added one reuses the node).
+
+        Args:
+            removed: Quads to delete (quads not stored are ignored).
+            added: Quads to insert (quads already stored are ignored).
+            created_graphs: Named graphs that exist afterwards even if empty (``CREATE GRAPH``).
+            dropped_graphs: Named graphs that no longer exist afterwards (``DROP GRAPH``); their quads are removed
+                (list them in ``removed`` too: that is the change set the gate validated).
+
+        Raises:
+            StoreError: Nothing was written.
+        """
+
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
-        """Add quads in one transaction: readers see all of them or none."""
-        with self.writing() as engine:
-            engine.extend(list(quads))
+        """Add quads in one transaction, without validation (trusted data: the vocabulary, tests)."""
+        with self.writing():
+            self.apply((), [quad for quad in quads if quad not in self])
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad]]) -> None:
-        """Replace whole named graphs by new contents, all graphs in one transaction.
+        """Replace whole named graphs by new contents, all graphs in one transaction, without validation."""
+        with self.writing():
+            removed = [quad for iri in graphs for quad in self.quads(iri)]
+            added = [quad for quads in graphs.values() for quad in quads]
+            self.apply(removed, added)
 
-        The drop and the insert are one SPARQL update, which Oxigraph applies atomically, so a reader
-        sees either the old graphs or the new ones.
+    # -- lifetime ----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def checkpoint(self, target: Path) -> None:
+        """Copy the store, consistent at this instant, into a new directory that an embedded store opens read-only.
+
+        Raises:
+            StoreError: The backend cannot make checkpoints (a remote store); callers ask only when :attr:`path` is set.
         """
-        operations = [f"DROP SILENT GRAPH <{iri}>" for iri in graphs]
-        for iri, quads in graphs.items():
-            quads = list(quads)
-            if quads:
-                operations.append(f"INSERT DATA {{ {graph_block(iri, quads)} }}")
-        with self.writing() as engine:
-            engine.update(" ;\n".join(operations))
 
+    @abstractmethod
     def flush(self) -> None:
         """Make acknowledged writes durable (a no-op in memory)."""
-        if self.path is not None:
-            self.engine.flush()
 
+    @abstractmethod
     def close(self) -> None:
-        """Flush and release the store, so that another process (or a new TradeStore) may open its directory."""
-        self.flush()
-        del self.dataset
-        del self.engine
-        gc.collect()  # rdflib's Dataset holds reference cycles that would keep the directory locked
+        """Flush and release the store (an embedded directory's lock is free afterwards). Idempotent."""

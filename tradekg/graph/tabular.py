@@ -273,13 +273,12 @@ def import_csv(
         raise BadRows(csv_path, problems)
     mapped = map_rows(maps, rows, graph or file_graph_iri(csv_path))
     mapped.quads = list(dict.fromkeys(mapped.quads))  # rows naming the same source or product repeat quads
-    with store.writing():  # no local name for the engine: an error's traceback would keep it alive
+    with store.writing():
         if validate:
             report = validate_new_quads(store, mapped.quads)
             if not report.conforms:
                 raise BadRows(csv_path, _violation_problems(report.violations, mapped))
-        store.engine.extend(mapped.quads)
-    store.flush()
+        store.apply((), [quad for quad in mapped.quads if quad not in store])
     graphs = sorted({quad.graph_name.value for quad in mapped.quads if isinstance(quad.graph_name, ox.NamedNode)})
     return ImportSummary(rows=len(rows), quads=len(mapped.quads), graphs=tuple(graphs))
 

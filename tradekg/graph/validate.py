@@ -9,7 +9,9 @@ focus node and serialises to JSON.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from itertools import groupby
 
@@ -220,69 +222,126 @@ def with_ontology(data: Graph) -> Graph:
     return merged
 
 
-@functools.cache
-def _remember_sparql_checks() -> None:
-    """Make pySHACL check each SPARQL constraint's text once per process, not once per focus node.
-
-    pySHACL's ``SPARQLQueryHelper.check_invalid_sparql`` runs five regular expressions over the constraint's text
-    for every focus node (about a tenth of a 100-triple write's validation). The outcome depends only on the text
-    and which variables may be pre-bound, so an accepted text is remembered; a refused one raises every time.
-    """
-    helper = SPARQLQueryHelper
-    original = getattr(helper, "check_invalid_sparql", None)
-    if original is None or getattr(original, "remembers", False):
-        return
-    accepted: set[tuple[str, bool, frozenset[str]]] = set()
-
-    def check_invalid_sparql(
-        self: object, sparql_text: str, valuenode: object = None, extravars: Iterable[str] | None = None
-    ) -> bool:
-        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
-        if key not in accepted:
-            original(self, sparql_text, valuenode=valuenode, extravars=extravars)
-            accepted.add(key)
-        return True
-
-    check_invalid_sparql.remembers = True  # type: ignore[attr-defined]
-    helper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
-
-
-def validate_graph(
-    data: Graph,
-    *,
-    focus_nodes: Iterable[Node] | None = None,
-    merge_ontology: bool = True,
-) -> ValidationReport:
-    """Validate a graph against the shapes.
+def validate_graph(data: Graph, *, merge_ontology: bool = True) -> ValidationReport:
+    """Validate a whole graph against the shapes: every target of every shape.
 
     Args:
         data: The data to validate. It is not modified.
-        focus_nodes: Validate only these nodes (and what their shapes reach); ``None`` validates every target.
         merge_ontology: Merge the ontology into the data first (set ``False`` when ``data`` already holds it).
 
     Returns:
         The report; ``conforms`` is true when no result of severity Violation was found.
     """
-    _remember_sparql_checks()
-    graph = with_ontology(data) if merge_ontology else data
-    options: dict[str, object] = {}
-    if focus_nodes is not None:
-        nodes = list(focus_nodes)
-        if not nodes:
-            return ValidationReport(conforms=True)
-        options["focus_nodes"] = nodes
-    shapes = shapes_graph()
-    conforms, report, _ = pyshacl_validate(
-        graph,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        inplace=True,
-        allow_warnings=True,
-        **options,
-    )
+    return _run(with_ontology(data) if merge_ontology else data, shapes_graph())
+
+
+_VALIDATING = threading.RLock()
+"""Held while pySHACL runs here: one validation at a time in a process (writes are serialised anyway)."""
+
+
+def _run(data: Graph, shapes: Graph) -> ValidationReport:
+    """Run pySHACL on ``data`` (modified in place: callers pass a graph of their own) with ``shapes``."""
+    with _VALIDATING, _sparql_checks_remembered():
+        conforms, report, _ = pyshacl_validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, inplace=True, allow_warnings=True
+        )
     assert isinstance(report, Graph)
-    return ValidationReport(conforms=bool(conforms), violations=_violations(report, shapes))
+    return ValidationReport(conforms=bool(conforms), violations=_violations(report, shapes_graph()))
+
+
+_ACCEPTED_SPARQL: set[tuple[str, bool, frozenset[str]]] = set()
+
+
+@contextmanager
+def _sparql_checks_remembered() -> Iterator[None]:
+    """While one validation runs, check each SPARQL constraint's text once per process, not once per focus node.
+
+    pySHACL's ``SPARQLQueryHelper.check_invalid_sparql`` runs five regular expressions over a constraint's text for
+    every focus node (a fifth of a 100-triple write's validation). The outcome depends only on the text and which
+    variables may be pre-bound, so an accepted text is remembered; a refused one raises every time. The method is
+    replaced only for the duration of the call, under :data:`_VALIDATING`, and put back after it: pySHACL is not
+    changed for the rest of the process.
+    """
+    original = SPARQLQueryHelper.check_invalid_sparql
+
+    def check_invalid_sparql(
+        self: object, sparql_text: str, valuenode: object = None, extravars: Iterable[str] | None = None
+    ) -> bool:
+        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
+        if key not in _ACCEPTED_SPARQL:
+            original(self, sparql_text, valuenode=valuenode, extravars=extravars)  # type: ignore[arg-type]
+            _ACCEPTED_SPARQL.add(key)
+        return True
+
+    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        SPARQLQueryHelper.check_invalid_sparql = original  # type: ignore[method-assign]
+
+
+TARGETS = frozenset({SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target})
+"""The predicates that give a shape its targets."""
+
+
+@functools.cache
+def _untargeted_shapes() -> tuple[tuple[Node, Node, Node], ...]:
+    """The shapes graph without targets: no shape applies to any node until it is given ``sh:targetNode`` values.
+
+    A shape that is also a class (implicit class target) loses that type here.
+    """
+    shapes = shapes_graph()
+    targeted = {shape for shape, predicate, _ in shapes if predicate in TARGETS}
+    return tuple(
+        (subject, predicate, value)
+        for subject, predicate, value in shapes
+        if predicate not in TARGETS
+        and not (subject in targeted and predicate == RDF.type and value in (RDFS.Class, OWL.Class))
+    )
+
+
+def validate_targets(data: Graph, focus: Mapping[Node, Iterable[Node]]) -> ValidationReport:
+    """Validate each shape on the given nodes only: ``focus`` maps a shape's node to its focus nodes.
+
+    The nodes become the shapes' ``sh:targetNode`` values in the shapes graph without its own targets (copied once;
+    the nodes are added for one call and removed after it); nested shapes (``sh:or``, ``sh:node``...) are evaluated
+    in full on whatever values they meet. pySHACL's own
+    ``focus_nodes`` option is not used: its ``Shape.validate`` (``pyshacl/shape.py``, the ``executor.focus_nodes``
+    filter after the focus list is built, in 0.40.1) drops every value node that is not one of the focus nodes
+    even when a nested shape is evaluated on values, so a literal in ``sh:or`` passes unchecked; and its
+    ``Validator.run`` (``pyshacl/validator.py``, the ``focus_nodes`` CURIE expansion) passes any IRI that does not
+    start with ``http:``, ``https:``, ``urn:`` or ``file:`` (``mailto:``, ``tag:``, ``did:``) to rdflib's
+    ``expand_curie``, which raises ``TypeError`` for a ``URIRef``. Blank nodes are valid focus nodes here too.
+
+    Args:
+        data: The data, with the ontology merged (see :func:`with_ontology`); pySHACL works on it in place.
+        focus: The nodes to validate, by shape.
+    """
+    targets = [(shape, SH.targetNode, node) for shape, nodes in focus.items() for node in nodes]
+    if not targets:
+        return ValidationReport(conforms=True)
+    with _RETARGETING:
+        shapes = _retargetable_shapes()
+        shapes.addN((*triple, shapes) for triple in targets)
+        try:
+            return _run(data, shapes)
+        finally:
+            for triple in targets:
+                shapes.remove(triple)
+
+
+_RETARGETING = threading.Lock()
+"""Held while the one retargetable shapes graph carries a validation's ``sh:targetNode`` triples."""
+
+
+@functools.cache
+def _retargetable_shapes() -> Graph:
+    """The shapes graph without targets, copied once (copying it for every write took a tenth of a write's time)."""
+    shapes = Graph(bind_namespaces="none")
+    for prefix, namespace in shapes_graph().namespaces():
+        shapes.bind(prefix, namespace)
+    shapes.addN((*triple, shapes) for triple in _untargeted_shapes())
+    return shapes
 
 
 def quads_to_graph(quads: Iterable[ox.Quad], *, into: Graph | None = None) -> Graph:
@@ -300,16 +359,6 @@ def quads_to_graph(quads: Iterable[ox.Quad], *, into: Graph | None = None) -> Gr
     return graph
 
 
-def validate_quads(quads: Iterable[ox.Quad], *, context: Iterable[ox.Quad] = ()) -> ValidationReport:
-    """Validate new quads, with ``context`` (data already in the store) beside them.
-
-    When ``context`` is given, only the subjects of the new quads are focus nodes: the data already accepted
-    is not validated again, but the new nodes may link to it.
-    """
-    new_quads = list(quads)
-    context_quads = list(context)
-    graph = quads_to_graph([*context_quads, *new_quads], into=with_ontology(Graph()))  # one copy, not two
-    if not context_quads:
-        return validate_graph(graph, merge_ontology=False)
-    focus = {to_rdflib(quad.subject) for quad in new_quads}
-    return validate_graph(graph, focus_nodes=focus, merge_ontology=False)
+def validate_quads(quads: Iterable[ox.Quad]) -> ValidationReport:
+    """Validate quads on their own (every target of every shape), the ontology merged."""
+    return validate_graph(quads_to_graph(quads, into=with_ontology(Graph())), merge_ontology=False)

@@ -78,7 +78,7 @@ def void_triples(store: TradeStore, addresses: Addresses) -> list[ox.Triple]:
     if vocab.description:
         out.add(dataset, DCTERMS + "description", ox.Literal(vocab.description, language="en"))
     header = ox.NamedNode(str(ONTOLOGY_IRI))
-    for quad in store.engine.quads_for_pattern(header, ox.NamedNode(DCTERMS + "license"), None, None):
+    for quad in store.quads_for_pattern(header, ox.NamedNode(DCTERMS + "license"), None, None):
         out.add(dataset, DCTERMS + "license", quad.object)
     out.add(dataset, VOID + "sparqlEndpoint", ox.NamedNode(addresses.sparql_endpoint))
     for dump in addresses.dumps:

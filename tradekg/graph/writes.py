@@ -3,35 +3,28 @@
 A write (a SPARQL update, or a graph replaced, extended or dropped through the Graph Store Protocol) goes through
 these steps, holding the store's write lock so that writes are serialised:
 
-1. Syntax is checked by Oxigraph on an empty scratch store, so that a parse error names the line and column of the
-   text sent.
-2. The exact change set (quads added and removed) is computed without copying the store
-   (:mod:`tradekg.graph.changes`): the Graph Store Protocol has its quads already; an update made only of
-   ``INSERT DATA`` / ``DELETE DATA`` has them read by Oxigraph and looked up in the store; an update with ``WHERE``
-   is evaluated by rdflib's engine over an overlay that reads the store and keeps the changes. Cost follows the
-   change (and what the ``WHERE`` matches), not the store.
-3. The ontology and shapes graphs are read-only: a change that adds to them or removes part of them is refused;
-   ``CLEAR ALL`` / ``DROP ALL`` clear the data and leave them in place.
-4. Only the nodes the change touches (subjects and objects of the changed triples) are validated, over their
-   neighbourhood in the store as it would be after the change (their triples, the triples of what they point to,
-   and the types of what points at them), read from the store and the change set.
-5. On success the change commits in one Oxigraph update (one transaction), so readers see all of it or none; on
-   failure :class:`ValidationRejected` carries the report and the store is untouched.
+1. An update is parsed by Oxigraph first, before any policy: a malformed update is a syntax error (naming the line
+   and column), even one that names ``LOAD``.
+2. Policy: ``SERVICE`` and a ``LOAD`` without ``SILENT`` are refused unless federation is allowed. ``LOAD SILENT``
+   with loading disabled changes nothing and the request goes on: ``SILENT`` asks that an operation that cannot be
+   done not fail the request (SPARQL 1.1 Update, 3.1.3), and a load the server may not make is one such; the
+   answer is the same as for a document that cannot be fetched. Without ``SILENT`` the client is told (403).
+3. The exact change set (quads removed and added, graphs created and dropped) is computed once, by Oxigraph,
+   without writing (:mod:`tradekg.graph.operations`): the ``WHERE`` of ``DELETE/INSERT`` is evaluated once (so
+   ``RAND()``, ``NOW()``, ``UUID()``, ``BNODE()`` have the values validated), ``LOAD`` fetches once, and each
+   operation sees the effect of the earlier ones. The Graph Store Protocol and the loaders have their quads already.
+4. The ontology and shapes graphs are read-only: a change that touches them is refused; ``CLEAR ALL`` / ``DROP ALL``
+   clear the data and leave them in place.
+5. Every focus node whose verdict the change can change is validated, over what its shapes read in the store as it
+   would be after the change (:func:`tradekg.graph.neighbourhood.validate_change`: the shapes' chains, walked back
+   from each changed triple), read from the store and the change set.
+6. On success exactly that change set commits in one transaction (:meth:`TradeStore.apply`), so readers see all of
+   it or none; on failure :class:`ValidationRejected` carries the report and the store is untouched.
 
-The scratch copy. Some updates still run on a copy of the store, at a cost in proportion to its size (Oxigraph
-copies about a million quads a second): graph management (``CLEAR``, ``DROP``, ``CREATE``, ``COPY``, ``MOVE``,
-``ADD``, and ``LOAD`` when federation is on), ``USING`` clauses (and the protocol's ``using-graph-uri``),
-``SERVICE``, text rdflib's parser does not read, and changes that remove, or add to, blank nodes already stored
-(an update text cannot name a stored blank node, so only Oxigraph's own evaluation of the update can commit them).
-Those run exactly as Oxigraph evaluates them. The Graph Store Protocol never needs the copy.
-
-The default graph. Queries see the union of the named graphs as their default graph (see
+The default graph. Queries see the set union of the named graphs as their default graph (see
 :mod:`tradekg.graph.store`). What SPARQL Update and the Graph Store Protocol call the default graph is kept in the
 named graph :data:`DEFAULT_GRAPH_IRI`, so that it shows in that union: inside an update, the default graph (for
-``INSERT DATA`` without ``GRAPH``, the ``WHERE`` of ``DELETE WHERE`` without ``GRAPH``, ``CLEAR DEFAULT``...) is
-that graph. On the scratch copy every update is wrapped as
-``COPY <default> TO DEFAULT ; <update> ; MOVE DEFAULT TO <default>``, so Oxigraph's real default graph stays empty
-between writes.
+``INSERT DATA`` without ``GRAPH``, a ``WHERE`` without ``GRAPH``, ``CLEAR DEFAULT``...) is that graph.
 """
 
 from __future__ import annotations
@@ -39,31 +32,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 
 import pyoxigraph as ox
 
-from tradekg.graph.changes import (
-    DEFAULT_GRAPH_IRI,
-    AfterView,
-    ChangeSet,
-    data_changes,
-    operations,
-    overlay_changes,
-)
-from tradekg.graph.load import VOCABULARY_GRAPHS, vocabulary_quads
-from tradekg.graph.neighbourhood import QuadSource, validate_change
-from tradekg.graph.sparql_text import (
-    add_using_clauses,
-    ends_with_separator,
-    is_empty,
-    split_prologue,
-    tokens,
-    uses_keyword,
-)
-from tradekg.graph.store import TradeStore, graph_block
+from tradekg.graph.changes import AfterView, ChangeSet
+from tradekg.graph.embedded import check_update_syntax
+from tradekg.graph.load import VOCABULARY_GRAPHS
+from tradekg.graph.neighbourhood import validate_change
+from tradekg.graph.operations import LoadRefused, OperationFailed, update_changes
+from tradekg.graph.sparql_text import add_using_clauses, is_empty, split_prologue, tokens, uses_keyword
+from tradekg.graph.store import DEFAULT_GRAPH_IRI, TradeStore
 from tradekg.graph.validate import ValidationReport
-from tradekg.ontology.vocab import PREFIXES
 
 __all__ = ["DEFAULT_GRAPH_IRI", "apply_update", "replace_graph", "add_to_graph", "drop_graph"]
 
@@ -107,151 +86,39 @@ class WriteResult:
     seconds: float
 
 
-def _wrap(update: str) -> str:
-    # Oxigraph accepts PREFIX/BASE only before the first operation, so the text's prologue goes first.
-    prologue, update = split_prologue(update)
-    separator = "" if ends_with_separator(update) else " ;"
-    return (
-        f"{prologue}\nCOPY SILENT GRAPH <{DEFAULT_GRAPH_IRI}> TO DEFAULT ;\n{update}\n{separator}\n"
-        f"MOVE SILENT DEFAULT TO GRAPH <{DEFAULT_GRAPH_IRI}>"
-    )
+PROTECTED = frozenset(ox.NamedNode(iri) for iri in VOCABULARY_GRAPHS)
 
 
 def _check(update: str, *, base_iri: str | None, allow_federation: bool) -> None:
-    if not allow_federation and uses_keyword(update, "LOAD", "SERVICE"):
-        raise FederationRefused("LOAD and SERVICE are disabled on this server (start it with --allow-federation)")
-    if any(token.kind == "iri" and token.text == f"<{DEFAULT_GRAPH_IRI}>" for token in tokens(update)):
-        raise ProtectedGraph(f"<{DEFAULT_GRAPH_IRI}> is the default graph: write to the default graph instead")
+    """Parse, then apply the policy that needs only the text (see the module's steps 1 and 2)."""
     try:
-        ox.Store().update(update, base_iri=base_iri, prefixes=PREFIXES)
+        check_update_syntax(update, prologue_end=len(split_prologue(update)[0]), base_iri=base_iri)
     except SyntaxError as error:
         raise UpdateSyntaxError(str(error)) from None
-    except (OSError, RuntimeError, ValueError):
-        pass  # the text parses; what it does is evaluated on the store's copy below
-
-
-PROTECTED = frozenset(ox.NamedNode(iri) for iri in VOCABULARY_GRAPHS)
-DATA_OPERATIONS = frozenset({"INSERT DATA", "DELETE DATA"})
-SCRATCH_COPY_LIMIT = 20_000
-"""Below this many quads an update with ``WHERE`` runs on the copy (measured faster than rdflib's overlay there)."""
-OVERLAY_KINDS = frozenset({"INSERT DATA", "DELETE DATA", "DELETE WHERE", "DELETE", "INSERT", "WITH"})
-"""Leading keywords of the operations the overlay evaluates (``WITH``, ``DELETE``, ``INSERT``: a modify)."""
-
-
-def _vocabulary_restore(added: set[ox.Quad], removed: set[ox.Quad], after: ox.Store) -> str:
-    """Refuse changes to the vocabulary graphs; return the update that puts back graphs dropped by ``ALL``."""
-    if any(quad.graph_name in PROTECTED for quad in added):
-        raise ProtectedGraph("the ontology and shapes graphs are read-only")
-    dropped = {quad.graph_name for quad in removed if quad.graph_name in PROTECTED}
-    restore = []
-    for graph in dropped:
-        if any(True for _ in after.quads_for_pattern(None, None, None, graph)):
-            raise ProtectedGraph(f"the graph {graph} (ontology or shapes) is read-only")
-        quads = [quad for quad in vocabulary_quads() if quad.graph_name == graph]
-        restore.append(f"INSERT DATA {{ {graph_block(graph.value, quads)} }}")
-    return " ;\n".join(restore)
+    if not allow_federation and uses_keyword(update, "SERVICE"):
+        raise FederationRefused("SERVICE is disabled on this server (start it with --allow-federation)")
+    if any(token.kind == "iri" and token.text == f"<{DEFAULT_GRAPH_IRI}>" for token in tokens(update)):
+        raise ProtectedGraph(f"<{DEFAULT_GRAPH_IRI}> is the default graph: write to the default graph instead")
 
 
 def _refuse_vocabulary(changes: ChangeSet) -> None:
-    if any(quad.graph_name in PROTECTED for quad in (*changes.added, *changes.removed)):
+    touched = {quad.graph_name for quad in (*changes.added, *changes.removed)} | changes.created | changes.dropped
+    if touched & PROTECTED:
         raise ProtectedGraph("the ontology and shapes graphs are read-only")
 
 
-def _names_stored_blank_nodes(changes: ChangeSet, engine: ox.Store) -> bool:
-    """Whether the change removes a quad with a blank node, or adds to a blank node the store already has."""
-    if any(isinstance(term, ox.BlankNode) for quad in changes.removed for term in quad):
-        return True
-    fresh = {term for quad in changes.added for term in quad if isinstance(term, ox.BlankNode)}
-    return any(
-        any(True for _ in engine.quads_for_pattern(node, None, None, None))
-        or any(True for _ in engine.quads_for_pattern(None, None, node, None))
-        for node in fresh
-    )
-
-
-def change_update(changes: ChangeSet) -> str:
-    """The change set as one update (``DELETE DATA`` then ``INSERT DATA``); removed quads hold no blank node."""
-    parts = []
-    for keyword, quads in (("DELETE", changes.removed), ("INSERT", changes.added)):
-        by_graph: dict[str, list[ox.Quad]] = {}
-        for quad in quads:
-            by_graph.setdefault(str(quad.graph_name.value), []).append(quad)  # type: ignore[union-attr]
-        if by_graph:
-            blocks = "\n".join(graph_block(graph, graph_quads) for graph, graph_quads in by_graph.items())
-            parts.append(f"{keyword} DATA {{\n{blocks}\n}}")
-    return " ;\n".join(parts)
-
-
-def _scratch_changes(engine: ox.Store, wrapped: str, *, base_iri: str | None) -> tuple[ChangeSet, str, ox.Store]:
-    """Run the wrapped update on a copy of the store: the change set, the vocabulary restore, the copy."""
-    before = set(engine)
-    scratch = ox.Store()
-    scratch.extend(before)
-    try:
-        scratch.update(wrapped, base_iri=base_iri, prefixes=PREFIXES)
-    except SyntaxError as error:
-        raise UpdateSyntaxError(str(error)) from None
-    except (OSError, RuntimeError, ValueError) as error:
-        raise UpdateFailed(str(error)) from None
-    after = set(scratch)
-    added, removed = after - before, before - after
-    restore = _vocabulary_restore(added, removed, scratch)
-    changes = ChangeSet(
-        added={quad for quad in added if quad.graph_name not in PROTECTED},
-        removed={quad for quad in removed if quad.graph_name not in PROTECTED},
-    )
-    return changes, restore, scratch
-
-
-def _is_small(engine: ox.Store) -> bool:
-    """Whether the store holds fewer than :data:`SCRATCH_COPY_LIMIT` quads (counted no further than that)."""
-    return (
-        sum(1 for _ in islice(engine.quads_for_pattern(None, None, None, None), SCRATCH_COPY_LIMIT))
-        < SCRATCH_COPY_LIMIT
-    )
-
-
-def _fast_changes(engine: ox.Store, text: str, *, base_iri: str | None, federation: bool) -> ChangeSet | None:
-    """The change set without a copy of the store, or ``None`` when the update needs the scratch copy."""
-    prologue, requested = operations(text)
-    kinds = {operation.kind for operation in requested}
-    if kinds <= DATA_OPERATIONS:
-        changes = data_changes(engine, prologue, requested, base_iri=base_iri)
-    elif (
-        kinds <= OVERLAY_KINDS
-        and not uses_keyword(text, "USING")
-        and not (federation and uses_keyword(text, "SERVICE"))
-    ):
-        try:
-            changes = overlay_changes(engine, text, base_iri=base_iri)
-        except Exception:  # noqa: BLE001 - not an answer: Oxigraph evaluates the update on the copy and reports
-            return None
-        if _names_stored_blank_nodes(changes, engine):
-            return None
-    else:
-        return None
+def _commit(store: TradeStore, changes: ChangeSet, started: float) -> WriteResult:
+    """Validate the change and, when it conforms, apply exactly it (one transaction). Hold :meth:`writing`."""
     _refuse_vocabulary(changes)
-    return changes
-
-
-def _validate(view: QuadSource, changes: ChangeSet) -> tuple[int, int]:
-    """Validate the touched nodes over their neighbourhood after the change: (focus nodes, triples validated)."""
     if any(isinstance(term, ox.Triple) for quad in changes.added for term in (quad.subject, quad.object)):
         raise UpdateFailed("RDF-star triple terms (<< s p o >>) cannot be stored here: the shapes cannot check them")
-    report, focus, validated = validate_change(view, (*changes.added, *changes.removed))
+    report, focus, validated = validate_change(
+        AfterView(store, changes, indexed=True), (*changes.added, *changes.removed)
+    )
     if not report.conforms:
         raise ValidationRejected(report)
-    return focus, validated
-
-
-def _commit(
-    store: TradeStore, engine: ox.Store, changes: ChangeSet, commit: str, started: float, *, base_iri: str | None = None
-) -> WriteResult:
-    """Validate the change and, when it conforms, apply ``commit`` (one update, one transaction)."""
-    focus, validated = _validate(AfterView(engine, changes, indexed=True), changes)
-    if commit:
-        engine.update(commit, base_iri=base_iri, prefixes=PREFIXES)
-        store.flush()
+    if changes:
+        store.apply(changes.removed, changes.added, created_graphs=changes.created, dropped_graphs=changes.dropped)
     return WriteResult(len(changes.added), len(changes.removed), focus, validated, time.perf_counter() - started)
 
 
@@ -275,7 +142,7 @@ def apply_update(
         allow_federation: Accept ``LOAD`` and ``SERVICE``.
 
     Raises:
-        UpdateSyntaxError, FederationRefused, ProtectedGraph, ValidationRejected: Nothing was changed.
+        UpdateSyntaxError, FederationRefused, ProtectedGraph, UpdateFailed, ValidationRejected: Nothing was changed.
         sparql_text.DatasetConflict: ``using`` given and the update has ``USING``/``WITH``.
     """
     started = time.perf_counter()
@@ -283,16 +150,16 @@ def apply_update(
     if is_empty(update):
         return WriteResult(0, 0, 0, 0, time.perf_counter() - started)
     text = add_using_clauses(update, using, using_named)
-    with store.writing() as engine:
-        changes = _fast_changes(engine, text, base_iri=base_iri, federation=allow_federation)
-        if changes is not None:
-            return _commit(store, engine, changes, change_update(changes), started)
-        wrapped = _wrap(text)
-        changes, restore, scratch = _scratch_changes(engine, wrapped, base_iri=base_iri)
-        focus, validated = _validate(scratch, changes)
-        engine.update(f"{wrapped} ;\n{restore}" if restore else wrapped, base_iri=base_iri, prefixes=PREFIXES)
-        store.flush()
-    return WriteResult(len(changes.added), len(changes.removed), focus, validated, time.perf_counter() - started)
+    with store.writing():
+        try:
+            changes = update_changes(store, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
+        except LoadRefused as error:
+            raise FederationRefused(str(error)) from None
+        except PermissionError as error:
+            raise ProtectedGraph(str(error)) from None
+        except OperationFailed as error:
+            raise UpdateFailed(str(error)) from None
+        return _commit(store, changes, started)
 
 
 def _target(graph: str | None) -> ox.NamedNode:
@@ -307,36 +174,35 @@ def _in_graph(quads: Iterable[ox.Quad], name: ox.NamedNode) -> set[ox.Quad]:
 
 
 def replace_graph(store: TradeStore, graph: str | None, quads: Sequence[ox.Quad]) -> WriteResult:
-    """Replace one graph (``None``: the default graph) by ``quads``, through the gate (no copy of the store)."""
+    """Replace one graph (``None``: the default graph) by ``quads``, through the gate."""
     started = time.perf_counter()
     name = _target(graph)
     new = _in_graph(quads, name)
-    with store.writing() as engine:
-        current = set(engine.quads_for_pattern(None, None, None, name))
+    with store.writing():
+        current = set(store.quads_for_pattern(None, None, None, name))
         changes = ChangeSet(added=new - current, removed=current - new)
-        # Dropping the graph removes its blank nodes too, which DELETE DATA could not name.
-        commit = f"DROP SILENT GRAPH {name} ;\nCREATE SILENT GRAPH {name}"
-        if new:
-            commit += f" ;\nINSERT DATA {{ {graph_block(name.value, new)} }}"
-        return _commit(store, engine, changes, commit, started)
+        if name.value != DEFAULT_GRAPH_IRI:
+            changes.create(name)
+        return _commit(store, changes, started)
 
 
 def add_to_graph(store: TradeStore, graph: str | None, quads: Sequence[ox.Quad]) -> WriteResult:
     """Add ``quads`` to one graph (``None``: the default graph), creating it if needed, through the gate."""
     started = time.perf_counter()
     name = _target(graph)
-    with store.writing() as engine:
-        changes = ChangeSet(added={quad for quad in _in_graph(quads, name) if quad not in engine})
-        commit = f"CREATE SILENT GRAPH {name}"
-        if changes.added:
-            commit += f" ;\nINSERT DATA {{ {graph_block(name.value, changes.added)} }}"
-        return _commit(store, engine, changes, commit, started)
+    with store.writing():
+        changes = ChangeSet(added={quad for quad in _in_graph(quads, name) if quad not in store})
+        if name.value != DEFAULT_GRAPH_IRI:
+            changes.create(name)
+        return _commit(store, changes, started)
 
 
 def drop_graph(store: TradeStore, graph: str | None) -> WriteResult:
     """Remove one graph (``None``: empty the default graph), through the gate."""
     started = time.perf_counter()
     name = _target(graph)
-    with store.writing() as engine:
-        changes = ChangeSet(removed=set(engine.quads_for_pattern(None, None, None, name)))
-        return _commit(store, engine, changes, f"DROP SILENT GRAPH {name}", started)
+    with store.writing():
+        changes = ChangeSet(removed=set(store.quads_for_pattern(None, None, None, name)))
+        if name.value != DEFAULT_GRAPH_IRI:
+            changes.drop(name)
+        return _commit(store, changes, started)

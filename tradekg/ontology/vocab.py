@@ -63,7 +63,14 @@ PREFIXES: Final[dict[str, str]] = {
 }
 """Prefixes the project binds when it reads or writes RDF."""
 
+HS_SCHEME_IRI: Final = ID["hs"]
+"""IRI of the SKOS concept scheme of Harmonized System codes."""
+
+HS_PREFIX: Final = str(ID) + "hs/"
+"""Start of every HS code IRI: ``https://w3id.org/tradekg/id/hs/{digits}``."""
+
 _ALPHA3: Final = re.compile(r"[A-Z]{3}")
+_HS_CODE: Final = re.compile(r"[0-9]{4}(?:\.?[0-9]{2}){0,3}|[0-9]{2}")
 _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
@@ -149,3 +156,37 @@ def slug_of_source(iri: str) -> str:
         if iri.startswith(prefix):
             return _check_slug(iri[len(prefix) :])
     raise ValueError(f"not a tradekg source or graph IRI: {iri!r}")
+
+
+def hs_digits(code: str) -> str:
+    """Return the digits of an HS or HTS code written with or without dots.
+
+    Args:
+        code: A chapter (``"87"``), heading (``"8703"``), subheading (``"8703.23"`` or ``"870323"``) or
+            national tariff line (``"8703.23.01"``, ``"8703.23.01.45"``).
+
+    Returns:
+        The digits alone, e.g. ``"87032301"``.
+
+    Raises:
+        ValueError: If ``code`` is not 2, 4, 6, 8 or 10 digits, with dots only between pairs after the fourth.
+    """
+    text = code.strip()
+    if not _HS_CODE.fullmatch(text):
+        raise ValueError(f"not an HS code (2, 4, 6, 8 or 10 digits, e.g. 8703 or 8703.23.01): {code!r}")
+    return text.replace(".", "")
+
+
+def hs_iri(code: str) -> URIRef:
+    """Return the IRI of an HS code: ``https://w3id.org/tradekg/id/hs/{digits}``.
+
+    Args:
+        code: The code with or without dots, e.g. ``"8703.23"``.
+
+    Returns:
+        The IRI, e.g. ``https://w3id.org/tradekg/id/hs/870323``.
+
+    Raises:
+        ValueError: If ``code`` is not an HS code (see :func:`hs_digits`).
+    """
+    return URIRef(HS_PREFIX + hs_digits(code))

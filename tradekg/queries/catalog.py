@@ -36,6 +36,7 @@ import yaml
 from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
+from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import PREFIXES, country_iri
 
@@ -301,7 +302,7 @@ def _checked(query: NamedQuery) -> NamedQuery:
         raise CatalogError(query.path, f"parameters {missing} need an 'example' (used to check the query)")
     bindings = query.bind(examples)
     try:
-        answer = TradeStore().query(query.sparql, bindings=bindings)
+        answer = OxigraphStore().query(query.sparql, bindings=bindings)
     except SyntaxError as error:
         raise CatalogError(query.path, f"the SPARQL does not parse: {error}") from None
     except (OSError, RuntimeError, ValueError) as error:

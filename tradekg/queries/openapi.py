@@ -90,6 +90,106 @@ def _operation(query: NamedQuery) -> dict[str, object]:
     }
 
 
+def _duty_parameter(name: str, description: str, schema: dict[str, object], *, required: bool) -> dict[str, object]:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+def duty_operation() -> dict[str, object]:
+    """The OpenAPI operation of ``GET /api/duty``, the duty calculator (:mod:`tradekg.duty`)."""
+    text = {"type": "string"}
+    flag = {"type": "boolean", "default": False}
+    measure = {
+        "type": "object",
+        "required": ["measure", "label", "rate_percent", "legal_basis", "heading", "sources"],
+        "properties": {
+            "measure": {"type": "string", "format": "iri"},
+            "label": text,
+            "rate_percent": {"type": "number", "description": "Additional duty paid, all-in rates less MFN."},
+            "legal_basis": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "instrument": {"type": "string", "format": "iri"},
+                        "label": {"type": "string", "description": "e.g. EO 14257"},
+                        "statutes": {"type": "array", "items": text, "description": "e.g. IEEPA"},
+                    },
+                },
+            },
+            "heading": {"type": ["string", "null"], "description": "HTS chapter 99 heading, e.g. 9903.01.25"},
+            "sources": {"type": "array", "items": {"type": "string", "format": "iri"}},
+            "note": {"type": "string", "description": "e.g. all-in 15% less MFN 2.5%; within the quota of ..."},
+            "certainty": {"type": "string", "description": "reported: the figure comes from a secondary source"},
+        },
+    }
+    answer = {
+        "type": "object",
+        "required": ["origin", "hs", "date", "additional_percent", "measures", "not_applied"],
+        "properties": {
+            "origin": {"type": "string", "description": "ISO 3166-1 alpha-3 code"},
+            "hs": {"type": "string", "description": "The code in dotted form, e.g. 8703.23.01"},
+            "date": {"type": "string", "format": "date"},
+            "usmca": flag,
+            "over_quota": flag,
+            "additional_percent": {"type": "number"},
+            "mfn_percent": {"type": ["number", "null"]},
+            "mfn_source": {"type": ["string", "null"]},
+            "measures": {"type": "array", "items": measure},
+            "not_applied": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["measure", "label", "reason"],
+                    "properties": {
+                        "measure": {"type": "string", "format": "iri"},
+                        "label": text,
+                        "reason": {
+                            "type": "string",
+                            "description": "The rule and its source, e.g. 'suspended from 2025-04-10 until "
+                            "2025-07-09 (EO 14266)' or 'not stacked with ... (EO 14289)'.",
+                        },
+                    },
+                },
+            },
+        },
+    }
+    return {
+        "operationId": "duty",
+        "summary": "The additional duty goods paid entering the US on a date, and why",
+        "description": "Which additional duties goods of one origin and HS code paid on a date: each with its rate, "
+        "legal basis, chapter 99 heading and sources, and every other measure that hits the origin with the reason "
+        "it did not apply (suspended, exempt, replaced, not stacked, over the quota, not yet or no longer in force). "
+        "The rules are read from the graph. 400 for an unknown country, a malformed HS code, or a date outside what "
+        "the data covers (the message gives the range).",
+        "tags": ["duties"],
+        "parameters": [
+            _duty_parameter(
+                "origin",
+                "Country of origin: ISO 3166-1 alpha-3 code, e.g. JPN (names accepted).",
+                {"type": "string", "examples": ["JPN"]},
+                required=True,
+            ),
+            _duty_parameter(
+                "hs",
+                "HS or HTS code of 4 to 10 digits, dots allowed, e.g. 8703.23.01.",
+                {"type": "string", "examples": ["8703.23.01"]},
+                required=True,
+            ),
+            _duty_parameter("date", "Date of entry, YYYY-MM-DD.", {"type": "string", "format": "date"}, required=True),
+            _duty_parameter(
+                "usmca", "The goods are USMCA-qualifying and the importer claims it.", flag, required=False
+            ),
+            _duty_parameter(
+                "over_quota", "The tariff-rate quota that would cover the goods is filled.", flag, required=False
+            ),
+        ],  # fmt: skip
+        "responses": {
+            "200": {"description": "The breakdown.", "content": {"application/json": {"schema": answer}}},
+            "400": _ERROR,
+        },
+    }
+
+
 def openapi_document(catalog: Mapping[str, NamedQuery], *, max_rows: int, server_url: str = "/") -> dict[str, object]:
     """The OpenAPI 3.1 document of ``/api/queries`` and of one path per named query."""
     paths: dict[str, object] = {
@@ -105,6 +205,7 @@ def openapi_document(catalog: Mapping[str, NamedQuery], *, max_rows: int, server
     }
     for query in catalog.values():
         paths[f"/api/queries/{query.name}"] = {"get": _operation(query)}
+    paths["/api/duty"] = {"get": duty_operation()}
     tags = sorted({tag for query in catalog.values() for tag in query.tags})
     return {
         "openapi": "3.1.0",
@@ -116,7 +217,7 @@ def openapi_document(catalog: Mapping[str, NamedQuery], *, max_rows: int, server
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "servers": [{"url": server_url}],
-        "tags": [{"name": "catalog"}, *({"name": tag} for tag in tags)],
+        "tags": [{"name": "catalog"}, {"name": "duties"}, *({"name": tag} for tag in tags if tag != "duties")],
         "paths": paths,
         "components": {
             "parameters": {

@@ -77,7 +77,7 @@ def run_page(query: NamedQuery, store: TradeStore, values: Mapping[str, str], *,
 
 def label_of(store: TradeStore, node: ox.NamedNode) -> str | None:
     """The node's ``rdfs:label`` (English first), if the graph has one."""
-    labels = [quad.object for quad in store.engine.quads_for_pattern(node, RDFS_LABEL, None, None)]
+    labels = [quad.object for quad in store.quads_for_pattern(node, RDFS_LABEL, None, None)]
     labels = [label for label in labels if isinstance(label, ox.Literal)]
     labels.sort(key=lambda label: (label.language not in ("en", None), label.value))
     return labels[0].value if labels else None

@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     """Register every protocol's blueprint (each module owns one)."""
     from tradekg.server import (  # noqa: PLC0415 - blueprints import current_store from here
         api,
+        duty,
         graph_store,
         linked_data,
         ontology_page,
@@ -79,7 +80,7 @@ def _register_blueprints(app: Flask) -> None:
         void,
     )
 
-    for module in (sparql, graph_store, linked_data, pages, ontology_page, query_page, void):
+    for module in (sparql, graph_store, linked_data, pages, ontology_page, query_page, void, duty):
         app.register_blueprint(module.bp)
     api.init_app(app)
 

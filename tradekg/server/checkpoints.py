@@ -44,7 +44,7 @@ class Checkpoints:
                         self._directory = _checkpoint_directory(self.store.path)  # type: ignore[arg-type]
                     self._count += 1
                     target = self._directory / f"checkpoint-{self._count}"
-                    self.store.engine.backup(str(target))
+                    self.store.checkpoint(target)
                     self._generation = self.store.generation
                 finally:
                     self.store.write_lock.release()

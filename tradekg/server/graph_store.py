@@ -57,7 +57,7 @@ def _target() -> str | None:
 
 
 def _exists(graph: str | None) -> bool:
-    return graph is None or current_store().engine.contains_named_graph(ox.NamedNode(graph))
+    return graph is None or current_store().contains_named_graph(graph)
 
 
 def _parse_part(data: bytes, media_type: str, graph: str | None) -> list[ox.Quad]:

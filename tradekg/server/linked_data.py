@@ -48,10 +48,10 @@ def _exists(iri: str) -> bool:
         node = ox.NamedNode(iri)
     except ValueError:
         return False
-    engine = current_store().engine
+    store = current_store()
     return (
-        next(engine.quads_for_pattern(node, None, None, None), None) is not None
-        or next(engine.quads_for_pattern(None, None, node, None), None) is not None
+        next(store.quads_for_pattern(node, None, None, None), None) is not None
+        or next(store.quads_for_pattern(None, None, node, None), None) is not None
     )
 
 

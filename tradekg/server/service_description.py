@@ -6,6 +6,7 @@ import pyoxigraph as ox
 from flask import Response, current_app, request
 
 from tradekg.graph.answers import GRAPH_FORMATS
+from tradekg.graph.store import DEFAULT_GRAPH_IRI
 from tradekg.server.http import GRAPH_MEDIA_TYPES, allow_cors, content_type, error_response, negotiate
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -23,6 +24,13 @@ RESULT_FORMAT_IRIS = (
     "N-Quads",
 )
 INPUT_FORMAT_IRIS = ("Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG", "N-Quads")
+
+
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+DEFAULT_GRAPH_NOTE = (
+    "The set union (RDF merge) of the named graphs: each distinct triple once, however many graphs state it. "
+    f"What SPARQL Update and the Graph Store Protocol call the default graph is the named graph <{DEFAULT_GRAPH_IRI}>."
+)
 
 
 def description(endpoint: str, *, writable: bool, named_graphs: list[str]) -> list[ox.Triple]:
@@ -48,6 +56,7 @@ def description(endpoint: str, *, writable: bool, named_graphs: list[str]) -> li
         ox.Triple(dataset, rdf_type, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, rdf_type, sd("Graph")),
+        ox.Triple(default_graph, ox.NamedNode(RDFS_COMMENT), ox.Literal(DEFAULT_GRAPH_NOTE, language="en")),
     ]
     if writable:
         triples.append(ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))

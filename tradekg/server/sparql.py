@@ -147,7 +147,7 @@ def endpoint() -> Response:
             return service_description_response()
         kind, text = operation
         limit = int(current_app.config["TRADEKG_MAX_QUERY_LENGTH"])
-        if kind == "query" and len(text) > limit:  # an update's size is bounded by --max-body-bytes
+        if kind == "query" and len(text) > limit:  # an update is bounded by --max-body-bytes: INSERT DATA may be long
             raise ProtocolError(413, f"the {kind} is {len(text):,} characters long; the limit is {limit:,}")
         try:
             check_nesting(text, int(current_app.config["TRADEKG_MAX_NESTING"]))

@@ -28,11 +28,11 @@ EXAMPLES = ("country/JPN", "country/USA", "measure/usa-auto-tariff")
 
 
 def _examples() -> list[str]:
-    engine = current_store().engine
+    store = current_store()
     found = []
     for path in EXAMPLES:
         iri = iri_of(path)
-        if next(engine.quads_for_pattern(ox.NamedNode(iri), None, None, None), None) is not None:
+        if next(store.quads_for_pattern(ox.NamedNode(iri), None, None, None), None) is not None:
             found.append(iri)
     return found
 
@@ -72,7 +72,7 @@ def dump(name: str) -> Response:
         return Response(f"No dump {name!r}; use dump.trig or dump.nq.\n", 404, mimetype="text/plain")
     rdf_format, media_type = DUMPS[name]
     store = current_store()
-    body = store.engine.dump(format=rdf_format, prefixes=PREFIXES if name == "trig" else None)
+    body = store.dump(rdf_format, prefixes=PREFIXES if name == "trig" else None)
     response = Response(body, mimetype=media_type)
     response.headers["Content-Disposition"] = f'inline; filename="tradekg.{name}"'
     return open_to_all(response)

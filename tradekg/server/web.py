@@ -99,7 +99,7 @@ def _has_subject(iri: str) -> bool:
         node = ox.NamedNode(iri)
     except ValueError:
         return False
-    return next(current_store().engine.quads_for_pattern(node, None, None, None), None) is not None
+    return next(current_store().quads_for_pattern(node, None, None, None), None) is not None
 
 
 def wants_json() -> bool:

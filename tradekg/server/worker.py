@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.store import TradeStore
 from tradekg.server.checkpoints import Checkpoints
 from tradekg.server.frames import receive_frame, send_frame
@@ -113,7 +114,7 @@ def _serve(store: TradeStore | None, request_fd: int, answer_fd: int) -> None:
             return
         if wanted is not None and wanted != snapshot:
             store, snapshot = None, None  # close the old checkpoint before opening the next
-            store, snapshot = TradeStore(Path(wanted), read_only=True), wanted
+            store, snapshot = OxigraphStore(Path(wanted), read_only=True), wanted
         outcome = _answer(store, request)
         try:
             send_frame(answer_fd, outcome)

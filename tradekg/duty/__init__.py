@@ -1,0 +1,87 @@
+"""The duty calculator: what additional duty goods of one origin paid entering the importing country on a date, why.
+
+One core for the three forms (``tradekg duty``, ``GET /api/duty``, the ``/duty`` page), and for the map of every
+origin (:func:`duty_by_origin`). It reads the graph through the store's ``select`` only; the rules are data.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+from tradekg.duty.calculator import DutyAnswer, Goods, additional_duty_by_origin, calculate
+from tradekg.duty.inputs import DutyInputError, coverage, parse_day, parse_hs, parse_origin
+from tradekg.duty.records import RuleBook
+from tradekg.duty.rules import SelectStore, load_rules
+
+__all__ = [
+    "DutyAnswer",
+    "DutyInputError",
+    "Goods",
+    "compute_duty",
+    "coverage",
+    "duty_by_origin",
+    "rules_for",
+]
+
+_cache: dict[int, tuple[object, int, RuleBook]] = {}
+_cache_lock = threading.Lock()
+
+
+def rules_for(store: SelectStore, *, importer: str = "USA") -> RuleBook:
+    """The rules of ``store``, read once per state of the store (its ``generation`` changes on every write)."""
+    generation = getattr(store, "generation", None)
+    key = id(store)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached and cached[0] is store and cached[1] == generation and cached[2].importer == importer:
+            return cached[2]
+    book = load_rules(store, importer=importer)
+    if generation is not None:
+        with _cache_lock:
+            if len(_cache) > 8:
+                _cache.clear()
+            _cache[key] = (store, generation, book)
+    return book
+
+
+def compute_duty(
+    store: SelectStore, *, origin: str, hs: str, day: str, usmca: bool = False, over_quota: bool = False
+) -> DutyAnswer:
+    """Check the inputs and compute the additional duty, with the reason for each measure that did not apply.
+
+    Args:
+        store: The store to read the rules from.
+        origin: The country of origin: ISO 3166-1 alpha-3 (or alpha-2) code or English name.
+        hs: The HS or HTS code, 4 to 10 digits, with or without dots (e.g. ``8703.23.01``).
+        day: The date of entry, ``YYYY-MM-DD``.
+        usmca: The importer claims USMCA-qualifying goods.
+        over_quota: The tariff-rate quota that would cover the goods is filled.
+
+    Returns:
+        The :class:`DutyAnswer`; ``to_json()`` gives the documented JSON.
+
+    Raises:
+        DutyInputError: Unknown country, malformed HS code, or a date outside what the data covers.
+    """
+    book = rules_for(store)
+    goods = Goods(
+        origin=parse_origin(origin), hs=parse_hs(hs), day=parse_day(day, book), usmca=usmca, over_quota=over_quota
+    )
+    return calculate(book, goods)
+
+
+def duty_by_origin(store: SelectStore, day: date, hs: str | None = None) -> dict[str, Decimal]:
+    """The additional duty goods of every origin paid on ``day`` (ISO alpha-3 -> percent), for the map.
+
+    Args:
+        store: The store.
+        day: The day (outside :func:`coverage` the answer reflects only what the data holds).
+        hs: An HS code (dots allowed) or ``None`` for goods that no product-specific measure covers.
+
+    Raises:
+        DutyInputError: A malformed HS code.
+    """
+    book = rules_for(store)
+    return additional_duty_by_origin(book, day, parse_hs(hs) if hs else None)

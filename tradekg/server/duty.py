@@ -1,0 +1,103 @@
+"""The duty calculator over HTTP: ``GET /api/duty`` (JSON) and the ``/duty`` page (a form and the breakdown).
+
+Both call :func:`tradekg.duty.compute_duty`; this module only reads the request and renders the answer. Bad input
+is a 400 whose message names the problem and, for a date, what the data covers.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from tradekg.duty import DutyAnswer, DutyInputError, compute_duty, coverage, rules_for
+from tradekg.server import current_store
+from tradekg.server.web import page
+
+bp = Blueprint("duty", __name__)
+
+BAR_WIDTH = 600
+"""Width of the SVG bar, in user units; 100% (or the total, if larger) spans it."""
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"", "0", "false", "no", "off"}
+
+
+def _flag(name: str) -> bool:
+    raw = request.args.get(name, "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise DutyInputError(f"the parameter {name!r} must be true or false, not {raw!r}")
+
+
+def _answer() -> DutyAnswer:
+    """Compute from the request's parameters.
+
+    Raises:
+        DutyInputError: A parameter is missing or wrong.
+    """
+    missing = [name for name in ("origin", "hs", "date") if not request.args.get(name, "").strip()]
+    if missing:
+        raise DutyInputError(f"missing parameter{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+    return compute_duty(
+        current_store(),
+        origin=request.args["origin"],
+        hs=request.args["hs"],
+        day=request.args["date"],
+        usmca=_flag("usmca"),
+        over_quota=_flag("over_quota"),
+    )
+
+
+@bp.get("/api/duty")
+def api_duty() -> Response:
+    """The additional duty goods of one origin and HS code paid on a date, each measure with its reason."""
+    try:
+        answer = _answer()
+    except DutyInputError as error:
+        response = jsonify({"error": str(error), "status": 400})
+        response.status_code = 400
+        return response
+    return jsonify(answer.to_json())
+
+
+def bar_segments(answer: DutyAnswer) -> list[dict[str, object]]:
+    """The applied duties as segments of one horizontal bar: x, width, label and rate of each."""
+    total = float(answer.additional)
+    scale = BAR_WIDTH / max(total, 100.0)
+    segments, x = [], 0.0
+    for index, entry in enumerate(answer.applied):
+        rate = float(entry["rate_percent"])  # type: ignore[arg-type]
+        if rate <= 0:
+            continue
+        width = rate * scale
+        segments.append({"x": round(x, 2), "width": round(width, 2), "label": entry["label"], "rate": rate,
+                         "tone": index % 4})  # fmt: skip
+        x += width
+    return segments
+
+
+@bp.get("/duty")
+def duty_page() -> Response:
+    """A form (origin, HS code, date, USMCA, quota filled) filled from the query, and the breakdown when complete."""
+    asked = any(request.args.get(name) for name in ("origin", "hs", "date"))
+    book = rules_for(current_store())
+    covered = coverage(book)
+    form = {name: request.args.get(name, "") for name in ("origin", "hs", "date")}
+    context: dict[str, object] = {
+        "form": form,
+        "usmca": request.args.get("usmca", "").lower() in TRUE_WORDS,
+        "over_quota": request.args.get("over_quota", "").lower() in TRUE_WORDS,
+        "covered": covered,
+        "answer": None,
+        "error": None,
+    }
+    if not asked:
+        return page("duty.html", {"coverage": [str(day) for day in covered or ()]}, **context)
+    try:
+        answer = _answer()
+    except DutyInputError as error:
+        context["error"] = str(error)
+        return page("duty.html", {"error": str(error), "status": 400}, status=400, **context)
+    context.update(answer=answer.to_json(), segments=bar_segments(answer), bar_width=BAR_WIDTH)
+    return page("duty.html", answer.to_json(), **context)
