@@ -114,12 +114,12 @@ def json_url() -> str:
     """The address of the JSON view of the current page."""
     args = request.args.to_dict(flat=True)
     args["format"] = "json"
-    return request.path + "?" + urlencode(args)
+    return quote_path(request.path) + "?" + urlencode(args)  # quoted: it goes into a Link header
 
 
 def html_url() -> str:
     """The address of the HTML view of the current page (the JSON view's ``Link: rel="alternate"``)."""
-    path = request.path.removesuffix(".json") if request.path.endswith(".json") else request.path
+    path = quote_path(request.path.removesuffix(".json"))  # quoted: it goes into a Link header
     path = "/" if path == "/index" else path
     args = {name: value for name, value in request.args.items() if name != "format"}
     return path + ("?" + urlencode(args) if args else "")
