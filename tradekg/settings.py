@@ -101,13 +101,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_query_length",
         100_000,
-        "Longest query text accepted, in characters (updates are bounded by max_body_bytes only).",
+        "Longest query text accepted, in characters (an update is bounded by --max-body-bytes).",
+        kind=int,
+    ),
+    Setting(
+        "max_nesting",
+        100,
+        "Deepest nesting of brackets in a query, update or request body (and of elements in RDF/XML); deeper is "
+        "answered 400 before any parser sees it.",
         kind=int,
     ),
     Setting(
         "answer_cache_mb",
         64,
         "Memory for answers of repeated read queries, in MiB; every write empties it; 0 turns it off.",
+        kind=int,
+    ),
+    Setting(
+        "max_unfinished_bodies",
+        4,
+        "Most requests reading their bodies at once (one client may have half); more are answered 503 at once, so "
+        "slow clients never hold every thread. Keep it below --threads.",
         kind=int,
     ),
     Setting("threads", 8, "Threads of the HTTP server running the application (requests answered at once).", kind=int),

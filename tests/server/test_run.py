@@ -144,3 +144,27 @@ def test_chunked_bodies_are_bounded_like_declared_ones_and_head_is_a_get():
         assert status == 200 and body == b"" and headers["content-type"].startswith("application/sparql-results+json")
     finally:
         stop_server(process)
+
+
+def test_a_dead_serving_process_is_started_again():
+    process, served = start_server("--query-workers", "1")
+    try:
+        assert served.request("GET", ASK)[0] == 200
+        serving = [pid for pid in descendants_of(process.pid) if "tradekg" in (running(pid) or "")]
+        parent_of = {pid: int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in serving}
+        first = [pid for pid, parent in parent_of.items() if parent == process.pid]
+        assert len(first) == 1
+        os.kill(first[0], signal.SIGKILL)  # as a crash would end it
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = served.request("GET", ASK)[0]
+                if status == 200 and first[0] not in descendants_of(process.pid):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert status == 200 and process.poll() is None  # the supervisor lives, and a new serving process answers
+    finally:
+        stop_server(process)

@@ -110,6 +110,8 @@ def _refuse_vocabulary(changes: ChangeSet) -> None:
 def _commit(store: TradeStore, changes: ChangeSet, started: float) -> WriteResult:
     """Validate the change and, when it conforms, apply exactly it (one transaction). Hold :meth:`writing`."""
     _refuse_vocabulary(changes)
+    if any(isinstance(term, ox.Triple) for quad in changes.added for term in (quad.subject, quad.object)):
+        raise UpdateFailed("RDF-star triple terms (<< s p o >>) cannot be stored here: the shapes cannot check them")
     report, focus, validated = validate_change(
         AfterView(store, changes, indexed=True), (*changes.added, *changes.removed)
     )

@@ -16,14 +16,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
+from flask import request as flask_request
 
 from tradekg.graph.backends import store_location
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
 from tradekg.graph.text_search import TextIndex, index_path
+from tradekg.server import guard
 from tradekg.server.answer_cache import AnswerCache
 from tradekg.server.bodies import BoundedBodies
+from tradekg.server.shares import CLIENT
 from tradekg.settings import default_config
 
 if TYPE_CHECKING:
@@ -63,6 +66,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.extensions["tradekg.search"] = TextIndex(store, index_path(store))  # built at the first search
     app.extensions["tradekg.answers"] = AnswerCache(int(app.config["TRADEKG_ANSWER_CACHE_MB"]) * 2**20)
     _register_blueprints(app)
+    guard.init_app(app)
     from tradekg.server.fast_sparql import SparqlFastPath  # noqa: PLC0415 - it imports this module's helpers
 
     app.wsgi_app = SparqlFastPath(app, BoundedBodies(app, app.wsgi_app))  # type: ignore[method-assign]
@@ -145,4 +149,10 @@ def run_bounded(request: Request[T], app: Flask | None = None) -> T:
     pool = query_pool(app) if seconds > 0 and not app.extensions["tradekg"].bounds_queries else None
     if pool is None:
         return request.run(app.extensions["tradekg"])
-    return pool.run(request, seconds)
+    if not has_request_context():
+        return pool.run(request, seconds)  # the client, if any, was set by the caller (the SPARQL fast path)
+    client = CLIENT.set(flask_request.remote_addr or "")
+    try:
+        return pool.run(request, seconds)
+    finally:
+        CLIENT.reset(client)

@@ -1,18 +1,29 @@
-"""Request bodies bounded by ``--max-body-bytes`` however they are sent.
+"""Request bodies bounded in size and in number, however they are sent.
 
-Werkzeug refuses a declared ``Content-Length`` over the limit. A chunked body has none; the server marks its
-stream as ended (``wsgi.input_terminated``), and Werkzeug then wraps it in a ``LimitedStream`` that reads up to the
-limit and stops there without an error: a body cut at the limit could still parse, as another query. This WSGI
-middleware bounds such bodies itself, so that reading past the limit raises :exc:`RequestEntityTooLarge`,
-answered 413 as for a declared length.
+Size: Werkzeug refuses a declared ``Content-Length`` over ``--max-body-bytes``. A chunked body has none; the
+server marks its stream as ended (``wsgi.input_terminated``), and Werkzeug then wraps it in a ``LimitedStream``
+that reads up to the limit and stops there without an error: a body cut at the limit could still parse, as another
+query. Such bodies are read through :class:`BoundedInput`, so that reading past the limit raises
+:exc:`RequestEntityTooLarge`, answered 413 as for a declared length.
+
+Number: reading a body blocks the request thread until the client sends it, and eight clients that announce a body
+and send nothing held every thread. At most ``--max-unfinished-bodies`` requests (half of them for one client) read
+their bodies at once; more are answered 503 at once, so slow clients never hold the threads everyone else needs.
+Granian has no timeout for reading a body: a request that waits for one waits until the client sends it or closes
+the connection. (Reading in a thread of our own with a deadline was tried: once the request had been answered 408
+while that thread still waited, Granian's serving process answered nothing more until the client closed.)
 """
 
 from __future__ import annotations
 
+import io
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
+
+from tradekg.server.http import error_response
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -23,23 +34,89 @@ WSGIApplication = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class BoundedBodies:
-    """WSGI middleware: a chunked request body (no ``Content-Length``) is read through :class:`BoundedInput`.
+    """WSGI middleware: a request's body is read in full, within its limits of size and number.
 
     Args:
-        app: The Flask application (its ``TRADEKG_MAX_BODY_BYTES``).
+        app: The Flask application (its ``TRADEKG_MAX_BODY_BYTES`` and ``TRADEKG_MAX_UNFINISHED_BODIES``).
         wsgi_app: The WSGI callable that answers the request.
     """
 
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        self._lock = threading.Lock()
+        self._unfinished: dict[str, int] = {}  # bodies being read, by client address
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        """Bound the body of a chunked request, then answer it."""
-        if not environ.get("CONTENT_LENGTH") and environ.get("wsgi.input_terminated"):
-            limit = int(self.app.config["TRADEKG_MAX_BODY_BYTES"])
+        """Read the body (bounded), then answer the request; or answer 503 when too many bodies are being read."""
+        limit = int(self.app.config["TRADEKG_MAX_BODY_BYTES"])
+        declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+        if not declared and environ.get("wsgi.input_terminated"):
             environ["wsgi.input"] = BoundedInput(environ["wsgi.input"], limit)
+            size = -1  # chunked: read to its end, bounded
+        elif declared.isdigit() and 0 < int(declared) <= limit:
+            size = int(declared)
+        else:
+            return self.wsgi_app(environ, start_response)  # no body, or one Werkzeug refuses without reading it
+        client = str(environ.get("REMOTE_ADDR") or "")
+        if not self._admit(client):
+            with self.app.request_context(environ):
+                response = error_response(503, "too many requests are sending their bodies at once; try again")
+            response.headers["Retry-After"] = "1"
+            response.headers["Connection"] = "close"
+            return response(environ, start_response)
+        try:
+            environ["wsgi.input"] = _read_body(environ["wsgi.input"], size)
+        finally:
+            self._release(client)
         return self.wsgi_app(environ, start_response)
+
+    def _admit(self, client: str) -> bool:
+        """Count one more body being read, unless the client or everyone has as many as allowed."""
+        most = max(1, int(self.app.config["TRADEKG_MAX_UNFINISHED_BODIES"]))
+        with self._lock:
+            if sum(self._unfinished.values()) >= most or self._unfinished.get(client, 0) >= max(1, most // 2):
+                return False
+            self._unfinished[client] = self._unfinished.get(client, 0) + 1
+            return True
+
+    def _release(self, client: str) -> None:
+        with self._lock:
+            left = self._unfinished.get(client, 1) - 1
+            if left > 0:
+                self._unfinished[client] = left
+            else:
+                self._unfinished.pop(client, None)
+
+
+def _read_body(stream: Any, size: int) -> Any:
+    """The whole body as a stream the application reads; a failed read (such as a 413) is raised where it reads."""
+    try:
+        if size < 0:
+            return io.BytesIO(stream.read())
+        chunks, left = [], size
+        while left > 0:
+            chunk = stream.read(left)
+            if not chunk:
+                break  # the client closed early: Werkzeug reports the short body
+            chunks.append(chunk)
+            left -= len(chunk)
+        return io.BytesIO(b"".join(chunks))
+    except Exception as error:  # noqa: BLE001 - raised again where Flask reads the body, and answered there
+        return _Failed(error)
+
+
+class _Failed:
+    """A body stream whose every read raises the error met while reading the body."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Raise the error."""
+        raise self.error
+
+    readline = read
 
 
 class BoundedInput:

@@ -17,8 +17,10 @@ from urllib.parse import parse_qsl
 
 from werkzeug.sansio.utils import get_host
 
+from tradekg.graph.nesting import TooDeep, check_nesting
 from tradekg.server.bodies import Environ, StartResponse, WSGIApplication
 from tradekg.server.http import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, error_response
+from tradekg.server.shares import CLIENT
 from tradekg.server.sparql import GRAPH_FORMS, ProtocolError, answer_headers, answer_query, calls_service, query_form
 from tradekg.server.worker import QueryRequest
 
@@ -46,12 +48,15 @@ class SparqlFastPath:
         work = self.plain_query(environ) if environ.get("PATH_INFO") == PATH else None
         if work is None:
             return self.wsgi_app(environ, start_response)
+        client = CLIENT.set(str(environ.get("REMOTE_ADDR") or ""))  # for the client's fair share of the workers
         try:
             answer, cached = answer_query(self.app, work)
         except ProtocolError as error:
             with self.app.request_context(environ):
                 response = error_response(error.status, str(error))
             return response(environ, start_response)
+        finally:
+            CLIENT.reset(client)
         headers = answer_headers(work, answer, cached=cached)
         headers.append(("Content-Length", str(len(answer.body))))
         start_response("200 OK", headers)
@@ -68,6 +73,10 @@ class SparqlFastPath:
         config = self.app.config
         if len(query) > int(config["TRADEKG_MAX_QUERY_LENGTH"]):
             return None
+        try:
+            check_nesting(query, int(config["TRADEKG_MAX_NESTING"]))
+        except TooDeep:
+            return None  # the /sparql view refuses it
         if not config["TRADEKG_ALLOW_FEDERATION"] and calls_service(query):
             return None
         format_name = _format_of(environ.get("HTTP_ACCEPT", ""), query_form(query) in GRAPH_FORMS)

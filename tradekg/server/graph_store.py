@@ -9,13 +9,13 @@ write (PUT, POST, DELETE) goes through the write gate: validated against the sha
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from tradekg.graph.answers import GRAPH_FORMATS
 from tradekg.graph.load import RdfSyntaxError, parse_rdf
+from tradekg.graph.nesting import EntityDeclared, TooDeep, check_nesting, check_xml
 from tradekg.graph.store import StoreConflict, StoreError
 from tradekg.graph.writes import (
     DEFAULT_GRAPH_IRI,
@@ -30,6 +30,7 @@ from tradekg.graph.writes import (
 )
 from tradekg.ontology.vocab import ID
 from tradekg.server import current_store
+from tradekg.server.guard import request_iri
 from tradekg.server.http import GRAPH_MEDIA_TYPES, allow_cors, content_type, error_response, negotiate, write_refusal
 
 bp = Blueprint("graph_store", __name__)
@@ -52,9 +53,7 @@ def _target() -> str | None:
         return None
     if len(graphs) != 1:
         raise GraphStoreError(400, "name one graph: ?graph=IRI (percent-encoded) or ?default")
-    iri = graphs[0]
-    if not urlsplit(iri).scheme or any(char in iri for char in '<>" {}|\\^`'):
-        raise GraphStoreError(400, f"the graph name {iri!r} is not an absolute IRI")
+    iri = request_iri(graphs[0], "the graph parameter")
     return None if iri == DEFAULT_GRAPH_IRI else iri
 
 
@@ -68,6 +67,15 @@ def _parse_part(data: bytes, media_type: str, graph: str | None) -> list[ox.Quad
         known = ", ".join(dict.fromkeys(GRAPH_MEDIA_TYPES))
         raise GraphStoreError(415, f"unsupported Content-Type {media_type!r}; send one of: {known}")
     target = graph or DEFAULT_GRAPH_IRI
+    limit = int(current_app.config["TRADEKG_MAX_NESTING"])
+    try:
+        if format_name == "rdf":
+            check_xml(data, limit)
+        else:
+            syntax = "json" if format_name == "jsonld" else "sparql"
+            check_nesting(data.decode("utf-8", "replace"), limit, syntax=syntax)
+    except (TooDeep, EntityDeclared) as error:
+        raise GraphStoreError(400, f"the body is refused: {error}") from None
     try:
         quads = parse_rdf(data, GRAPH_FORMATS[format_name], graph=target, origin="request body", base_iri=target)
     except RdfSyntaxError as error:

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, redirect, request
 from tradekg.graph.describe import INCOMING_PAGE_SIZE, describe, resource_triples
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store
+from tradekg.server.guard import request_iri
 from tradekg.server.views import resource_view
 from tradekg.server.web import (
     HTML,
@@ -179,6 +180,7 @@ def page_by_iri() -> Response:
     iri = request.args.get("iri", "").strip()
     if not iri:
         return bad_request("Give the IRI of a resource as ?iri=.")
+    request_iri(iri, "the iri parameter")
     path = path_of(iri)
     if path is not None:
         return redirect(href(iri), code=301)

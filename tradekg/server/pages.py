@@ -19,6 +19,7 @@ from tradekg.graph.timeline import timeline
 from tradekg.graph.vocabulary import local_name, vocabulary
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store, text_index
+from tradekg.server.guard import request_iri
 from tradekg.server.views import country_ref, imposers_and_targets
 from tradekg.server.web import (
     EXTERNAL_BROWSERS,
@@ -206,6 +207,7 @@ def class_page(name: str | None = None) -> Response:
     class_iri = str(TKG) + name if name else request.args.get("iri", "").strip()
     if not class_iri:
         return bad_request("Name a class: /class/Tariff, or /class?iri= for a class outside the ontology.")
+    request_iri(class_iri, "the class")
     sort = request.args.get("sort", "label")
     after = request.args.get("after", "").strip() or None
     try:

@@ -1,8 +1,11 @@
 """Serving the application with Granian, an HTTP server written in Rust.
 
 Granian parses HTTP and writes answers in native code and calls the application in a pool of threads. Its
-supervisor (this process) forks one serving process and restarts nothing: when that process ends, the server
-ends. There is one serving process because there is one store: every write must reach every reader.
+supervisor (this process) forks one serving process, and starts it again when it dies; when it dies again within
+5.5 s of that restart (a crash loop), the supervisor exits with an error, and an outer restarter (the systemd unit in
+the README) backs off and starts the server again. There is one serving process because there is one store: every
+write must reach every reader. A restarted process serves a store on disk as it was; an in-memory store restarts
+from the data it was started with (writes since are lost, as they are when the server stops).
 
 The store is opened here, before Granian starts, so that a bad data file or a locked directory ends
 ``tradekg serve`` with a message and its exit status. An in-memory store is then inherited by the serving
@@ -66,6 +69,8 @@ def run_server(settings: Mapping[str, object]) -> None:
         log_level=LogLevels.warning,
         websockets=False,
         workers_kill_timeout=10,  # a serving process that has not ended 10 s after SIGTERM is killed
+        respawn_failed_workers=True,  # a serving process that dies is started again (a second death within
+        # 5.5 s of the restart ends the server, for an outer restarter such as systemd to back off and retry)
     )
     logging.getLogger("_granian").addFilter(_threads_waiting_on_workers)
     server.serve(target_loader=loader, wrap_loader=False)  # called in the serving process

@@ -13,6 +13,7 @@ from functools import lru_cache
 from flask import Blueprint, Flask, Response, current_app, redirect, request
 
 from tradekg.graph.answers import FormatError
+from tradekg.graph.nesting import TooDeep, check_nesting
 from tradekg.graph.sparql_text import DatasetConflict, tokens, uses_keyword
 from tradekg.graph.store import StoreConflict, StoreError
 from tradekg.graph.writes import (
@@ -24,6 +25,7 @@ from tradekg.graph.writes import (
     apply_update,
 )
 from tradekg.server import answer_cache, current_store, run_bounded
+from tradekg.server.guard import request_iris
 from tradekg.server.http import (
     CORS_HEADERS,
     GRAPH_MEDIA_TYPES,
@@ -145,11 +147,15 @@ def endpoint() -> Response:
                 return redirect("/query", code=303)  # type: ignore[return-value]
             return service_description_response()
         kind, text = operation
-        if kind == "update":
-            return _update(text)  # bounded by --max-body-bytes, as any body: an INSERT DATA may be long
         limit = int(current_app.config["TRADEKG_MAX_QUERY_LENGTH"])
-        if len(text) > limit:
+        if kind == "query" and len(text) > limit:  # an update is bounded by --max-body-bytes: INSERT DATA may be long
             raise ProtocolError(413, f"the {kind} is {len(text):,} characters long; the limit is {limit:,}")
+        try:
+            check_nesting(text, int(current_app.config["TRADEKG_MAX_NESTING"]))
+        except TooDeep as error:
+            raise ProtocolError(400, f"the {kind} is refused: {error}") from None
+        if kind == "update":
+            return _update(text)
         return _query(text)
     except ProtocolError as error:
         return error_response(error.status, str(error))
@@ -179,8 +185,8 @@ def _query(query: str) -> Response:
         query,
         format_name,
         int(current_app.config["TRADEKG_MAX_ROWS"]),
-        default_graph_uris=tuple(_parameters("default-graph-uri")),
-        named_graph_uris=tuple(_parameters("named-graph-uri")),
+        default_graph_uris=tuple(request_iris(_parameters("default-graph-uri"), "a default-graph-uri parameter")),
+        named_graph_uris=tuple(request_iris(_parameters("named-graph-uri"), "a named-graph-uri parameter")),
         base_iri=request.base_url,
     )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -242,8 +248,8 @@ def _update(update: str) -> Response:
         result = apply_update(
             current_store(),
             update,
-            using=_parameters("using-graph-uri"),
-            using_named=_parameters("using-named-graph-uri"),
+            using=request_iris(_parameters("using-graph-uri"), "a using-graph-uri parameter"),
+            using_named=request_iris(_parameters("using-named-graph-uri"), "a using-named-graph-uri parameter"),
             base_iri=request.base_url,
             allow_federation=bool(current_app.config["TRADEKG_ALLOW_FEDERATION"]),
         )

@@ -16,6 +16,7 @@ from flask import Response, current_app, render_template, request
 
 from tradekg.ontology.vocab import ONTOLOGY_IRI, PREFIXES, TKG
 from tradekg.server import current_store
+from tradekg.server.guard import is_linkable, request_iri
 
 RDF_MEDIA_TYPES: dict[str, str] = {
     "ttl": "text/turtle",
@@ -62,8 +63,12 @@ def path_of(iri: str) -> str | None:
 
 
 def iri_of(path: str) -> str:
-    """The dataset IRI a path stands for (``country/JPN`` → ``https://w3id.org/tradekg/id/country/JPN``)."""
-    return dataset_base() + path
+    """The dataset IRI a path stands for (``country/JPN`` → ``https://w3id.org/tradekg/id/country/JPN``).
+
+    Raises:
+        InvalidInput: The path makes no valid IRI (a space, ``<>``, ``%zz``...); answered 400.
+    """
+    return request_iri(dataset_base() + path, "the resource path")
 
 
 def quote_path(path: str) -> str:
@@ -72,7 +77,11 @@ def quote_path(path: str) -> str:
 
 
 def href(iri: str) -> str:
-    """Where a link to ``iri`` goes: its page here, the ontology's anchor, a page by IRI, or the IRI itself."""
+    """Where a link to ``iri`` goes: its page here, the ontology's anchor, a page by IRI, or the IRI itself.
+
+    Only http(s) IRIs are linked: for any other (``javascript:``, ``data:``, ``urn:``...) the answer is ``""``, and
+    pages show the IRI as text.
+    """
     path = path_of(iri)
     if path is not None:
         return site_url("/page/" + quote_path(path))
@@ -82,7 +91,7 @@ def href(iri: str) -> str:
         return site_url("/ontology#" + iri[len(str(TKG)) :])
     if iri.startswith(("http://", "https://")) and _has_subject(iri):
         return site_url("/page?" + urlencode({"iri": iri}))
-    return iri
+    return iri if is_linkable(iri) else ""
 
 
 def _has_subject(iri: str) -> bool:
@@ -105,12 +114,12 @@ def json_url() -> str:
     """The address of the JSON view of the current page."""
     args = request.args.to_dict(flat=True)
     args["format"] = "json"
-    return request.path + "?" + urlencode(args)
+    return quote_path(request.path) + "?" + urlencode(args)  # quoted: it goes into a Link header
 
 
 def html_url() -> str:
     """The address of the HTML view of the current page (the JSON view's ``Link: rel="alternate"``)."""
-    path = request.path.removesuffix(".json") if request.path.endswith(".json") else request.path
+    path = quote_path(request.path.removesuffix(".json"))  # quoted: it goes into a Link header
     path = "/" if path == "/index" else path
     args = {name: value for name, value in request.args.items() if name != "format"}
     return path + ("?" + urlencode(args) if args else "")

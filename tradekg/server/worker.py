@@ -43,6 +43,7 @@ from tradekg.graph.store import TradeStore
 from tradekg.server.checkpoints import Checkpoints
 from tradekg.server.frames import receive_frame, send_frame
 from tradekg.server.results import Answer, evaluate
+from tradekg.server.shares import CLIENT, Shares
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -189,6 +190,7 @@ class QueryPool:
         self._starting = 0
         self._closed = False
         self._checkpoints = Checkpoints(store) if store.path is not None else None
+        self._shares = Shares(self.size)  # each client's fair share (shares.py)
 
     @property
     def pids(self) -> list[int]:
@@ -213,7 +215,7 @@ class QueryPool:
                 raise QueryTimeout(seconds)  # a long write held the store
         try:
             for attempt in (1, 2):
-                worker = self._acquire(deadline, seconds)
+                worker = self._acquire(deadline, seconds, CLIENT.get())
                 try:
                     send_frame(worker.request_fd, (snapshot, request))
                 except OSError:  # it died while idle (killed by the system?): nothing was evaluated, use another
@@ -275,7 +277,7 @@ class QueryPool:
 
     # -- workers ---------------------------------------------------------------------------------------------------
 
-    def _acquire(self, deadline: float, seconds: float) -> _Worker:
+    def _acquire(self, deadline: float, seconds: float, client: str) -> _Worker:
         stale: list[_Worker] = []
         with self._ready:
             while True:
@@ -285,21 +287,27 @@ class QueryPool:
                 if self.store.path is None:  # a forked worker holds the store as it was: retire older ones
                     stale += [worker for worker in self._idle if worker.generation != generation]
                     self._idle = [worker for worker in self._idle if worker.generation == generation]
+                live = len(self._busy) + self._starting
                 if self._idle:
                     worker = self._idle.pop()
                     self._busy.add(worker)
+                    self._shares.holds(worker, client)
                     break
-                if len(self._busy) + self._starting < self.size:
+                if live < self.size or self._shares.may_add_spare(client, live + len(self._idle)):
                     self._starting += 1
                     worker = None
                     break
-                if not self._ready.wait(deadline - time.monotonic()) and time.monotonic() >= deadline:
+                self._ready.wait(min(deadline - time.monotonic(), 0.25))  # running queries turn expensive with time
+                if time.monotonic() >= deadline:
                     raise QueryTimeout(seconds)
         for old in stale:
             old.stop()
         if worker is not None:
             return worker
-        return self._launch(deadline, seconds, idle=False)
+        worker = self._launch(deadline, seconds, idle=False)
+        with self._ready:
+            self._shares.holds(worker, client)
+        return worker
 
     def _launch(self, deadline: float, seconds: float, *, idle: bool) -> _Worker:
         """Start a worker the caller counted in ``_starting``, and file it as idle or busy.
@@ -329,7 +337,9 @@ class QueryPool:
     def _release(self, worker: _Worker) -> None:
         with self._ready:
             self._busy.discard(worker)
+            self._shares.frees(worker)
             keep = not self._closed and (self.store.path is not None or worker.generation == self.store.generation)
+            keep = keep and len(self._idle) + len(self._busy) + self._starting < self.size  # spares stop
             if keep:
                 self._idle.append(worker)
             self._ready.notify_all()
@@ -339,6 +349,7 @@ class QueryPool:
     def _discard(self, worker: _Worker) -> None:
         with self._ready:
             self._busy.discard(worker)
+            self._shares.frees(worker)
             self._ready.notify_all()
         worker.stop()
 

@@ -64,15 +64,16 @@
     if (datasetBase && iri.indexOf(datasetBase) === 0 && iri.length > datasetBase.length) {
       return pageBase + iri.substring(datasetBase.length);
     }
-    return iri;
+    return /^https?:\/\//i.test(iri) ? iri : null;  // never a javascript: or data: link
   }
 
   function cell(term) {
     var td = document.createElement("td");
     if (!term) { return td; }
     if (term.type === "uri") {
-      var a = document.createElement("a");
-      a.href = linkFor(term.value);
+      var link = linkFor(term.value);
+      var a = document.createElement(link ? "a" : "span");  // never a javascript: or data: link
+      if (link) { a.href = link; }
       a.className = "term";
       a.setAttribute("data-iri", term.value);
       a.textContent = compact(term.value);

@@ -1,0 +1,159 @@
+"""Hostile clients against a real ``tradekg serve`` over real sockets: each is refused with a 4xx (or 503), and
+the server keeps answering others (a functional check with a generous timeout, never a speed assertion)."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from tests.server.conftest import SERVED_TOKEN, start_server, stop_server
+
+ASK = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
+NESTED_UPDATE = "INSERT{<urn:x:n><urn:x:p>?o}WHERE" + "{" * 1000 + "?s ?p ?o" + "}" * 1000
+NESTED_QUERY = "SELECT * WHERE { ?s ?p " + "[ ?p " * 1000 + "1" + " ]" * 1000 + " }"
+GRAPH = "/rdf-graph-store?graph=http://example.org/hostile"
+
+
+@pytest.fixture(scope="module")
+def unguarded():
+    """``--timeout 0``: queries run in the serving process itself, so a parser crash would end the server."""
+    process, served = start_server("--empty", "--write-token", SERVED_TOKEN, "--timeout", "0", "--threads", "8")
+    yield served
+    stop_server(process)
+    assert process.returncode == 0, "the serving process died"
+
+
+def still_answers(served) -> None:
+    status, _, body = served.request("GET", ASK)
+    assert (status, body) == (200, b'{"head":{},"boolean":true}')
+
+
+def test_a_deeply_nested_update_is_400_and_the_server_lives(unguarded):
+    status, _, body = unguarded.request(
+        "POST",
+        "/sparql",
+        NESTED_UPDATE.encode(),
+        {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {SERVED_TOKEN}"},
+    )
+    assert status == 400 and b"nests brackets more than 100 deep" in body
+    still_answers(unguarded)
+
+
+@pytest.mark.parametrize("text", [NESTED_QUERY, "ASK { FILTER(" + "(" * 3000 + "1" + ")" * 3000 + ") }"])
+def test_a_deeply_nested_query_is_400_and_the_server_lives(unguarded, text):
+    status, _, body = unguarded.request("GET", "/sparql?" + urllib.parse.urlencode({"query": text}))
+    assert status == 400 and b"nests brackets" in body
+    status, _, _ = unguarded.request("POST", "/sparql", text.encode(), {"Content-Type": "application/sparql-query"})
+    assert status == 400
+    still_answers(unguarded)
+
+
+@pytest.mark.parametrize(
+    "content_type,body",
+    [
+        ("text/turtle", b"<urn:a> <urn:p> " + b"(" * 20000 + b")" * 20000 + b" ."),
+        ("application/ld+json", b'{"@id":"urn:a","urn:p":' * 20000 + b'"x"' + b"}" * 20000),
+        ("application/rdf+xml", b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>" + b"<a>" * 20000),
+    ],
+)
+def test_deeply_nested_write_bodies_are_400_and_the_server_lives(unguarded, content_type, body):
+    headers = {"Content-Type": content_type, "Authorization": f"Bearer {SERVED_TOKEN}"}
+    status, _, answer = unguarded.request("PUT", GRAPH, body, headers)
+    assert status == 400 and b"the body is refused" in answer
+    still_answers(unguarded)
+
+
+def test_an_entity_bomb_is_400(unguarded):
+    entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 9))
+    body = (
+        '<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY e0 "aaaaaaaaaa">' + entities + "]>"
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/">'
+        '<rdf:Description rdf:about="http://example.org/s"><e:p>&e8;</e:p></rdf:Description></rdf:RDF>'
+    ).encode()
+    headers = {"Content-Type": "application/rdf+xml", "Authorization": f"Bearer {SERVED_TOKEN}"}
+    status, _, answer = unguarded.request("PUT", GRAPH, body, headers)
+    assert status == 400 and b"declares the entity" in answer
+    still_answers(unguarded)
+
+
+def test_stalled_bodies_never_hold_every_thread():
+    """Eight connections announce a 1 MB body, send three bytes and wait: with 8 threads this froze the server."""
+    process, served = start_server("--threads", "8", "--max-unfinished-bodies", "4", "--query-workers", "1")
+    stalled: list[socket.socket] = []
+    try:
+        for _ in range(8):
+            connection = socket.create_connection((served.host, served.port), timeout=10)
+            connection.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                b"Content-Length: 1000000\r\n\r\nASK"
+            )
+            stalled.append(connection)
+        refused = 0
+        for connection in stalled:
+            connection.settimeout(2)
+            try:
+                refused += connection.recv(100).startswith(b"HTTP/1.1 503")
+            except TimeoutError:
+                pass  # one of the bodies admitted (half the limit for one client): it waits, holding one thread
+        assert refused == 6
+        for _ in range(3):
+            still_answers(served)  # GET needs no body: answered while the stalled bodies wait
+        status, headers, body = served.request(
+            "POST", "/sparql", b"ASK {}", {"Content-Type": "application/sparql-query"}
+        )
+        assert status == 503 and headers["retry-after"] == "1" and b"bodies" in body  # this client has its share
+        for connection in stalled:
+            connection.close()
+        deadline = time.monotonic() + 10  # the server notices the closed connections as it reads them
+        while True:
+            status, _, body = served.request("POST", "/sparql", b"ASK {}", {"Content-Type": "application/sparql-query"})
+            if status != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert (status, body) == (200, b'{"head":{},"boolean":true}')  # the closed connections gave their share back
+    finally:
+        for connection in stalled:
+            connection.close()
+        stop_server(process)
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def query_from(served, address: str, query: str, timeout: float) -> int:
+    """Send a query from a loopback address of its own (a client of its own, as the server sees it)."""
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=timeout, source_address=(address, 0))
+    try:
+        connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_two_greedy_clients_do_not_starve_a_third():
+    """Two clients' runaway queries hold both workers; a third client's query is still answered, in a spare."""
+    process, served = start_server("--query-workers", "2", "--timeout", "8")
+    statuses: list[int] = []
+    try:
+        greedy = [
+            threading.Thread(target=lambda a=address: statuses.append(query_from(served, a, RUNAWAY, 30)))
+            for address in ("127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.3")
+        ]
+        for thread in greedy:
+            thread.start()
+        time.sleep(2.5)  # their queries now count as expensive
+        for number in range(3):  # distinct texts: never from the answer cache
+            assert query_from(served, "127.0.0.4", f"ASK {{ <urn:x:{number}> ?p ?o }}", timeout=5) == 200
+        assert query_from(served, "127.0.0.5", "ASK { <urn:y> ?p ?o }", timeout=5) == 200
+        for thread in greedy:
+            thread.join(30)
+        assert statuses == [503] * 4  # the runaway queries were stopped at --timeout
+    finally:
+        stop_server(process)
