@@ -101,12 +101,32 @@ def test_parameters_become_rdf_terms() -> None:
     assert catalog["officials"].bind({"country": ""}) == {}
 
 
+@pytest.mark.parametrize("given", ["JPN", "jpn", "JP", "Japan", "japan"])
+def test_country_parameters_take_codes_and_names(given: str) -> None:
+    bindings = load_catalog()["tariffs-in-force"].bind({"date": "2025-07-15", "country": given})
+    assert str(bindings["country"]) == "https://w3id.org/tradekg/id/country/JPN"
+
+
+def test_iri_parameters_with_a_class_offer_its_resources(bundled_store) -> None:
+    from tradekg.queries.choices import param_choices
+
+    catalog = load_catalog()
+    measures = param_choices(bundled_store, catalog["exemptions-of-measure"].param("measure"))
+    blanket = next(c for c in measures if c.value == "measure:usa-blanket-tariff")
+    assert blanket.label == "US 10% blanket tariff"
+    assert catalog["exemptions-of-measure"].bind({"measure": blanket.value})  # a picked value is accepted
+    countries = param_choices(bundled_store, catalog["tariffs-in-force"].param("country"))
+    assert len(countries) >= 249 and next(c for c in countries if c.value == "JPN").label == "Japan"
+    assert param_choices(bundled_store, catalog["tariffs-in-force"].param("date")) == []
+
+
 @pytest.mark.parametrize(
     ("name", "values", "problem"),
     [
         ("tariffs-in-force", {"country": "JPN"}, "'date': required"),
         ("tariffs-in-force", {"date": "2025-02-30", "country": "JPN"}, "not a date"),
-        ("tariffs-in-force", {"date": "2025-07-15", "country": "ZZZ"}, "not an ISO 3166-1 alpha-3"),
+        ("tariffs-in-force", {"date": "2025-07-15", "country": "ZZZ"}, "not an ISO 3166-1 code"),
+        ("tariffs-in-force", {"date": "2025-07-15", "country": "Korea"}, "or a country's name"),  # which one?
         ("tariffs-in-force", {"date": "2025-07-15", "country": '"} ; DROP ALL ; {"'}, "not an ISO 3166-1"),
         ("exemptions-of-measure", {"measure": "<http://a> } ; DROP ALL"}, "not an absolute IRI"),
         ("exemptions-of-measure", {"measure": "http://example.org/a b"}, "not a valid IRI"),

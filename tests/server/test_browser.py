@@ -50,7 +50,7 @@ def test_query_page_runs_an_example_and_shows_the_table(live_server, browser_pag
     headers = page.locator("table.results-table th").all_inner_texts()
     assert headers == ["tariff", "label", "imposedBy", "rate"]
     assert page.locator("table.results-table tbody tr").count() >= 5
-    link = page.locator("table.results-table a", has_text="country/USA").first
+    link = page.locator("table.results-table a", has_text="United States").first  # its label, once fetched
     assert link.get_attribute("href") == "/page/country/USA"
     assert "result" in page.locator("#status").inner_text()
     with page.expect_download() as download:
@@ -65,7 +65,7 @@ def test_query_page_shows_errors_readably(live_server, browser_page):
     page.goto(live_server + "/query")
     page.fill("textarea#query", "SELECT WHERE {")
     page.click("#run")
-    page.wait_for_selector("#results pre.error")
+    page.wait_for_selector("#results .syntax-error")
     assert page.locator("#status").inner_text().startswith("Error 400")
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tradekg.graph.index import class_counts, instances, search
+from tradekg.graph.index import class_counts, instances
 from tradekg.graph.timeline import timeline
 
 TKG = "https://w3id.org/tradekg/ontology#"
@@ -55,15 +55,30 @@ def test_class_page_includes_subclasses_and_names_bad_input(browse_client):
     assert browse_client.get("/class").status_code == 400
 
 
-def test_search_by_label(browse_client):
+def test_search_by_words(browse_client):
     data = browse_client.get("/search?q=TESTLAND&format=json").json
     assert [i["iri"] for i in data["items"]] == ["https://w3id.org/tradekg/id/country/TST"]
+    assert data["items"][0]["types"] == [{"iri": TKG + "Country", "label": "country"}]
     html = browse_client.get("/search?q=exemp").get_data(as_text=True)
     assert '<a href="/page/exemption/test-exemption">Test exemption</a>' in html
-    assert "Nothing has a label holding" in browse_client.get("/search?q=zzzz").get_data(as_text=True)
+    assert '<span class="kind" title="tkg:Exemption">Exemption</span>' in html
+    assert "Nothing matches every word" in browse_client.get("/search?q=zzzz").get_data(as_text=True)
     assert browse_client.get("/search").status_code == 200
     assert browse_client.get("/search?q=" + "a" * 300).status_code == 400
-    assert browse_client.get("/search?q=%22%7D%20UNION").status_code == 200  # quotes stay in the literal
+    assert browse_client.get("/search?q=%22%7D%20UNION%20NEAR(").status_code == 200  # no FTS5 syntax gets through
+
+
+def test_search_facets_filter_by_class(client):
+    everything = client.get("/search?q=japan+tariff&format=json").json
+    facets = {f["class"]: f["count"] for f in everything["facets"]}
+    assert facets[TKG + "Tariff"] >= 2 and len(facets) > 1
+    tariffs = client.get("/search?q=japan+tariff&type=Tariff&format=json").json
+    assert tariffs["total"] == facets[TKG + "Tariff"]
+    assert all(TKG + "Tariff" in [t["iri"] for t in item["types"]] for item in tariffs["items"])
+    assert client.get("/search?q=japan+tariff&type=tkg:Tariff&format=json").json["total"] == tariffs["total"]
+    html = client.get("/search?q=japan+tariff").get_data(as_text=True)
+    assert 'href="/search?q=japan+tariff&amp;type=Tariff"' in html
+    assert '<a href="/page/measure/usa-jpn-24-percent-rate">US 24% tariff rate on Japan</a>' in html
 
 
 def test_timeline_in_order_without_javascript(browse_client):
@@ -134,7 +149,6 @@ def test_core_index_queries(browse_store):
     assert total == 2 and [i.label for i in items][1] == "Testland"
     with pytest.raises(ValueError, match="cannot sort"):
         instances(browse_store, TKG + "Country", sort="size")
-    assert search(browse_store, "  ") == []
     assert [e.property_label for e in timeline(browse_store)] == ["announced on", "effective from", "effective until"]
 
 
@@ -155,7 +169,8 @@ def test_home_lists_the_named_queries_of_the_catalog(client):
 
 def test_named_queries_run_on_the_query_page_with_their_defaults(client):
     editor = client.get("/query?name=highest-rates").get_data(as_text=True)
-    assert "VALUES ?imposer { &lt;https://w3id.org/tradekg/id/country/USA&gt; }" in editor
+    assert "VALUES (?imposer) { (&lt;https://w3id.org/tradekg/id/country/USA&gt;) }" in editor
+    assert 'id="param-imposer" name="imposer"' in editor and "data-autorun" not in editor  # asks, does not run
     text = html.unescape(
         editor.split('<textarea id="query" name="query"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
     )
@@ -163,6 +178,46 @@ def test_named_queries_run_on_the_query_page_with_their_defaults(client):
     catalog = client.get("/api/queries/highest-rates?limit=1000")
     assert answer.status_code == 200 and catalog.status_code == 200
     assert len(answer.json["results"]["bindings"]) == len(catalog.json["rows"]) > 1  # the page runs what the API runs
+
+
+def test_parameterised_examples_ask_for_their_parameters_and_run_once_given(client):
+    asked = client.get("/query?name=tariffs-in-force").get_data(as_text=True)
+    assert 'id="query-params"' in asked and 'value="2025-07-15"' in asked  # filled with the catalog's examples
+    assert '<option value="JPN">Japan</option>' in asked  # a picker of the graph's countries
+    given = client.get("/query?name=tariffs-in-force&date=2025-07-15&country=Japan").get_data(as_text=True)
+    assert "data-autorun" in given
+    assert "VALUES (?date ?country) { (&#34;2025-07-15&#34;^^&lt;http://www.w3.org/2001/XMLSchema#date&gt; " in given
+    wrong = client.get("/query?name=tariffs-in-force&date=2025-07-15&country=Japanland").get_data(as_text=True)
+    assert "data-autorun" not in wrong and "not an ISO 3166-1 code" in wrong
+    assert "data-autorun" in client.get("/query?query=ASK%20%7B%7D").get_data(as_text=True)  # a shared link runs
+    assert "<code>country:</code>" in asked  # the predeclared prefixes of id/ kinds are listed
+
+
+def editor_text(page: str) -> str:
+    return html.unescape(page.split('<textarea id="query" name="query"', 1)[1].split(">", 1)[1].split("</textarea>")[0])
+
+
+def test_the_query_page_binds_parameters_as_the_api_does(client):
+    from tradekg.queries.catalog import load_catalog
+
+    for query in load_catalog().values():
+        values = {p.name: p.example for p in query.params if p.example}
+        if not values:
+            continue
+        text = editor_text(client.get("/query", query_string={"name": query.name, **values}).get_data(as_text=True))
+        answer = client.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
+        api = client.get(f"/api/queries/{query.name}", query_string={**values, "limit": 1000})
+        assert answer.status_code == 200, (query.name, answer.data)
+        assert len(answer.json["results"]["bindings"]) == len(api.json["rows"]), query.name
+
+
+def test_prefixes_of_resource_kinds_are_predeclared(client):
+    answer = client.post(
+        "/sparql",
+        data={"query": "SELECT ?l WHERE { country:JPN rdfs:label ?l }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert answer.status_code == 200 and answer.json["results"]["bindings"][0]["l"]["value"] == "Japan"
 
 
 def test_named_queries_from_a_catalog_module_without_the_api(browse_app, monkeypatch):

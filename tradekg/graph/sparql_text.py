@@ -139,9 +139,9 @@ def dataset_clauses(query: str, *, base_iri: str | None = None) -> tuple[list[st
 
     The project's prefixes (:data:`tradekg.ontology.vocab.PREFIXES`) are predeclared, as for evaluation.
     """
-    from tradekg.ontology.vocab import PREFIXES  # a leaf module: no cycle, and the lexer stays free of vocabularies
+    from tradekg.ontology.vocab import QUERY_PREFIXES  # a leaf module: no cycle, the lexer stays free of vocabularies
 
-    prefixes, base = dict(PREFIXES), base_iri
+    prefixes, base = dict(QUERY_PREFIXES), base_iri
     from_graphs: list[str] = []
     named_graphs: list[str] = []
     previous: list[Token] = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +86,10 @@ def graph_block(graph: str | None, quads: Iterable[ox.Quad]) -> str:
     return f"GRAPH <{graph}> {{\n{lines}\n}}" if graph else lines
 
 
+ChangeListener = Callable[[Collection[ox.Quad], Collection[ox.Quad]], None]
+"""Told of each committed change set: ``listener(removed, added)`` (see :meth:`TradeStore.on_commit`)."""
+
+
 class StoreError(Exception):
     """The store could not be opened, read or written."""
 
@@ -116,6 +120,7 @@ class TradeStore(ABC):
     def __init__(self) -> None:
         self.generation = 0
         self.write_lock = threading.Lock()
+        self._listeners: list[ChangeListener] = []
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -251,6 +256,19 @@ class TradeStore(ABC):
         Raises:
             StoreError: Nothing was written.
         """
+
+    def on_commit(self, listener: ChangeListener) -> None:
+        """Tell ``listener(removed, added)`` the net change of every change set :meth:`apply` commits from now on.
+
+        It is called in the writer's thread, holding the write lock, right after the commit (so listeners see change
+        sets in commit order, and the store already changed). The text index follows the store this way.
+        """
+        self._listeners.append(listener)
+
+    def committed(self, removed: Collection[ox.Quad], added: Collection[ox.Quad]) -> None:
+        """Announce a committed change set to the listeners; every backend's :meth:`apply` calls it on success."""
+        for listener in self._listeners:
+            listener(removed, added)
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction, without validation (trusted data: the vocabulary, tests)."""

@@ -69,6 +69,35 @@ HS_SCHEME_IRI: Final = ID["hs"]
 HS_PREFIX: Final = str(ID) + "hs/"
 """Start of every HS code IRI: ``https://w3id.org/tradekg/id/hs/{digits}``."""
 
+ID_KINDS: Final = (
+    "agreement",
+    "company",
+    "country",
+    "customs-union",
+    "event",
+    "exemption",
+    "graph",
+    "hs",
+    "instrument",
+    "measure",
+    "negotiation",
+    "official",
+    "place",
+    "post",
+    "product",
+    "proposal",
+    "result",
+    "source",
+)
+"""The kinds of resource under ``id/`` (``id/country/JPN``): each is also a prefix of queries (``country:JPN``)."""
+
+ID_PREFIXES: Final[dict[str, str]] = {kind: f"{ID}{kind}/" for kind in ID_KINDS}
+"""One prefix per kind of resource, since a prefixed name cannot hold a slash (``id:country/JPN`` is not SPARQL)."""
+
+QUERY_PREFIXES: Final[dict[str, str]] = {**PREFIXES, **ID_PREFIXES}
+"""Prefixes predeclared for SPARQL queries and updates (a query's own ``PREFIX`` lines override them). Output keeps
+:data:`PREFIXES`, so IRIs still print as ``id:country/JPN``."""
+
 _ALPHA3: Final = re.compile(r"[A-Z]{3}")
 _HS_CODE: Final = re.compile(r"[0-9]{4}(?:\.?[0-9]{2}){0,3}|[0-9]{2}")
 _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -13,6 +13,9 @@ where grlc has them)::
     #+     type: country      # iri | string | date | decimal | integer | country
     #+     description: The country whose goods the tariff targets.
     #+     example: JPN       # and either `required: true` or an optional `default`
+    #+   - name: measure
+    #+     type: iri
+    #+     class: tkg:TradeMeasure  # an iri parameter may name the class its values belong to (for pickers)
 
 A parameter is the SPARQL variable of the same name. Values are checked against their type and bound to that
 variable as an RDF term (Oxigraph substitutions: a final join, like ``VALUES``), never written into the query
@@ -38,7 +41,7 @@ from rdflib.term import Node
 
 from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.store import TradeStore
-from tradekg.ontology.vocab import PREFIXES, country_iri
+from tradekg.ontology.vocab import QUERY_PREFIXES, country_iri
 
 QUERIES_DIR: Final = Path(__file__).resolve().parent
 """Directory of the bundled named queries."""
@@ -52,7 +55,7 @@ VIEW_NEEDS: Final = {"timeline": "date", "map-of-countries": "country"}
 """The variable each view draws from; the query must project it."""
 
 HEADER_KEYS: Final = frozenset({"summary", "description", "tags", "params", "view", "answer", "method", "endpoint"})
-PARAM_KEYS: Final = frozenset({"name", "type", "description", "required", "default", "example"})
+PARAM_KEYS: Final = frozenset({"name", "type", "description", "required", "default", "example", "class"})
 _NAME: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _VARIABLE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -89,6 +92,8 @@ class Param:
     required: bool = False
     default: str | None = None
     example: str | None = None
+    class_iri: str | None = None
+    """For an ``iri`` parameter, the class of the resources it names (pages offer them to pick from)."""
 
     def to_term(self, value: str) -> Node:
         """Check a value given as text and return it as the RDF term bound to the variable.
@@ -102,10 +107,7 @@ class Param:
         if self.type == "iri":
             return _iri(self.name, text)
         if self.type == "country":
-            code = text.upper()
-            if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.countries.get(alpha_3=code) is None:
-                raise ParamError(self.name, f"{value!r} is not an ISO 3166-1 alpha-3 country code (e.g. JPN)")
-            return country_iri(code)
+            return country_iri(_alpha3(self.name, text))
         if self.type == "date":
             try:
                 if not _DATE.fullmatch(text):
@@ -127,11 +129,29 @@ class Param:
         return Literal(text, datatype=XSD.integer)
 
 
+def _alpha3(name: str, text: str) -> str:
+    """The ISO 3166-1 alpha-3 code of a country given by code (alpha-3 or alpha-2) or by name, as pycountry knows it."""
+    code = text.upper()
+    if re.fullmatch(r"[A-Z]{3}", code) and pycountry.countries.get(alpha_3=code) is not None:
+        return code
+    try:
+        return str(pycountry.countries.lookup(text).alpha_3)  # alpha-2, name, official or common name
+    except LookupError:
+        pass
+    try:
+        found = pycountry.countries.search_fuzzy(text) if len(text) >= 3 else []
+    except LookupError:
+        found = []
+    if len(found) == 1:
+        return str(found[0].alpha_3)
+    raise ParamError(name, f"{text!r} is not an ISO 3166-1 code (JPN, JP) or a country's name (Japan)")
+
+
 def _iri(name: str, text: str) -> URIRef:
     """An absolute IRI, or a prefixed name of one of the project's prefixes, as a checked IRI."""
     prefix, _, local = text.partition(":")
-    if prefix in PREFIXES and not local.startswith("//"):
-        text = PREFIXES[prefix] + local
+    if prefix in QUERY_PREFIXES and not local.startswith("//"):
+        text = QUERY_PREFIXES[prefix] + local
     if not _SCHEME.match(text):
         raise ParamError(name, f"{text!r} is not an absolute IRI (e.g. https://w3id.org/tradekg/id/country/JPN)")
     try:
@@ -240,7 +260,15 @@ def _param(path: Path, raw: object, index: int) -> Param:
     default, example = (None if raw.get(key) is None else str(raw[key]) for key in ("default", "example"))
     if required and default is not None:
         raise CatalogError(path, f"{where}a required parameter cannot have a default")
-    param = Param(name, str(raw["type"]), description, required, default, example)
+    class_iri = None
+    if raw.get("class") is not None:
+        if raw.get("type") != "iri":
+            raise CatalogError(path, f"{where}'class' is for iri parameters only")
+        try:
+            class_iri = str(_iri(name, str(raw["class"])))
+        except ParamError as error:
+            raise CatalogError(path, f"{where}'class' is not an IRI: {error.problem}") from None
+    param = Param(name, str(raw["type"]), description, required, default, example, class_iri)
     for key, value in (("default", default), ("example", example)):
         if value is not None:
             try:

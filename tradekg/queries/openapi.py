@@ -20,7 +20,10 @@ _SCHEMAS: dict[str, dict[str, object]] = {
     "date": {"type": "string", "format": "date"},
     "decimal": {"type": "string", "pattern": r"^[+-]?(\d+(\.\d*)?|\.\d+)$"},
     "integer": {"type": "integer"},
-    "country": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+    "country": {
+        "type": "string",
+        "description": "An ISO 3166-1 code (JPN, JP) or a country's name in English (Japan), as pycountry knows it.",
+    },
 }
 
 _ERROR = {

@@ -20,6 +20,7 @@ from flask import Flask, current_app
 
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
+from tradekg.graph.text_search import TextIndex, index_path
 from tradekg.server.answer_cache import AnswerCache
 from tradekg.server.bodies import BoundedBodies
 from tradekg.settings import default_config
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             empty=bool(app.config["TRADEKG_EMPTY"]),
         )
     app.extensions["tradekg"] = store
+    app.extensions["tradekg.search"] = TextIndex(store, index_path(store))  # built at the first search
     app.extensions["tradekg.answers"] = AnswerCache(int(app.config["TRADEKG_ANSWER_CACHE_MB"]) * 2**20)
     _register_blueprints(app)
     from tradekg.server.fast_sparql import SparqlFastPath  # noqa: PLC0415 - it imports this module's helpers
@@ -85,6 +87,11 @@ def _register_blueprints(app: Flask) -> None:
 def current_store() -> TradeStore:
     """The store of the application handling the current request."""
     return current_app.extensions["tradekg"]
+
+
+def text_index(app: Flask | None = None) -> TextIndex:
+    """The full-text index of an application's store (the current one's by default)."""
+    return (app or current_app).extensions["tradekg.search"]
 
 
 def answer_cache(app: Flask | None = None) -> AnswerCache:

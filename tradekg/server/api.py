@@ -22,6 +22,7 @@ from tradekg.graph.store import XSD_STRING, TradeStore
 from tradekg.graph.validate import short_name
 from tradekg.graph.vocabulary import DATE_TYPES
 from tradekg.queries.catalog import QUERIES_DIR, VIEW_NEEDS, NamedQuery, ParamError, load_catalog
+from tradekg.queries.choices import param_choices
 from tradekg.queries.openapi import MEDIA_TYPES, openapi_document
 from tradekg.queries.results import Page, friendly_rows, label_of, page_request, sparql_csv, sparql_json, sparql_tsv
 from tradekg.server import current_store, run_bounded
@@ -270,7 +271,15 @@ def query_page(name: str) -> tuple[str, int] | str:
     """A named query's page: a form for its parameters, its SPARQL text, and its answer drawn in its view."""
     query = _named(name)
     values = _param_values()
-    context: Mapping[str, object] = {"query": query, "values": values, "error": None, "page": None, "rows": []}
+    choices = {param.name: param_choices(current_store(), param) for param in query.params}
+    context: Mapping[str, object] = {
+        "query": query,
+        "values": values,
+        "choices": choices,
+        "error": None,
+        "page": None,
+        "rows": [],
+    }
     asked = bool(request.args) or not any(param.required for param in query.params)
     if not asked:
         return render_template("queries/query.html", **context)

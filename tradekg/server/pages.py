@@ -14,11 +14,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
-from tradekg.graph.index import SORTS, class_counts, examples, instances, search
+from tradekg.graph.index import SORTS, class_counts, examples, instances
 from tradekg.graph.timeline import timeline
 from tradekg.graph.vocabulary import local_name, vocabulary
 from tradekg.ontology.vocab import PREFIXES, TKG
-from tradekg.server import current_store
+from tradekg.server import current_store, text_index
 from tradekg.server.views import country_ref, imposers_and_targets
 from tradekg.server.web import (
     EXTERNAL_BROWSERS,
@@ -45,6 +45,12 @@ def curie(iri: str) -> str:
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{prefix}:{iri[len(namespace) :]}"
     return iri
+
+
+def expand_curie(text: str) -> str:
+    """A compact IRI with one of the project's prefixes (``schema:Organization``) in full; other text unchanged."""
+    prefix, _, rest = text.partition(":")
+    return PREFIXES[prefix] + rest if prefix in PREFIXES and not rest.startswith("//") else text
 
 
 def external_name(iri: str) -> str:
@@ -244,12 +250,43 @@ def class_page(name: str | None = None) -> Response:
 
 @bp.get("/search")
 def search_page() -> Response:
-    """Resources whose label contains the words searched for (``?q=``)."""
+    """Resources matching every word searched for (``?q=``), ranked, with their classes as facets (``?type=``)."""
     text = request.args.get("q", "")
     if len(text) > 200:
         return bad_request("The search text is longer than 200 characters.")
-    found = search(current_store(), text) if text.strip() else []
-    return page("search.html", {"q": text, "items": [i.to_json() for i in found]}, q=text, items=found)
+    chosen = request.args.get("type", "").strip()
+    class_iri = expand_curie(chosen) if ":" in chosen else (str(TKG) + chosen if chosen else "")
+    try:
+        offset = int_arg("offset", 0, high=100_000)
+    except ValueError as error:
+        return bad_request(str(error))
+    answer = text_index().search(text, class_iri=class_iri or None, limit=PAGE_SIZE, offset=offset)
+    vocab = vocabulary(current_store())
+
+    def class_label(iri: str) -> str:
+        return vocab.label(iri) or local_name(iri)
+
+    data = {
+        "q": text,
+        "type": class_iri,
+        "total": answer.total,
+        "window": answer.window,
+        "offset": offset,
+        "items": [
+            {**hit.to_json(), "types": [{"iri": t, "label": class_label(t)} for t in hit.types]} for hit in answer.hits
+        ],
+        "facets": [{"class": f.iri, "label": class_label(f.iri), "count": f.count} for f in answer.facets],
+    }
+    return page(
+        "search.html",
+        data,
+        q=text,
+        answer=answer,
+        class_iri=class_iri,
+        class_label=class_label,
+        offset=offset,
+        limit=PAGE_SIZE,
+    )
 
 
 @bp.get("/timeline")

@@ -28,7 +28,7 @@ from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.server import Server
 
-from tradekg.server import create_app, query_pool
+from tradekg.server import create_app, query_pool, text_index
 from tradekg.settings import SETTINGS
 
 _PR_SET_PDEATHSIG = 1
@@ -83,6 +83,7 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     """
     _end_with_parent()
     app = load_app()
+    Finalize(None, text_index(app).close, exitpriority=20)  # before the workers: marks an index file up to date
     pool = query_pool(app) if float(app.config["TRADEKG_TIMEOUT"] or 0) > 0 else None  # none runs without a timeout
     if pool is not None:
         Finalize(None, pool.close, exitpriority=10)

@@ -1,0 +1,194 @@
+"""The full-text index: words in any order, stemmed and as prefixes; it follows every write; its file is reused
+only while it matches the store."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pyoxigraph as ox
+import pytest
+
+from tradekg.graph.load import load_quads, open_store
+from tradekg.graph.store import TradeStore
+from tradekg.graph.text_search import TextIndex, index_path, match_expression
+from tradekg.graph.writes import add_to_graph, apply_update, drop_graph, replace_graph
+
+ID = "https://w3id.org/tradekg/id/"
+TKG = "https://w3id.org/tradekg/ontology#"
+JAPAN_RATE = ID + "measure/usa-jpn-24-percent-rate"
+NOTES = ID + "graph/tradekg-research-notes"
+
+
+@pytest.fixture(scope="module")
+def bundled_index(bundled_store: TradeStore) -> TextIndex:
+    index = TextIndex(bundled_store)
+    index.ensure()
+    return index
+
+
+def found(index: TextIndex, text: str, **options: object) -> list[str]:
+    return [hit.iri for hit in index.search(text, limit=100, **options).hits]
+
+
+def contents(index: TextIndex) -> set[tuple[str, ...]]:
+    """What the index holds, by IRI (row ids differ between an index followed and one rebuilt)."""
+    database = index._conn()
+    texts = database.execute(
+        "SELECT r.iri, t.predicate, t.value, t.lang FROM texts t JOIN resources r ON r.id = t.resource"
+    )
+    types = database.execute("SELECT r.iri, 'type', t.class, '' FROM types t JOIN resources r ON r.id = t.resource")
+    documents = database.execute("SELECT r.iri, d.names, d.texts FROM docs d JOIN resources r ON r.id = d.rowid")
+    return {*texts, *types, *(tuple(map(str, row)) for row in documents)}
+
+
+def test_all_words_in_any_order_stemmed_and_as_prefixes(bundled_index):
+    assert JAPAN_RATE in found(bundled_index, "japan tariff")
+    assert JAPAN_RATE in found(bundled_index, "TARIFFS japan")
+    assert JAPAN_RATE in found(bundled_index, "tarif jap")
+    assert JAPAN_RATE not in found(bundled_index, "japan tariff zanzibar")
+    assert found(bundled_index, "cote d'ivoire") == [ID + "country/CIV"]  # diacritics folded
+    assert found(bundled_index, "JPN")[0] == ID + "country/JPN"  # a code is a name: it ranks first
+    assert ID + "exemption/usa-blanket-tariff-can" in found(bundled_index, "canada exemption")  # its class's word
+    assert found(bundled_index, "9903.01.25")[0] == ID + "measure/usa-blanket-tariff"  # a heading, as written
+
+
+def test_hits_say_what_they_are_and_why_they_match(bundled_index):
+    hit = next(h for h in bundled_index.search("akazawa", limit=10).hits if h.iri.endswith("round-2"))
+    assert hit.label == "US-Japan trade talks, round 2 (May 1 visit)"
+    assert hit.types == (TKG + "NegotiationRound",)
+    assert ("Akazawa", True) in hit.snippet
+    answer = bundled_index.search("tariff", limit=5)
+    assert answer.total > 5 and len(answer.hits) == 5
+    assert sum(f.count for f in answer.facets) >= answer.total
+    only = bundled_index.search("tariff", class_iri=TKG + "Exemption", limit=100)
+    assert only.total == next(f.count for f in answer.facets if f.iri == TKG + "Exemption")
+
+
+@pytest.mark.parametrize("text", ['"', "NEAR(a b)", "a OR b AND NOT", "*", "^x", "{x}", "col:x", "  "])
+def test_any_text_is_a_search_never_a_syntax_error(bundled_index, text):
+    bundled_index.search(text)
+    for prefixes in (False, True):
+        expression = match_expression(text, prefixes=prefixes)
+        assert re.fullmatch(r'(\{names texts( kinds)?\} : \("[\w ]+"\*?( "[\w ]+"\*?)*\))?', expression)
+
+
+def test_follows_updates_graph_store_writes_and_loads(fresh_store):
+    index = TextIndex(fresh_store)
+    index.ensure()
+    apply_update(fresh_store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Zanzibarish"@en }} }}')
+    assert found(index, "zanzibarish") == [JAPAN_RATE]
+    apply_update(fresh_store, f'DELETE WHERE {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Zanzibarish"@en }} }}')
+    assert found(index, "zanzibarish") == []
+    source = ID + "source/quokka-gazette"
+    quads = [
+        ox.Quad(ox.NamedNode(source), ox.NamedNode(p), o, ox.NamedNode(ID + "graph/quokka"))
+        for p, o in (
+            ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(TKG + "Source")),
+            ("http://www.w3.org/2000/01/rdf-schema#label", ox.Literal("Quokka Gazette", language="en")),
+            ("http://purl.org/dc/terms/title", ox.Literal("Quokka Gazette", language="en")),
+            ("http://purl.org/dc/terms/publisher", ox.Literal("Quokka Press")),
+        )
+    ]
+    add_to_graph(fresh_store, ID + "graph/quokka", quads)
+    assert found(index, "quokka") == [source]
+    assert index.search("quokka").hits[0].types == (TKG + "Source",)
+    renamed = [
+        ox.Quad(q.subject, q.predicate, ox.Literal("Numbat Herald", language="en"), q.graph_name)
+        if isinstance(q.object, ox.Literal) and q.object.language
+        else q
+        for q in quads
+    ]
+    replace_graph(fresh_store, ID + "graph/quokka", renamed)
+    assert found(index, "quokka") == [] and found(index, "numbat") == [source]
+    drop_graph(fresh_store, ID + "graph/quokka")
+    load_quads(fresh_store, quads, validate=False)  # the loader's own tests validate; here: the index follows
+    assert found(index, "gazette") == [source]
+
+
+def test_an_index_followed_through_random_writes_equals_one_rebuilt(fresh_store):
+    """Differential: whatever the writes, following them leaves the index as a rebuild from the store would."""
+    index = TextIndex(fresh_store)
+    index.ensure()
+    chooser = random.Random(13)
+    labelled = [
+        row["s"]
+        for row in fresh_store.select(
+            "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s rdfs:label ?l } FILTER(STRSTARTS(STR(?s), STR(id:))) }"
+        )
+    ]
+    words = ["alpha", "bravo", "charlie", "delta"]
+    for step in range(12):
+        subject = chooser.choice(labelled).n3()
+        word = chooser.choice(words)
+        update = chooser.choice(
+            [
+                f'INSERT DATA {{ GRAPH <{NOTES}> {{ {subject} tkg:note "{word} {step}"@en }} }}',
+                f"DELETE {{ GRAPH ?g {{ ?s tkg:note ?n }} }} WHERE {{ GRAPH ?g {{ ?s tkg:note ?n }} "
+                f'FILTER(CONTAINS(?n, "{word}")) }}',
+                f'INSERT DATA {{ GRAPH <{NOTES}> {{ {subject} skos:altLabel "{word}"@en }} }}',
+                f'DELETE WHERE {{ GRAPH ?g {{ ?s skos:altLabel "{word}"@en }} }}',
+            ]
+        )
+        apply_update(fresh_store, update)
+    followed = contents(index)
+    index.rebuild()
+    assert followed == contents(index)
+
+
+def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
+    path = tmp_path / "store"
+
+    def reopened() -> tuple[TradeStore, TextIndex]:
+        store = open_store(path)
+        return store, TextIndex(store, index_path(store))
+
+    store, index = reopened()
+    assert index.path == tmp_path / "store.search.sqlite3"
+    assert JAPAN_RATE in found(index, "japan tariff")
+    index._conn().execute("DELETE FROM docs")  # so that a reuse shows: a rebuild would fill it again
+    index.close()
+    store.close()
+
+    store, index = reopened()
+    assert found(index, "japan tariff") == []  # closed cleanly over the same store: reused
+    index.close()
+    apply_update(store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Wombat"@en }} }}')  # unseen
+    store.close()
+
+    store, index = reopened()
+    assert JAPAN_RATE in found(index, "japan tariff wombat")  # the store changed without it: rebuilt
+    index._conn().execute("DELETE FROM docs")
+    store.close()  # the index is left open, as by a process that died
+
+    store, index = reopened()
+    assert JAPAN_RATE in found(index, "japan tariff")  # not closed cleanly: rebuilt
+    index.close()
+    store.close()
+
+
+def test_an_index_file_of_another_format_or_broken_is_built_anew(tmp_path, bundled_store):
+    path = tmp_path / "old.search.sqlite3"
+    path.write_bytes(b"not a database at all")
+    index = TextIndex(bundled_store, path)
+    assert JAPAN_RATE in found(index, "japan tariff")
+    index._conn().execute("UPDATE meta SET value = '0' WHERE key = 'version'")  # as an older release left it
+    index.close()
+    index = TextIndex(bundled_store, path)
+    index.ensure()
+    assert index._conn().execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0] != "0"
+    index.close()
+
+
+def test_the_store_tells_listeners_each_committed_change_set_and_nothing_refused(fresh_store):
+    seen: list[tuple[set, set]] = []
+    fresh_store.on_commit(lambda removed, added: seen.append((set(removed), set(added))))
+    note = f'<{JAPAN_RATE}> tkg:note "Quokka"@en'
+    apply_update(fresh_store, f"INSERT DATA {{ GRAPH <{NOTES}> {{ {note} }} }}")
+    ((removed, added),) = seen
+    assert removed == set() and [(q.subject.value, q.object.value) for q in added] == [(JAPAN_RATE, "Quokka")]
+    with pytest.raises(Exception, match="conform"):
+        apply_update(fresh_store, f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:ratePercent 'x' }} }}")
+    assert len(seen) == 1  # a refused write commits nothing, and says nothing
+    apply_update(fresh_store, f"DELETE DATA {{ GRAPH <{NOTES}> {{ {note} }} }}")
+    assert seen[1][1] == set() and {q.object.value for q in seen[1][0]} == {"Quokka"}
