@@ -64,6 +64,9 @@ CASES = [
     ("CAN", TOYS, "2025-08-01", {"usmca": True}, 0, "EO 14325 keeps the USMCA exemption"),
     ("CAN", CAR, "2025-05-15", {}, 25, "EO 14289: the auto duty is not stacked with the Canada duty"),
     ("CAN", CAR, "2025-04-02", {}, 25, "before the auto duty (2025-04-03) the Canada duty applies"),
+    ("CAN", CAR, "2025-05-15", {"usmca": True}, 25, "CSMS 64624801: USMCA vehicles pay 25% on non-US content only "
+     "(a partial exemption; the rate stays)"),
+    ("MEX", PARTS, "2025-05-15", {"usmca": True}, 0, "CSMS 64913145: USMCA-qualifying parts exempt (9903.94.06)"),
     # Mexico: 25% from 2025-03-04, USMCA from 03-07, kept at 25% in August.
     ("MEX", TOYS, "2025-03-04", {}, 25, "EO 14194, CSMS 64297292: 25% from 2025-03-04"),
     ("MEX", TOYS, "2025-03-07", {"usmca": True}, 0, "EO 14232, CSMS 64336037: USMCA goods exempt"),

@@ -158,14 +158,18 @@ def test_each_query_has_a_page_with_form_text_and_view(client, name) -> None:
     for param in query.params:
         assert f'name="{param.name}"' in page
     assert "SELECT" in page
-    marker = {"table": "<table>", "timeline": '<ol class="timeline">', "map-of-countries": '<ul class="countries">'}
+    marker = {
+        "table": '<table class="answer">',
+        "timeline": '<ol class="timeline">',
+        "map-of-countries": '<ul class="countries">',
+    }
     if "No rows." not in page:
         assert marker[query.view] in page
 
 
 def test_views_draw_the_answer(client) -> None:
     timeline = client.get("/queries/negotiation-timeline").text
-    assert '<time datetime="2025-05-01">2025-05-01</time>' in timeline
+    assert '<time datetime="2025-05-01">1 May 2025</time>' in timeline  # the date in words, its value kept
     assert timeline.index('<time datetime="2025-05-01">') < timeline.index('class="undated">Undated')
     grid = client.get("/queries/exemptions-of-measure").text
     for code, label in (("CAN", "Canada"), ("CHN", "China"), ("MEX", "Mexico")):

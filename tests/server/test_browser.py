@@ -20,7 +20,7 @@ def test_click_from_home_through_japan_and_a_tariff_to_an_exemption(live_server,
     assert page.locator("a.external", has_text="Wikidata Q17").count() == 1
     page.get_by_role("link", name="US 24% tariff rate on Japan").first.click()  # an incoming "applies to" link
     page.wait_for_url("**/page/measure/usa-jpn-24-percent-rate")
-    assert page.locator("time[datetime='2025-07']").inner_text() == "July 2025"
+    assert page.locator("time[datetime='2025-07']").first.inner_text() == "July 2025"  # in the summary and the facts
     page.get_by_role("link", name="US 10% blanket tariff").first.click()  # "amends"
     page.wait_for_url("**/page/measure/usa-blanket-tariff")
     rate = page.locator("tr", has=page.locator("th", has_text="rate (percent)"))
@@ -91,6 +91,7 @@ def test_the_timeline_reads_without_javascript(live_server, chromium):
         "/timeline",
         "/query",
         "/class/Tariff",
+        "/duty?origin=CHN&hs=8703.23.01&date=2025-04-10",
     ],
 )
 def test_pages_fit_a_phone_screen(live_server, chromium, path):
@@ -101,5 +102,26 @@ def test_pages_fit_a_phone_screen(live_server, chromium, path):
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than a phone"
         assert page.evaluate("getComputedStyle(document.body).fontSize") in ("15px", "16px")
+    finally:
+        context.close()
+
+
+def test_the_duty_form_computes_and_reads_without_javascript(live_server, chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/duty")
+        page.fill("input[name=origin]", "Canada")
+        page.fill("input[name=hs]", "9503.00.00")
+        page.fill("input[name=date]", "2025-08-01")
+        page.get_by_role("button", name="Compute").click()
+        page.wait_for_url("**/duty?*")
+        assert page.locator("h2").first.inner_text() == "35% additional duty"  # EO 14325 from 2025-08-01
+        assert page.locator("svg.duty-bar rect").count() == 1
+        page.check("input[name=usmca]")
+        page.get_by_role("button", name="Compute").click()
+        page.wait_for_url("**usmca=true**")
+        assert page.locator("h2").first.inner_text() == "0% additional duty"
+        assert "exempt: USMCA-qualifying" in page.locator("ul.not-applied").inner_text()
     finally:
         context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -37,8 +38,12 @@ def test_class_page_pages_and_sorts(browse_client):
     by_date = browse_client.get("/class/Tariff.json?sort=date").json
     assert by_date["items"][0]["label"] == "Test tariff" and by_date["items"][0]["date"] == "2024-02-01"
     html = browse_client.get("/class/Tariff").get_data(as_text=True)
-    assert 'rel="next" href="/class/Tariff?offset=50"' in html
-    assert "1–50 of 61" in html
+    fiftieth = browse_client.get("/class/Tariff?format=json").json["items"][-1]["iri"]
+    assert f'rel="next" href="/class/Tariff?after={quote(fiftieth, safe="")}"' in html  # keyset, not offset
+    assert "50 shown, 61 in all" in html
+    by_date_html = browse_client.get("/class/Tariff?sort=date").get_data(as_text=True)
+    assert 'rel="next" href="/class/Tariff?sort=date&amp;offset=50"' in by_date_html
+    assert "1–50 of 61" in by_date_html
 
 
 def test_class_page_includes_subclasses_and_names_bad_input(browse_client):

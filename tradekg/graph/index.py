@@ -68,6 +68,10 @@ def _date_values(store: TradeStore) -> str:
     return " ".join(f"<{iri}>" for iri in dates) or "<urn:tradekg:none>"
 
 
+# The label order's key: the lower-cased label, else the IRI; ties broken by the IRI.
+_LABEL_KEY = "LCASE(COALESCE(STR(MIN(?label0)), STR(?s)))"
+
+
 def instances(
     store: TradeStore,
     class_iri: str,
@@ -76,6 +80,7 @@ def instances(
     offset: int = 0,
     limit: int = 50,
     direct: bool = False,
+    after: str | None = None,
 ) -> tuple[int, list[Item]]:
     """The instances of a class (its subclasses' included), one page of them, and how many there are.
 
@@ -83,29 +88,48 @@ def instances(
         store: The store to read.
         class_iri: The class.
         sort: ``label`` (A to Z) or ``date`` (latest first, undated last).
-        offset: The first instance to return.
+        offset: The first instance to return (the date order pages by offset).
         limit: How many to return.
         direct: Only the resources typed with the class itself, not with a subclass.
+        after: In label order, the page starts after this resource (keyset paging: the page's query filters on
+            the order's key instead of skipping the rows before it); ``offset`` is then ignored.
 
     Raises:
         ValueError: ``sort`` is not one of :data:`SORTS`, or ``class_iri`` is not an IRI.
     """
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(SORTS)}")
-    order = "DESC(BOUND(?date)) DESC(STR(?date)) LCASE(STR(?label))" if sort == "date" else "LCASE(STR(?label)) ?s"
     path = "rdf:type" if direct else "rdf:type/rdfs:subClassOf*"
     where = f"?s {path} {ox.NamedNode(class_iri)} . FILTER(isIRI(?s))"
     total = store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")
     assert isinstance(total, ox.QuerySolutions)
     count = int(next(iter(total))[0].value)
+    having, skip = "", f"OFFSET {int(offset)}"
+    if sort == "date":
+        order = "DESC(BOUND(?date)) DESC(STR(?date)) LCASE(STR(?label))"
+    else:
+        order = f"{_LABEL_KEY} STR(?s)"
+        if after:
+            key = ox.Literal(_label_key(store, after))
+            cursor = ox.Literal(after)
+            having = f"HAVING ({_LABEL_KEY} > {key} || ({_LABEL_KEY} = {key} && STR(?s) > {cursor}))"
+            skip = ""
     answer = store.query(
-        f"""SELECT ?s (SAMPLE(?label0) AS ?label) (MIN(?date0) AS ?date) WHERE {{
+        f"""SELECT ?s (MIN(?label0) AS ?label) (MIN(?date0) AS ?date) WHERE {{
             {{ SELECT DISTINCT ?s WHERE {{ {where} }} }}
             {_LABEL}
             OPTIONAL {{ VALUES ?dp {{ {_date_values(store)} }} ?s ?dp ?date0 }}
-        }} GROUP BY ?s ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"""
+        }} GROUP BY ?s {having} ORDER BY {order} LIMIT {int(limit)} {skip}"""
     )
     return count, _items(answer)
+
+
+def _label_key(store: TradeStore, iri: str) -> str:
+    """The label order's key of one resource (its lower-cased least label, else its IRI)."""
+    answer = store.query(f"SELECT (MIN(?label0) AS ?label) WHERE {{ BIND({ox.NamedNode(iri)} AS ?s) {_LABEL} }}")
+    assert isinstance(answer, ox.QuerySolutions)
+    label = next(iter(answer))[0]
+    return (label.value if label is not None else iri).lower()
 
 
 def _items(answer: object) -> list[Item]:

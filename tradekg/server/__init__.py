@@ -75,10 +75,11 @@ def _register_blueprints(app: Flask) -> None:
         pages,
         query_page,
         sparql,
+        views,
         void,
     )
 
-    for module in (sparql, graph_store, linked_data, pages, ontology_page, query_page, void, duty):
+    for module in (sparql, graph_store, linked_data, pages, ontology_page, query_page, void, duty, views):
         app.register_blueprint(module.bp)
     api.init_app(app)
 

@@ -7,6 +7,7 @@ RDF terms; a wrong one is a 400 that names the parameter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
@@ -16,13 +17,16 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
-from tradekg.graph.store import TradeStore
+from tradekg.graph.describe import format_date
+from tradekg.graph.store import XSD_STRING, TradeStore
 from tradekg.graph.validate import short_name
+from tradekg.graph.vocabulary import DATE_TYPES
 from tradekg.queries.catalog import QUERIES_DIR, VIEW_NEEDS, NamedQuery, ParamError, load_catalog
 from tradekg.queries.choices import param_choices
 from tradekg.queries.openapi import MEDIA_TYPES, openapi_document
 from tradekg.queries.results import Page, friendly_rows, label_of, page_request, sparql_csv, sparql_json, sparql_tsv
 from tradekg.server import current_store, run_bounded
+from tradekg.server.web import href
 from tradekg.server.worker import QueryTimeout, WorkerFailed
 
 DEFAULT_LIMIT = 100
@@ -44,6 +48,7 @@ def init_app(app: Flask) -> None:
     directory = app.config.get("TRADEKG_QUERIES_DIR") or QUERIES_DIR
     app.extensions[EXTENSION_KEY] = load_catalog(Path(str(directory)))
     app.register_blueprint(blueprint)
+    app.jinja_env.globals["column_header"] = column_header
 
 
 def catalog() -> dict[str, NamedQuery]:
@@ -202,20 +207,48 @@ def run_query(name: str) -> Response:
 # -- HTML ------------------------------------------------------------------------------------------------------
 
 
-def _cell(store: TradeStore, term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> dict[str, str]:
+def _cell(
+    store: TradeStore, term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None, *, unit: str = ""
+) -> dict[str, str]:
+    """A cell as people read it: a label linking to this site's page, a date in words, a rate with its unit."""
     if term is None:
         return {"text": "", "href": "", "title": ""}
     if isinstance(term, ox.NamedNode):
         label = label_of(store, term)
-        return {"text": label or short_name(URIRef(term.value)), "href": term.value, "title": term.value}
+        return {"text": label or short_name(URIRef(term.value)), "href": href(term.value), "title": term.value}
     if isinstance(term, ox.Literal):
-        return {"text": term.value, "href": "", "title": term.datatype.value if not term.language else term.language}
+        datatype = term.datatype.value
+        text = format_date(term.value, datatype) if datatype in DATE_TYPES else term.value
+        if unit and datatype != XSD_STRING and not term.language:
+            text += unit
+        return {"text": text, "href": "", "title": term.value if text != term.value else ""}
     return {"text": str(term), "href": "", "title": ""}
+
+
+def column_header(variable: str) -> str:
+    """A variable as a column header: ``effectiveFrom`` reads "Effective from" (rates carry their % in each cell)."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", variable).replace("_", " ").lower().split()
+    return " ".join(words).capitalize()
+
+
+def _is_rate(variable: str) -> bool:
+    """Whether a column holds rates in percent (``rate``, ``ratePercent``, ``changePercent``...)."""
+    name = variable.lower()
+    return name.endswith(("rate", "percent")) or name.startswith("rate")
 
 
 def _view_rows(page: Page) -> list[dict[str, dict[str, str]]]:
     store = current_store()
-    return [{name: _cell(store, term) for name, term in zip(page.variables, row, strict=True)} for row in page.rows]
+    units = {name: "%" if _is_rate(name) else "" for name in page.variables}
+    return [
+        {name: _cell(store, term, unit=units[name]) for name, term in zip(page.variables, row, strict=True)}
+        for row in page.rows
+    ]
+
+
+def _columns(page: Page, rows: list[dict[str, dict[str, str]]]) -> list[tuple[str, str]]:
+    """The answer's columns that have a value in some row, with readable headers."""
+    return [(name, column_header(name)) for name in page.variables if any(row[name]["text"] for row in rows)]
 
 
 def _grouped(rows: list[dict[str, dict[str, str]]], column: str) -> list[tuple[dict[str, str], list[dict]]]:
@@ -265,6 +298,7 @@ def query_page(name: str) -> tuple[str, int] | str:
             **context,
             "page": page,
             "rows": rows,
+            "columns": _columns(page, rows),
             "groups": groups,
             "next_url": next_url,
             "prev_url": prev_url,

@@ -71,8 +71,8 @@ def bar_segments(answer: DutyAnswer) -> list[dict[str, object]]:
         if rate <= 0:
             continue
         width = rate * scale
-        segments.append({"x": round(x, 2), "width": round(width, 2), "label": entry["label"], "rate": rate,
-                         "tone": index % 4})  # fmt: skip
+        segments.append({"x": round(x, 2), "width": round(width, 2), "label": entry["label"],
+                         "rate": entry["rate_percent"], "tone": index % 4})  # fmt: skip
         x += width
     return segments
 

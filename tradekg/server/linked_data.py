@@ -12,8 +12,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from tradekg.graph.describe import INCOMING_PAGE_SIZE, describe, resource_triples
-from tradekg.ontology.vocab import PREFIXES
+from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store
+from tradekg.server.views import resource_view
 from tradekg.server.web import (
     HTML,
     JSON,
@@ -32,6 +33,8 @@ from tradekg.server.web import (
 )
 
 bp = Blueprint("linked_data", __name__)
+# What a reader looks for first in the table of all facts (a measure's rate, then whom it applies to).
+LEADING_PROPERTIES = tuple(str(TKG) + name for name in ("ratePercent", "appliesTo", "appliesToAll", "effectiveFrom"))
 
 
 def _split_extension(path: str, extensions: tuple[str, ...]) -> tuple[str, str | None]:
@@ -129,10 +132,30 @@ def _resource_page(iri: str, path: str | None) -> Response:
     description = describe(current_store(), iri, incoming_offset=offset)
     if description is None:
         return not_found(f"The dataset has nothing about {iri}.", iri=iri)
+    try:
+        view = resource_view(iri, [t.value for t in description.types])
+    except ValueError as error:
+        return bad_request(str(error))
+    description.outgoing.sort(
+        key=lambda g: (
+            LEADING_PROPERTIES.index(g.property) if g.property in LEADING_PROPERTIES else len(LEADING_PROPERTIES)
+        )
+    )
+    view_template, view_data, view_context = view if view else (None, None, {})
+
+    def data() -> dict[str, object]:
+        found = description.to_json()
+        if view_data is not None:
+            found["view"] = view_data.to_json()  # type: ignore[attr-defined]
+        return found
+
     response = page(
         "resource.html",
-        description.to_json,
+        data,
         d=description,
+        view_template=view_template,
+        view=view_data,
+        **view_context,
         path=path,
         data_links={ext: site_url(f"/data/{quote_path(path)}.{ext}") for ext in RDF_MEDIA_TYPES} if path else {},
         incoming_page=INCOMING_PAGE_SIZE,

@@ -48,6 +48,15 @@ def _by_domain(properties: list[Term]) -> dict[str, list[Term]]:
     return found
 
 
+def _shared_constraints(terms: list[Term], *, at_least: int = 4) -> list[str]:
+    """The constraints that hold for many terms alike (a label, a source...): shown once, not under each term."""
+    counts: dict[str, int] = {}
+    for term in terms:
+        for constraint in dict.fromkeys(term.constraints):
+            counts[constraint] = counts.get(constraint, 0) + 1
+    return sorted((c for c, n in counts.items() if n >= at_least), key=lambda c: (-counts[c], c))
+
+
 def _rdf(ext: str) -> Response:
     quads = current_store().quads(str(ONTOLOGY_IRI))
     triples = [quad.triple for quad in quads]
@@ -89,6 +98,7 @@ def ontology(ext: str | None = None) -> Response:
         others=vocab.others(),
         ontology_iri=str(ONTOLOGY_IRI),
         by_domain=_by_domain(vocab.properties()),
+        shared_constraints=_shared_constraints([*vocab.classes(), *vocab.properties(), *vocab.others()]),
     )
     response.headers["Link"] = _alternates()
     return response

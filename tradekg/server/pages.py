@@ -6,9 +6,11 @@ This blueprint also gives the templates their helpers (``href``, ``curie``, ``si
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
@@ -17,6 +19,7 @@ from tradekg.graph.timeline import timeline
 from tradekg.graph.vocabulary import local_name, vocabulary
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store, text_index
+from tradekg.server.views import country_ref, imposers_and_targets
 from tradekg.server.web import (
     EXTERNAL_BROWSERS,
     RDF_MEDIA_TYPES,
@@ -28,6 +31,8 @@ from tradekg.server.web import (
     page,
     site_url,
 )
+from tradekg.views.chart import chart
+from tradekg.views.chart import svg as chart_svg
 
 bp = Blueprint("pages", __name__)
 PAGE_SIZE = 50
@@ -75,6 +80,12 @@ def page_link(name: str, value: int) -> str:
     return request.path + "?" + urlencode(args)
 
 
+def page_link_without(name: str) -> str:
+    """The current page's address without one query parameter (a pager's "first page")."""
+    args = {key: value for key, value in request.args.to_dict(flat=True).items() if key != name}
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
 @bp.record_once
 def _install_template_helpers(state: BlueprintSetupState) -> None:
     """Give every template (imported macros included) the helpers it uses."""
@@ -89,6 +100,7 @@ def template_helpers() -> dict[str, object]:
         "site_url": site_url,
         "json_url": json_url,
         "page_link": page_link,
+        "page_link_without": page_link_without,
         "class_href": class_href,
         "has_endpoint": has_endpoint,
         "external_name": external_name,
@@ -174,6 +186,7 @@ def home() -> Response:
     return page(
         "home.html",
         data,
+        trade_countries=imposers_and_targets(store),
         counts=shown,
         samples=samples,
         latest=latest,
@@ -194,10 +207,13 @@ def class_page(name: str | None = None) -> Response:
     if not class_iri:
         return bad_request("Name a class: /class/Tariff, or /class?iri= for a class outside the ontology.")
     sort = request.args.get("sort", "label")
+    after = request.args.get("after", "").strip() or None
     try:
         offset = int_arg("offset", 0, high=10_000_000)
         limit = int_arg("limit", PAGE_SIZE, low=1, high=1000)
-        total, items = instances(current_store(), class_iri, sort=sort, offset=offset, limit=limit)
+        if after is not None:
+            ox.NamedNode(after)  # a cursor must be an IRI
+        total, items = instances(current_store(), class_iri, sort=sort, offset=offset, limit=limit, after=after)
     except ValueError as error:
         return bad_request(str(error))
     vocab = vocabulary(current_store())
@@ -212,6 +228,7 @@ def class_page(name: str | None = None) -> Response:
         "offset": offset,
         "limit": limit,
         "sort": sort,
+        "after": after,
         "items": [i.to_json() for i in items],
     }
     return page(
@@ -226,6 +243,8 @@ def class_page(name: str | None = None) -> Response:
         limit=limit,
         sort=sort,
         sorts=SORTS,
+        after=after,
+        keyset=sort == "label",
     )
 
 
@@ -272,16 +291,29 @@ def search_page() -> Response:
 
 @bp.get("/timeline")
 def timeline_page() -> Response:
-    """The dated facts in order: announced, effective from, effective until, meetings, conclusions."""
+    """The dated facts drawn on a time axis, then listed in order; ``?country=JPN`` keeps one country's."""
+    store = current_store()
     newest_first = request.args.get("order") == "newest"
-    entries = timeline(current_store(), newest_first=newest_first)
+    code = request.args.get("country", "").strip()
+    country = country_ref(store, code) if code else None
+    if code and country is None:
+        return not_found(f"No country has the ISO 3166-1 alpha-3 code {code!r}.")
+    drawn = chart(store, country=country)
+    entries = timeline(store, newest_first=newest_first)
+    if country is not None:
+        shown = {m.ref.iri for m in drawn.measures} | {e.ref.iri for e in drawn.events}
+        entries = [e for e in entries if e.iri in shown]
     years: dict[str, list[object]] = {}
     for entry in entries:
         years.setdefault(entry.year, []).append(entry)
+    links = {m.ref.iri: href(m.ref.iri) for m in drawn.measures} | {e.ref.iri: href(e.ref.iri) for e in drawn.events}
     return page(
         "timeline.html",
-        {"entries": [e.to_json() for e in entries]},
+        lambda: {"chart": drawn.to_json(), "entries": [e.to_json() for e in entries]},
         years=years,
         newest_first=newest_first,
         count=len(entries),
+        country=country,
+        countries=imposers_and_targets(store),
+        chart_svg=chart_svg(drawn, href=links, today=dt.date.today()),
     )

@@ -7,12 +7,13 @@ every named graph of the store (the ontology and shapes included), as ``tradekg 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, render_template, request
 
 from tradekg.graph.void import VOID_PREFIXES, Addresses, void_triples
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.server import current_store
 from tradekg.server.web import (
+    HTML,
     JSON,
     RDF_FORMATS,
     RDF_MEDIA_TYPES,
@@ -42,10 +43,12 @@ def _examples() -> list[str]:
 @bp.get("/.well-known/void")
 def void(ext: str | None = None) -> Response:
     """The VoID description: statistics, vocabularies, example resources, SPARQL endpoint and dumps."""
+    as_html = False
     if ext is None:
-        offered = list(RDF_MEDIA_TYPES.values()) + [JSON]
+        offered = list(RDF_MEDIA_TYPES.values()) + [JSON, HTML]
         best = request.accept_mimetypes.best_match(offered, default="text/turtle")
-        ext = "jsonld" if best == JSON else next(e for e, media in RDF_MEDIA_TYPES.items() if media == best)
+        as_html = best == HTML  # a browser; Turtle stays the answer to */* and to RDF clients
+        ext = "jsonld" if best == JSON else next((e for e, m in RDF_MEDIA_TYPES.items() if m == best), "ttl")
     if ext not in RDF_FORMATS:
         return Response(f"No format {ext!r}; use one of {', '.join(RDF_FORMATS)}.\n", 404, mimetype="text/plain")
     addresses = Addresses(
@@ -57,6 +60,16 @@ def void(ext: str | None = None) -> Response:
     )
     options: dict[str, object] = {"prefixes": VOID_PREFIXES} if ext in ("ttl", "rdf") else {}
     body = ox.serialize(void_triples(current_store(), addresses), format=RDF_FORMATS[ext], **options)
+    if as_html:
+        html = render_template(
+            "void.html",
+            turtle=body.decode("utf-8"),
+            addresses=addresses,
+            formats={e: site_url("/void." + e) for e in RDF_MEDIA_TYPES},
+        )
+        response = Response(html, mimetype=HTML)
+        response.vary.add("Accept")
+        return response
     response = Response(body, mimetype=RDF_MEDIA_TYPES[ext])
     response.vary.add("Accept")
     response.headers["Link"] = ", ".join(

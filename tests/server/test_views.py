@@ -1,0 +1,99 @@
+"""The domain views served: country and measure pages, the map, and the fixed findings (404, favicon, /void)."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_a_country_page_leads_with_its_duties_on_a_day(client):
+    response = client.get("/page/country/JPN?date=2025-05-15")
+    assert response.status_code == 200
+    page = response.text
+    assert page.index("Trade position on") < page.index("<h2>All facts</h2>")
+    assert "Tariffs Japan faces, measures on all countries included" in page
+    assert 'href="/page/measure/usa-blanket-tariff"' in page
+    assert "<strong>10%</strong> from" in page
+    assert 'class="world-map"' in page and 'class="time-chart"' in page
+    assert "<style" not in page and "<script" not in page  # a strict CSP holds
+
+
+def test_a_country_page_as_json_carries_its_view(client):
+    data = client.get("/page/country/JPN.json?date=2025-09-20").get_json()
+    assert data["view"]["date"] == "2025-09-20"
+    assert data["view"]["all_goods_totals"][0]["rate_percent"] == "15"
+    statuses = {d["iri"].rsplit("/", 1)[-1]: d["status"] for d in data["view"]["faced"]}
+    assert statuses["usa-blanket-tariff"] == "replaced"
+    assert data["view"]["rounds"]
+
+
+def test_a_bad_date_is_a_400_naming_it(client):
+    response = client.get("/page/country/JPN?date=2025-13-01")
+    assert response.status_code == 400
+    assert "YYYY-MM-DD" in response.text
+
+
+def test_a_measure_page_puts_the_rate_first_without_datatype_badges(client):
+    page = client.get("/page/measure/usa-blanket-tariff?date=2025-05-15").text
+    assert page.index('class="big-rate">10%') < page.index("Applies to")
+    assert "xsd:decimal</span>" not in page and 'class="datatype"' not in page
+    facts = page[page.index("<h2>All facts</h2>") :]
+    first_row = re.search(r"<th scope=\"row\"><a [^>]*>([^<]+)</a>", facts)
+    assert first_row is not None and first_row.group(1) == "rate (percent)"
+    assert ">yes</span>" in facts  # applies to all countries: yes, not "true"
+    assert "Canada left out of the US 10% blanket tariff" in page[: page.index("<h2>All facts</h2>")]
+
+
+def test_the_map_page_and_its_svg(client):
+    page = client.get("/map?imposer=usa&date=2025-05-15")
+    assert page.status_code == 200
+    assert page.text.count('<a href="/page/country/') >= 200
+    picture = client.get("/map.svg?target=JPN")
+    assert picture.mimetype == "image/svg+xml"
+    assert "Japan: the target this map is about" in picture.text
+    assert client.get("/map?imposer=XXX").status_code == 404
+    assert client.get("/map?imposer=USA&target=JPN").status_code == 400
+    data = client.get("/map?imposer=USA&date=2025-05-15&format=json").get_json()
+    assert {row["iso3"]: row["rate_percent"] for row in data["rates"]}["JPN"] == "10"
+
+
+def test_unknown_addresses_get_a_styled_404_with_navigation(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert '<nav aria-label="site">' in response.text and "style.css" in response.text
+
+
+def test_a_favicon_and_void_as_html_for_browsers(client):
+    assert client.get("/favicon.ico").mimetype == "image/svg+xml"
+    browser = client.get("/void", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.mimetype == "text/html" and "VoID description" in browser.text
+    assert client.get("/void", headers={"Accept": "*/*"}).mimetype == "text/turtle"
+    assert client.get("/void").mimetype == "text/turtle"
+
+
+def test_named_query_tables_link_here_and_read_as_words(client):
+    page = client.get("/queries/tariffs-in-force?date=2025-07-15&country=JPN").text
+    assert 'href="https://w3id.org/tradekg/id/' not in page
+    assert '<a href="/page/country/JPN"' in page
+    assert ">15 July 2025<" in page and ">25%<" in page
+    headers = re.findall(r'<th scope="col" title="\?(\w+)">([^<]+)</th>', page)
+    assert ("effectiveFrom", "Effective from") in headers
+    assert "effectiveUntil" not in dict(headers)  # always empty here: hidden
+
+
+def test_the_ontology_states_shared_constraints_once(client):
+    page = client.get("/ontology").text
+    assert page.count("Every tradekg resource must be derived from a source") == 1
+
+
+def test_class_pages_page_by_key_not_by_offset(client):
+    first = client.get("/class/Country?format=json&limit=20").get_json()
+    second = client.get(
+        "/class/Country", query_string={"format": "json", "limit": 20, "after": first["items"][-1]["iri"]}
+    )
+    second = second.get_json()
+    by_offset = client.get("/class/Country?format=json&limit=20&offset=20").get_json()
+    assert [i["iri"] for i in second["items"]] == [i["iri"] for i in by_offset["items"]]
+    assert not {i["iri"] for i in first["items"]} & {i["iri"] for i in second["items"]}
+    page = client.get("/class/Country?limit=20").text
+    assert 'rel="next" href="/class/Country?limit=20&amp;after=' in page
+    assert client.get("/class/Country?after=not%20an%20iri").status_code == 400

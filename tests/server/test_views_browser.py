@@ -1,0 +1,147 @@
+"""The domain views in Debian's headless Chromium: the analyst's question in a few clicks, the map, phones, axe-core.
+
+Skipped when /usr/bin/chromium or Playwright is missing, except under CI (``CI`` set), where they must run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+# One address of each kind of page the site serves.
+PAGE_TYPES = {
+    "home": "/",
+    "country": "/page/country/JPN?date=2025-05-15",
+    "measure": "/page/measure/usa-auto-tariff",
+    "exemption": "/page/exemption/usa-blanket-tariff-can",
+    "source": "/page/source/econotimes-japan-tariff-relief",
+    "class": "/class/Tariff",
+    "map": "/map?imposer=USA&date=2025-05-15",
+    "timeline": "/timeline?country=JPN",
+    "ontology": "/ontology",
+    "named queries": "/queries",
+    "named query": "/queries/tariffs-in-force?date=2025-07-15&country=JPN",
+    "query": "/query",
+    "search": "/search?q=japan",
+    "void": "/void",
+    "not found": "/no/such/page",
+}
+
+
+def test_which_us_tariffs_apply_to_japan_and_which_have_exemptions(live_server, browser_page):
+    page = browser_page
+    page.goto(live_server + "/")
+    clicks = 0
+    page.locator("ul.country-links").get_by_role("link", name="Japan", exact=True).click()
+    clicks += 1
+    page.wait_for_url("**/page/country/JPN")
+    table = page.locator("table.duties", has=page.locator("caption", has_text="Tariffs Japan faces"))
+    rows = table.locator("tbody tr")
+    measures = [rows.nth(i).locator("td").nth(1).locator("a").first.inner_text() for i in range(rows.count())]
+    assert "US 10% blanket tariff" in measures  # applies to all countries, so it is on Japan's page
+    assert "US 25% auto tariff" in measures
+    auto = rows.filter(has=page.get_by_role("link", name="US 25% auto tariff", exact=True))
+    assert "25%" in auto.locator("td.rate").inner_text()
+    assert auto.locator("ul.exemptions a", has_text="Non-passenger vehicles left out of the auto tariff").count() == 1
+    aluminum = rows.filter(has=page.get_by_role("link", name="US aluminum tariff", exact=True))
+    assert "none recorded" in aluminum.locator("td").nth(3).inner_text()
+    assert clicks <= 3
+
+
+def test_the_map_draws_over_200_linked_countries_without_javascript(live_server, chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/map?imposer=USA&date=2025-05-15")
+        shapes = page.locator("svg.world-map path")
+        assert shapes.count() >= 200
+        drawn = page.evaluate(
+            "[...document.querySelectorAll('svg.world-map path')].filter(p => p.getBBox().width > 0).length"
+        )
+        assert drawn >= 200
+        japan = page.locator("svg.world-map a[href='/page/country/JPN']")
+        assert japan.locator("title").text_content() == "Japan: 10%"
+        assert page.locator("ul.legend li").count() >= 6
+        japan.focus()  # the keyboard reaches each country's link (its centre may lie in the sea, so no mouse click)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/page/country/JPN")
+    finally:
+        context.close()
+
+
+def test_no_sideways_scroll_on_a_phone_and_the_full_nav_on_every_page_type(live_server, chromium):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    wide, navs = {}, {}
+    try:
+        page = context.new_page()
+        for kind, path in PAGE_TYPES.items():
+            page.goto(live_server + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide[kind] = width
+            navs[kind] = page.locator("header.site nav a").all_inner_texts()
+    finally:
+        context.close()
+    assert not wide, wide
+    assert all(links == navs["home"] for links in navs.values()), navs  # the same full nav bar everywhere
+    assert {"Map", "Timeline", "Ontology", "Query", "Named queries"} <= set(navs["home"])
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
+def test_axe_finds_no_violation(live_server, browser_page, kind):
+    from axe_playwright_python.sync_playwright import Axe  # bundles axe.min.js: nothing is downloaded
+
+    browser_page.goto(live_server + PAGE_TYPES[kind])
+    results = Axe().run(browser_page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value and ((tag in ("a", "link") and name == "href") or (tag == "form" and name == "action")):
+                self.found.append(value)
+
+
+def test_a_crawl_from_home_finds_every_internal_link_answering_200(client):
+    """Every internal link of the pages two clicks from home answers 200 (their own links are checked too)."""
+    seen: dict[str, int] = {}
+    queue = deque([("/", 0)])
+    broken = []
+    while queue:
+        path, depth = queue.popleft()
+        if path in seen:
+            continue
+        response = client.get(path)
+        seen[path] = response.status_code
+        if response.status_code != 200:
+            broken.append((path, response.status_code))
+            continue
+        if depth >= 2 or response.mimetype != "text/html":
+            continue
+        parser = _Links()
+        parser.feed(response.text)
+        for link in parser.found:
+            target = urljoin("http://localhost" + path, link)
+            parts = urlsplit(target)
+            if parts.netloc != "localhost" or parts.path.startswith("/dump."):
+                continue
+            local = parts.path + ("?" + parts.query if parts.query else "")
+            if local not in seen:
+                queue.append((local, depth + 1))
+    assert len(seen) > 300
+    assert not broken, broken
+
+
+if os.environ.get("CI") and not os.path.exists("/usr/bin/chromium"):  # pragma: no cover - CI must run them
+    raise RuntimeError("CI needs /usr/bin/chromium for the browser tests")

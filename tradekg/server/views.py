@@ -1,0 +1,207 @@
+"""Domain views in the browser: the world map of duties, and the country and measure views of resource pages.
+
+``/map?imposer=USA&date=2025-05-15`` colours each country by the additional duty on all goods the imposer levies
+on it; ``/map?target=JPN`` by what each country levies on Japan's goods. ``/map.svg`` is the picture alone, and
+``?format=json`` the numbers. The views themselves are computed in :mod:`tradekg.views`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask import Blueprint, Response, request, send_from_directory
+
+from tradekg.graph.store import TradeStore
+from tradekg.ontology.vocab import ID, TKG
+from tradekg.server import current_store
+from tradekg.server.web import bad_request, href, not_found, page
+from tradekg.views import chart, worldmap
+from tradekg.views.country import country_view
+from tradekg.views.facts import Ref, day_of, english_texts, first_literal, labels, outgoing, percent, solutions
+from tradekg.views.measures import STATUS_TEXT, load_measures, statuses
+
+bp = Blueprint("views", __name__)
+COUNTRY = str(TKG) + "Country"
+CHART_LIMIT = 40  # measures drawn on a country's timeline (its table's first ones)
+MEASURE_CLASSES = frozenset(str(TKG) + name for name in ("TradeMeasure", "Tariff", "Suspension"))
+
+
+def day_arg() -> dt.date:
+    """The ``date`` parameter (``YYYY-MM-DD``), today when absent.
+
+    Raises:
+        ValueError: The parameter is not a calendar date; the message names it.
+    """
+    raw = request.args.get("date", "").strip()
+    if not raw:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"the parameter 'date' must be a day as YYYY-MM-DD, not {raw!r}") from None
+
+
+def country_ref(store: TradeStore, code: str) -> Ref | None:
+    """The country with the ISO 3166-1 alpha-3 ``code`` (any case), or ``None``."""
+    code = code.strip().upper()
+    if not (len(code) == 3 and code.isalpha()):
+        return None
+    iri = f"{ID}country/{code}"
+    if not solutions(store, f"SELECT ?c WHERE {{ BIND(<{iri}> AS ?c) ?c a tkg:Country }} LIMIT 1"):
+        return None
+    return Ref(iri, labels(store, [iri])[iri])
+
+
+def imposers(store: TradeStore) -> list[tuple[str, str]]:
+    """The countries that impose at least one tariff, as (alpha-3 code, label), by label."""
+    rows = solutions(
+        store,
+        "SELECT DISTINCT ?c ?code WHERE { ?m tkg:imposedBy ?c . ?c tkg:iso3166Alpha3 ?code }",
+    )
+    names = labels(store, [row["c"].value for row in rows])
+    return sorted(((row["code"].value, names[row["c"].value]) for row in rows), key=lambda item: item[1].lower())
+
+
+def imposers_and_targets(store: TradeStore) -> list[tuple[str, str]]:
+    """The countries a tariff names or that impose one, as (alpha-3 code, label), by label."""
+    rows = solutions(
+        store,
+        "SELECT DISTINCT ?c ?code WHERE { { ?m tkg:imposedBy ?c } UNION { ?m tkg:appliesTo ?c }"
+        " ?m a/rdfs:subClassOf* tkg:TradeMeasure . ?c tkg:iso3166Alpha3 ?code }",
+    )
+    names = labels(store, [row["c"].value for row in rows])
+    return sorted(((row["code"].value, names[row["c"].value]) for row in rows), key=lambda item: item[1].lower())
+
+
+def _map_data(store: TradeStore) -> worldmap.DutyMap | Response:
+    try:
+        day = day_arg()
+    except ValueError as error:
+        return bad_request(str(error))
+    imposer, target = request.args.get("imposer", "").strip(), request.args.get("target", "").strip()
+    if imposer and target:
+        return bad_request("Give either imposer= (what one country levies) or target= (what it pays), not both.")
+    code = target or imposer or "USA"
+    country = country_ref(store, code)
+    if country is None:
+        return not_found(f"No country has the ISO 3166-1 alpha-3 code {code!r}.")
+    if target:
+        return worldmap.duty_map(store, day=day, target=country)
+    return worldmap.duty_map(store, day=day, imposer=country)
+
+
+def map_svg(data: worldmap.DutyMap, title_id: str = "map-title") -> str:
+    """The SVG of a duty map with links to this site's country pages."""
+    return worldmap.svg(data, href={ref.iri: href(ref.iri) for ref, _ in data.countries.values()}, title_id=title_id)
+
+
+@bp.get("/map")
+def map_page() -> Response:
+    """The world map of additional duties on a day (``imposer=`` or ``target=``, ``date=``)."""
+    store = current_store()
+    data = _map_data(store)
+    if isinstance(data, Response):
+        return data
+    ranked = [
+        (ref, code, percent(str(rate)))
+        for ref, code, rate in sorted(
+            ((ref, code, data.rates[ref.iri]) for ref, code in data.countries.values() if data.rates.get(ref.iri)),
+            key=lambda item: (-item[2], item[0].label.lower()),
+        )
+    ]
+    return page(
+        "map.html",
+        data.to_json,
+        duty=data,
+        svg=map_svg(data),
+        legend=worldmap.legend(),
+        ranked=ranked,
+        imposers=imposers(store),
+        code=request.args.get("target") or request.args.get("imposer") or "USA",
+    )
+
+
+@bp.app_errorhandler(404)
+def page_not_found(error: Exception) -> Response:
+    """A styled 404 page with the site's navigation (or JSON when asked), for any address no route serves."""
+    return not_found(f"There is no page at {request.path}.")
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon, for clients that ask for it by its conventional name."""
+    return send_from_directory(Path(__file__).with_name("static"), "favicon.svg", mimetype="image/svg+xml")
+
+
+@bp.get("/map.svg")
+def map_picture() -> Response:
+    """The map alone, as an SVG document."""
+    data = _map_data(current_store())
+    if isinstance(data, Response):
+        return data
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + map_svg(data)
+    return Response(body, mimetype="image/svg+xml")
+
+
+def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, object]] | None:
+    """The domain view of a resource page: its template, its data (with ``to_json``) and its context, if any.
+
+    Raises:
+        ValueError: The page's ``date`` parameter is not a day.
+    """
+    store = current_store()
+    if COUNTRY in types:
+        day = day_arg()
+        view = country_view(store, iri, day)
+        ref = view.duties.country
+        faced = [d.measure for d in view.duties.faced]
+        imposed = [d.measure for d in view.duties.imposed]
+        data = (
+            worldmap.duty_map(store, day=day, imposer=ref)
+            if imposed
+            else worldmap.duty_map(store, day=day, target=ref, importers=[t.imposer for t in view.duties.totals])
+        )
+        drawn = faced[:CHART_LIMIT] + [m for m in imposed[:CHART_LIMIT] if m not in faced]
+        timeline = chart.chart(store, country=ref, measures=drawn)
+        hrefs = {m.ref.iri: href(m.ref.iri) for m in timeline.measures} | {
+            e.ref.iri: href(e.ref.iri) for e in timeline.events
+        }
+        context = {
+            "day": day,
+            "map_svg": map_svg(data, "country-map-title"),
+            "map_mode": data.mode,
+            "legend": worldmap.legend(),
+            "chart_svg": chart.svg(timeline, href=hrefs, today=dt.date.today(), title_id="country-chart-title"),
+            "status_text": STATUS_TEXT,
+        }
+        return "views/country.html", view, context
+    if MEASURE_CLASSES & set(types):
+        day = day_arg()
+        measure = load_measures(store, [iri])[0]
+        status = statuses([measure], day)[iri]
+        instruments = _instruments(store, [r.iri for r in measure.legal_basis])
+        context = {"day": day, "measure_status": status, "status_text": STATUS_TEXT, "instruments": instruments}
+        return "views/measure.html", measure, context
+    return None
+
+
+def _instruments(store: TradeStore, iris: list[str]) -> list[dict[str, object]]:
+    """The legal instruments' identifiers, dates and notes (the statute they rest on is in the note)."""
+    schema = "https://schema.org/"
+    note = str(TKG) + "note"
+    facts = outgoing(store, iris, (schema + "legislationIdentifier", schema + "legislationDate", note, schema + "url"))
+    names = labels(store, iris)
+    found = []
+    for iri in iris:
+        own = facts.get(iri, {})
+        day = day_of(own.get(schema + "legislationDate"))
+        found.append(
+            {
+                "ref": Ref(iri, names[iri]),
+                "identifier": first_literal(own.get(schema + "legislationIdentifier")),
+                "date": day,
+                "notes": english_texts(own.get(note)),
+            }
+        )
+    return found

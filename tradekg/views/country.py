@@ -1,0 +1,109 @@
+"""A country's page: its trade position on a day, then its agreements, negotiations, proposals and officials."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from tradekg.graph.store import TradeStore
+from tradekg.views.duties import CountryDuties, country_duties
+from tradekg.views.facts import Day, Ref, labels, solutions
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A linked resource with a date and a short note (a role, a status, a round number)."""
+
+    ref: Ref
+    day: Day | None
+    note: str = ""
+    parent: Ref | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The entry as JSON."""
+        return {
+            **self.ref.to_json(),
+            "date": self.day.to_json() if self.day else None,
+            "note": self.note,
+            "part_of": self.parent.to_json() if self.parent else None,
+        }
+
+
+@dataclass(frozen=True)
+class CountryView:
+    """What a country's page leads with."""
+
+    duties: CountryDuties
+    agreements: list[Dated]
+    negotiations: list[Dated]
+    rounds: list[Dated]
+    proposals: list[Dated]
+    officials: list[Dated]
+
+    def to_json(self) -> dict[str, object]:
+        """The view as JSON."""
+        return {
+            **self.duties.to_json(),
+            "agreements": [a.to_json() for a in self.agreements],
+            "negotiations": [n.to_json() for n in self.negotiations],
+            "rounds": [r.to_json() for r in self.rounds],
+            "proposals": [p.to_json() for p in self.proposals],
+            "officials": [o.to_json() for o in self.officials],
+        }
+
+
+def _dated(store: TradeStore, sparql: str) -> list[Dated]:
+    """Rows of ``?x ?date ?note ?parent`` as labelled entries, oldest first, undated last."""
+    rows = solutions(store, sparql)
+    names = labels(
+        store, [row[k].value for row in rows for k in ("x", "parent", "note") if isinstance(row.get(k), ox.NamedNode)]
+    )
+    found: dict[tuple[str, str], Dated] = {}
+    for row in rows:
+        date, note, parent = row.get("date"), row.get("note"), row.get("parent")
+        day = Day(date.value, date.datatype.value) if isinstance(date, ox.Literal) else None
+        text = names[note.value] if isinstance(note, ox.NamedNode) else (note.value if note is not None else "")
+        key = (row["x"].value, parent.value if parent is not None else "")
+        if key not in found or (day and not found[key].day):
+            found[key] = Dated(
+                Ref(row["x"].value, names[row["x"].value]),
+                day,
+                text,
+                Ref(parent.value, names[parent.value]) if isinstance(parent, ox.NamedNode) else None,
+            )
+    return sorted(found.values(), key=lambda d: (d.day is None, d.day.lexical if d.day else "", d.ref.label.lower()))
+
+
+def country_view(store: TradeStore, country: str, day: dt.date) -> CountryView:
+    """The duties ``country`` faces and imposes on ``day``, then its agreements, talks, proposals and officials."""
+    c = str(ox.NamedNode(country))
+    return CountryView(
+        duties=country_duties(store, country, day),
+        agreements=_dated(
+            store,
+            f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a/rdfs:subClassOf* tkg:TradeAgreement ."
+            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
+        ),
+        negotiations=_dated(
+            store,
+            f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a tkg:Negotiation ."
+            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
+        ),
+        rounds=_dated(
+            store,
+            f"SELECT ?x ?date ?note ?parent WHERE {{ ?parent tkg:party {c} ; a tkg:Negotiation ."
+            " ?x tkg:partOf ?parent ; a/rdfs:subClassOf* tkg:Event ."
+            " OPTIONAL { ?x tkg:date ?date } OPTIONAL { ?x tkg:status ?note } }",
+        ),
+        proposals=_dated(
+            store,
+            f"SELECT ?x ?note WHERE {{ {{ ?x tkg:proposedBy {c} BIND('made' AS ?note) }}"
+            f" UNION {{ ?x tkg:proposedTo {c} BIND('received' AS ?note) }} ?x a tkg:Proposal }}",
+        ),
+        officials=_dated(
+            store,
+            f"SELECT ?x ?note WHERE {{ ?x tkg:holdsPost ?note . ?note tkg:postIn {c} }}",
+        ),
+    )
