@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,8 @@ MAX_WORDS = 16
 WINDOW = 1000
 """Most matches ranked and counted into facets (the total is always exact); see :meth:`TextIndex.search`."""
 _WORD = re.compile(r"\w+", re.UNICODE)
+_LOCAL_NAME_END = re.compile(r"[#/]")
+_CAMEL_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _CHUNK = 500
 
 _SCHEMA_SQL = """
@@ -102,15 +105,17 @@ _DOCS_SQL = (
 """One document per resource: its names, its prose, and a token per class (so that a class filters in the index)."""
 
 
+@lru_cache(maxsize=1024)
 def kind_words(class_iri: str) -> str:
     """The words of a class's local name (``NegotiationRound``: "Negotiation Round").
 
     So "canada exemption" finds the exemption for Canada although its label does not say "exemption".
     """
-    local = re.split(r"[#/]", class_iri.rstrip("#/"))[-1]
-    return " ".join(re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", local))
+    local = _LOCAL_NAME_END.split(class_iri.rstrip("#/"))[-1]
+    return " ".join(_CAMEL_WORD.findall(local))
 
 
+@lru_cache(maxsize=1024)
 def kind_token(class_iri: str) -> str:
     """The token standing for a class in the ``kinds`` column: digits, which neither tokenizer nor stemmer change."""
     return str(int.from_bytes(hashlib.blake2b(class_iri.encode(), digest_size=7).digest(), "big"))
@@ -329,20 +334,22 @@ class TextIndex:
     def _insert(
         self, database: sqlite3.Connection, rows: Iterable[tuple[str, str, str, str]], ids: dict[str, int]
     ) -> None:
+        """Store rows of :meth:`_read`; subjects missing from ``ids`` (all of them in a rebuild) get new numbers."""
         texts: list[tuple[int, str, str, str]] = []
         types: list[tuple[int, str]] = []
+        new: list[tuple[int, str]] = []
+        following = database.execute("SELECT coalesce(max(id), 0) + 1 FROM resources").fetchone()[0]
         for subject, predicate, value, lang in rows:
             number = ids.get(subject)
             if number is None:
-                number = database.execute(
-                    "INSERT INTO resources(iri) VALUES (?) ON CONFLICT(iri) DO UPDATE SET iri = iri RETURNING id",
-                    (subject,),
-                ).fetchone()[0]
-                ids[subject] = number
+                number = ids[subject] = following
+                new.append((number, subject))
+                following += 1
             if predicate == RDF_TYPE:
                 types.append((number, value))
             else:
                 texts.append((number, predicate, value, lang))
+        database.executemany("INSERT INTO resources(id, iri) VALUES (?, ?)", new)
         database.executemany("INSERT OR IGNORE INTO texts VALUES (?, ?, ?, ?)", texts)
         database.executemany("INSERT OR IGNORE INTO types VALUES (?, ?)", types)
 
