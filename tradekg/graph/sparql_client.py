@@ -58,6 +58,10 @@ class RemoteError(StoreError, OSError):
     """The SPARQL server could not be reached, or answered with an error."""
 
 
+VIRTUOSO_CANCELLED = re.compile(r"Virtuoso (HY008|S1T00) ")
+"""Virtuoso's SQL states for a statement cancelled at its time limit, when it answers 500 instead of partial rows."""
+
+
 class RemoteTimeout(RemoteError, TimeoutError):
     """The server did not finish answering within the time limit."""
 
@@ -204,6 +208,8 @@ class SparqlClient:
                 raise RemoteSyntaxError(message) from None
             if error.code == 409 or error.code == 412:
                 raise RemoteConflict(message) from None
+            if error.code >= 500 and VIRTUOSO_CANCELLED.match(text):  # its limit hit before any row was sent
+                raise RemoteTimeout(f"{redact(url)} stopped the query early ({text[:ERROR_BODY_CHARS]})") from None
             raise RemoteError(message) from None
         except TimeoutError as error:
             raise RemoteTimeout(f"{redact(url)} did not answer within {timeout} s") from error
