@@ -203,3 +203,13 @@ def browser_page(chromium: object) -> Iterator[object]:
         yield page
     finally:
         context.close()
+
+
+def entity_bomb() -> bytes:
+    """529 bytes of RDF/XML whose nested entities would expand into a 100,000,000-character literal."""
+    entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 9))
+    return (
+        '<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY e0 "aaaaaaaaaa">' + entities + "]>"
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/">'
+        '<rdf:Description rdf:about="http://example.org/s"><e:p>&e8;</e:p></rdf:Description></rdf:RDF>'
+    ).encode()

@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 
-from tests.server.conftest import SERVED_TOKEN, start_server, stop_server
+from tests.server.conftest import SERVED_TOKEN, entity_bomb, start_server, stop_server
 
 ASK = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
 NESTED_UPDATE = "INSERT{<urn:x:n><urn:x:p>?o}WHERE" + "{" * 1000 + "?s ?p ?o" + "}" * 1000
@@ -69,12 +69,7 @@ def test_deeply_nested_write_bodies_are_400_and_the_server_lives(unguarded, cont
 
 
 def test_an_entity_bomb_is_400(unguarded):
-    entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 9))
-    body = (
-        '<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY e0 "aaaaaaaaaa">' + entities + "]>"
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/">'
-        '<rdf:Description rdf:about="http://example.org/s"><e:p>&e8;</e:p></rdf:Description></rdf:RDF>'
-    ).encode()
+    body = entity_bomb()
     headers = {"Content-Type": "application/rdf+xml", "Authorization": f"Bearer {SERVED_TOKEN}"}
     status, _, answer = unguarded.request("PUT", GRAPH, body, headers)
     assert status == 400 and b"declares the entity" in answer

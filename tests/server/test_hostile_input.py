@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import WRITE_TOKEN
+from tests.server.conftest import entity_bomb
 from tradekg.graph.load import open_store
 from tradekg.server import create_app
 
@@ -199,12 +200,7 @@ def test_triple_terms_are_refused_with_a_clear_message(fuzzed_app):
 
 def test_an_entity_bomb_is_refused_before_it_expands(fuzzed_app):
     """529 bytes that Oxigraph's RDF/XML parser would expand into a 100,000,000-character literal."""
-    entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 9))
-    body = (
-        '<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY e0 "aaaaaaaaaa">' + entities + "]>"
-        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/">'
-        '<rdf:Description rdf:about="http://example.org/s"><e:p>&e8;</e:p></rdf:Description></rdf:RDF>'
-    ).encode()
+    body = entity_bomb()
     assert len(body) < 1000
     response = send(
         fuzzed_app.test_client(),
