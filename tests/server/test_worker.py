@@ -24,6 +24,20 @@ def ask(pool, query=ASK_NEW, seconds=10.0):
     return json.loads(answer.body)["boolean"]
 
 
+def wait_until_dead(pid, seconds=10.0):
+    """Wait until the kernel has ended ``pid`` (a zombie awaiting its parent's wait, or gone)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} was still running {seconds} s after SIGKILL")
+
+
 def assert_reaped(pids):
     for pid in pids:
         with pytest.raises(ChildProcessError):
@@ -179,7 +193,7 @@ def test_a_worker_that_died_while_idle_is_replaced_without_failing_the_query(bun
         assert ask(pool, "ASK {}") is True
         (dead,) = pool.pids
         os.kill(dead, signal.SIGKILL)  # as the kernel's OOM killer would
-        time.sleep(0.05)
+        wait_until_dead(dead)  # not a fixed sleep: on a busy machine the kill may land later
         assert ask(pool, "ASK {}") is True
         assert pool.pids != [dead]
         assert_reaped([dead])
