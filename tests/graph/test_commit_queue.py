@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 import pyoxigraph as ox
 import pytest
 from queued_writes import queued_together
+from sparql_servers import RunningServer
 
 from tradekg.graph.changes import ChangeSet
 from tradekg.graph.commit_queue import PendingView, commit_queue, merge
 from tradekg.graph.load import open_store
 from tradekg.graph.neighbourhood import PROTECTED
+from tradekg.graph.remote import RemoteStore
+from tradekg.graph.sparql_client import Endpoints
 from tradekg.graph.store import TradeStore
 from tradekg.graph.writes import ValidationRejected, apply_update
 
@@ -21,6 +24,7 @@ PREFIXES = (
     "PREFIX src: <https://w3id.org/tradekg/id/source/> PREFIX g: <https://w3id.org/tradekg/id/graph/>\n"
 )
 GRAPH = "g:econotimes-japan-tariff-relief"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SOURCE = "src:econotimes-japan-tariff-relief"
 
 
@@ -182,3 +186,20 @@ def test_a_pending_view_reads_the_store_as_the_earlier_writes_leave_it(store: Tr
     assert list(view.quads_for_pattern(quad.subject)) == [quad]
     merge(pending, ChangeSet(removed={quad}, dropped={graph}))
     assert not pending.added and quad not in view and not view.contains_named_graph(graph.value)
+
+
+def test_group_commit_on_a_remote_store(base: list[ox.Quad], sparql_server: Callable[[str], RunningServer]) -> None:
+    server = sparql_server("oxigraph")
+    remote = RemoteStore(Endpoints(server.query_endpoint, server.update_endpoint, server.gsp_endpoint))
+    remote.clear()
+    vocabulary = open_store(empty=True)
+    try:
+        remote.add_quads([*vocabulary.quads_for_pattern(), *base])
+        writes = [measure("first"), measure("good-1"), measure("bad", applies_to=None), measure("good-2")]
+        outcomes = queued_together(remote, [("update", text) for text in writes])
+        assert outcomes == ["accepted", "accepted", "rejected", "accepted"]
+        measures = {quad.subject.value.rsplit("/", 1)[-1] for quad in remote.quads_for_pattern(None, RDF_TYPE)}  # type: ignore[union-attr]
+        assert {"first", "good-1", "good-2"} <= measures and "bad" not in measures
+    finally:
+        vocabulary.close()
+        remote.clear()
