@@ -7,6 +7,10 @@ to ``tradekg serve --store DIR --write-token T`` (every write validated by the g
 the errors (any answer but 2xx counts), and afterwards a check that every acknowledged write is in the store (the
 number of new measures the server holds equals the number of writes it acknowledged).
 
+``--servers`` may also name ``tradekg-before``: ``tradekg serve`` run from the source tree in the environment
+variable ``BEFORE_TREE`` (for example ``git archive COMMIT tradekg | tar -x -C DIR``), for a before/after comparison
+in the same run.
+
 Stores are bulk-loaded once per data file into ``WORKDIR/pristine-*`` and copied for every run, so each run starts
 from the same data. Run it under the shared lock from 10^6 quads up::
 
@@ -144,8 +148,8 @@ def pristine(data: Path, workdir: Path, name: str) -> Path:
 
 
 def command(name: str, directory: Path, port: int) -> tuple[list[str], str, str]:
-    """The server's command, its update path and its query path."""
-    if name == "tradekg":
+    """The server's command, its update path and its query path (``tradekg-before``: the tree in $BEFORE_TREE)."""
+    if name in ("tradekg", "tradekg-before"):
         line = [sys.executable, "-m", "tradekg", "serve", "--store", str(directory), "--port", str(port)]
         line += ["--write-token", TOKEN, "--query-workers", "1", "--max-unfinished-bodies", "7"]  # 6 writers' bodies
         return line, "/sparql", "/sparql"
@@ -158,13 +162,15 @@ def measure(name: str, data: Path, workdir: Path, base: int, *, first: int, seco
     """One server, one run: a fresh copy of the pristine store, six writers for ``warm + seconds``."""
     run_dir = workdir / f"run-{name}"
     shutil.rmtree(run_dir, ignore_errors=True)
-    shutil.copytree(pristine(data, workdir, name), run_dir)
+    shutil.copytree(pristine(data, workdir, "oxigraph" if name == "oxigraph" else "tradekg"), run_dir)
     port = free_port()
     line, update_path, query_path = command(name, run_dir, port)
     per_writer = 3000
     bodies = measure_bodies(base, WRITERS * per_writer, first=first, seed=seed)
-    process = subprocess.Popen(line, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    (workdir / f"{name}.pid").write_text(str(process.pid))  # for a profiler (py-spy) to find the server
+    environment = dict(os.environ)
+    if name == "tradekg-before":  # the code before a change (git archive of a commit), for a before/after run
+        environment["PYTHONPATH"] = os.environ["BEFORE_TREE"]
+    process = subprocess.Popen(line, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
     try:
         wait_up(port, query_path, process, 900)
         # What a server derives once (tradekg: the shapes' footprints, pySHACL's parsers) is not a write's cost.
@@ -175,6 +181,7 @@ def measure(name: str, data: Path, workdir: Path, base: int, *, first: int, seco
         if warm_up.errors:
             raise RuntimeError(f"{name} refused a warm-up write: {warm_up.errors}")
         tally = Tally()
+        (workdir / f"{name}.writing").write_text(str(process.pid))  # the writers start now (for a profiler)
         start = time.monotonic()
         warm_until, deadline = start + warm, start + warm + seconds
         threads = [
@@ -234,8 +241,10 @@ def main() -> None:
             key: statistics.median([r[key] for r in results if r[key] is not None] or [0.0])  # type: ignore[misc]
             for key in ("writes_per_s", "p50_ms", "p99_ms")
         }
-    if "tradekg" in summary and "oxigraph" in summary:
-        summary["ratio"] = {"writes_per_s": summary["tradekg"]["writes_per_s"] / summary["oxigraph"]["writes_per_s"]}  # type: ignore[operator]
+    for name in names:
+        if name != "oxigraph" and "oxigraph" in summary and summary["oxigraph"]["writes_per_s"]:
+            ratio = summary[name]["writes_per_s"] / summary["oxigraph"]["writes_per_s"]  # type: ignore[operator]
+            summary[name]["ratio_to_oxigraph"] = ratio
     load = os.getloadavg()
     report = {"data": str(args.data), "load_average": load, "summary": summary, "runs": runs}
     print(json.dumps({"load_average": load, "summary": summary}, indent=1))
