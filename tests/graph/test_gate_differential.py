@@ -283,7 +283,7 @@ def test_the_gate_accepts_a_write_exactly_when_full_validation_of_the_result_con
 
 # -- the same writes queued together (group commit) ----------------------------------------------------------------
 
-BATCH_EXAMPLES = 15
+BATCH_EXAMPLES = 10
 
 
 def test_writes_queued_together_get_the_verdicts_and_the_dataset_of_one_by_one_with_full_validation(
@@ -300,7 +300,7 @@ def test_writes_queued_together_get_the_verdicts_and_the_dataset_of_one_by_one_w
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(writes=st.lists(_write(terms, ordered), min_size=3, max_size=5))
+    @given(writes=st.lists(_write(terms, ordered), min_size=3, max_size=4))
     def check(writes: list[tuple[str, str]]) -> None:
         try:
             outcomes = queued_together(store, writes)
