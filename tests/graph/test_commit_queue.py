@@ -10,8 +10,8 @@ import pytest
 from queued_writes import queued_together
 from sparql_servers import RunningServer
 
-from tradekg.graph.changes import ChangeSet
-from tradekg.graph.commit_queue import PendingView, commit_queue, merge
+from tradekg.graph.changes import ChangeSet, PendingView
+from tradekg.graph.commit_queue import commit_queue, merge
 from tradekg.graph.load import open_store
 from tradekg.graph.neighbourhood import PROTECTED
 from tradekg.graph.remote import RemoteStore

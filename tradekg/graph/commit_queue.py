@@ -33,128 +33,21 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.term import Node
 
-from tradekg.graph.changes import AfterView, ChangeSet
+from tradekg.graph.changes import AfterView, ChangeSet, NeedsCommittedStore, PendingView
 from tradekg.graph.neighbourhood import DataReader, Targets, _engine_term, affected, copy_quads, footprint_quads
 from tradekg.graph.neighbourhood import validate_change as validate_alone
-from tradekg.graph.store import GraphName, QueryAnswer, Subject, Term, TradeStore, to_rdflib
+from tradekg.graph.store import TradeStore, to_rdflib
 from tradekg.graph.validate import ValidationReport, short_name, validate_targets, with_ontology
 
 MAX_GROUP = 32
 """Most requests validated together (a bound on one validation's size, and on the wait of the last of them)."""
-
-
-class NeedsCommittedStore(Exception):
-    """A request must query the store, and earlier requests of its group have not committed yet."""
-
-
-class PendingView(TradeStore):
-    """The store as a group's earlier requests leave it, read by pattern (nothing written, nothing copied).
-
-    Queries go to the store while nothing is pending; after that they raise :class:`NeedsCommittedStore` (a
-    query engine would need a copy of the store).
-    """
-
-    def __init__(self, store: TradeStore, pending: ChangeSet) -> None:
-        super().__init__()
-        self.store = store
-        self.pending = pending
-        self._after = AfterView(store, pending)
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Node | Term] | None = None,
-        default_graph_uris: Sequence[str] = (),
-        named_graph_uris: Sequence[str] = (),
-        base_iri: str | None = None,
-    ) -> QueryAnswer:
-        """Query the store itself while nothing is pending (see :meth:`TradeStore.query`)."""
-        if self.pending:
-            raise NeedsCommittedStore("a query over uncommitted changes")
-        return self.store.query(
-            sparql, bindings=bindings, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
-            base_iri=base_iri,
-        )  # fmt: skip
-
-    def quads_for_pattern(
-        self,
-        subject: Subject | None = None,
-        predicate: ox.NamedNode | None = None,
-        object: Term | None = None,  # noqa: A002 - pyoxigraph's name
-        graph: GraphName | None = None,
-    ) -> Iterator[ox.Quad]:
-        """The quads matching a pattern in the named graphs as the pending changes leave them."""
-        if isinstance(graph, ox.DefaultGraph):
-            if self.pending:
-                raise NeedsCommittedStore("the union default graph of uncommitted changes")
-            return self.store.quads_for_pattern(subject, predicate, object, graph)
-        return self._after.quads_for_pattern(subject, predicate, object, graph)
-
-    def __contains__(self, quad: object) -> bool:
-        if quad in self.pending.added:
-            return True
-        return quad not in self.pending.removed and quad in self.store
-
-    def stored(self, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
-        """Which of the quads are stored once the pending changes apply (one question to the store for the rest)."""
-        pending, quads = self.pending, list(quads)
-        found = {quad for quad in quads if quad in pending.added}
-        asked = [quad for quad in quads if quad not in pending.added and quad not in pending.removed]
-        return found | self.store.stored(asked)
-
-    def named_graphs(self) -> list[URIRef]:
-        """The named graphs once the pending changes apply, sorted."""
-        return sorted(URIRef(graph.value) for graph in self._after.graph_names())
-
-    def contains_named_graph(self, iri: str) -> bool:
-        """Whether the named graph exists once the pending changes apply."""
-        return self._after.graph_exists(ox.NamedNode(iri))
-
-    def __len__(self) -> int:
-        return len(self.store) - len(self.pending.removed) + len(self.pending.added)
-
-    def triple_count(self) -> int:
-        """Not answered over pending changes: the union default graph is the store's (see :meth:`query`)."""
-        raise NeedsCommittedStore("the union default graph of uncommitted changes")
-
-    def dump(
-        self, rdf_format: ox.RdfFormat, *, graph: str | None = None, prefixes: Mapping[str, str] | None = None
-    ) -> bytes:
-        """The named graphs once the pending changes apply, serialised (or one of them, as triples)."""
-        quads = self.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
-        if not rdf_format.supports_datasets:
-            quads = (ox.Quad(quad.subject, quad.predicate, quad.object, ox.DefaultGraph()) for quad in quads)
-        return ox.serialize(quads, format=rdf_format, prefixes=prefixes)  # type: ignore[return-value]
-
-    def apply(
-        self,
-        removed: Collection[ox.Quad],
-        added: Collection[ox.Quad],
-        *,
-        created_graphs: Collection[ox.NamedNode] = (),
-        dropped_graphs: Collection[ox.NamedNode] = (),
-    ) -> None:
-        """A view is never written: requests are committed by the queue, on the store."""
-        raise TypeError("a pending view is read-only; the commit queue writes the store")
-
-    def checkpoint(self, target: Path) -> None:
-        """A view has no files of its own."""
-        raise TypeError("a pending view has no checkpoint; ask the store")
-
-    def flush(self) -> None:
-        """Nothing to flush: a view holds nothing durable."""
-
-    def close(self) -> None:
-        """Nothing to release: the store stays open."""
 
 
 def merge(into: ChangeSet, changes: ChangeSet) -> None:
@@ -302,8 +195,10 @@ class CommitQueue:
                 return group, queue[index:]
             try:
                 request.run(view)
-            except NeedsCommittedStore:
-                return group, queue[index:]  # the group is not empty: its changes are what is pending
+            except NeedsCommittedStore as error:
+                if group.pending:  # computed again, first of the next group, over the committed store
+                    return group, queue[index:]
+                request.error = error  # nothing pending: the view answered as the store would (never raised)
             group.requests.append(request)
             if request.changes is not None:
                 merge(group.pending, request.changes)
