@@ -192,3 +192,17 @@ def test_the_store_tells_listeners_each_committed_change_set_and_nothing_refused
     assert len(seen) == 1  # a refused write commits nothing, and says nothing
     apply_update(fresh_store, f"DELETE DATA {{ GRAPH <{NOTES}> {{ {note} }} }}")
     assert seen[1][1] == set() and {q.object.value for q in seen[1][0]} == {"Quokka"}
+
+
+def test_a_common_word_is_ranked_in_a_window_and_counted_up_to_a_limit(bundled_store, bundled_index):
+    everything = bundled_index.search("tariff", limit=1000)
+    assert everything.total > 5 and not everything.total_is_lower_bound and everything.window is None
+    bounded = TextIndex(bundled_store, window=3, count_limit=5)
+    answer = bounded.search("tariff", limit=10)
+    assert (answer.total, answer.total_is_lower_bound, answer.window, answer.reachable) == (5, True, 3, 3)
+    assert len(answer.hits) == 3 and {hit.iri for hit in answer.hits} <= {hit.iri for hit in everything.hits}
+    assert 3 <= sum(f.count for f in answer.facets) and all(f.count <= 3 for f in answer.facets)  # the window's
+    exact = TextIndex(bundled_store, window=3, count_limit=everything.total).search("tariff")
+    assert (exact.total, exact.total_is_lower_bound) == (everything.total, False)
+    with pytest.raises(ValueError, match="window"):
+        TextIndex(bundled_store, window=10, count_limit=5)

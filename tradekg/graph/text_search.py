@@ -7,7 +7,7 @@ finds "US 24% tariff rate on Japan". When nothing matches word for word, the wor
 (``tarif``, ``akaz``). Hits holding more of the words in their names come first, then the shortest names.
 
 Bounded work per search, whatever the size of the graph: the ranking and the facets cover the first
-:data:`WINDOW` matches, and matches are counted up to :data:`COUNT_LIMIT` (beyond, the answer says "more than").
+``window`` matches, and matches are counted up to ``count_limit`` (beyond, the answer says "more than").
 So a word found in every resource costs about what a rare one does.
 
 Freshness. The index follows the store through :meth:`TradeStore.on_commit`: each committed change set names the
@@ -34,9 +34,9 @@ from tradekg.graph.text_snippets import WORD, Snippet, fold, label, snippet
 
 MAX_WORDS = 16
 WINDOW = 1000
-"""Most matches ranked and counted into facets; see :meth:`TextIndex.search`."""
+"""Most matches ranked and counted into facets, by default; see :meth:`TextIndex.search`."""
 COUNT_LIMIT = 10_000
-"""Matches are counted up to this many; when more match, the total says "more than" this."""
+"""Matches are counted up to this many by default; when more match, the total says "more than" this."""
 _MATCHES = "SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?"
 _COUNT = "SELECT count(*) FROM (SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?)"
 
@@ -79,7 +79,7 @@ class SearchAnswer:
     window: int | None = None
     """Set when more resources match than the ranking and facets cover: they cover the first ``window``."""
     total_is_lower_bound: bool = False
-    """Whether more than ``total`` resources match (they are counted up to :data:`COUNT_LIMIT`)."""
+    """Whether more than ``total`` resources match (they are counted up to the index's ``count_limit``)."""
 
     @property
     def reachable(self) -> int:
@@ -111,14 +111,22 @@ class TextIndex:
     Args:
         store: The store to index and follow.
         path: The index file; ``None`` keeps it in memory.
+        window: Most matches ranked and counted into facets.
+        count_limit: Matches are counted up to this many (at least ``window``).
 
     The index is built at the first search (:meth:`ensure`), not at construction, and follows every write
     committed after that. Methods are safe to call from several threads.
     """
 
-    def __init__(self, store: TradeStore, path: Path | None = None) -> None:
+    def __init__(
+        self, store: TradeStore, path: Path | None = None, *, window: int = WINDOW, count_limit: int = COUNT_LIMIT
+    ) -> None:
+        if not 0 < window <= count_limit:
+            raise ValueError(f"window ({window}) must be positive and at most count_limit ({count_limit})")
         self.store = store
         self.path = path
+        self.window = window
+        self.count_limit = count_limit
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         self._listening = False
@@ -193,10 +201,10 @@ class TextIndex:
     def search(self, text: str, *, class_iri: str | None = None, limit: int = 50, offset: int = 0) -> SearchAnswer:
         """The resources matching every word of ``text``, best first.
 
-        Matches are counted up to :data:`COUNT_LIMIT` (``SearchAnswer.total_is_lower_bound`` says when more
-        match). The ranking and the facets cover every match, or, when more than :data:`WINDOW` resources match,
-        the first :data:`WINDOW` of them in index order (``SearchAnswer.window`` says so): a single common word
-        then costs no more than a precise phrase.
+        Matches are counted up to ``count_limit`` (``SearchAnswer.total_is_lower_bound`` says when more match).
+        The ranking and the facets cover every match, or, when more than ``window`` resources match, the first
+        ``window`` of them in index order (``SearchAnswer.window`` says so): a single common word then costs no
+        more than a precise phrase.
 
         Args:
             text: What the user typed.
@@ -210,32 +218,30 @@ class TextIndex:
         self.ensure()
         with self._lock:
             database = self._conn()
-            first = _first(database, expression)
+            first = self._first(database, expression)
             if not first:  # no word-for-word match: words as prefixes (tarif, japan for Japanese), slower
                 expression = match_expression(text, prefixes=True)
-                first = _first(database, expression)
-            facets = _facets(database, first[:WINDOW])
+                first = self._first(database, expression)
+            facets = _facets(database, first[: self.window])
             if class_iri:  # the first matches of that class, found by the index itself
                 expression = f'kinds : "{kind_token(class_iri)}" AND {expression}'
-                first = _first(database, expression)
-            total, more = _count(database, expression, first)
+                first = self._first(database, expression)
+            total, more = self._count(database, expression, first)
             words = [fold(word) for word in WORD.findall(text.lower())[:MAX_WORDS]]
-            ranked = _ranked(database, first[:WINDOW], words, limit=limit, offset=offset)
+            ranked = _ranked(database, first[: self.window], words, limit=limit, offset=offset)
             hits = _hits(database, ranked, words)
-        return SearchAnswer(total, hits, facets, WINDOW if len(first) > WINDOW else None, more)
+        return SearchAnswer(total, hits, facets, self.window if len(first) > self.window else None, more)
 
+    def _first(self, database: sqlite3.Connection, expression: str) -> list[int]:
+        """The rows of the first matches in index order: ``window`` and one more (which tells there are more)."""
+        return [row[0] for row in database.execute(_MATCHES, (expression, self.window + 1))]
 
-def _first(database: sqlite3.Connection, expression: str) -> list[int]:
-    """The rows of the first matches in index order: :data:`WINDOW` and one more (which tells there are more)."""
-    return [row[0] for row in database.execute(_MATCHES, (expression, WINDOW + 1))]
-
-
-def _count(database: sqlite3.Connection, expression: str, first: list[int]) -> tuple[int, bool]:
-    """How many rows match, up to :data:`COUNT_LIMIT`, and whether more do."""
-    if len(first) <= WINDOW:
-        return len(first), False
-    counted = database.execute(_COUNT, (expression, COUNT_LIMIT + 1)).fetchone()[0]
-    return min(counted, COUNT_LIMIT), counted > COUNT_LIMIT
+    def _count(self, database: sqlite3.Connection, expression: str, first: list[int]) -> tuple[int, bool]:
+        """How many rows match, up to ``count_limit``, and whether more do."""
+        if len(first) <= self.window:
+            return len(first), False
+        counted = database.execute(_COUNT, (expression, self.count_limit + 1)).fetchone()[0]
+        return min(counted, self.count_limit), counted > self.count_limit
 
 
 def _facets(database: sqlite3.Connection, numbers: list[int]) -> list[Facet]:
