@@ -161,7 +161,7 @@ def in_process(directory: Path, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     index.ensure()
     opened = time.perf_counter() - started
-    documents = index._conn().execute("SELECT count(*) FROM docs").fetchone()[0]
+    documents = index._conn().execute("SELECT count(*) FROM documents").fetchone()[0]
     size = path.stat().st_size / 2**20
     print(f"\n{len(store):,} quads; index of {documents:,} resources, {size:,.0f} MiB, opened in {opened:.1f} s")
     print("(opening builds it when no up-to-date index file is there; `--rebuild` forces that)\n")

@@ -1,8 +1,10 @@
 """What the full-text index holds and how it is written: one document per resource, read from the store.
 
 The SQLite file has a table of the watched literals (``texts``), one of the classes (``types``), the resources'
-IRIs by number (``resources``) and the FTS5 table ``docs``: per resource its names (:data:`NAME_PROPERTIES`), its
-prose (:data:`TEXT_PROPERTIES`) and a token per class (so that a class picked as a facet filters inside the index).
+IRIs by number (``resources``), one document per resource (``documents``: its names (:data:`NAME_PROPERTIES`), its
+prose (:data:`TEXT_PROPERTIES`) and a token per class, so that a class picked as a facet filters inside the index)
+and the FTS5 table ``docs`` indexing the documents (an external-content table: the texts are stored once, and
+ranking and snippets read them from ``documents`` by number, which FTS5 itself does several times slower).
 :func:`rebuild` fills it from the whole store, :func:`refresh` reads some resources again. Only the store's public
 query method is used, so this works over any backend of :class:`TradeStore`. The searching side is
 :mod:`tradekg.graph.text_search`.
@@ -55,7 +57,7 @@ TEXT_PROPERTIES: tuple[str, ...] = (
 )
 """Properties whose values describe a resource in prose."""
 WATCHED = frozenset((*NAME_PROPERTIES, *TEXT_PROPERTIES, RDF_TYPE))
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 """Bumped when what is indexed changes: an index file of another version is rebuilt."""
 BATCH = 50_000
 """Rows read from the store written to the index at a time while it is built (memory stays bounded)."""
@@ -75,8 +77,10 @@ CREATE TABLE IF NOT EXISTS texts(
 CREATE TABLE IF NOT EXISTS types(resource INTEGER NOT NULL, class TEXT NOT NULL,
     PRIMARY KEY (resource, class)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS types_by_class ON types(class, resource);
+CREATE TABLE IF NOT EXISTS documents(id INTEGER PRIMARY KEY, names TEXT, texts TEXT, kinds TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
-    names, texts, kinds, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3');
+    names, texts, kinds, content = 'documents', content_rowid = 'id',
+    tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3');
 """
 
 
@@ -86,7 +90,7 @@ def in_list(iris: Sequence[str]) -> str:
 
 
 _DOCS_SQL = (
-    "INSERT INTO docs(rowid, names, texts, kinds) SELECT resource,"
+    "INSERT INTO documents(id, names, texts, kinds) SELECT resource,"
     f" group_concat(CASE WHEN predicate IN ({in_list(NAME_PROPERTIES)}) THEN value END, ' . '),"
     f" group_concat(CASE WHEN predicate IN ({in_list(TEXT_PROPERTIES)}) THEN value END, ' . '),"
     " (SELECT group_concat(kind_token(class) || ' ' || kind_words(class), ' ')"
@@ -144,13 +148,15 @@ def touched(removed: Iterable[Any], added: Iterable[Any]) -> set[str]:
 def rebuild(database: sqlite3.Connection, store: TradeStore) -> None:
     """Index the whole store again, in one transaction; the index is then of this format, not yet closed cleanly."""
     with transaction(database):
-        for table in ("texts", "types", "docs", "resources", "meta"):
+        database.execute("INSERT INTO docs(docs) VALUES ('delete-all')")
+        for table in ("texts", "types", "documents", "resources", "meta"):
             database.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are constants
         ids: dict[str, int] = {}
         rows = read(store, None)
         while batch := list(islice(rows, BATCH)):
             _insert(database, batch, ids)
         database.execute(_DOCS_SQL.format(where=""))
+        database.execute("INSERT INTO docs(docs) VALUES ('rebuild')")
         database.executemany(
             "INSERT INTO meta(key, value) VALUES (?, ?)", (("version", FORMAT_VERSION), ("clean", "0"))
         )
@@ -164,12 +170,23 @@ def refresh(database: sqlite3.Connection, store: TradeStore, subjects: Iterable[
         numbers = [ids[s] for s in subjects]
         for chunk in chunks(numbers):
             marks = ",".join("?" * len(chunk))
-            for table, column in (("texts", "resource"), ("types", "resource"), ("docs", "rowid")):
+            database.execute(  # the index forgets the old document first: it needs its text to find its words
+                "INSERT INTO docs(docs, rowid, names, texts, kinds)"
+                f" SELECT 'delete', id, names, texts, kinds FROM documents WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            for table, column in (("texts", "resource"), ("types", "resource"), ("documents", "id")):
                 database.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)  # noqa: S608
         for chunk in chunks(subjects):
             _insert(database, read(store, chunk), ids)
         for chunk in chunks(numbers):
-            database.execute(_DOCS_SQL.format(where=f"WHERE resource IN ({','.join('?' * len(chunk))})"), chunk)
+            marks = ",".join("?" * len(chunk))
+            database.execute(_DOCS_SQL.format(where=f"WHERE resource IN ({marks})"), chunk)
+            database.execute(
+                "INSERT INTO docs(rowid, names, texts, kinds)"
+                f" SELECT id, names, texts, kinds FROM documents WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            )
 
 
 @contextmanager

@@ -276,8 +276,8 @@ def _ranked(
     return [
         row[0]
         for row in database.execute(
-            f"SELECT rowid FROM docs WHERE rowid IN ({marks})"  # noqa: S608 - marks and constants
-            f" ORDER BY {in_names} DESC, length(coalesce(names, '')), rowid LIMIT ? OFFSET ?",
+            f"SELECT id FROM documents WHERE id IN ({marks})"  # noqa: S608 - marks and constants
+            f" ORDER BY {in_names} DESC, length(coalesce(names, '')), id LIMIT ? OFFSET ?",
             [*numbers, *stems, int(limit), int(offset)],
         )
     ]
@@ -305,7 +305,7 @@ def _hits(database: sqlite3.Connection, numbers: list[int], words: list[str]) ->
     snippets = {
         number: snippet(prose or "", words) or snippet(found_in_names or "", words)  # prose first, else a name
         for number, found_in_names, prose in database.execute(
-            f"SELECT rowid, names, texts FROM docs WHERE rowid IN ({marks})",  # noqa: S608
+            f"SELECT id, names, texts FROM documents WHERE id IN ({marks})",  # noqa: S608
             numbers,
         )
     }

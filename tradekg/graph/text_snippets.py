@@ -15,6 +15,7 @@ from tradekg.graph.text_documents import NAME_PROPERTIES
 WORD = re.compile(r"\w+", re.UNICODE)
 Snippet = tuple[tuple[str, bool], ...]
 """A text in pieces, each with whether it is a word searched for."""
+_RANK = {predicate: place for place, predicate in enumerate(NAME_PROPERTIES)}
 
 
 def label(names: list[tuple[str, str, str]]) -> str:
@@ -22,11 +23,10 @@ def label(names: list[tuple[str, str, str]]) -> str:
 
     The first name property with a value, English or untagged first, then the shortest.
     """
-    rank = {predicate: place for place, predicate in enumerate(NAME_PROPERTIES)}
     candidates = [
-        (rank[predicate], lang not in ("en", ""), len(value), value)
+        (_RANK[predicate], lang not in ("en", ""), len(value), value)
         for predicate, value, lang in names
-        if predicate in rank
+        if predicate in _RANK
     ]
     return min(candidates)[3] if candidates else ""
 
