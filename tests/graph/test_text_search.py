@@ -78,6 +78,7 @@ def test_follows_updates_graph_store_writes_and_loads(fresh_store):
     index.ensure()
     apply_update(fresh_store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Zanzibarish"@en }} }}')
     assert found(index, "zanzibarish") == [JAPAN_RATE]
+    assert found(index, "zanzibar") == [JAPAN_RATE]  # a prefix: the words written are expanded from it
     apply_update(fresh_store, f'DELETE WHERE {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Zanzibarish"@en }} }}')
     assert found(index, "zanzibarish") == []
     source = ID + "source/quokka-gazette"

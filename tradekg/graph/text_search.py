@@ -29,14 +29,16 @@ from typing import Any
 
 from tradekg.graph import text_documents as documents
 from tradekg.graph.store import TradeStore
-from tradekg.graph.text_documents import FORMAT_VERSION, NAME_PROPERTIES, in_list, kind_token
-from tradekg.graph.text_snippets import WORD, Snippet, fold, label, snippet
+from tradekg.graph.text_documents import FORMAT_VERSION, NAME_PROPERTIES, WORD, fold, in_list, kind_token
+from tradekg.graph.text_snippets import Snippet, label, snippet
 
 MAX_WORDS = 16
 WINDOW = 1000
 """Most matches ranked and counted into facets, by default; see :meth:`TextIndex.search`."""
 COUNT_LIMIT = 10_000
 """Matches are counted up to this many by default; when more match, the total says "more than" this."""
+EXPANDED = 64
+"""A prefix is replaced by the words it begins when they are at most this many (see :func:`_prefix_expression`)."""
 _MATCHES = "SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?"
 _COUNT = "SELECT count(*) FROM (SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?)"
 
@@ -94,15 +96,25 @@ def match_expression(text: str, *, prefixes: bool = False) -> str:
     (``9903.01.25``) must follow each other. Punctuation and FTS5 operators are dropped, so no input is a syntax
     error. Returns ``""`` when no word is left. One-letter words are never prefixes.
     """
+    phrases = [_phrase(words, prefix=prefixes) for words in _phrases(text)]
+    columns = "names texts" if prefixes else "names texts kinds"  # a class's words match whole, never as prefixes
+    return f"{{{columns}}} : ({' '.join(phrases)})" if phrases else ""
+
+
+def _phrases(text: str) -> list[list[str]]:
+    """The words of what a user typed, lower-cased, grouped as written together (``9903.01.25``, ``usa-jpn``)."""
     phrases, count = [], 0
-    for chunk in text.lower().split():  # words joined by punctuation (9903.01.25, usa-jpn) stay together
+    for chunk in text.lower().split():
         words = WORD.findall(chunk)[: MAX_WORDS - count]
         count += len(words)
         if words:
-            phrase = " ".join(words)
-            phrases.append(f'"{phrase}"*' if prefixes and len(words[-1]) > 1 else f'"{phrase}"')
-    columns = "names texts" if prefixes else "names texts kinds"  # a class's words match whole, never as prefixes
-    return f"{{{columns}}} : ({' '.join(phrases)})" if phrases else ""
+            phrases.append(words)
+    return phrases
+
+
+def _phrase(words: list[str], *, prefix: bool) -> str:
+    phrase = " ".join(words)
+    return f'"{phrase}"*' if prefix and len(words[-1]) > 1 else f'"{phrase}"'
 
 
 class TextIndex:
@@ -219,9 +231,9 @@ class TextIndex:
         with self._lock:
             database = self._conn()
             first = self._first(database, expression)
-            if not first:  # no word-for-word match: words as prefixes (tarif, japan for Japanese), slower
-                expression = match_expression(text, prefixes=True)
-                first = self._first(database, expression)
+            if not first:  # no word-for-word match: words as prefixes (tarif, japan for Japanese)
+                expression = _prefix_expression(database, text)
+                first = self._first(database, expression) if expression else []
             facets = _facets(database, first[: self.window])
             if class_iri:  # the first matches of that class, found by the index itself
                 expression = f'kinds : "{kind_token(class_iri)}" AND {expression}'
@@ -242,6 +254,33 @@ class TextIndex:
             return len(first), False
         counted = database.execute(_COUNT, (expression, self.count_limit + 1)).fetchone()[0]
         return min(counted, self.count_limit), counted > self.count_limit
+
+
+def _prefix_expression(database: sqlite3.Connection, text: str) -> str:
+    """:func:`match_expression` with prefixes, each long prefix replaced by the words of the index it begins.
+
+    ``tarif`` becomes ``("tariff" OR "tariffs")``, which FTS5 reads lazily, as it reads one word; a prefix of 2 or
+    3 letters is in FTS5's own prefix index; a prefix beginning more than :data:`EXPANDED` words, or the last
+    word of a phrase, stays a prefix for FTS5. Returns ``""`` when a word begins no word of the index.
+    """
+    groups = []
+    for words in _phrases(text):
+        if len(words) > 1 or len(words[0]) <= 3:
+            groups.append(_phrase(words, prefix=True))
+            continue
+        start = fold(words[0])
+        found = [
+            row[0]
+            for row in database.execute(
+                "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
+                (start, start + "\U0010ffff", EXPANDED + 1),
+            )
+        ]
+        if not found:
+            return ""
+        expanded = " OR ".join(f'"{word}"' for word in found)
+        groups.append(f"({expanded})" if len(found) <= EXPANDED else _phrase(words, prefix=True))
+    return f"{{names texts}} : ({' AND '.join(groups)})" if groups else ""
 
 
 def _facets(database: sqlite3.Connection, numbers: list[int]) -> list[Facet]:

@@ -7,12 +7,8 @@ diacritics, and a word matches when one is a prefix of the other (``tariffs`` ho
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from tradekg.graph.text_documents import NAME_PROPERTIES, WORD, fold
 
-from tradekg.graph.text_documents import NAME_PROPERTIES
-
-WORD = re.compile(r"\w+", re.UNICODE)
 Snippet = tuple[tuple[str, bool], ...]
 """A text in pieces, each with whether it is a word searched for."""
 _RANK = {predicate: place for place, predicate in enumerate(NAME_PROPERTIES)}
@@ -29,13 +25,6 @@ def label(names: list[tuple[str, str, str]]) -> str:
         if predicate in _RANK
     ]
     return min(candidates)[3] if candidates else ""
-
-
-def fold(word: str) -> str:
-    """A word lower-cased without diacritics, as the index's tokenizer compares words."""
-    if word.isascii():
-        return word.lower()
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
 def _matches(folded: str, words: list[str]) -> bool:
