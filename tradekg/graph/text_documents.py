@@ -166,7 +166,7 @@ def rebuild(database: sqlite3.Connection, store: TradeStore) -> None:
         database.execute("INSERT INTO docs(docs) VALUES ('delete-all')")
         for table in ("texts", "types", "documents", "words", "resources", "meta"):
             database.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are constants
-        ids: dict[str, int] = {}
+        ids = _numbered_by_class(database, store)
         rows = read(store, None)
         while batch := list(islice(rows, BATCH)):
             _insert(database, batch, ids)
@@ -176,6 +176,28 @@ def rebuild(database: sqlite3.Connection, store: TradeStore) -> None:
         database.executemany(
             "INSERT INTO meta(key, value) VALUES (?, ?)", (("version", FORMAT_VERSION), ("clean", "0"))
         )
+
+
+def _numbered_by_class(database: sqlite3.Connection, store: TradeStore) -> dict[str, int]:
+    """Number the typed resources class by class, the rarest class first (a resource goes with its rarest class).
+
+    FTS5 finds the documents holding a word and a class token (a class picked as a facet) by stepping through
+    both lists of documents in number order: when the members of a class are numbered together, it skips over the
+    others, instead of stepping through every member of the class (80 ms for the 134,000 exemptions at 10^7
+    quads, when "tariff" is in none of them). Rare classes first also puts the curated resources, and the rarer
+    kinds, in the first matches that the facets and the ranking cover. Resources added later are numbered after.
+    """
+    classes: dict[str, list[str]] = {}
+    for subject, _, class_iri, _ in read(store, None, types_only=True):
+        classes.setdefault(subject, []).append(class_iri)
+    sizes: dict[str, int] = {}
+    for found in classes.values():
+        for class_iri in found:
+            sizes[class_iri] = sizes.get(class_iri, 0) + 1
+    order = sorted(classes, key=lambda s: (min((sizes[c], c) for c in classes[s]), s))
+    ids = {subject: number for number, subject in enumerate(order, start=1)}
+    database.executemany("INSERT INTO resources(id, iri) VALUES (?, ?)", ((n, s) for s, n in ids.items()))
+    return ids
 
 
 def refresh(database: sqlite3.Connection, store: TradeStore, subjects: Iterable[str]) -> None:
@@ -218,9 +240,11 @@ def transaction(database: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     database.execute("COMMIT")
 
 
-def read(store: TradeStore, subjects: Sequence[str] | None) -> Iterator[Row]:
+def read(store: TradeStore, subjects: Sequence[str] | None, *, types_only: bool = False) -> Iterator[Row]:
     """(subject, predicate, value, language) of the watched literals and types, of all or some subjects."""
-    if subjects is None:
+    if types_only:
+        pattern = f"VALUES ?p {{ <{RDF_TYPE}> }} ?s ?p ?o"
+    elif subjects is None:
         pattern = "VALUES ?p { " + " ".join(f"<{iri}>" for iri in WATCHED) + " } ?s ?p ?o"
     else:  # subjects first: Oxigraph then looks each one up (VALUES ?p first would scan the predicates)
         watched = ", ".join(f"<{iri}>" for iri in WATCHED)
