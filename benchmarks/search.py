@@ -201,7 +201,7 @@ def over_http(directory: Path, args: argparse.Namespace) -> None:
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_ready(server, process, ready_timeout=600)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)  # a rebuild answers late
         print("\n| search | kind picked | `/search` p50 ms | p99 ms | `/search?format=json` p50 ms | p99 ms |")
         print("| --- | --- | ---: | ---: | ---: | ---: |")
         for text, kind, _ in SEARCHES:
