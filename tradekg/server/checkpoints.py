@@ -30,14 +30,19 @@ class Checkpoints:
         self._readers: dict[str, int] = {}
         self._count = 0
 
-    def take(self, deadline: float) -> str | None:
+    def take(self, deadline: float, *, store_locked: bool = False) -> str | None:
         """The checkpoint of the store's current generation, taken now if needed, and counted as read.
 
-        Returns ``None`` when a write held the store until ``deadline`` (monotonic). Pair with :meth:`release`.
+        Returns ``None`` when a write (or a query waiting for one) held the store until ``deadline`` (monotonic).
+        With ``store_locked`` the caller holds the store's write lock already. Pair with :meth:`release`.
         """
-        with self._lock:
+        if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return None
+        try:
             if self._generation != self.store.generation:
-                if not self.store.write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                if not store_locked and not self.store.write_lock.acquire(
+                    timeout=max(0.0, deadline - time.monotonic())
+                ):
                     return None
                 try:  # under the write lock: no write is half done in the checkpoint, and its generation is exact
                     if self._directory is None:
@@ -47,7 +52,8 @@ class Checkpoints:
                     self.store.checkpoint(target)
                     self._generation = self.store.generation
                 finally:
-                    self.store.write_lock.release()
+                    if not store_locked:
+                        self.store.write_lock.release()
                 old, self._current = self._current, str(target)
                 if old is not None and not self._readers.get(old):
                     shutil.rmtree(old, ignore_errors=True)
@@ -55,6 +61,8 @@ class Checkpoints:
             assert current is not None
             self._readers[current] = self._readers.get(current, 0) + 1
             return current
+        finally:
+            self._lock.release()
 
     def release(self, checkpoint: str) -> None:
         """A query done reading ``checkpoint``: remove it if it was the last reader of an old one."""
