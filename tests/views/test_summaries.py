@@ -47,7 +47,7 @@ def test_the_tariff_index_followed_through_writes_equals_one_built_afresh(fresh_
         f"DELETE DATA {{ GRAPH <{GRAPH}> {{ <{NEW}> tkg:appliesTo <{JPN}> }} }};"
         f" INSERT DATA {{ GRAPH <{GRAPH}> {{ <{NEW}> tkg:appliesTo <{CAN}> }} }}",
     )
-    apply_update(fresh_store, f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <{NEW}> tkg:covers <{ID}product/potash> }} }}')
+    apply_update(fresh_store, f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{NEW}> tkg:covers <{ID}product/potash> }} }}")
     after = _lists(followed, [JPN, USA, CAN])
     assert after == _lists(TariffIndex(fresh_store), [JPN, USA, CAN])
     assert NEW in after[CAN][0] and NEW not in after[JPN][0] and NEW in after[USA][1]  # type: ignore[index]
@@ -75,7 +75,8 @@ def test_a_tariff_written_through_the_gate_shows_on_the_country_page(fresh_store
 def test_the_country_page_lists_what_the_store_gives(bundled_store: TradeStore):
     duties = country_duties(bundled_store, JPN, DAY, limit=3)
     answer = bundled_store.query(
-        f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {{ ?m tkg:appliesTo <{JPN}> }} UNION {{ ?m tkg:appliesToAll true }}"
+        f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {{ ?m tkg:appliesTo <{JPN}> }}"
+        " UNION { ?m tkg:appliesToAll true }"
         f" ?m a/rdfs:subClassOf* tkg:Tariff FILTER NOT EXISTS {{ ?m tkg:imposedBy <{JPN}> }} }}"
     )
     assert duties.faced_count == int(next(iter(answer))[0].value)  # type: ignore[call-overload,index]
