@@ -1,7 +1,8 @@
 """The write gate: every change to the store passes here, is validated, and commits whole or not at all.
 
 A write (a SPARQL update, or a graph replaced, extended or dropped through the Graph Store Protocol) goes through
-these steps, holding the store's write lock so that writes are serialised:
+these steps, holding the store's write lock so that writes are serialised (the writes queued meanwhile are settled
+together, each as if alone: :mod:`tradekg.graph.commit_queue`):
 
 1. An update is parsed by Oxigraph first, before any policy: a malformed update is a syntax error (naming the line
    and column), even one that names ``LOAD``.
@@ -32,6 +33,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -39,7 +41,7 @@ from tradekg.graph.changes import ChangeSet
 from tradekg.graph.commit_queue import Compute, commit_queue
 from tradekg.graph.embedded import check_update_syntax
 from tradekg.graph.load import VOCABULARY_GRAPHS
-from tradekg.graph.operations import LoadRefused, OperationFailed, update_changes
+from tradekg.graph.operations import LoadRefused, OperationFailed, operations, update_changes
 from tradekg.graph.sparql_text import add_using_clauses, is_empty, split_prologue, tokens, uses_keyword
 from tradekg.graph.store import DEFAULT_GRAPH_IRI, TradeStore
 from tradekg.graph.validate import ValidationReport
@@ -89,6 +91,26 @@ class WriteResult:
 PROTECTED = frozenset(ox.NamedNode(iri) for iri in VOCABULARY_GRAPHS)
 
 
+class ChangeEvaluator(Protocol):
+    """Computes an update's change set over the store as committed, called holding the write lock (step 3).
+
+    :func:`~tradekg.graph.operations.update_changes` does it in this thread; a caller that must bound the time
+    (the server, at ``--timeout``) passes one that does it in a process it can kill, and raises its own timeout.
+    """
+
+    def __call__(
+        self,
+        store: TradeStore,
+        update: str,
+        *,
+        base_iri: str | None,
+        allow_load: bool,
+        protected: frozenset[ox.NamedNode],
+    ) -> ChangeSet:
+        """The change set, or the errors of :func:`~tradekg.graph.operations.update_changes`."""
+        ...
+
+
 def _check(update: str, *, base_iri: str | None, allow_federation: bool) -> None:
     """Parse, then apply the policy that needs only the text (see the module's steps 1 and 2)."""
     try:
@@ -136,6 +158,7 @@ def apply_update(
     using_named: Sequence[str] = (),
     base_iri: str | None = None,
     allow_federation: bool = False,
+    evaluate: ChangeEvaluator = update_changes,
 ) -> WriteResult:
     """Validate and apply a SPARQL update (see the module's description of the steps).
 
@@ -146,6 +169,7 @@ def apply_update(
         using_named: The protocol's ``using-named-graph-uri`` values.
         base_iri: The base against which relative IRIs resolve (the service's endpoint).
         allow_federation: Accept ``LOAD`` and ``SERVICE``.
+        evaluate: What computes the change set (step 3); the server's bounds it by ``--timeout``.
 
     Raises:
         UpdateSyntaxError, FederationRefused, ProtectedGraph, UpdateFailed, ValidationRejected: Nothing was changed.
@@ -159,7 +183,7 @@ def apply_update(
 
     def compute(view: TradeStore) -> ChangeSet:
         try:
-            return update_changes(view, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
+            return evaluate(view, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
         except LoadRefused as error:
             raise FederationRefused(str(error)) from None
         except PermissionError as error:
@@ -167,7 +191,10 @@ def apply_update(
         except OperationFailed as error:
             raise UpdateFailed(str(error)) from None
 
-    return _commit(store, compute, started, solo=uses_keyword(text, "LOAD"))  # a LOAD fetches once: alone
+    # An update with a pattern to evaluate or a document to fetch is settled alone, over the store as committed:
+    # it is evaluated once (a server may evaluate it in a worker process that reads the committed store).
+    solo = any(operation.kind in ("MODIFY", "DELETE WHERE", "LOAD") for operation in operations(text)[1])
+    return _commit(store, compute, started, solo=solo)
 
 
 def _target(graph: str | None) -> ox.NamedNode:
