@@ -9,8 +9,8 @@ requests had run one by one in that order:
 1. **Change sets in order.** Each request's change set is computed over the store as the earlier requests of the
    batch leave it (:class:`PendingView`), as if they had committed. A request whose evaluation must query the
    store (the ``WHERE`` of ``DELETE/INSERT``) cannot query that view; it ends the batch's current *group* and starts
-   the next, computed over the store once the group has committed. A ``solo`` request (``LOAD``: it must not fetch
-   twice) is a group on its own.
+   the next, computed over the store once the group has committed. A ``solo`` request is a group on its own (the
+   write gate sends updates with a ``WHERE`` or a ``LOAD`` so: they are evaluated once, over the committed store).
 2. **One validation when the requests cannot see each other.** The store after the whole group is read; for each
    request, the focus nodes its change can concern and what their shapes read are found as for a single write
    (:mod:`tradekg.graph.neighbourhood`), and every read is recorded. When no request reads a quad that a *later*
