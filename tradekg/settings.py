@@ -124,6 +124,13 @@ SETTINGS: tuple[Setting, ...] = (
         "slow clients never hold every thread. Keep it below --threads.",
         kind=int,
     ),
+    Setting(
+        "body_read_timeout",
+        10.0,
+        "Seconds a request body has to arrive once the server starts reading it; a late one is answered 408 and "
+        "its connection closed, so a slow client never holds a thread longer (Linux); 0 waits for as long as it takes.",
+        kind=float,
+    ),
     Setting("threads", 8, "Threads of the HTTP server running the application (requests answered at once).", kind=int),
     Setting(
         "dataset_base",
