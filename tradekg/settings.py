@@ -80,8 +80,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "timeout",
         30.0,
-        "Seconds a query may run before its worker process is killed and it is answered 503; 0 runs queries in "
-        "the server's own process, unstoppable and without workers.",
+        "Seconds a query, or the WHERE of an update, may run before its worker process is killed and it is "
+        "answered 503; 0 runs them in the server's own process, unstoppable and without workers.",
         kind=float,
     ),
     Setting(
