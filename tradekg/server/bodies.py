@@ -68,7 +68,8 @@ class BoundedBodies:
             response.headers["Retry-After"] = "1"
             response.headers["Connection"] = "close"
             return response(environ, start_response)
-        reading = self.deadlines.begin(client, int(str(environ.get("SERVER_PORT") or 0)))
+        port = str(environ.get("SERVER_PORT") or "")
+        reading = self.deadlines.begin(client, int(port) if port.isdigit() else 0)
         try:
             body = _read_body(environ["wsgi.input"], size)
         finally:
