@@ -44,3 +44,16 @@ def test_of_the_named_queries_only_duties_in_force_on_date_has_it() -> None:
 def test_strings_iris_and_comments_do_not_count() -> None:
     text = 'SELECT * WHERE { ?s ?p "UNION EXISTS { ?a ?b ?c }" # FILTER NOT EXISTS { ?x ?y ?z } UNION\n }'
     assert not crashes_virtuoso(text)
+
+
+def test_bindings_are_written_as_binds_opening_the_where_group() -> None:
+    import pyoxigraph as ox
+
+    from tradekg.graph.virtuoso import with_bindings
+
+    text = "SELECT ?t WHERE { ?t a ?k . { ?t <p> ?c } UNION { ?t <q> true } }"
+    bound = with_bindings(text, {"c": ox.NamedNode("http://example.org/c"), "k": ox.Literal("x")})
+    assert bound == (
+        'SELECT ?t WHERE { BIND (<http://example.org/c> AS ?c) BIND ("x" AS ?k)  ?t a ?k .'
+        " { ?t <p> ?c } UNION { ?t <q> true } }"
+    )

@@ -80,6 +80,7 @@ from tradekg.graph.store import (
     to_engine,
 )
 from tradekg.graph.virtuoso import UnanswerableQuery, crashes_virtuoso
+from tradekg.graph.virtuoso import with_bindings as virtuoso_bindings
 
 STAGE_CHUNK = 1000
 """Triples per staging request (Virtuoso's SPARQL compiler runs out of memory at about 5,000)."""
@@ -202,7 +203,8 @@ class RemoteStore(TradeStore):
             )
         text = with_prefixes(sparql, base_iri)
         if bindings:
-            text = with_bindings(text, {name: to_engine(term) for name, term in bindings.items()})
+            bind = virtuoso_bindings if self.virtuoso else with_bindings
+            text = bind(text, {name: to_engine(term) for name, term in bindings.items()})  # type: ignore[arg-type]
         default, named = list(default_graph_uris), list(named_graph_uris)
         if not default and names_own_dataset(sparql):
             default, named = dataset_clauses(sparql, base_iri=base_iri)
