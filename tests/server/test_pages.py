@@ -102,7 +102,7 @@ def test_ontology_page_documents_terms(client):
     response = client.get("/ontology")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<section class="term" id="Tariff">' in html and '<section class="term" id="imposedBy">' in html
+    assert '<details class="term" id="Tariff">' in html and '<details class="term" id="imposedBy">' in html
     assert "subclass of" in html and '<a href="/ontology#TradeMeasure"><code>tkg:TradeMeasure</code></a>' in html
     assert "domain" in html and "range" in html
     assert "SHACL constraints" in html
