@@ -68,6 +68,7 @@ def test_hits_say_what_they_are_and_why_they_match(bundled_index):
 @pytest.mark.parametrize("text", ['"', "NEAR(a b)", "a OR b AND NOT", "*", "^x", "{x}", "col:x", "  "])
 def test_any_text_is_a_search_never_a_syntax_error(bundled_index, text):
     bundled_index.search(text)
+    bundled_index.search(text + " qqqzzz", class_iri=TKG + "Tariff")  # matching nothing, even as a prefix
     for prefixes in (False, True):
         expression = match_expression(text, prefixes=prefixes)
         assert re.fullmatch(r'(\{names texts( kinds)?\} : \("[\w ]+"\*?( "[\w ]+"\*?)*\))?', expression)

@@ -234,6 +234,8 @@ class TextIndex:
             if not first:  # no word-for-word match: words as prefixes (tarif, japan for Japanese)
                 expression = _prefix_expression(database, text)
                 first = self._first(database, expression) if expression else []
+            if not first:  # nor as prefixes: nothing matches, of any class
+                return SearchAnswer(0, [], [])
             facets = _facets(database, first[: self.window])
             if class_iri:  # the first matches of that class, found by the index itself
                 expression = f'kinds : "{kind_token(class_iri)}" AND {expression}'
