@@ -1,6 +1,6 @@
 """Time search by words on a generated graph: the FTS5 index beside the former label-substring SPARQL search.
 
-    python -m benchmarks.search --measures 65000 [--runs 50] [--workdir /work/bench-data] [--http]
+    python -m benchmarks.search --measures 65000 [--runs 50] [--workdir DIR] [--http]
 
 The generated graph (with the bundled one appended, as ``benchmarks.run`` does) is bulk-loaded once into an
 on-disk Oxigraph store under ``--workdir`` (reused afterwards, as ``tradekg serve --store`` would use it), and its
@@ -26,6 +26,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
@@ -250,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=50, help="timed runs of each search (after a warm-up)")
     parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the former search (0: skip)")
     parser.add_argument("--write-runs", type=int, default=20, help="timed writes")
-    parser.add_argument("--workdir", type=Path, default=Path("/work/bench-data"))
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench")
     parser.add_argument("--rebuild", action="store_true", help="build the index anew (timed)")
     parser.add_argument("--http", action="store_true", help="also time /search through tradekg serve")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """FTS5 alone at the size of the 10^7-quad index: what each choice of ``tradekg.graph.text_search`` saves there.
 
-    python -m benchmarks.search_fts5 [--measures 670000] [--runs 5] [--path /work/bench-data/fts5-synthetic.sqlite3]
+    python -m benchmarks.search_fts5 [--measures 670000] [--runs 5] [--path FILE]
 
 Builds (once, then reuses) an index of the same schema (:data:`tradekg.graph.text_documents.SCHEMA_SQL`) with
 documents shaped like the generator's: per measure a label "USA 25.3% tariff on HS 630110 (#123)" and the Tariff
@@ -17,6 +17,7 @@ import argparse
 import random
 import sqlite3
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,7 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--measures", type=int, default=670_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--path", type=Path, default=Path("/work/bench-data/fts5-synthetic.sqlite3"))
+    parser.add_argument(
+        "--path", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench" / "fts5-synthetic.sqlite3"
+    )
     args = parser.parse_args(argv)
     results = {}
     for clustered in (False, True):
