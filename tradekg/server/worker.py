@@ -214,6 +214,7 @@ class QueryPool:
                     break
                 self._ready.wait(min(deadline - time.monotonic(), 0.25))  # running queries turn expensive with time
                 if time.monotonic() >= deadline:
+                    self._ready.notify()  # a wake-up meant for a free worker may have landed here: pass it on
                     raise QueryTimeout(seconds)
         for old in stale:
             old.stop()
@@ -232,16 +233,18 @@ class QueryPool:
         """
         try:
             worker = self._start(deadline, seconds)
-        finally:
+        except BaseException:
             with self._ready:
                 self._starting -= 1
-                self._ready.notify_all()
-        with self._ready:
+                self._ready.notify()  # its place is free again: one waiting query may start a worker there
+            raise
+        with self._ready:  # counted as starting until filed, in one step: no other query sees a free place meanwhile
+            self._starting -= 1
             closed = self._closed
             if not closed:
                 if idle:
                     self._idle.append(worker)
-                    self._ready.notify_all()
+                    self._ready.notify()
                 else:
                     self._busy.add(worker)
         if closed:
@@ -257,7 +260,7 @@ class QueryPool:
             keep = keep and len(self._idle) + len(self._busy) + self._starting < self.size  # spares stop
             if keep:
                 self._idle.append(worker)
-            self._ready.notify_all()
+            self._ready.notify()  # one waiting query takes the worker (or its place): waking every one cost CPU
         if not keep:
             worker.stop()
 
@@ -265,7 +268,7 @@ class QueryPool:
         with self._ready:
             self._busy.discard(worker)
             self._shares.frees(worker)
-            self._ready.notify_all()
+            self._ready.notify()
         worker.stop()
 
     def _start(self, deadline: float, seconds: float) -> _Worker:
