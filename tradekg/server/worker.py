@@ -114,8 +114,11 @@ class QueryPool:
             workers = [*self._idle, *self._busy]
         return [worker.process.pid if worker.process else worker.pid for worker in workers]
 
-    def run(self, request: Request[T], seconds: float) -> T:
+    def run(self, request: Request[T], seconds: float, *, store_locked: bool = False) -> T:
         """Answer ``request`` in a worker, killing it if the answer is not back within ``seconds``.
+
+        With ``store_locked``, the caller holds the store's write lock (an update computing its change set): the
+        worker reads the store exactly as it is, and a worker is started without waiting for that lock.
 
         Raises:
             QueryTimeout: No answer in time (waiting for a free worker counts); the worker has been killed.
@@ -125,12 +128,12 @@ class QueryPool:
         deadline = time.monotonic() + seconds
         snapshot = None
         if self._checkpoints is not None:  # on disk: the workers read a checkpoint of the current generation
-            snapshot = self._checkpoints.take(deadline)
+            snapshot = self._checkpoints.take(deadline, store_locked=store_locked)
             if snapshot is None:
                 raise QueryTimeout(seconds)  # a long write held the store
         try:
             for attempt in (1, 2):
-                worker = self._acquire(deadline, seconds, CLIENT.get())
+                worker = self._acquire(deadline, seconds, CLIENT.get(), store_locked=store_locked)
                 try:
                     send_frame(worker.request_fd, (snapshot, request))
                 except OSError:  # it died while idle (killed by the system?): nothing was evaluated, use another
@@ -192,7 +195,7 @@ class QueryPool:
 
     # -- workers ---------------------------------------------------------------------------------------------------
 
-    def _acquire(self, deadline: float, seconds: float, client: str) -> _Worker:
+    def _acquire(self, deadline: float, seconds: float, client: str, *, store_locked: bool = False) -> _Worker:
         stale: list[_Worker] = []
         with self._ready:
             while True:
@@ -220,19 +223,19 @@ class QueryPool:
             old.stop()
         if worker is not None:
             return worker
-        worker = self._launch(deadline, seconds, idle=False)
+        worker = self._launch(deadline, seconds, idle=False, store_locked=store_locked)
         with self._ready:
             self._shares.holds(worker, client)
         return worker
 
-    def _launch(self, deadline: float, seconds: float, *, idle: bool) -> _Worker:
+    def _launch(self, deadline: float, seconds: float, *, idle: bool, store_locked: bool = False) -> _Worker:
         """Start a worker the caller counted in ``_starting``, and file it as idle or busy.
 
         Raises:
             WorkerFailed: The pool was closed meanwhile (the new worker is stopped).
         """
         try:
-            worker = self._start(deadline, seconds)
+            worker = self._start(deadline, seconds, store_locked=store_locked)
         except BaseException:
             with self._ready:
                 self._starting -= 1
@@ -271,12 +274,12 @@ class QueryPool:
             self._ready.notify()
         worker.stop()
 
-    def _start(self, deadline: float, seconds: float) -> _Worker:
+    def _start(self, deadline: float, seconds: float, *, store_locked: bool = False) -> _Worker:
         request_read, request_write = os.pipe()
         answer_read, answer_write = os.pipe()
         try:
             if self.store.path is None:
-                worker = self._fork(request_read, answer_write, deadline, seconds)
+                worker = self._fork(request_read, answer_write, deadline, seconds, store_locked=store_locked)
             else:
                 worker = self._spawn(request_read, answer_write)
         except BaseException:
@@ -289,9 +292,11 @@ class QueryPool:
         worker.request_fd, worker.answer_fd = request_write, answer_read
         return worker
 
-    def _fork(self, request_fd: int, answer_fd: int, deadline: float, seconds: float) -> _Worker:
+    def _fork(
+        self, request_fd: int, answer_fd: int, deadline: float, seconds: float, *, store_locked: bool = False
+    ) -> _Worker:
         lock = self.store.write_lock
-        if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        if not store_locked and not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise QueryTimeout(seconds)  # a long write holds the store
         try:  # no write is half done while the lock is held: the child's copy of the store is consistent
             generation = self.store.generation
@@ -303,7 +308,8 @@ class QueryPool:
             if pid == 0:
                 forked_child(self.store, request_fd, answer_fd)
         finally:
-            lock.release()
+            if not store_locked:
+                lock.release()
         return _Worker(-1, -1, generation, pid=pid)
 
     def _spawn(self, request_fd: int, answer_fd: int) -> _Worker:

@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.store import TradeStore
 from tradekg.server.frames import receive_frame, send_frame
+from tradekg.server.lifeline import end_with_server
 from tradekg.server.results import Answer, evaluate
 
 T_co = TypeVar("T_co", covariant=True)
@@ -101,6 +102,7 @@ def forked_child(store: TradeStore, request_fd: int, answer_fd: int) -> None:
         os.closerange(high + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then closes the pipes
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        end_with_server(request_fd)  # a worker ends with the server, even in the middle of a query
         # The server's objects are frozen out of collection: a collection that touched them would copy the
         # server's whole heap page by page. The worker's own garbage is still collected.
         gc.freeze()
@@ -116,6 +118,7 @@ def main(arguments: list[str]) -> None:
     """A spawned worker: ``python -m tradekg.server.worker_process REQUEST_FD ANSWER_FD``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     request_fd, answer_fd = (int(argument) for argument in arguments)
+    end_with_server(request_fd)
     serve(None, request_fd, answer_fd)
 
 
