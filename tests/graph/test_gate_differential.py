@@ -25,8 +25,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyshacl import validate as pyshacl_validate
+from queued_writes import queued_together
 from rdflib import Graph
 
+from tradekg.graph.commit_queue import commit_queue
 from tradekg.graph.footprint import footprints, read_predicates
 from tradekg.graph.load import open_store
 from tradekg.graph.neighbourhood import PROTECTED
@@ -277,3 +279,50 @@ def test_the_gate_accepts_a_write_exactly_when_full_validation_of_the_result_con
     check()
     # Both verdicts must be exercised, or the comparison proves little.
     assert verdicts["accepted"] >= EXAMPLES // 5 and verdicts["rejected"] >= EXAMPLES // 5, verdicts
+
+
+# -- the same writes queued together (group commit) ----------------------------------------------------------------
+
+BATCH_EXAMPLES = 10
+
+
+def test_writes_queued_together_get_the_verdicts_and_the_dataset_of_one_by_one_with_full_validation(
+    store: TradeStore, base: frozenset[ox.Quad], oracle: Oracle
+) -> None:
+    terms = _terms(base)
+    ordered = sorted(base, key=str)
+    seen = {"accepted": 0, "rejected": 0, "batches with two accepted": 0}
+
+    @settings(
+        max_examples=BATCH_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(writes=st.lists(_write(terms, ordered), min_size=3, max_size=4))
+    def check(writes: list[tuple[str, str]]) -> None:
+        try:
+            outcomes = queued_together(store, writes)
+            state = base
+            for (kind, text), outcome in zip(writes, outcomes, strict=True):
+                if outcome == "ProtectedGraph":
+                    continue  # refused before anything is computed, as alone
+                try:
+                    after = _expected(state, kind, text)
+                except (OSError, RuntimeError, SyntaxError, ValueError):
+                    assert outcome == "UpdateFailed", f"{text!r}: Oxigraph fails it, the queue answered {outcome}"
+                    continue
+                verdict = "accepted" if oracle.conforms(after) else "rejected"
+                assert outcome == verdict, f"{text!r}: one by one {verdict}, queued {outcome}"
+                state = after if verdict == "accepted" else state
+                seen[verdict] += 1
+            assert _data(store.quads_for_pattern()) == state, "the store does not hold the one-by-one dataset"
+            seen["batches with two accepted"] += outcomes[1:].count("accepted") >= 2
+        finally:
+            _reset(store, base)
+
+    settled = dict(commit_queue(store).settled)
+    check()
+    together = commit_queue(store).settled["together"] - settled["together"]
+    assert seen["accepted"] and seen["rejected"] and seen["batches with two accepted"] and together, (seen, together)

@@ -118,6 +118,62 @@ def test_stalled_bodies_never_hold_every_thread():
         stop_server(process)
 
 
+def announce_body(served, address: str, first: bytes = b"ASK") -> socket.socket:
+    """A connection from ``address`` that announces a 1 MB query body and sends only ``first``."""
+    connection = socket.create_connection((served.host, served.port), timeout=30, source_address=(address, 0))
+    connection.sendall(
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 1000000\r\n\r\n" + first
+    )
+    return connection
+
+
+def post_from(served, address: str) -> tuple[int, bool]:
+    """POST ``ASK {}`` from ``address``: the status, and whether the answer says too many bodies are being read."""
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=5, source_address=(address, 0))
+    try:
+        connection.request("POST", "/sparql", b"ASK {}", {"Content-Type": "application/sparql-query"})
+        response = connection.getresponse()
+        return response.status, b"bodies" in response.read()
+    finally:
+        connection.close()
+
+
+def test_stalled_and_slow_bodies_are_answered_408_and_give_their_threads_back():
+    """Two stalled bodies and one sent a byte at a time hold three of four threads, until --body-read-timeout: then
+    each is answered 408 and closed, and the client that stalled may send bodies again."""
+    process, served = start_server(
+        "--empty", "--threads", "4", "--max-unfinished-bodies", "4", "--body-read-timeout", "2", "--query-workers", "1"
+    )
+    stalled = [announce_body(served, "127.0.0.2"), announce_body(served, "127.0.0.2")]  # this client's share
+    dripping = announce_body(served, "127.0.0.3", b"")
+    stop = threading.Event()
+
+    def drip() -> None:
+        while not stop.wait(0.2):
+            try:
+                dripping.sendall(b" ")
+            except OSError:
+                return  # the server closed it
+
+    dripper = threading.Thread(target=drip)
+    try:
+        dripper.start()
+        assert query_from(served, "127.0.0.4", "ASK { <urn:x:a> ?p ?o }", timeout=5) == 200  # the fourth thread
+        assert post_from(served, "127.0.0.2") == (503, True)  # a third body of this client is over its share
+        for connection in [*stalled, dripping]:
+            answer = connection.recv(200)  # waits for --body-read-timeout (the socket's own timeout is 30 s)
+            assert answer.startswith(b"HTTP/1.1 408 Request Timeout"), answer
+        for _ in range(3):  # the request threads read no more: this client's share is free again
+            assert post_from(served, "127.0.0.2") == (200, False)
+    finally:
+        stop.set()
+        dripper.join()
+        for connection in [*stalled, dripping]:
+            connection.close()
+        stop_server(process)
+
+
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 

@@ -5,21 +5,33 @@ adds, the graphs it creates and drops) before anything is validated, validates t
 :class:`AfterView`, and commits exactly that set (:meth:`~tradekg.graph.store.TradeStore.apply`).
 
 :class:`ScratchView` answers queries over the store plus the changes so far, for a request whose later operation
-reads what an earlier one wrote (``INSERT DATA {...} ; DELETE {...} WHERE {...}``).
+reads what an earlier one wrote (``INSERT DATA {...} ; DELETE {...} WHERE {...}``). :class:`PendingView` is the store
+as the writes queued before one leave it (:mod:`tradekg.graph.commit_queue`), read by pattern.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import URIRef
 from rdflib.term import Node
 
 from tradekg.graph.embedded import OxigraphStore
-from tradekg.graph.store import DEFAULT_GRAPH, DEFAULT_GRAPH_IRI, QueryAnswer, Term, TradeStore
+from tradekg.graph.store import DEFAULT_GRAPH, DEFAULT_GRAPH_IRI, GraphName, QueryAnswer, Subject, Term, TradeStore
 
-__all__ = ["DEFAULT_GRAPH", "DEFAULT_GRAPH_IRI", "AfterView", "ChangeSet", "ScratchView", "in_write_default"]
+__all__ = [
+    "DEFAULT_GRAPH",
+    "DEFAULT_GRAPH_IRI",
+    "AfterView",
+    "ChangeSet",
+    "NeedsCommittedStore",
+    "PendingView",
+    "ScratchView",
+    "in_write_default",
+]
 
 
 @dataclass
@@ -158,3 +170,111 @@ class ScratchView:
             )
         self._applied = ChangeSet(added=set(wanted.added), removed=set(wanted.removed))
         return self._copy.query(sparql, bindings=bindings, default_graph_uris=default_graph_uris, base_iri=base_iri)
+
+
+class NeedsCommittedStore(Exception):
+    """A request must query the store, and earlier requests of its group have not committed yet."""
+
+
+class PendingView(TradeStore):
+    """The store as a group's earlier requests leave it, read by pattern (nothing written, nothing copied).
+
+    Queries go to the store while nothing is pending; after that they raise :class:`NeedsCommittedStore` (a
+    query engine would need a copy of the store).
+    """
+
+    def __init__(self, store: TradeStore, pending: ChangeSet) -> None:
+        super().__init__()
+        self.store = store
+        self.pending = pending
+        self._after = AfterView(store, pending)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node | Term] | None = None,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        base_iri: str | None = None,
+    ) -> QueryAnswer:
+        """Query the store itself while nothing is pending (see :meth:`TradeStore.query`)."""
+        if self.pending:
+            raise NeedsCommittedStore("a query over uncommitted changes")
+        return self.store.query(
+            sparql, bindings=bindings, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
+            base_iri=base_iri,
+        )  # fmt: skip
+
+    def quads_for_pattern(
+        self,
+        subject: Subject | None = None,
+        predicate: ox.NamedNode | None = None,
+        object: Term | None = None,  # noqa: A002 - pyoxigraph's name
+        graph: GraphName | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern in the named graphs as the pending changes leave them."""
+        if isinstance(graph, ox.DefaultGraph):
+            if self.pending:
+                raise NeedsCommittedStore("the union default graph of uncommitted changes")
+            return self.store.quads_for_pattern(subject, predicate, object, graph)
+        return self._after.quads_for_pattern(subject, predicate, object, graph)
+
+    def __contains__(self, quad: object) -> bool:
+        if quad in self.pending.added:
+            return True
+        return quad not in self.pending.removed and quad in self.store
+
+    def stored(self, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
+        """Which of the quads are stored once the pending changes apply (one question to the store for the rest)."""
+        pending, quads = self.pending, list(quads)
+        found = {quad for quad in quads if quad in pending.added}
+        asked = [quad for quad in quads if quad not in pending.added and quad not in pending.removed]
+        return found | self.store.stored(asked)
+
+    def named_graphs(self) -> list[URIRef]:
+        """The named graphs once the pending changes apply, sorted."""
+        return sorted(URIRef(graph.value) for graph in self._after.graph_names())
+
+    def contains_named_graph(self, iri: str) -> bool:
+        """Whether the named graph exists once the pending changes apply."""
+        return self._after.graph_exists(ox.NamedNode(iri))
+
+    def __len__(self) -> int:
+        return len(self.store) - len(self.pending.removed) + len(self.pending.added)
+
+    def triple_count(self) -> int:
+        """The store's count while nothing is pending (the union default graph is the store's: see :meth:`query`)."""
+        if self.pending:
+            raise NeedsCommittedStore("the union default graph of uncommitted changes")
+        return self.store.triple_count()
+
+    def dump(
+        self, rdf_format: ox.RdfFormat, *, graph: str | None = None, prefixes: Mapping[str, str] | None = None
+    ) -> bytes:
+        """The named graphs once the pending changes apply, serialised (or one of them, as triples)."""
+        quads = self.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
+        if not rdf_format.supports_datasets:
+            quads = (ox.Quad(quad.subject, quad.predicate, quad.object, ox.DefaultGraph()) for quad in quads)
+        return ox.serialize(quads, format=rdf_format, prefixes=prefixes)  # type: ignore[return-value]
+
+    def apply(
+        self,
+        removed: Collection[ox.Quad],
+        added: Collection[ox.Quad],
+        *,
+        created_graphs: Collection[ox.NamedNode] = (),
+        dropped_graphs: Collection[ox.NamedNode] = (),
+    ) -> None:
+        """A view is never written: requests are committed by the queue, on the store."""
+        raise TypeError("a pending view is read-only; the commit queue writes the store")
+
+    def checkpoint(self, target: Path) -> None:
+        """A view has no files of its own."""
+        raise TypeError("a pending view has no checkpoint; ask the store")
+
+    def flush(self) -> None:
+        """Nothing to flush: a view holds nothing durable."""
+
+    def close(self) -> None:
+        """Nothing to release: the store stays open."""

@@ -21,6 +21,7 @@ the data as a whole; a change to it in the data re-validates everything.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import product
@@ -346,9 +347,21 @@ def _until_hierarchy(chain: Chain) -> Chain:
     return chain
 
 
-@functools.cache
+_DERIVING = threading.Lock()
+
+
 def footprints() -> tuple[ShapeFootprint, ...]:
-    """The footprint of every targeted shape of ``tradekg/ontology/shapes.ttl``, derived once per process."""
+    """The footprint of every targeted shape of ``tradekg/ontology/shapes.ttl``, derived once per process.
+
+    Deriving them parses the shapes' SPARQL constraints (seconds of CPU); a server starts it beside its first
+    requests, and a write arriving meanwhile waits for that one derivation rather than starting another.
+    """
+    with _DERIVING:
+        return _derived_footprints()
+
+
+@functools.cache
+def _derived_footprints() -> tuple[ShapeFootprint, ...]:
     shapes = shapes_graph()
     return tuple(shape_footprint(shapes, shape) for shape in targeted_shapes(shapes))
 

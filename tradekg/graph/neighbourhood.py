@@ -74,11 +74,16 @@ class DataReader:
 
     The ontology's part (:data:`~tradekg.graph.validate.VALIDATION_PREDICATES`) is read from its graph in the store,
     installed from the same file the validator merges.
+
+    Attributes:
+        reads: Every ``(node, predicate, inverse)`` read so far, with the quads found.
+        scanned: Every predicate read wherever it occurs (``None``: every quad), by :meth:`pattern`.
     """
 
     def __init__(self, view: QuadSource) -> None:
         self.view = view
         self.reads: dict[tuple[object, object, bool], list[ox.Quad]] = {}
+        self.scanned: set[URIRef | None] = set()
 
     def along(self, node: Term, step: Step) -> list[ox.Quad]:
         """The data quads one step reads at ``node``: ``(node, p, ?)``, or ``(?, p, node)`` when inverse."""
@@ -113,6 +118,7 @@ class DataReader:
 
     def pattern(self, predicate: URIRef | None) -> Iterator[ox.Quad]:
         """Every data quad with ``predicate`` (``None``: every data quad)."""
+        self.scanned.add(predicate)
         for quad in self.view.quads_for_pattern(None, _engine_term(predicate), None, None):
             if _validated(quad):
                 yield quad
@@ -227,8 +233,8 @@ def affected(reader: DataReader, targets: Targets, changed: Iterable[ox.Quad]) -
     return found
 
 
-def gather(reader: DataReader, focus: dict[ShapeFootprint, set[Term]], *, into: Graph) -> Graph:
-    """Copy into ``into`` every data triple the shapes read from their focus nodes (and their global reads)."""
+def footprint_quads(reader: DataReader, focus: dict[ShapeFootprint, set[Term]]) -> set[ox.Quad]:
+    """Every data quad the shapes read from their focus nodes (and their global reads)."""
     quads: set[ox.Quad] = set(reader.pattern(RDFS.subClassOf))
     for footprint, nodes in focus.items():
         if footprint.unbounded:
@@ -243,6 +249,11 @@ def gather(reader: DataReader, focus: dict[ShapeFootprint, set[Term]], *, into: 
                 for node in reached | frontier if step.repeat else frontier:
                     quads.update(reader.along(node, step))
                 frontier = reached
+    return quads
+
+
+def copy_quads(quads: Iterable[ox.Quad], *, into: Graph) -> Graph:
+    """Copy the quads' triples into ``into`` (graph names dropped), each distinct term converted once."""
     terms: dict[object, Node] = {}
 
     def term(value: object) -> Node:
@@ -253,6 +264,11 @@ def gather(reader: DataReader, focus: dict[ShapeFootprint, set[Term]], *, into: 
 
     into.addN((term(q.subject), term(q.predicate), term(q.object), into) for q in quads)  # type: ignore[misc]
     return into
+
+
+def gather(reader: DataReader, focus: dict[ShapeFootprint, set[Term]], *, into: Graph) -> Graph:
+    """Copy into ``into`` every data triple the shapes read from their focus nodes (and their global reads)."""
+    return copy_quads(footprint_quads(reader, focus), into=into)
 
 
 def validate_change(view: QuadSource, changed: Iterable[ox.Quad]) -> tuple[ValidationReport, int, int]:

@@ -79,6 +79,8 @@ from tradekg.graph.store import (
     names_own_dataset,
     to_engine,
 )
+from tradekg.graph.virtuoso import UnanswerableQuery, crashes_virtuoso
+from tradekg.graph.virtuoso import with_bindings as virtuoso_bindings
 
 STAGE_CHUNK = 1000
 """Triples per staging request (Virtuoso's SPARQL compiler runs out of memory at about 5,000)."""
@@ -113,7 +115,8 @@ class RemoteStore(TradeStore):
         self._seen: tuple[float, str | None, list[str]] | None = None
         self._expected_version: str | None = None
         self.graph_names()  # reach the server now: a wrong URL fails here, not at the first page
-        if "virtuoso" in self.client.server_software.lower():
+        self.virtuoso = "virtuoso" in self.client.server_software.lower()
+        if self.virtuoso:
             self.client.engine_timeout = True  # Virtuoso takes a time limit of its own (its ``timeout`` parameter)
 
     def __repr__(self) -> str:
@@ -188,10 +191,20 @@ class RemoteStore(TradeStore):
 
         SELECT answers stream in as they are read. A CONSTRUCT or DESCRIBE answer is gathered into an in-memory
         Oxigraph store first (its type, ``QueryTriples``, has no other constructor).
+
+        Raises:
+            UnanswerableQuery: The server is Virtuoso and the query has the shape it crashes on
+                (:mod:`tradekg.graph.virtuoso`); nothing was sent.
         """
+        if self.virtuoso and crashes_virtuoso(sparql):
+            raise UnanswerableQuery(
+                "this query was not sent: Virtuoso 7 crashes on a UNION joined to another pattern inside EXISTS, "
+                "NOT EXISTS or MINUS when a nested EXISTS filters it; run it on another store"
+            )
         text = with_prefixes(sparql, base_iri)
         if bindings:
-            text = with_bindings(text, {name: to_engine(term) for name, term in bindings.items()})
+            bind = virtuoso_bindings if self.virtuoso else with_bindings
+            text = bind(text, {name: to_engine(term) for name, term in bindings.items()})  # type: ignore[arg-type]
         default, named = list(default_graph_uris), list(named_graph_uris)
         if not default and names_own_dataset(sparql):
             default, named = dataset_clauses(sparql, base_iri=base_iri)

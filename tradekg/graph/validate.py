@@ -261,6 +261,12 @@ def _sparql_checks_remembered() -> Iterator[None]:
     variables may be pre-bound, so an accepted text is remembered; a refused one raises every time. The method is
     replaced only for the duration of the call, under :data:`_VALIDATING`, and put back after it: pySHACL is not
     changed for the rest of the process.
+
+    Why not without it: pySHACL (0.40.1) builds its ``SPARQLQueryHelper`` objects inside its own constraint classes
+    and calls ``check_invalid_sparql`` from ``pre_bind_variables`` for each focus node; no public option or class
+    can be handed in instead. Without the patch a 93-triple write's validation took 306 ms of CPU against 225 ms with
+    it (median of alternated runs, 5 December 2026, loaded machine); for 15-triple writes the difference was within
+    the noise. The way out is upstream: pySHACL remembering the check per text, which depends on nothing else.
     """
     original = SPARQLQueryHelper.check_invalid_sparql
 

@@ -1,7 +1,8 @@
 """The write gate: every change to the store passes here, is validated, and commits whole or not at all.
 
 A write (a SPARQL update, or a graph replaced, extended or dropped through the Graph Store Protocol) goes through
-these steps, holding the store's write lock so that writes are serialised:
+these steps, holding the store's write lock so that writes are serialised (the writes queued meanwhile are settled
+together, each as if alone: :mod:`tradekg.graph.commit_queue`):
 
 1. An update is parsed by Oxigraph first, before any policy: a malformed update is a syntax error (naming the line
    and column), even one that names ``LOAD``.
@@ -36,11 +37,11 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from tradekg.graph.changes import AfterView, ChangeSet
+from tradekg.graph.changes import ChangeSet
+from tradekg.graph.commit_queue import Compute, commit_queue
 from tradekg.graph.embedded import check_update_syntax
 from tradekg.graph.load import VOCABULARY_GRAPHS
-from tradekg.graph.neighbourhood import validate_change
-from tradekg.graph.operations import LoadRefused, OperationFailed, update_changes
+from tradekg.graph.operations import LoadRefused, OperationFailed, operations, update_changes
 from tradekg.graph.sparql_text import add_using_clauses, is_empty, split_prologue, tokens, uses_keyword
 from tradekg.graph.store import DEFAULT_GRAPH_IRI, TradeStore
 from tradekg.graph.validate import ValidationReport
@@ -128,19 +129,25 @@ def _refuse_vocabulary(changes: ChangeSet) -> None:
         raise ProtectedGraph("the ontology and shapes graphs are read-only")
 
 
-def _commit(store: TradeStore, changes: ChangeSet, started: float) -> WriteResult:
-    """Validate the change and, when it conforms, apply exactly it (one transaction). Hold :meth:`writing`."""
+def _checked(changes: ChangeSet) -> ChangeSet:
+    """Refuse, before validation, a change no shape can judge or that touches the vocabulary."""
     _refuse_vocabulary(changes)
     if any(isinstance(term, ox.Triple) for quad in changes.added for term in (quad.subject, quad.object)):
         raise UpdateFailed("RDF-star triple terms (<< s p o >>) cannot be stored here: the shapes cannot check them")
-    report, focus, validated = validate_change(
-        AfterView(store, changes, indexed=True), (*changes.added, *changes.removed)
-    )
-    if not report.conforms:
-        raise ValidationRejected(report)
-    if changes:
-        store.apply(changes.removed, changes.added, created_graphs=changes.created, dropped_graphs=changes.dropped)
-    return WriteResult(len(changes.added), len(changes.removed), focus, validated, time.perf_counter() - started)
+    return changes
+
+
+def _commit(store: TradeStore, compute: Compute, started: float, *, solo: bool = False) -> WriteResult:
+    """Queue the write (see :mod:`tradekg.graph.commit_queue`); when it conforms, exactly its change set commits.
+
+    ``compute`` computes the change set over the store it is given, as the writes queued before it leave it.
+    """
+    outcome = commit_queue(store).submit(lambda view: _checked(compute(view)), solo=solo)
+    if not outcome.report.conforms:
+        raise ValidationRejected(outcome.report)
+    added, removed = len(outcome.changes.added), len(outcome.changes.removed)
+    seconds = time.perf_counter() - started
+    return WriteResult(added, removed, outcome.focus_nodes, outcome.validated_triples, seconds)
 
 
 def apply_update(
@@ -173,16 +180,21 @@ def apply_update(
     if is_empty(update):
         return WriteResult(0, 0, 0, 0, time.perf_counter() - started)
     text = add_using_clauses(update, using, using_named)
-    with store.writing():
+
+    def compute(view: TradeStore) -> ChangeSet:
         try:
-            changes = evaluate(store, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
+            return evaluate(view, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
         except LoadRefused as error:
             raise FederationRefused(str(error)) from None
         except PermissionError as error:
             raise ProtectedGraph(str(error)) from None
         except OperationFailed as error:
             raise UpdateFailed(str(error)) from None
-        return _commit(store, changes, started)
+
+    # An update with a pattern to evaluate or a document to fetch is settled alone, over the store as committed:
+    # it is evaluated once (a server may evaluate it in a worker process that reads the committed store).
+    solo = any(operation.kind in ("MODIFY", "DELETE WHERE", "LOAD") for operation in operations(text)[1])
+    return _commit(store, compute, started, solo=solo)
 
 
 def _target(graph: str | None) -> ox.NamedNode:
@@ -201,33 +213,42 @@ def replace_graph(store: TradeStore, graph: str | None, quads: Sequence[ox.Quad]
     started = time.perf_counter()
     name = _target(graph)
     new = _in_graph(quads, name)
-    with store.writing():
-        current = set(store.quads_for_pattern(None, None, None, name))
+
+    def compute(view: TradeStore) -> ChangeSet:
+        current = set(view.quads_for_pattern(None, None, None, name))
         changes = ChangeSet(added=new - current, removed=current - new)
         if name.value != DEFAULT_GRAPH_IRI:
             changes.create(name)
-        return _commit(store, changes, started)
+        return changes
+
+    return _commit(store, compute, started)
 
 
 def add_to_graph(store: TradeStore, graph: str | None, quads: Sequence[ox.Quad]) -> WriteResult:
     """Add ``quads`` to one graph (``None``: the default graph), creating it if needed, through the gate."""
     started = time.perf_counter()
     name = _target(graph)
-    with store.writing():
-        wanted = _in_graph(quads, name)
-        present = store.stored(wanted)
+    wanted = _in_graph(quads, name)
+
+    def compute(view: TradeStore) -> ChangeSet:
+        present = view.stored(wanted)
         changes = ChangeSet(added={quad for quad in wanted if quad not in present})
         if name.value != DEFAULT_GRAPH_IRI:
             changes.create(name)
-        return _commit(store, changes, started)
+        return changes
+
+    return _commit(store, compute, started)
 
 
 def drop_graph(store: TradeStore, graph: str | None) -> WriteResult:
     """Remove one graph (``None``: empty the default graph), through the gate."""
     started = time.perf_counter()
     name = _target(graph)
-    with store.writing():
-        changes = ChangeSet(removed=set(store.quads_for_pattern(None, None, None, name)))
+
+    def compute(view: TradeStore) -> ChangeSet:
+        changes = ChangeSet(removed=set(view.quads_for_pattern(None, None, None, name)))
         if name.value != DEFAULT_GRAPH_IRI:
             changes.drop(name)
-        return _commit(store, changes, started)
+        return changes
+
+    return _commit(store, compute, started)

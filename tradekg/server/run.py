@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from functools import partial
 from multiprocessing.util import Finalize
@@ -31,6 +32,7 @@ from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.server import Server
 
+from tradekg.graph.footprint import footprints
 from tradekg.server import create_app, query_pool, text_index
 from tradekg.settings import SETTINGS
 
@@ -94,6 +96,10 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     if pool is not None:
         Finalize(None, pool.close, exitpriority=10)
         pool.start_all()  # a spawned worker takes most of a second to start: not on the first queries' time
+    if app.config.get("TRADEKG_WRITE_TOKEN"):
+        # What each shape reads is derived once per process, parsing the shapes' SPARQL constraints with rdflib
+        # (about 4 s of CPU): done now, beside the first requests, rather than inside the first write.
+        threading.Thread(target=footprints, name="tradekg-gate-warm-up", daemon=True).start()
     return app
 
 
