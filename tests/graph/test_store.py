@@ -158,3 +158,10 @@ def test_open_store_releases_the_lock_when_a_load_fails(tmp_path: Path) -> None:
     with pytest.raises(LoadError):
         open_store(tmp_path / "db", data_files=[bad])
     OxigraphStore(tmp_path / "db").close()  # the directory's lock is free
+
+
+def test_predeclared_prefixes_apply_only_where_the_text_does_not_declare_its_own(bundled_store):
+    assert bundled_store.query("ASK { ?s a tkg:Country }")  # tkg: is predeclared
+    assert not bundled_store.query("PREFIX tkg: <http://example.org/> ASK { ?s a tkg:Country }")
+    with pytest.raises(SyntaxError):  # an undeclared prefix that is not predeclared either
+        bundled_store.query("ASK { ?s a nosuch:Country }")

@@ -1,13 +1,22 @@
 """The WSGI fast path for plain GET /sparql?query= gives what Flask's /sparql view gives, byte for byte."""
 
+from urllib.parse import parse_qsl, urlencode
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
+from tradekg.graph.sparql_text import tokens
 from tradekg.server import create_app
-from tradekg.server.fast_sparql import SparqlFastPath
+from tradekg.server.fast_sparql import SparqlFastPath, _only_query
+from tradekg.server.sparql import QUERY_FORMS, query_form
 
 SELECT = "SELECT ?s WHERE { ?s a tkg:Country } ORDER BY ?s LIMIT 3"
+PROLOGUE_THEN_CONSTRUCT = (
+    "# tariffs\nPREFIX ex: <http://example.org/>\nBASE <http://example.org/>\nCONSTRUCT WHERE { ?s a tkg:Tariff }"
+)
 CASES = [
     ({"query": SELECT}, {}),
     ({"query": SELECT}, {"Accept": "application/sparql-results+json"}),
@@ -29,6 +38,9 @@ CASES = [
     ({"query": SELECT, "default-graph-uri": "https://w3id.org/tradekg/graph/reference"}, {}),
     ({"query": [SELECT, SELECT]}, {}),
     ({"query": "SELECT * {}" + " " * 200}, {}),
+    ({"query": PROLOGUE_THEN_CONSTRUCT}, {}),
+    ({"query": 'SELECT ?l WHERE { ?s rdfs:label ?l FILTER(CONTAINS(?l, "100% \\\\ + caf\u00e9")) }'}, {}),
+    ({"query": "PREFIX construct: <http://example.org/> SELECT * { ?s construct:p ?o }"}, {}),
 ]
 
 
@@ -81,3 +93,39 @@ def test_plain_queries_never_reach_flask_and_the_rest_always_do(bundled_store):
     assert client.post("/sparql", data={"query": "ASK {}"}).status_code == 200
     assert client.get("/page/country/JPN").status_code == 200
     assert len(reached) == 3
+
+
+ALPHABET = st.sampled_from(list("query=&%+\\ 09afAFz{}<>#:\n\t") + ["%41", "%5C", "%E2%82%AC", "%2", "é", "€"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ALPHABET, max_size=30).map("".join))
+def test_the_query_string_is_decoded_as_parse_qsl_decodes_it(text):
+    query_string = text.encode("utf-8").decode("latin-1")  # what a WSGI server puts in QUERY_STRING
+    parameters = parse_qsl(query_string, keep_blank_values=True)
+    expected = parameters[0][1] if len(parameters) == 1 and parameters[0][0] == "query" else None
+    assert _only_query(query_string) == expected
+    assert _only_query("query=" + urlencode({"q": text})[2:]) == text
+
+
+def test_a_long_encoded_query_decodes_to_its_text():
+    text = 'SELECT ?s WHERE { ?s rdfs:label "100% \\\\ caf\u00e9 + \u20ac" }'
+    assert _only_query(urlencode({"query": text})) == text
+    assert _only_query("query=%zz%41") == "%zzA"  # a bad escape stays as it is, as parse_qsl leaves it
+
+
+WORDS = st.sampled_from(
+    ["PREFIX", "prefix", "BASE", "ex:", "select:", "SELECT", "ask", "Construct", "DESCRIBE", "<http://e.org/a>",
+     "<x y>", "# SELECT", "'ASK'", '"describe"', "?select", "{", "}", "*", "WHERE", "x", "-", ".", ":a", "\n", " "]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(WORDS, max_size=12).map(" ".join))
+def test_the_query_form_is_the_first_form_keyword_the_lexer_finds(text):
+    lexed = next(
+        (token.text.upper() for token in tokens(text) if token.kind == "name" and token.text.upper() in QUERY_FORMS),
+        "SELECT",
+    )
+    query_form.cache_clear()
+    assert query_form(text) == lexed

@@ -217,6 +217,7 @@ class QueryPool:
                     break
                 self._ready.wait(min(deadline - time.monotonic(), 0.25))  # running queries turn expensive with time
                 if time.monotonic() >= deadline:
+                    self._ready.notify()  # a wake-up meant for a free worker may have landed here: pass it on
                     raise QueryTimeout(seconds)
         for old in stale:
             old.stop()
@@ -235,16 +236,18 @@ class QueryPool:
         """
         try:
             worker = self._start(deadline, seconds, store_locked=store_locked)
-        finally:
+        except BaseException:
             with self._ready:
                 self._starting -= 1
-                self._ready.notify_all()
-        with self._ready:
+                self._ready.notify()  # its place is free again: one waiting query may start a worker there
+            raise
+        with self._ready:  # counted as starting until filed, in one step: no other query sees a free place meanwhile
+            self._starting -= 1
             closed = self._closed
             if not closed:
                 if idle:
                     self._idle.append(worker)
-                    self._ready.notify_all()
+                    self._ready.notify()
                 else:
                     self._busy.add(worker)
         if closed:
@@ -260,7 +263,7 @@ class QueryPool:
             keep = keep and len(self._idle) + len(self._busy) + self._starting < self.size  # spares stop
             if keep:
                 self._idle.append(worker)
-            self._ready.notify_all()
+            self._ready.notify()  # one waiting query takes the worker (or its place): waking every one cost CPU
         if not keep:
             worker.stop()
 
@@ -268,7 +271,7 @@ class QueryPool:
         with self._ready:
             self._busy.discard(worker)
             self._shares.frees(worker)
-            self._ready.notify_all()
+            self._ready.notify()
         worker.stop()
 
     def _start(self, deadline: float, seconds: float, *, store_locked: bool = False) -> _Worker:

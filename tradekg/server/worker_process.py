@@ -14,7 +14,7 @@ import os
 import pickle
 import signal
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -52,7 +52,15 @@ class QueryRequest:
 
     def run(self, store: TradeStore) -> Answer:
         """Evaluate the query and serialise its answer."""
-        return evaluate(store, **asdict(self))
+        return evaluate(
+            store,
+            self.query,
+            format_name=self.format_name,
+            max_rows=self.max_rows,
+            default_graph_uris=self.default_graph_uris,
+            named_graph_uris=self.named_graph_uris,
+            base_iri=self.base_iri,
+        )
 
 
 def _answer(store: TradeStore | None, request: Request[object]) -> tuple[bool, object]:
