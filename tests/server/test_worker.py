@@ -26,14 +26,23 @@ def ask(pool, query=ASK_NEW, seconds=10.0):
 
 
 def wait_until_dead(pid, seconds=10.0):
-    """Wait until the kernel has ended ``pid`` (a zombie awaiting its parent's wait, or gone)."""
+    """Wait until the kernel has ended ``pid`` and all its threads (a zombie awaiting its parent's wait, or gone).
+
+    The leader of a killed process shows as a zombie while its other threads (a worker's lifeline) may still be
+    exiting, holding the process's pipes open: only when one thread is left are its files closed.
+    """
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            threads = next(
+                int(line.split()[1])
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("Threads:")
+            )
         except (FileNotFoundError, ProcessLookupError):
             return
-        if state in ("Z", "X"):
+        if state in ("Z", "X") and threads <= 1:
             return
         time.sleep(0.01)
     raise AssertionError(f"process {pid} was still running {seconds} s after SIGKILL")
