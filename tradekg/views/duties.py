@@ -108,13 +108,15 @@ def duties_for(measures: list[Measure], country: str, day: dt.date) -> list[Duty
 
 
 def all_goods_totals(store: TradeStore, measures: list[Measure], country: str, day: dt.date) -> list[Total]:
-    """The additional duty on all goods ``country`` pays on ``day`` to each imposer of ``measures``.
+    """The additional duty on all goods ``country`` pays on ``day`` to each imposer of ``measures`` naming no product.
 
     Computed by the duty calculator (:mod:`tradekg.duty`) for goods that no product tariff names, so that the page,
-    the map and ``/duty`` give one answer; imposers whose answer is nil are left out.
+    the map and ``/duty`` give one answer; imposers whose answer is nil are left out. Only the imposers of measures
+    on all goods are asked: for goods without a product code the calculator applies no measure that names products,
+    and reading an importer's rules costs seconds at 10^6 quads.
     """
     origin = country.rstrip("/").rsplit("/", 1)[-1]
-    imposers = {m.imposer for m in measures if m.imposer is not None and m.imposer.iri != country}
+    imposers = {m.imposer for m in measures if m.imposer is not None and m.imposer.iri != country and m.all_goods}
     totals = []
     for imposer in sorted(imposers, key=lambda ref: ref.label.lower()):
         book = rules_for(store, importer=imposer.iri.rstrip("/").rsplit("/", 1)[-1])
