@@ -1,44 +1,63 @@
 """Time search by words on a generated graph: the FTS5 index beside the former label-substring SPARQL search.
 
-    python -m benchmarks.search --measures 65000 [--runs 15] [--workdir /tmp/tradekg-bench]
+    python -m benchmarks.search --measures 65000 [--runs 50] [--workdir /work/bench-data] [--http]
 
-Loads the generated graph (with the bundled one appended, as ``benchmarks.run`` does) into an in-memory store,
-builds the index (timed), then times each search of :data:`SEARCHES` (count, facets over every match and the first
-50 hits with labels, types and snippets) and, side by side in the same process, the SPARQL ``CONTAINS`` search over
-labels that ``/search`` ran before the index (one word only: it cannot match words in any order). Prints Markdown:
-median and p95 in milliseconds, and the hits found. Also times the index following a 100-label write.
+The generated graph (with the bundled one appended, as ``benchmarks.run`` does) is bulk-loaded once into an
+on-disk Oxigraph store under ``--workdir`` (reused afterwards, as ``tradekg serve --store`` would use it), and its
+index file beside it is built (timed, with its size) unless an up-to-date one is there. Then, in one process:
+
+- each search of :data:`SEARCHES`, run by :meth:`TextIndex.search` (the total, the kinds, one page of 50 hits with
+  labels, kinds and snippets: everything the page shows), median and p99 in milliseconds;
+- side by side, the SPARQL ``CONTAINS`` search over labels that ``/search`` ran before the index (fewer runs: it
+  is slow), for the searches without a kind picked;
+- the cost of keeping the index current: a write of :data:`WRITTEN` labels committed through the store, the
+  index's ``on_commit`` listener timed apart from the commit, then the same write taken back.
+
+With ``--http``, ``tradekg serve --store`` then answers ``/search`` over HTTP (the HTML page and its JSON view,
+``?format=json``), one keep-alive connection, median and p99 per search. Prints Markdown and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+import urllib.parse
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from benchmarks.pages import percentile
 from benchmarks.run import dataset
-from tradekg.graph.load import DATA_GRAPHS_FILTER, load_files, open_store
+from benchmarks.servers import ROOT, Server, free_port, prepare_tradekg_store, stop, wait_ready
+from tradekg.graph.load import DATA_GRAPHS_FILTER, open_store
 from tradekg.graph.store import TradeStore
-from tradekg.graph.text_search import TextIndex
+from tradekg.graph.text_search import SearchAnswer, TextIndex, index_path
 
-SEARCHES: tuple[tuple[str, str | None], ...] = (
-    ("japan tariff", None),
-    ("tariff", None),
-    ("tariff", "https://w3id.org/tradekg/ontology#Exemption"),
-    ("usa 25", None),
-    ("hs 6301", None),
-    ("akazawa", None),
-    ("tal", None),
-    ("zanzibar", None),
+TKG = "https://w3id.org/tradekg/ontology#"
+SEARCHES: tuple[tuple[str, str | None, str], ...] = (
+    ("akazawa", None, "a rare name"),
+    ("zanzibar", None, "a word found nowhere"),
+    ("japan tariff", None, "two words, in no label side by side"),
+    ("usa 25", None, "two words, one a number"),
+    ("hs 6301", None, "a heading"),
+    ("tal", None, "a short prefix (no word is tal)"),
+    ("tarif jap", None, "two prefixes"),
+    ("exemption", None, "a common word (a fifth of the measures)"),
+    ("tariff", None, "the commonest word (every measure)"),
+    ("tariff", TKG + "Exemption", "the commonest word, a rare kind picked"),
+    ("tariff", TKG + "Tariff", "the commonest word, the commonest kind picked"),
 )
-"""(text, class) pairs: a phrase across fields, the commonest word (every measure), one with a facet picked, a
-number, a heading, a rare name, a short prefix, and a word found nowhere."""
+"""(text, kind picked, what it stands for)."""
+WRITTEN = 10
+"""Resources whose labels one timed write changes (the size of the write workload's writes)."""
 
 LABEL_SUBSTRING = """SELECT ?s (SAMPLE(?text) AS ?label) WHERE {{
     GRAPH ?g {{
@@ -52,14 +71,24 @@ LABEL_SUBSTRING = """SELECT ?s (SAMPLE(?text) AS ?label) WHERE {{
 
 
 def timed(work: Callable[[], object], runs: int) -> tuple[float, float, object]:
-    """Median and p95 in milliseconds over ``runs`` calls after one warm-up, and the last result."""
+    """Median and p99 in milliseconds over ``runs`` calls after one warm-up, and the last result."""
+    median, p99, _, result = timed_with_cpu(work, runs)
+    return median, p99, result
+
+
+def timed_with_cpu(work: Callable[[], object], runs: int) -> tuple[float, float, float, object]:
+    """Median and p99 wall-clock milliseconds, median CPU milliseconds of this process, and the last result.
+
+    The CPU time is what the machine's load does not change: on a shared machine a search waits for a core too.
+    """
     result = work()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = work()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), percentile(times, 0.95), result
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return statistics.median(times), percentile(times, 0.99), statistics.median(cpu), result
 
 
 def substring_search(store: TradeStore, text: str) -> int:
@@ -69,49 +98,170 @@ def substring_search(store: TradeStore, text: str) -> int:
     return sum(1 for _ in answer)  # type: ignore[union-attr]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--measures", type=int, default=65_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/tradekg-bench"))
-    args = parser.parse_args(argv)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    path, quads = dataset(args.measures, args.seed, args.workdir)
-    store = open_store(empty=True)  # the ontology and shapes: the generated file repeats them, a set keeps one
-    started = time.perf_counter()
-    load_files(store, [path], validate=False)
-    print(f"loaded {len(store):,} quads in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
-    index = TextIndex(store)
-    started = time.perf_counter()
-    index.ensure()
-    built = time.perf_counter() - started
-    documents = index._conn().execute("SELECT count(*) FROM docs").fetchone()[0]
-    print(f"\n{len(store):,} quads; index of {documents:,} resources built in {built:.1f} s\n")
-    print("| search | class | matches | index median ms | index p95 ms | label substring median ms | substring hits |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    ours = [timed(lambda t=text, c=class_iri: index.search(t, class_iri=c), args.runs) for text, class_iri in SEARCHES]
-    theirs = [  # after ours, so that the heavy SPARQL scans do not disturb the index's timings
-        timed(lambda t=text: substring_search(store, t), max(3, args.runs // 3)) if class_iri is None else None
-        for text, class_iri in SEARCHES
-    ]
-    for (text, class_iri), (median, p95, answer), old in zip(SEARCHES, ours, theirs, strict=True):
-        kind = class_iri.rsplit("#", 1)[-1] if class_iri else ""
-        before = f"{old[0]:.1f} | {old[2]}" if old else "n/a | "
-        print(f"| `{text}` | {kind} | {answer.total:,} | {median:.1f} | {p95:.1f} | {before} |")  # type: ignore[attr-defined]
-    writes = [
+def prepared_store(data: Path, workdir: Path) -> Path:
+    """The on-disk store holding ``data``: bulk-loaded once (as for ``tradekg serve --store``), then reused."""
+    directory = workdir / "search-stores" / f"{data.stem}-store"
+    if not directory.exists():
+        partial = directory.with_name(directory.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        prepare_tradekg_store(data, partial)
+        partial.rename(directory)
+        print(f"store bulk-loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    return directory
+
+
+class TimedIndex(TextIndex):
+    """The index, with the time its ``on_commit`` listener takes recorded."""
+
+    def __init__(self, store: TradeStore, path: Path | None) -> None:
+        super().__init__(store, path)
+        self.listener_ms: list[float] = []
+
+    def changed(self, removed: Iterable[Any], added: Iterable[Any]) -> None:
+        started = time.perf_counter()
+        super().changed(removed, added)
+        self.listener_ms.append((time.perf_counter() - started) * 1000)
+
+
+def relabelled(count: int, serial: int) -> list[ox.Quad]:
+    """Labels for ``count`` generated measures, in a graph of their own."""
+    return [
         ox.Quad(
             ox.NamedNode(f"https://w3id.org/tradekg/id/measure/m{number}"),
             ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
-            ox.Literal(f"renamed measure {number}", language="en"),
+            ox.Literal(f"renamed measure {number} wombat{serial}", language="en"),
             ox.NamedNode("https://w3id.org/tradekg/id/graph/synthetic-renames"),
         )
-        for number in range(100)
+        for number in range(serial * count, (serial + 1) * count)
     ]
+
+
+def following(store: TradeStore, index: TimedIndex, runs: int) -> tuple[float, float, float, float]:
+    """Writes of :data:`WRITTEN` labels, each taken back after: (commit median, p99, listener median, p99) in ms."""
+    commits = []
+    index.listener_ms.clear()
+    for serial in range(runs):
+        quads = relabelled(WRITTEN, serial)
+        started = time.perf_counter()
+        store.add_quads(quads)
+        commits.append((time.perf_counter() - started) * 1000)
+        if index.search(f"wombat{serial}").total != WRITTEN:
+            raise AssertionError("the index did not follow the write")
+        with store.writing():
+            store.apply(quads, ())
+    listener = index.listener_ms[0::2]  # the writes (every other call is the write taken back)
+    return (
+        statistics.median(commits),
+        percentile(commits, 0.99),
+        statistics.median(listener),
+        percentile(listener, 0.99),
+    )
+
+
+def in_process(directory: Path, args: argparse.Namespace) -> None:
+    """Build (or reuse) the index, time every search, the former search and following writes; print Markdown."""
+    store = open_store(directory, validate=False)
+    path = index_path(store)
+    assert path is not None
+    if args.rebuild and path.exists():
+        path.unlink()
+    index = TimedIndex(store, path)
     started = time.perf_counter()
-    index.changed((), writes)
-    print(f"\nfollowing a write touching 100 resources: {(time.perf_counter() - started) * 1000:.1f} ms")
-    print(f"load average during the run (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    index.ensure()
+    opened = time.perf_counter() - started
+    documents = index._conn().execute("SELECT count(*) FROM documents").fetchone()[0]
+    size = path.stat().st_size / 2**20
+    print(f"\n{len(store):,} quads; index of {documents:,} resources, {size:,.0f} MiB, opened in {opened:.1f} s")
+    print("(opening builds it when no up-to-date index file is there; `--rebuild` forces that)\n")
+    print(
+        "| search | kind picked | matches | index p50 ms | index p99 ms | index CPU p50 ms"
+        " | label substring p50 ms | substring hits |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    ours = [
+        timed_with_cpu(lambda t=text, c=kind: index.search(t, class_iri=c), args.runs) for text, kind, _ in SEARCHES
+    ]
+    theirs = [  # after ours, so that the heavy SPARQL scans do not disturb the index's timings
+        timed(lambda t=text: substring_search(store, t), args.baseline_runs) if kind is None else None
+        for text, kind, _ in (SEARCHES if args.baseline_runs else ())
+    ] or [None] * len(SEARCHES)
+    for (text, kind, _), (median, p99, cpu, answer), old in zip(SEARCHES, ours, theirs, strict=True):
+        before = f"{old[0]:.1f} | {old[2]}" if old else "n/a | "
+        row = f"| `{text}` | {short(kind)} | {matches(answer)} | {median:.1f} | {p99:.1f} | {cpu:.1f} | {before} |"  # type: ignore[arg-type]
+        print(row)
+    commit, commit_p99, listener, listener_p99 = following(store, index, args.write_runs)
+    print(
+        f"\nA write of {WRITTEN} labels committed through the store, {args.write_runs} times: the commit with its"
+        f" listeners p50 {commit:.1f} ms (p99 {commit_p99:.1f}); the index's on_commit listener alone p50"
+        f" {listener:.1f} ms (p99 {listener_p99:.1f})."
+    )
+    index.close()
+    store.close()
+
+
+def short(kind: str | None) -> str:
+    return kind.rsplit("#", 1)[-1] if kind else ""
+
+
+def matches(answer: SearchAnswer) -> str:
+    return f"more than {answer.total:,}" if answer.total_is_lower_bound else f"{answer.total:,}"
+
+
+def over_http(directory: Path, args: argparse.Namespace) -> None:
+    """``tradekg serve --store`` answering ``/search`` (HTML, then JSON): median and p99 per search."""
+    port = free_port()
+    command = [sys.executable, "-m", "tradekg", "serve", "--store", str(directory), "--port", str(port)]
+    server = Server("tradekg", command, "/sparql", port)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_ready(server, process, ready_timeout=600)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)  # a rebuild answers late
+        print("\n| search | kind picked | `/search` p50 ms | p99 ms | `/search?format=json` p50 ms | p99 ms |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        for text, kind, _ in SEARCHES:
+            query = {"q": text, **({"type": short(kind)} if kind else {})}
+            cells = []
+            for extra in ({}, {"format": "json"}):
+                target = "/search?" + urllib.parse.urlencode({**query, **extra})
+                median, p99, _ = timed(lambda t=target: get(connection, t), args.runs)
+                cells.append(f"{median:.1f} | {p99:.1f}")
+            print(f"| `{text}` | {short(kind)} | {' | '.join(cells)} |")
+        connection.close()
+    finally:
+        stop(process)
+
+
+def get(connection: http.client.HTTPConnection, target: str) -> bytes:
+    """One GET on a kept-alive connection; fails unless it answers 200."""
+    connection.request("GET", target)
+    response = connection.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"GET {target} answered {response.status}")
+    return body
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--measures", type=int, default=65_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=50, help="timed runs of each search (after a warm-up)")
+    parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the former search (0: skip)")
+    parser.add_argument("--write-runs", type=int, default=20, help="timed writes")
+    parser.add_argument("--workdir", type=Path, default=Path("/work/bench-data"))
+    parser.add_argument("--rebuild", action="store_true", help="build the index anew (timed)")
+    parser.add_argument("--http", action="store_true", help="also time /search through tradekg serve")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    data, _ = dataset(args.measures, args.seed, args.workdir)
+    directory = prepared_store(data, args.workdir)
+    print(f"load average before (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    in_process(directory, args)
+    if args.http:
+        over_http(directory, args)
+    print(f"\nload average after (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -80,8 +80,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "timeout",
         30.0,
-        "Seconds a query may run before its worker process is killed and it is answered 503; 0 runs queries in "
-        "the server's own process, unstoppable and without workers.",
+        "Seconds a query, or the WHERE of an update, may run before its worker process is killed and it is "
+        "answered 503; 0 runs them in the server's own process, unstoppable and without workers.",
         kind=float,
     ),
     Setting(
@@ -123,6 +123,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Most requests reading their bodies at once (one client may have half); more are answered 503 at once, so "
         "slow clients never hold every thread. Keep it below --threads.",
         kind=int,
+    ),
+    Setting(
+        "body_read_timeout",
+        10.0,
+        "Seconds a request body has to arrive once the server starts reading it; a late one is answered 408 and "
+        "its connection closed, so a slow client never holds a thread longer (Linux); 0 waits for as long as it takes.",
+        kind=float,
     ),
     Setting("threads", 8, "Threads of the HTTP server running the application (requests answered at once).", kind=int),
     Setting(

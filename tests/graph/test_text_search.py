@@ -38,7 +38,7 @@ def contents(index: TextIndex) -> set[tuple[str, ...]]:
         "SELECT r.iri, t.predicate, t.value, t.lang FROM texts t JOIN resources r ON r.id = t.resource"
     )
     types = database.execute("SELECT r.iri, 'type', t.class, '' FROM types t JOIN resources r ON r.id = t.resource")
-    documents = database.execute("SELECT r.iri, d.names, d.texts FROM docs d JOIN resources r ON r.id = d.rowid")
+    documents = database.execute("SELECT r.iri, d.names, d.texts FROM documents d JOIN resources r ON r.id = d.id")
     return {*texts, *types, *(tuple(map(str, row)) for row in documents)}
 
 
@@ -78,6 +78,7 @@ def test_follows_updates_graph_store_writes_and_loads(fresh_store):
     index.ensure()
     apply_update(fresh_store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Zanzibarish"@en }} }}')
     assert found(index, "zanzibarish") == [JAPAN_RATE]
+    assert found(index, "zanzibar") == [JAPAN_RATE]  # a prefix: the words written are expanded from it
     apply_update(fresh_store, f'DELETE WHERE {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Zanzibarish"@en }} }}')
     assert found(index, "zanzibarish") == []
     source = ID + "source/quokka-gazette"
@@ -132,6 +133,7 @@ def test_an_index_followed_through_random_writes_equals_one_rebuilt(fresh_store)
         )
         apply_update(fresh_store, update)
     followed = contents(index)
+    index._conn().execute("INSERT INTO docs(docs, rank) VALUES ('integrity-check', 1)")  # index = documents
     index.rebuild()
     assert followed == contents(index)
 
@@ -146,7 +148,7 @@ def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
     store, index = reopened()
     assert index.path == tmp_path / "store.search.sqlite3"
     assert JAPAN_RATE in found(index, "japan tariff")
-    index._conn().execute("DELETE FROM docs")  # so that a reuse shows: a rebuild would fill it again
+    index._conn().execute("INSERT INTO docs(docs) VALUES ('delete-all')")  # a reuse shows: a rebuild refills it
     index.close()
     store.close()
 
@@ -158,7 +160,7 @@ def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
 
     store, index = reopened()
     assert JAPAN_RATE in found(index, "japan tariff wombat")  # the store changed without it: rebuilt
-    index._conn().execute("DELETE FROM docs")
+    index._conn().execute("INSERT INTO docs(docs) VALUES ('delete-all')")
     store.close()  # the index is left open, as by a process that died
 
     store, index = reopened()
@@ -192,3 +194,17 @@ def test_the_store_tells_listeners_each_committed_change_set_and_nothing_refused
     assert len(seen) == 1  # a refused write commits nothing, and says nothing
     apply_update(fresh_store, f"DELETE DATA {{ GRAPH <{NOTES}> {{ {note} }} }}")
     assert seen[1][1] == set() and {q.object.value for q in seen[1][0]} == {"Quokka"}
+
+
+def test_a_common_word_is_ranked_in_a_window_and_counted_up_to_a_limit(bundled_store, bundled_index):
+    everything = bundled_index.search("tariff", limit=1000)
+    assert everything.total > 5 and not everything.total_is_lower_bound and everything.window is None
+    bounded = TextIndex(bundled_store, window=3, count_limit=5)
+    answer = bounded.search("tariff", limit=10)
+    assert (answer.total, answer.total_is_lower_bound, answer.window, answer.reachable) == (5, True, 3, 3)
+    assert len(answer.hits) == 3 and {hit.iri for hit in answer.hits} <= {hit.iri for hit in everything.hits}
+    assert 3 <= sum(f.count for f in answer.facets) and all(f.count <= 3 for f in answer.facets)  # the window's
+    exact = TextIndex(bundled_store, window=3, count_limit=everything.total).search("tariff")
+    assert (exact.total, exact.total_is_lower_bound) == (everything.total, False)
+    with pytest.raises(ValueError, match="window"):
+        TextIndex(bundled_store, window=10, count_limit=5)

@@ -8,10 +8,11 @@ import socket
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import SERVED_TOKEN, entity_bomb, start_server, stop_server
+from tests.server.conftest import SERVED_TOKEN, descendants_of, entity_bomb, start_server, stop_server
 
 ASK = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
 NESTED_UPDATE = "INSERT{<urn:x:n><urn:x:p>?o}WHERE" + "{" * 1000 + "?s ?p ?o" + "}" * 1000
@@ -117,6 +118,62 @@ def test_stalled_bodies_never_hold_every_thread():
         stop_server(process)
 
 
+def announce_body(served, address: str, first: bytes = b"ASK") -> socket.socket:
+    """A connection from ``address`` that announces a 1 MB query body and sends only ``first``."""
+    connection = socket.create_connection((served.host, served.port), timeout=30, source_address=(address, 0))
+    connection.sendall(
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 1000000\r\n\r\n" + first
+    )
+    return connection
+
+
+def post_from(served, address: str) -> tuple[int, bool]:
+    """POST ``ASK {}`` from ``address``: the status, and whether the answer says too many bodies are being read."""
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=5, source_address=(address, 0))
+    try:
+        connection.request("POST", "/sparql", b"ASK {}", {"Content-Type": "application/sparql-query"})
+        response = connection.getresponse()
+        return response.status, b"bodies" in response.read()
+    finally:
+        connection.close()
+
+
+def test_stalled_and_slow_bodies_are_answered_408_and_give_their_threads_back():
+    """Two stalled bodies and one sent a byte at a time hold three of four threads, until --body-read-timeout: then
+    each is answered 408 and closed, and the client that stalled may send bodies again."""
+    process, served = start_server(
+        "--empty", "--threads", "4", "--max-unfinished-bodies", "4", "--body-read-timeout", "2", "--query-workers", "1"
+    )
+    stalled = [announce_body(served, "127.0.0.2"), announce_body(served, "127.0.0.2")]  # this client's share
+    dripping = announce_body(served, "127.0.0.3", b"")
+    stop = threading.Event()
+
+    def drip() -> None:
+        while not stop.wait(0.2):
+            try:
+                dripping.sendall(b" ")
+            except OSError:
+                return  # the server closed it
+
+    dripper = threading.Thread(target=drip)
+    try:
+        dripper.start()
+        assert query_from(served, "127.0.0.4", "ASK { <urn:x:a> ?p ?o }", timeout=5) == 200  # the fourth thread
+        assert post_from(served, "127.0.0.2") == (503, True)  # a third body of this client is over its share
+        for connection in [*stalled, dripping]:
+            answer = connection.recv(200)  # waits for --body-read-timeout (the socket's own timeout is 30 s)
+            assert answer.startswith(b"HTTP/1.1 408 Request Timeout"), answer
+        for _ in range(3):  # the request threads read no more: this client's share is free again
+            assert post_from(served, "127.0.0.2") == (200, False)
+    finally:
+        stop.set()
+        dripper.join()
+        for connection in [*stalled, dripping]:
+            connection.close()
+        stop_server(process)
+
+
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
@@ -150,5 +207,66 @@ def test_two_greedy_clients_do_not_starve_a_third():
         for thread in greedy:
             thread.join(30)
         assert statuses == [503] * 4  # the runaway queries were stopped at --timeout
+    finally:
+        stop_server(process)
+
+
+RUNAWAY_UPDATE = (
+    "INSERT { <urn:x:runaway> <urn:x:count> ?n } "
+    "WHERE { SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?w { ?a ?b ?c } GRAPH ?x { ?d ?e ?f } GRAPH ?y { ?g ?h ?i } } }"
+)
+
+
+def write_from(served, address: str, update: str, timeout: float) -> int:
+    """Send an update from a loopback address of its own."""
+    connection = http.client.HTTPConnection(served.host, served.port, timeout=timeout, source_address=(address, 0))
+    try:
+        headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {SERVED_TOKEN}"}
+        connection.request("POST", "/sparql", update.encode(), headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def busy_workers(server_pid: int) -> list[int]:
+    """Query workers (children of the serving process) that have used a tenth of a second of processor time."""
+    found = []
+    for pid in descendants_of(server_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) != server_pid and int(fields[11]) + int(fields[12]) > 10:
+            found.append(pid)
+    return found
+
+
+def test_a_runaway_update_is_stopped_and_others_go_on():
+    """A cross product in an update's WHERE is stopped at --timeout with nothing applied; meanwhile another client's
+    query is answered, and its write, which waits for the write lock, goes through as soon as the runaway is stopped."""
+    process, served = start_server("--empty", "--write-token", SERVED_TOKEN, "--timeout", "3", "--query-workers", "2")
+    statuses: list[int] = []
+    runaway = threading.Thread(target=lambda: statuses.append(write_from(served, "127.0.0.2", RUNAWAY_UPDATE, 30)))
+    try:
+        runaway.start()
+        deadline = time.monotonic() + 30
+        while not busy_workers(process.pid):
+            assert time.monotonic() < deadline, "no worker evaluated the update"
+            time.sleep(0.05)
+        assert query_from(served, "127.0.0.4", "ASK { <urn:x:other> ?p ?o }", timeout=5) == 200
+        assert runaway.is_alive()  # the query was answered while the update ran
+        assert write_from(served, "127.0.0.4", "INSERT DATA { <urn:x:other> <urn:x:p> 1 }", timeout=30) == 200
+        runaway.join(30)
+        assert statuses == [503]
+        status, _, body = served.request(
+            "GET", "/sparql?" + urllib.parse.urlencode({"query": "ASK { <urn:x:runaway> ?p ?o }"})
+        )
+        assert (status, body) == (200, b'{"head":{},"boolean":false}')  # nothing of the runaway was applied
+        status, _, body = served.request(
+            "GET", "/sparql?" + urllib.parse.urlencode({"query": "ASK { <urn:x:other> <urn:x:p> 1 }"})
+        )
+        assert (status, body) == (200, b'{"head":{},"boolean":true}')
     finally:
         stop_server(process)

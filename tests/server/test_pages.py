@@ -9,7 +9,9 @@ from urllib.parse import quote
 import pytest
 
 from tradekg.graph.index import class_counts, instances
+from tradekg.graph.text_search import TextIndex
 from tradekg.graph.timeline import timeline
+from tradekg.server import create_app
 
 TKG = "https://w3id.org/tradekg/ontology#"
 
@@ -100,7 +102,7 @@ def test_ontology_page_documents_terms(client):
     response = client.get("/ontology")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<section class="term" id="Tariff">' in html and '<section class="term" id="imposedBy">' in html
+    assert '<details class="term" id="Tariff">' in html and '<details class="term" id="imposedBy">' in html
     assert "subclass of" in html and '<a href="/ontology#TradeMeasure"><code>tkg:TradeMeasure</code></a>' in html
     assert "domain" in html and "range" in html
     assert "SHACL constraints" in html
@@ -258,3 +260,13 @@ def test_home_lists_no_named_queries_without_a_catalog(client, monkeypatch):
     monkeypatch.setitem(sys.modules, "tradekg.server.api", None)
     assert client.get("/?format=json").json["named_queries"] == []
     assert "<h2>Named queries</h2>" not in client.get("/").get_data(as_text=True)
+
+
+def test_search_says_more_than_when_matches_are_not_all_counted(bundled_store):
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store})
+    app.extensions["tradekg.search"] = TextIndex(bundled_store, window=3, count_limit=5)
+    client = app.test_client()
+    data = client.get("/search?q=tariff&format=json").json
+    assert (data["total"], data["total_is_lower_bound"], data["window"], len(data["items"])) == (5, True, 3, 3)
+    page = client.get("/search?q=tariff").get_data(as_text=True)
+    assert "More than 5 resources match every word of “tariff” (the order and the kinds count the first 3" in page

@@ -94,6 +94,21 @@ def test_no_sideways_scroll_on_a_phone_and_the_full_nav_on_every_page_type(live_
     assert {"Map", "Timeline", "Ontology", "Query", "Named queries"} <= set(navs["home"])
 
 
+def test_the_ontology_page_is_a_short_index_whose_terms_open_without_javascript(live_server, chromium):
+    context = chromium.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/ontology#Tariff")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 6000, height  # 26,900 px when every term and its constraints were spelled out
+        tariff = page.locator("details#Tariff")
+        assert tariff.get_attribute("open") is None and not tariff.locator("dl").is_visible()
+        tariff.locator("summary").click()
+        assert tariff.get_attribute("open") == "" and tariff.get_by_text("subclass of").is_visible()
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
 def test_axe_finds_no_violation(live_server, browser_page, kind):
     from axe_playwright_python.sync_playwright import Axe  # bundles axe.min.js: nothing is downloaded

@@ -4,6 +4,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -36,6 +37,20 @@ def wait_until_dead(pid, seconds=10.0):
             return
         time.sleep(0.01)
     raise AssertionError(f"process {pid} was still running {seconds} s after SIGKILL")
+
+
+def cpu_ticks(pid):
+    """The processor time ``pid`` has used, in clock ticks (user and system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def wait_until_busy(pid, ticks=10, seconds=30.0):
+    """Wait until ``pid`` has used ``ticks`` clock ticks of processor time (it is evaluating a query)."""
+    deadline = time.monotonic() + seconds
+    while cpu_ticks(pid) < ticks:
+        assert time.monotonic() < deadline, f"process {pid} did not start working"
+        time.sleep(0.02)
 
 
 def assert_reaped(pids):
@@ -87,11 +102,9 @@ def test_timeout_kills_the_worker_and_the_next_query_gets_a_new_one(bundled_stor
     try:
         assert ask(pool, "ASK {}") is True
         runaway = pool.pids
-        started = time.monotonic()
         with pytest.raises(QueryTimeout):
-            pool.run(QueryRequest(SLOW_COUNT, "json", 10), 0.3)
-        assert time.monotonic() - started < 2
-        assert pool.pids == []
+            pool.run(QueryRequest(SLOW_COUNT, "json", 10), 0.3)  # the count would run for hours
+        assert pool.pids == []  # the worker was killed, not left to finish
         assert_reaped(runaway)
         assert ask(pool, "ASK {}") is True
     finally:
@@ -102,35 +115,43 @@ def test_a_query_waiting_for_a_busy_pool_keeps_its_deadline(bundled_store):
     pool = QueryPool(bundled_store, 1)
     outcome = []
     runaway = threading.Thread(
-        target=lambda: outcome.append(pytest.raises(QueryTimeout, pool.run, QueryRequest(SLOW_COUNT, "json", 1), 0.8))
+        target=lambda: outcome.append(pytest.raises(QueryTimeout, pool.run, QueryRequest(SLOW_COUNT, "json", 1), 2))
     )
     try:
+        assert ask(pool, "ASK {}") is True
+        (worker,) = pool.pids
         runaway.start()
-        time.sleep(0.2)
-        started = time.monotonic()
+        wait_until_busy(worker)  # the only worker is evaluating the runaway count
         with pytest.raises(QueryTimeout):
-            ask(pool, "ASK {}", seconds=0.3)  # the only worker is busy past this query's deadline
-        assert time.monotonic() - started < 1
+            ask(pool, "ASK {}", seconds=0.3)
+        assert runaway.is_alive() and pool.pids == [worker]  # it gave up while the worker was still busy
         runaway.join()
+        assert outcome and pool.pids == []
         assert ask(pool, "ASK {}") is True
     finally:
         pool.close()
 
 
 def test_server_stays_responsive_while_a_runaway_query_runs(bundled_store):
-    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_TIMEOUT": 1.0})
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store, "TRADEKG_TIMEOUT": 2.0})
     slow = []
     thread = threading.Thread(
         target=lambda: slow.append(app.test_client().get("/sparql", query_string={"query": SLOW_COUNT}))
     )
     thread.start()
-    time.sleep(0.2)
-    started = time.monotonic()
+    deadline = time.monotonic() + 30
+    while not app.extensions.get("tradekg.workers") or not app.extensions["tradekg.workers"].pids:
+        assert time.monotonic() < deadline, "the runaway query started no worker"
+        time.sleep(0.02)
+    (runaway,) = app.extensions["tradekg.workers"].pids
+    wait_until_busy(runaway)
     for _ in range(3):
         assert app.test_client().get("/sparql", query_string={"query": "ASK {}"}).json["boolean"] is True
-    assert time.monotonic() - started < 1  # answered by the second worker, not after the runaway
+    pids = app.extensions["tradekg.workers"].pids
+    assert thread.is_alive() and len(pids) == 2 and runaway in pids  # answered by the second worker meanwhile
     thread.join()
     assert slow[0].status_code == 503
+    assert app.extensions["tradekg.workers"].pids == [pid for pid in pids if pid != runaway]
     app.extensions["tradekg.workers"].close()
 
 
@@ -213,3 +234,40 @@ def test_start_all_fills_the_pool_once_and_never_after_close(bundled_store):
         pool.close()
     assert pool.start_all() == 0
     assert_reaped(pids)
+
+
+def _parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_a_worker_running_a_query_ends_when_the_serving_process_is_killed():
+    """kill -9 of the serving process mid-query: its worker must not run on alone, orphaned, until the query ends."""
+    process, served = start_server("--empty", "--timeout", "600", "--query-workers", "1")
+    runaway = threading.Thread(
+        target=lambda: pytest.raises(OSError, served.request, "GET", "/sparql?" + urlencode({"query": SLOW_COUNT})),
+        daemon=True,
+    )
+    try:
+        runaway.start()
+        deadline = time.monotonic() + 30
+        busy: list[int] = []
+        while not busy and time.monotonic() < deadline:  # the worker evaluating the query burns CPU
+            time.sleep(0.1)
+            busy = [
+                pid for pid in descendants_of(process.pid) if _parent_of(pid) != process.pid and cpu_ticks(pid) > 20
+            ]
+        assert busy, "no query worker started on the runaway query"
+        (worker,) = busy
+        serving = _parent_of(worker)
+        os.kill(serving, signal.SIGKILL)
+        wait_until_dead(worker)  # ends at once; without its lifeline it would run for as long as the query does
+        runaway.join(30)
+        while time.monotonic() < deadline + 30:  # Granian starts a new serving process: wait for it to answer
+            try:
+                if served.request("GET", "/sparql?query=ASK%7B%7D")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        stop_server(process)

@@ -25,23 +25,25 @@ __all__ = [
     "rules_for",
 ]
 
-_cache: dict[int, tuple[object, int, RuleBook]] = {}
+_cache: dict[tuple[int, str], tuple[object, int, RuleBook]] = {}
+_CACHED_BOOKS = 64  # rule books kept: one per importer a page asks about (a country page asks each of its imposers)
 _cache_lock = threading.Lock()
 
 
 def rules_for(store: SelectStore, *, importer: str = "USA") -> RuleBook:
     """The rules of ``store``, read once per state of the store (its ``generation`` changes on every write)."""
     generation = getattr(store, "generation", None)
-    key = id(store)
+    key = (id(store), importer)
     with _cache_lock:
         cached = _cache.get(key)
-        if cached and cached[0] is store and cached[1] == generation and cached[2].importer == importer:
+        if cached and cached[0] is store and cached[1] == generation:
             return cached[2]
     book = load_rules(store, importer=importer)
     if generation is not None:
         with _cache_lock:
-            if len(_cache) > 8:
-                _cache.clear()
+            stale = [k for k, (other, seen, _) in _cache.items() if other is store and seen != generation]
+            for old in stale if len(_cache) < _CACHED_BOOKS else list(_cache):
+                del _cache[old]
             _cache[key] = (store, generation, book)
     return book
 

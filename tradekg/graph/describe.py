@@ -9,10 +9,12 @@ from the ontology, incoming links counted and paged, provenance, ``owl:sameAs`` 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from tradekg.graph.incoming import incoming_counts, links_to
 from tradekg.graph.store import TradeStore
 from tradekg.graph.vocabulary import (
     DATE_TYPES,
@@ -38,6 +40,8 @@ LABELS = (
 # Shown in the page's header or its own section rather than in the table of properties.
 HEADER_PROPERTIES = frozenset({RDF_TYPE, RDFS_LABEL, OWL_SAME_AS, DERIVED_FROM, *DESCRIPTIONS})
 INCOMING_PAGE_SIZE = 50
+LABEL_ALL = 500
+"""Up to this many links to a resource are all labelled and sorted by label; beyond, a page reads only its own."""
 _PREPOSITIONS = ("by", "to", "from", "in", "of", "on", "for", "with", "at")
 _MONTHS = "January February March April May June July August September October November December".split()
 
@@ -249,14 +253,15 @@ def describe(
     Args:
         store: The store to read.
         iri: The resource's IRI.
-        incoming_offset: The first incoming link to show (links are sorted by property, then subject label).
+        incoming_offset: The first incoming link to show (links are sorted by property, then subject label; past
+            :data:`LABEL_ALL` links, by property then in the store's order, only the shown ones being read).
         incoming_limit: How many incoming links to show.
     """
     node = ox.NamedNode(iri)
     labeller = Labeller(store, vocabulary(store))
     outgoing = list(store.quads_for_pattern(node, None, None, None))
-    incoming_quads = list(store.quads_for_pattern(None, None, node, None))
-    if not outgoing and not incoming_quads:
+    counts = incoming_counts(store, iri)
+    if not outgoing and not counts:
         return None
     description = _describe_node(labeller, node, outgoing, depth=0)
     graphs = {q.graph_name.value for q in outgoing if isinstance(q.graph_name, ox.NamedNode)}
@@ -265,24 +270,53 @@ def describe(
         description.sources = [
             Value("iri", source, labeller(source)) for source in _sources_of_graphs(store, description.graphs)
         ]
-    links = sorted(
-        {(q.predicate.value, q.subject) for q in incoming_quads if q.graph_name != _SHAPES},
-        key=lambda link: (labeller(link[0]).lower(), link[0], _subject_key(link[1], labeller)),
-    )
-    counts: dict[str, int] = {}
-    for predicate, _ in links:
-        counts[predicate] = counts.get(predicate, 0) + 1
-    description.incoming_total = len(links)
+    description.incoming_total = sum(counts.values())
     description.incoming_offset = incoming_offset
     description.incoming_limit = incoming_limit
+    if description.incoming_total <= LABEL_ALL:
+        shown = _page_by_label(store, iri, labeller, incoming_offset, incoming_limit)
+    else:
+        shown = _page_in_store_order(store, iri, counts, labeller, incoming_offset, incoming_limit)
     page: dict[str, list[Value]] = {}
-    for predicate, subject in links[incoming_offset : incoming_offset + incoming_limit]:
+    for predicate, subject in shown:
         page.setdefault(predicate, []).append(_value(subject, labeller, depth=2))
     description.incoming = [
-        PropertyGroup(predicate, inverse_label(labeller(predicate)), values, counts[predicate])
+        PropertyGroup(predicate, inverse_label(labeller(predicate)), values, counts.get(predicate, len(values)))
         for predicate, values in page.items()
     ]
     return description
+
+
+def _page_by_label(
+    store: TradeStore, iri: str, labeller: Labeller, offset: int, limit: int
+) -> list[tuple[str, ox.Term]]:
+    """One page of the links to ``iri``, by property label then subject label (every link labelled: few links)."""
+    links = sorted(
+        links_to(store, iri), key=lambda link: (labeller(link[0]).lower(), link[0], _subject_key(link[1], labeller))
+    )
+    return links[offset : offset + limit]
+
+
+def _page_in_store_order(
+    store: TradeStore, iri: str, counts: dict[str, int], labeller: Labeller, offset: int, limit: int
+) -> list[tuple[str, ox.Term]]:
+    """One page of the many links to ``iri``: by property label, then in the store's order within a property.
+
+    Only the properties and the links shown are read and labelled: the counts say which properties the page
+    starts in and how many links of the first one to skip.
+    """
+    shown: list[tuple[str, ox.Term]] = []
+    skip = offset
+    for predicate in sorted(counts, key=lambda p: (labeller(p).lower(), p)):
+        if skip >= counts[predicate]:
+            skip -= counts[predicate]
+            continue
+        for link in itertools.islice(links_to(store, iri, predicate), skip, skip + limit - len(shown)):
+            shown.append(link)
+        skip = 0
+        if len(shown) >= limit:
+            break
+    return shown
 
 
 def _subject_key(subject: ox.Term, labeller: Labeller) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from tradekg.graph.class_index import class_index
 from tradekg.graph.describe import format_date
 from tradekg.graph.load import DATA_GRAPHS_FILTER
 from tradekg.graph.store import TradeStore
@@ -101,6 +102,10 @@ def instances(
     """
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(SORTS)}")
+    if sort == "label" and not direct:  # kept in order on write: a page is a lookup at any depth
+        ordered = class_index(store)
+        chosen = ordered.page(str(ox.NamedNode(class_iri).value), limit=int(limit), offset=int(offset), after=after)
+        return ordered.count(class_iri), items_of(store, chosen)
     path = "rdf:type" if direct else "rdf:type/rdfs:subClassOf*"
     where = f"?s {path} {ox.NamedNode(class_iri)} . FILTER(isIRI(?s))"
     total = store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}")
@@ -124,6 +129,22 @@ def instances(
         }} GROUP BY ?s {having} ORDER BY {order} LIMIT {int(limit)} {skip}"""
     )
     return count, _items(answer)
+
+
+def items_of(store: TradeStore, iris: list[str]) -> list[Item]:
+    """The resources ``iris`` as list items (label and main date), in the given order."""
+    if not iris:
+        return []
+    values = " ".join(str(ox.NamedNode(iri)) for iri in dict.fromkeys(iris))
+    answer = store.query(
+        f"""SELECT ?s (MIN(?label0) AS ?label) (MIN(?date0) AS ?date) WHERE {{
+            VALUES ?s {{ {values} }}
+            {_LABEL}
+            OPTIONAL {{ VALUES ?dp {{ {_date_values(store)} }} ?s ?dp ?date0 }}
+        }} GROUP BY ?s"""
+    )
+    found = {item.iri: item for item in _items(answer)}
+    return [found[iri] for iri in iris if iri in found]
 
 
 def _label_key(store: TradeStore, iri: str) -> str:

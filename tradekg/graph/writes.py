@@ -32,6 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -89,6 +90,26 @@ class WriteResult:
 PROTECTED = frozenset(ox.NamedNode(iri) for iri in VOCABULARY_GRAPHS)
 
 
+class ChangeEvaluator(Protocol):
+    """Computes an update's change set over the store as committed, called holding the write lock (step 3).
+
+    :func:`~tradekg.graph.operations.update_changes` does it in this thread; a caller that must bound the time
+    (the server, at ``--timeout``) passes one that does it in a process it can kill, and raises its own timeout.
+    """
+
+    def __call__(
+        self,
+        store: TradeStore,
+        update: str,
+        *,
+        base_iri: str | None,
+        allow_load: bool,
+        protected: frozenset[ox.NamedNode],
+    ) -> ChangeSet:
+        """The change set, or the errors of :func:`~tradekg.graph.operations.update_changes`."""
+        ...
+
+
 def _check(update: str, *, base_iri: str | None, allow_federation: bool) -> None:
     """Parse, then apply the policy that needs only the text (see the module's steps 1 and 2)."""
     try:
@@ -130,6 +151,7 @@ def apply_update(
     using_named: Sequence[str] = (),
     base_iri: str | None = None,
     allow_federation: bool = False,
+    evaluate: ChangeEvaluator = update_changes,
 ) -> WriteResult:
     """Validate and apply a SPARQL update (see the module's description of the steps).
 
@@ -140,6 +162,7 @@ def apply_update(
         using_named: The protocol's ``using-named-graph-uri`` values.
         base_iri: The base against which relative IRIs resolve (the service's endpoint).
         allow_federation: Accept ``LOAD`` and ``SERVICE``.
+        evaluate: What computes the change set (step 3); the server's bounds it by ``--timeout``.
 
     Raises:
         UpdateSyntaxError, FederationRefused, ProtectedGraph, UpdateFailed, ValidationRejected: Nothing was changed.
@@ -152,7 +175,7 @@ def apply_update(
     text = add_using_clauses(update, using, using_named)
     with store.writing():
         try:
-            changes = update_changes(store, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
+            changes = evaluate(store, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
         except LoadRefused as error:
             raise FederationRefused(str(error)) from None
         except PermissionError as error:

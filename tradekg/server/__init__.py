@@ -128,7 +128,7 @@ def query_pool(app: Flask | None = None) -> QueryPool | None:
     return pool
 
 
-def run_bounded(request: Request[T], app: Flask | None = None) -> T:
+def run_bounded(request: Request[T], app: Flask | None = None, *, store_locked: bool = False) -> T:
     """Answer a request within the ``timeout`` setting: in a query worker that is killed at the deadline.
 
     With ``timeout`` 0 (or where processes cannot fork) the request runs in this thread, without a limit. A store
@@ -138,6 +138,7 @@ def run_bounded(request: Request[T], app: Flask | None = None) -> T:
     Args:
         request: The work.
         app: The application whose store and workers answer; the current one by default.
+        store_locked: The caller holds the store's write lock (see :meth:`QueryPool.run`).
 
     Raises:
         QueryTimeout: No answer in time; the work has been stopped.
@@ -150,9 +151,9 @@ def run_bounded(request: Request[T], app: Flask | None = None) -> T:
     if pool is None:
         return request.run(app.extensions["tradekg"])
     if not has_request_context():
-        return pool.run(request, seconds)  # the client, if any, was set by the caller (the SPARQL fast path)
+        return pool.run(request, seconds, store_locked=store_locked)  # the client was set by the caller, if any
     client = CLIENT.set(flask_request.remote_addr or "")
     try:
-        return pool.run(request, seconds)
+        return pool.run(request, seconds, store_locked=store_locked)
     finally:
         CLIENT.reset(client)

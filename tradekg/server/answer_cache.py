@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tradekg.graph.sparql_text import uses_keyword
 
-if TYPE_CHECKING:  # the worker module is run as a script by spawned workers: not imported by the package
+if TYPE_CHECKING:  # no worker code is imported until a query needs it
     from tradekg.server.results import Answer
     from tradekg.server.worker import QueryRequest
 

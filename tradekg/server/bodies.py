@@ -9,9 +9,9 @@ query. Such bodies are read through :class:`BoundedInput`, so that reading past 
 Number: reading a body blocks the request thread until the client sends it, and eight clients that announce a body
 and send nothing held every thread. At most ``--max-unfinished-bodies`` requests (half of them for one client) read
 their bodies at once; more are answered 503 at once, so slow clients never hold the threads everyone else needs.
-Granian has no timeout for reading a body: a request that waits for one waits until the client sends it or closes
-the connection. (Reading in a thread of our own with a deadline was tried: once the request had been answered 408
-while that thread still waited, Granian's serving process answered nothing more until the client closed.)
+
+Time: a body must arrive within ``--body-read-timeout`` of the start of its reading; past it, its connection is
+answered 408 and closed (:mod:`tradekg.server.body_deadline`), which ends the read and frees the thread.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from tradekg.server.body_deadline import BodyDeadlines
 from tradekg.server.http import error_response
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ class BoundedBodies:
     """WSGI middleware: a request's body is read in full, within its limits of size and number.
 
     Args:
-        app: The Flask application (its ``TRADEKG_MAX_BODY_BYTES`` and ``TRADEKG_MAX_UNFINISHED_BODIES``).
+        app: The Flask application (its ``TRADEKG_MAX_BODY_BYTES``, ``TRADEKG_MAX_UNFINISHED_BODIES`` and
+            ``TRADEKG_BODY_READ_TIMEOUT``).
         wsgi_app: The WSGI callable that answers the request.
     """
 
@@ -46,6 +48,7 @@ class BoundedBodies:
         self.wsgi_app = wsgi_app
         self._lock = threading.Lock()
         self._unfinished: dict[str, int] = {}  # bodies being read, by client address
+        self.deadlines = BodyDeadlines(float(app.config["TRADEKG_BODY_READ_TIMEOUT"] or 0))
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """Read the body (bounded), then answer the request; or answer 503 when too many bodies are being read."""
@@ -65,10 +68,20 @@ class BoundedBodies:
             response.headers["Retry-After"] = "1"
             response.headers["Connection"] = "close"
             return response(environ, start_response)
+        port = str(environ.get("SERVER_PORT") or "")
+        reading = self.deadlines.begin(client, int(port) if port.isdigit() else 0)
         try:
-            environ["wsgi.input"] = _read_body(environ["wsgi.input"], size)
+            body = _read_body(environ["wsgi.input"], size)
         finally:
+            late = self.deadlines.end(reading)
             self._release(client)
+        if late and (isinstance(body, _Failed) or (size >= 0 and len(body.getbuffer()) < size)):
+            seconds = self.deadlines.seconds
+            with self.app.request_context(environ):
+                response = error_response(408, f"the request body did not arrive within {seconds:g} s")
+            response.headers["Connection"] = "close"
+            return response(environ, start_response)
+        environ["wsgi.input"] = body
         return self.wsgi_app(environ, start_response)
 
     def _admit(self, client: str) -> bool:

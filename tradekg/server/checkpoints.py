@@ -30,31 +30,40 @@ class Checkpoints:
         self._readers: dict[str, int] = {}
         self._count = 0
 
-    def take(self, deadline: float) -> str | None:
+    def take(self, deadline: float, *, store_locked: bool = False) -> str | None:
         """The checkpoint of the store's current generation, taken now if needed, and counted as read.
 
-        Returns ``None`` when a write held the store until ``deadline`` (monotonic). Pair with :meth:`release`.
+        Returns ``None`` when a write held the store until ``deadline`` (monotonic). With ``store_locked`` the
+        caller holds the store's write lock already. Pair with :meth:`release`. Locks are taken in one order, the
+        store's write lock first, so that a writer asking for a checkpoint never waits on a query waiting for it.
         """
         with self._lock:
-            if self._generation != self.store.generation:
-                if not self.store.write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                    return None
-                try:  # under the write lock: no write is half done in the checkpoint, and its generation is exact
+            if self._generation == self.store.generation:
+                return self._read(self._current)
+        if not store_locked and not self.store.write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return None
+        try:  # under the write lock: no write is half done in the checkpoint, and its generation is exact
+            with self._lock:
+                if self._generation != self.store.generation:
                     if self._directory is None:
                         self._directory = _checkpoint_directory(self.store.path)  # type: ignore[arg-type]
                     self._count += 1
                     target = self._directory / f"checkpoint-{self._count}"
                     self.store.checkpoint(target)
                     self._generation = self.store.generation
-                finally:
-                    self.store.write_lock.release()
-                old, self._current = self._current, str(target)
-                if old is not None and not self._readers.get(old):
-                    shutil.rmtree(old, ignore_errors=True)
-            current = self._current
-            assert current is not None
-            self._readers[current] = self._readers.get(current, 0) + 1
-            return current
+                    old, self._current = self._current, str(target)
+                    if old is not None and not self._readers.get(old):
+                        shutil.rmtree(old, ignore_errors=True)
+                return self._read(self._current)
+        finally:
+            if not store_locked:
+                self.store.write_lock.release()
+
+    def _read(self, checkpoint: str | None) -> str:
+        """Count one more reader of ``checkpoint`` (hold ``_lock``)."""
+        assert checkpoint is not None
+        self._readers[checkpoint] = self._readers.get(checkpoint, 0) + 1
+        return checkpoint
 
     def release(self, checkpoint: str) -> None:
         """A query done reading ``checkpoint``: remove it if it was the last reader of an old one."""

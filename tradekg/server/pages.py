@@ -272,6 +272,7 @@ def search_page() -> Response:
         "q": text,
         "type": class_iri,
         "total": answer.total,
+        "total_is_lower_bound": answer.total_is_lower_bound,
         "window": answer.window,
         "offset": offset,
         "items": [

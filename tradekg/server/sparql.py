@@ -25,6 +25,7 @@ from tradekg.graph.writes import (
     apply_update,
 )
 from tradekg.server import answer_cache, current_store, run_bounded
+from tradekg.server.bounded_updates import bounded_evaluator
 from tradekg.server.guard import request_iris
 from tradekg.server.http import (
     CORS_HEADERS,
@@ -252,7 +253,13 @@ def _update(update: str) -> Response:
             using_named=request_iris(_parameters("using-named-graph-uri"), "a using-named-graph-uri parameter"),
             base_iri=request.base_url,
             allow_federation=bool(current_app.config["TRADEKG_ALLOW_FEDERATION"]),
+            evaluate=bounded_evaluator(current_app._get_current_object()),  # type: ignore[attr-defined]
         )
+    except QueryTimeout as error:
+        message = f"the update ran longer than {error.seconds:g} s and was stopped; nothing was changed"
+        raise ProtocolError(503, f"{message}; narrow its WHERE and try again") from None
+    except WorkerFailed as error:
+        raise ProtocolError(503, f"the update was not evaluated: {error}; nothing was changed") from None
     except UpdateSyntaxError as error:
         raise ProtocolError(400, f"update syntax error: {short_syntax_message(error)}") from None
     except UpdateFailed as error:

@@ -5,8 +5,8 @@ one call that nothing in the process can cancel. So a query with a time limit ru
 server kills with ``SIGKILL`` when the time is up: the work ends, the memory is returned, and the server goes on
 answering. Forking a process per query costs far more than a selective query (milliseconds against a tenth of
 one), so :class:`QueryPool` keeps a few workers alive; each loops reading a request from a pipe, evaluating it
-(:func:`tradekg.server.results.evaluate`) and writing the serialised answer back. A killed worker is replaced
-by the next query that needs one.
+(:func:`tradekg.server.results.evaluate`) and writing the serialised answer back (the worker's own loop is in
+:mod:`tradekg.server.worker_process`). A killed worker is replaced by the next query that needs one.
 
 Freshness: every committed write bumps :attr:`TradeStore.generation`, and a worker never answers from an older
 generation than the one current when its query was dispatched.
@@ -15,7 +15,7 @@ generation than the one current when its query was dispatched.
   done in the copy) and shares the store copy-on-write. A worker of an older generation is retired and a new
   one forked (lazily, by the next query), so the first query after a write pays for one fork.
 * On disk, forking is unsound: RocksDB's background threads do not survive ``fork()`` and its locks may be held
-  by them at that instant. Workers are fresh interpreters (``python -m tradekg.server.worker``) that open a
+  by them at that instant. Workers are fresh interpreters (``python -m tradekg.server.worker_process``) that open a
   read-only checkpoint of the store (:meth:`pyoxigraph.Store.backup`, hard links in a sibling directory),
   never the live directory (opening it read-only while the server writes is undefined behaviour). A write makes
   the next query take a new checkpoint, and each worker reopens the checkpoint a request names.
@@ -25,7 +25,6 @@ Workers only read: nothing they do can reach the server's store.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import signal
@@ -34,19 +33,19 @@ import sys
 import threading
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.store import TradeStore
 from tradekg.server.checkpoints import Checkpoints
 from tradekg.server.frames import receive_frame, send_frame
-from tradekg.server.results import Answer, evaluate
 from tradekg.server.shares import CLIENT, Shares
+from tradekg.server.worker_process import QueryRequest, Request, WorkerFailed, forked_child
+
+__all__ = ["QueryPool", "QueryRequest", "QueryTimeout", "Request", "WorkerFailed", "can_fork"]
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,93 +58,9 @@ class QueryTimeout(Exception):
         super().__init__(f"the query ran longer than {seconds:g} s and was stopped")
 
 
-class WorkerFailed(Exception):
-    """The worker process died without an answer (for example, killed by the system for memory)."""
-
-
 def can_fork() -> bool:
     """Whether this platform can run queries in worker processes (a POSIX ``fork()`` and pipes)."""
     return hasattr(os, "fork")
-
-
-class Request(Protocol[T_co]):
-    """Work a worker can do: picklable, and answered by ``run`` on the worker's store."""
-
-    def run(self, store: TradeStore) -> T_co:
-        """Evaluate on ``store`` and return a picklable answer."""
-        ...
-
-
-@dataclass(frozen=True)
-class QueryRequest:
-    """What a worker needs to answer one query: the arguments of :func:`~tradekg.server.results.evaluate`."""
-
-    query: str
-    format_name: str
-    max_rows: int
-    default_graph_uris: tuple[str, ...] = ()
-    named_graph_uris: tuple[str, ...] = ()
-    base_iri: str | None = None
-
-    def run(self, store: TradeStore) -> Answer:
-        """Evaluate the query and serialise its answer."""
-        return evaluate(store, **asdict(self))
-
-
-# -- the worker's side --------------------------------------------------------------------------------------------
-
-
-def _answer(store: TradeStore | None, request: Request[object]) -> tuple[bool, object]:
-    try:
-        if store is None:
-            raise WorkerFailed("the query worker has no store to read")
-        return True, request.run(store)
-    except Exception as error:  # noqa: BLE001 - every failure goes back to the server as data
-        return False, error
-
-
-def _serve(store: TradeStore | None, request_fd: int, answer_fd: int) -> None:
-    """Answer requests until the server closes the pipe. A request names the checkpoint to read, if any."""
-    snapshot: str | None = None
-    while True:
-        try:
-            wanted, request = receive_frame(request_fd)  # type: ignore[misc]
-        except EOFError:
-            return
-        if wanted is not None and wanted != snapshot:
-            store, snapshot = None, None  # close the old checkpoint before opening the next
-            store, snapshot = OxigraphStore(Path(wanted), read_only=True), wanted
-        outcome = _answer(store, request)
-        try:
-            send_frame(answer_fd, outcome)
-        except pickle.PicklingError:
-            send_frame(answer_fd, (False, WorkerFailed(f"the query failed: {outcome[1]}")))
-
-
-def _forked_child(store: TradeStore, request_fd: int, answer_fd: int) -> None:
-    """The body of a forked worker: never returns into the server's code."""
-    status = 0
-    try:
-        # Keep only the worker's own pipe ends: the server's sockets and the other workers' pipes must close
-        # when the server closes them, not when this process ends.
-        low, high = sorted((request_fd, answer_fd))
-        os.closerange(3, low)
-        os.closerange(low + 1, high)
-        os.closerange(high + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then closes the pipes
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        # The server's objects are frozen out of collection: a collection that touched them would copy the
-        # server's whole heap page by page. The worker's own garbage is still collected.
-        gc.freeze()
-        gc.enable()
-        _serve(store, request_fd, answer_fd)
-    except BaseException:  # noqa: BLE001 - the child must end here whatever happens
-        status = 1
-    finally:
-        os._exit(status)
-
-
-# -- the server's side --------------------------------------------------------------------------------------------
 
 
 @dataclass(eq=False)
@@ -199,8 +114,11 @@ class QueryPool:
             workers = [*self._idle, *self._busy]
         return [worker.process.pid if worker.process else worker.pid for worker in workers]
 
-    def run(self, request: Request[T], seconds: float) -> T:
+    def run(self, request: Request[T], seconds: float, *, store_locked: bool = False) -> T:
         """Answer ``request`` in a worker, killing it if the answer is not back within ``seconds``.
+
+        With ``store_locked``, the caller holds the store's write lock (an update computing its change set): the
+        worker reads the store exactly as it is, and a worker is started without waiting for that lock.
 
         Raises:
             QueryTimeout: No answer in time (waiting for a free worker counts); the worker has been killed.
@@ -210,12 +128,12 @@ class QueryPool:
         deadline = time.monotonic() + seconds
         snapshot = None
         if self._checkpoints is not None:  # on disk: the workers read a checkpoint of the current generation
-            snapshot = self._checkpoints.take(deadline)
+            snapshot = self._checkpoints.take(deadline, store_locked=store_locked)
             if snapshot is None:
                 raise QueryTimeout(seconds)  # a long write held the store
         try:
             for attempt in (1, 2):
-                worker = self._acquire(deadline, seconds, CLIENT.get())
+                worker = self._acquire(deadline, seconds, CLIENT.get(), store_locked=store_locked)
                 try:
                     send_frame(worker.request_fd, (snapshot, request))
                 except OSError:  # it died while idle (killed by the system?): nothing was evaluated, use another
@@ -277,7 +195,7 @@ class QueryPool:
 
     # -- workers ---------------------------------------------------------------------------------------------------
 
-    def _acquire(self, deadline: float, seconds: float, client: str) -> _Worker:
+    def _acquire(self, deadline: float, seconds: float, client: str, *, store_locked: bool = False) -> _Worker:
         stale: list[_Worker] = []
         with self._ready:
             while True:
@@ -304,19 +222,19 @@ class QueryPool:
             old.stop()
         if worker is not None:
             return worker
-        worker = self._launch(deadline, seconds, idle=False)
+        worker = self._launch(deadline, seconds, idle=False, store_locked=store_locked)
         with self._ready:
             self._shares.holds(worker, client)
         return worker
 
-    def _launch(self, deadline: float, seconds: float, *, idle: bool) -> _Worker:
+    def _launch(self, deadline: float, seconds: float, *, idle: bool, store_locked: bool = False) -> _Worker:
         """Start a worker the caller counted in ``_starting``, and file it as idle or busy.
 
         Raises:
             WorkerFailed: The pool was closed meanwhile (the new worker is stopped).
         """
         try:
-            worker = self._start(deadline, seconds)
+            worker = self._start(deadline, seconds, store_locked=store_locked)
         finally:
             with self._ready:
                 self._starting -= 1
@@ -353,12 +271,12 @@ class QueryPool:
             self._ready.notify_all()
         worker.stop()
 
-    def _start(self, deadline: float, seconds: float) -> _Worker:
+    def _start(self, deadline: float, seconds: float, *, store_locked: bool = False) -> _Worker:
         request_read, request_write = os.pipe()
         answer_read, answer_write = os.pipe()
         try:
             if self.store.path is None:
-                worker = self._fork(request_read, answer_write, deadline, seconds)
+                worker = self._fork(request_read, answer_write, deadline, seconds, store_locked=store_locked)
             else:
                 worker = self._spawn(request_read, answer_write)
         except BaseException:
@@ -371,9 +289,11 @@ class QueryPool:
         worker.request_fd, worker.answer_fd = request_write, answer_read
         return worker
 
-    def _fork(self, request_fd: int, answer_fd: int, deadline: float, seconds: float) -> _Worker:
+    def _fork(
+        self, request_fd: int, answer_fd: int, deadline: float, seconds: float, *, store_locked: bool = False
+    ) -> _Worker:
         lock = self.store.write_lock
-        if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        if not store_locked and not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise QueryTimeout(seconds)  # a long write holds the store
         try:  # no write is half done while the lock is held: the child's copy of the store is consistent
             generation = self.store.generation
@@ -383,29 +303,19 @@ class QueryPool:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 pid = os.fork()
             if pid == 0:
-                _forked_child(self.store, request_fd, answer_fd)
+                forked_child(self.store, request_fd, answer_fd)
         finally:
-            lock.release()
+            if not store_locked:
+                lock.release()
         return _Worker(-1, -1, generation, pid=pid)
 
     def _spawn(self, request_fd: int, answer_fd: int) -> _Worker:
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
         process = subprocess.Popen(
-            [sys.executable, "-m", "tradekg.server.worker", str(request_fd), str(answer_fd)],
+            [sys.executable, "-m", "tradekg.server.worker_process", str(request_fd), str(answer_fd)],
             pass_fds=(request_fd, answer_fd),
             stdin=subprocess.DEVNULL,
             env=environment,
         )
         return _Worker(-1, -1, self.store.generation, process=process)
-
-
-def main(arguments: list[str]) -> None:
-    """A spawned worker: ``python -m tradekg.server.worker REQUEST_FD ANSWER_FD``."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    request_fd, answer_fd = (int(argument) for argument in arguments)
-    _serve(None, request_fd, answer_fd)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

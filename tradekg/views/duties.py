@@ -17,9 +17,9 @@ import pyoxigraph as ox
 from tradekg.duty import rules_for
 from tradekg.duty.calculator import Goods, calculate
 from tradekg.graph.store import TradeStore
-from tradekg.ontology.vocab import TKG
-from tradekg.views.facts import Ref, labels, percent, solutions
+from tradekg.views.facts import Ref, labels, percent
 from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, load_measures, statuses
+from tradekg.views.tariff_index import first_ones, tariff_index
 
 TABLE_LIMIT = 100  # tariffs per table on a country's page
 STATUS_ORDER = ("in-force", "uncertain", "replaced", "suspended", "exempt", "scheduled", "undated", "ended", "reported")
@@ -69,97 +69,14 @@ def _node(iri: str) -> str:
     return str(ox.NamedNode(iri))
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A tariff found for a country, with what ranks it: whether its dates hold the day, and its rate."""
-
-    iri: str
-    rate: Decimal
-    starts: tuple[str, ...]
-    ends: tuple[str, ...]
-    specific: bool  # it names product categories
-
-    def live_on(self, day: dt.date) -> bool:
-        """Whether a start on or before ``day`` and no end before it are recorded (partial dates kept open)."""
-        when = day.isoformat()
-        return any(s <= when for s in self.starts) and all(e + "-99" >= when for e in self.ends)
-
-
-def tariff_types(store: TradeStore) -> frozenset[str]:
-    """The classes of tariffs: ``tkg:Tariff`` and its subclasses."""
-    rows = solutions(store, "SELECT DISTINCT ?t WHERE { ?t rdfs:subClassOf* tkg:Tariff }")
-    return frozenset(row["t"].value for row in rows) | {str(TKG) + "Tariff"}
-
-
-def candidates(store: TradeStore, scope: str) -> list[Candidate]:
-    """Every tariff matching ``scope`` (graph patterns on ``?m``), read in one query without grouping or sorting.
-
-    The type is read, not matched: a pattern ``?m a ?type`` with the types bound would start from every tariff of
-    the graph (the engine's plan), where reading the types of the few measures in scope is a lookup each.
-    """
-    rows = solutions(
-        store,
-        f"""SELECT ?m ?type ?rate ?from ?until ?specific WHERE {{
-            {scope} ?m a ?type .
-            OPTIONAL {{ ?m tkg:ratePercent ?rate }}
-            OPTIONAL {{ ?m tkg:effectiveFrom ?from }}
-            OPTIONAL {{ ?m tkg:effectiveUntil ?until }}
-            BIND(EXISTS {{ ?m tkg:covers ?anyProduct }} AS ?specific)
-        }}""",
-    )
-    kinds = tariff_types(store)
-    found: dict[str, dict[str, object]] = {}
-    tariffs: set[str] = set()
-    for row in rows:
-        if row["type"].value in kinds:
-            tariffs.add(row["m"].value)
-        entry = found.setdefault(
-            row["m"].value, {"rate": Decimal(0), "starts": set(), "ends": set(), "specific": False}
-        )
-        if "rate" in row:
-            try:
-                entry["rate"] = max(entry["rate"], Decimal(row["rate"].value))  # type: ignore[type-var]
-            except InvalidOperation:
-                pass
-        if "from" in row:
-            entry["starts"].add(row["from"].value)  # type: ignore[union-attr]
-        if "until" in row:
-            entry["ends"].add(row["until"].value)  # type: ignore[union-attr]
-        entry["specific"] = entry["specific"] or row.get("specific") is not None and row["specific"].value == "true"
-    return [
-        Candidate(iri, e["rate"], tuple(sorted(e["starts"])), tuple(sorted(e["ends"])), bool(e["specific"]))  # type: ignore[arg-type]
-        for iri, e in found.items()
-        if iri in tariffs
-    ]
-
-
-def facing_scope(country: str) -> str:
-    """The graph patterns of the tariffs a country faces: naming it or all countries, imposed by another."""
-    c = _node(country)
-    return (
-        f"{{ ?m tkg:appliesTo {c} }} UNION {{ ?m tkg:appliesToAll true }} FILTER NOT EXISTS {{ ?m tkg:imposedBy {c} }}"
-    )
-
-
-def imposed_scope(country: str) -> str:
-    """The graph pattern of the tariffs a country imposes."""
-    return f"?m tkg:imposedBy {_node(country)} ."
-
-
-def first_ones(found: list[Candidate], day: dt.date, limit: int) -> list[str]:
-    """The ``limit`` tariffs to list first: those whose dates hold ``day``, then by rate, highest first."""
-    ranked = sorted(found, key=lambda c: (not c.live_on(day), -c.rate, c.iri))
-    return [c.iri for c in ranked[:limit]]
-
-
 def measures_facing(store: TradeStore, country: str, *, all_goods: bool = False) -> list[str]:
     """The tariffs naming ``country`` or all countries, imposed by another (``all_goods``: naming no product)."""
-    return [c.iri for c in candidates(store, facing_scope(country)) if not (all_goods and c.specific)]
+    return [c.iri for c in tariff_index(store).facing(country) if not (all_goods and c.specific)]
 
 
 def measures_imposed(store: TradeStore, country: str, *, all_goods: bool = False) -> list[str]:
     """The tariffs ``country`` imposes (``all_goods``: naming no product category)."""
-    return [c.iri for c in candidates(store, imposed_scope(country)) if not (all_goods and c.specific)]
+    return [c.iri for c in tariff_index(store).imposed(country) if not (all_goods and c.specific)]
 
 
 def _rate(measure: Measure) -> Decimal:
@@ -247,10 +164,10 @@ def country_duties(store: TradeStore, country: str, day: dt.date, *, limit: int 
 
     The additional duty on all goods counts every tariff that names no product category, however many.
     """
-    facing = candidates(store, facing_scope(country))
-    imposing = candidates(store, imposed_scope(country))
-    general = [c.iri for c in facing if not c.specific]
-    faced_ids = list(dict.fromkeys(first_ones(facing, day, limit) + general))
+    index = tariff_index(store)
+    imposing = index.imposed(country)
+    general = index.facing_all_goods(country)
+    faced_ids = list(dict.fromkeys(first_ones(index.facing(country), day, limit) + general))
     faced = _with_related(store, load_measures(store, faced_ids), country)
     imposed = load_measures(store, first_ones(imposing, day, limit))
     ref = Ref(country, labels(store, [country])[country])
@@ -263,6 +180,6 @@ def country_duties(store: TradeStore, country: str, day: dt.date, *, limit: int 
         duties_for(faced, country, day),
         imposed_duties,
         all_goods_totals(store, faced, country, day),
-        len(facing),
+        index.facing_count(country),
         len(imposing),
     )

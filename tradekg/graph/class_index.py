@@ -1,0 +1,211 @@
+"""The instances of every class in label order, kept sorted on write, so that a class page is a lookup at any depth.
+
+A class page lists a class's instances (its subclasses' included) 50 at a time, A to Z by label. Asking the store
+for one page sorts the whole class (seconds at 10^6 instances, the same for page 1 as for page 20,000). This index
+keeps every (class, label key, instance) in an SQLite table (the standard library's) whose primary key is that
+order: a page is a range read after the previous page's last instance (keyset paging), and its cost does not grow
+with its depth. The label key is the instance's least English or plain ``rdfs:label``, lower-cased, else its IRI
+lower-cased; ties go by IRI (the order of :func:`tradekg.graph.index.instances`).
+
+Freshness follows the text index's design (:mod:`tradekg.graph.text_search`): the index is built at its first use
+and listens to :meth:`TradeStore.on_commit`; each committed change set names the resources whose types or labels
+it touches, and only their rows are read again from the store. A change to the class hierarchy, or a change set
+touching more than :data:`REREAD_LIMIT` resources, makes the index read the whole store again at its next use. Only
+the store's public query method is used, so it works over any backend.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+
+import pyoxigraph as ox
+
+from tradekg.graph.store import TradeStore
+from tradekg.ontology.vocab import PREFIXES
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDFS_LABEL = PREFIXES["rdfs"] + "label"
+SUBCLASS_OF = PREFIXES["rdfs"] + "subClassOf"
+REREAD_LIMIT = 20_000
+"""A change set touching more resources than this (a bulk load) makes the index read the whole store again."""
+CHUNK = 500
+_SCHEMA = """
+CREATE TABLE members(class TEXT NOT NULL, key TEXT NOT NULL, iri TEXT NOT NULL, PRIMARY KEY (class, key, iri))
+    WITHOUT ROWID;
+CREATE INDEX members_by_iri ON members(iri);
+"""
+_LABEL = "OPTIONAL { ?s rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '') }"
+
+
+class ClassIndex:
+    """Every class's instances in label order, for one store; see the module."""
+
+    def __init__(self, store: TradeStore) -> None:
+        self._store = weakref.ref(store)
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None  # None: to be built at the next use
+        self._counts: dict[str, int] = {}
+        self._supers: dict[str, set[str]] = {}  # a class -> itself and every class above it
+        store.on_commit(self.changed)
+
+    # -- following the store -----------------------------------------------------------------------
+
+    def changed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
+        """Follow a committed change set: read again the resources whose types or labels it touches."""
+        touched: set[str] = set()
+        for quads in (removed, added):
+            for quad in quads:
+                predicate = quad.predicate.value
+                if predicate == SUBCLASS_OF:
+                    self.invalidate()
+                    return
+                if predicate in (RDF_TYPE, RDFS_LABEL) and isinstance(quad.subject, ox.NamedNode):
+                    touched.add(quad.subject.value)
+        if not touched:
+            return
+        with self._lock:
+            if self._db is None:
+                return
+            if len(touched) > REREAD_LIMIT:
+                self.invalidate()
+                return
+            store = self._store()
+            if store is None:
+                return
+            subjects = sorted(touched)
+            for start in range(0, len(subjects), CHUNK):
+                chunk = subjects[start : start + CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for (cls,) in self._db.execute(f"SELECT class FROM members WHERE iri IN ({marks})", chunk):  # noqa: S608
+                    self._counts[cls] -= 1
+                self._db.execute(f"DELETE FROM members WHERE iri IN ({marks})", chunk)  # noqa: S608
+                self._insert(self._read(store, chunk))
+
+    def invalidate(self) -> None:
+        """Forget everything: the whole store is read again at the next use."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+            self._db, self._counts, self._supers = None, {}, {}
+
+    # -- building ----------------------------------------------------------------------------------
+
+    def _ready(self) -> sqlite3.Connection:
+        """The table, built from the store first if needed (call holding the lock)."""
+        if self._db is None:
+            store = self._store()
+            if store is None:
+                raise RuntimeError("the store of this index is closed")
+            self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            self._db.executescript(_SCHEMA)
+            self._supers = _superclasses(store)
+            self._insert(self._read(store, None))
+        return self._db
+
+    def _read(self, store: TradeStore, subjects: Sequence[str] | None) -> Iterator[tuple[str, list[str], str]]:
+        """(instance, its types, its label key) of every typed IRI, or of ``subjects``."""
+        scope = "" if subjects is None else "VALUES ?s { " + " ".join(str(ox.NamedNode(s)) for s in subjects) + " }"
+        types: dict[str, list[str]] = {}
+        for subject, kind in store.query(f"SELECT ?s ?t WHERE {{ {scope} ?s a ?t FILTER(isIRI(?s) && isIRI(?t)) }}"):  # type: ignore[misc,union-attr]
+            types.setdefault(subject.value, []).append(kind.value)
+        keys = {
+            row[0].value: row[1].value
+            for row in store.query(  # type: ignore[union-attr]
+                f"SELECT ?s (MIN(?l) AS ?label) WHERE {{ {scope} ?s rdfs:label ?l"
+                " FILTER(isIRI(?s) && (LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '')) } GROUP BY ?s"
+            )
+            if row[1] is not None
+        }
+        for subject, kinds in types.items():
+            yield subject, kinds, keys.get(subject, subject).lower()
+
+    def _insert(self, rows: Iterable[tuple[str, list[str], str]]) -> None:
+        assert self._db is not None
+        batch: list[tuple[str, str, str]] = []
+        for subject, kinds, key in rows:
+            classes = set()
+            for kind in kinds:
+                classes |= self._supers.get(kind, {kind})
+            batch.extend((cls, key, subject) for cls in classes)
+            if len(batch) > 50_000:
+                self._flush(batch)
+        self._flush(batch)
+
+    def _flush(self, batch: list[tuple[str, str, str]]) -> None:
+        assert self._db is not None
+        self._db.executemany("INSERT OR IGNORE INTO members(class, key, iri) VALUES (?, ?, ?)", batch)
+        for cls, _, _ in batch:
+            self._counts[cls] = self._counts.get(cls, 0) + 1
+        batch.clear()
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def count(self, class_iri: str) -> int:
+        """How many instances the class has (its subclasses' included)."""
+        with self._lock:
+            self._ready()
+            return self._counts.get(class_iri, 0)
+
+    def page(self, class_iri: str, *, limit: int, offset: int = 0, after: str | None = None) -> list[str]:
+        """One page of the class's instances in label order: after the instance ``after``, else from ``offset``."""
+        with self._lock:
+            database = self._ready()
+            if after is None:
+                rows = database.execute(
+                    "SELECT iri FROM members WHERE class = ? ORDER BY key, iri LIMIT ? OFFSET ?",
+                    (class_iri, limit, offset),
+                )
+                return [iri for (iri,) in rows]
+            known = self._key_of(class_iri, after)
+            if known is None:
+                return []
+            rows = database.execute(
+                "SELECT iri FROM members WHERE class = ? AND (key, iri) > (?, ?) ORDER BY key, iri LIMIT ?",
+                (class_iri, known, after, limit),
+            )
+            return [iri for (iri,) in rows]
+
+    def _key_of(self, class_iri: str, iri: str) -> str | None:
+        """The label key of a cursor: its row's, or (an instance no longer in the class) read from the store."""
+        assert self._db is not None
+        for (key,) in self._db.execute("SELECT key FROM members WHERE iri = ? AND class = ?", (iri, class_iri)):
+            return str(key)
+        store = self._store()
+        if store is None:
+            return None
+        for _, _, key in self._read(store, [iri]):
+            return key
+        return iri.lower()
+
+
+def _superclasses(store: TradeStore) -> dict[str, set[str]]:
+    """Each class with a superclass: itself and every class above it (``rdfs:subClassOf`` followed)."""
+    parents: dict[str, set[str]] = {}
+    for child, parent in store.query("SELECT ?c ?p WHERE { ?c rdfs:subClassOf ?p FILTER(isIRI(?c) && isIRI(?p)) }"):  # type: ignore[misc,union-attr]
+        parents.setdefault(child.value, set()).add(parent.value)
+    closure: dict[str, set[str]] = {}
+    for start in parents:
+        seen, pending = {start}, [start]
+        while pending:
+            for parent in parents.get(pending.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    pending.append(parent)
+        closure[start] = seen
+    return closure
+
+
+_INDEXES: weakref.WeakKeyDictionary[TradeStore, ClassIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def class_index(store: TradeStore) -> ClassIndex:
+    """The store's class index, made (and set to follow its writes) at the first use; built at the first question."""
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(store)
+        if index is None:
+            index = _INDEXES[store] = ClassIndex(store)
+        return index

@@ -1,0 +1,277 @@
+"""Which tariffs each country faces and imposes, kept in memory and followed on every write.
+
+A country's page lists the tariffs it faces (naming it, ``tkg:appliesTo``, or all countries, ``tkg:appliesToAll``,
+imposed by another country) and those it imposes, those in force on the day first, highest rate first. At 10^6
+quads a country faces thousands of tariffs (every tariff on all countries among them), and asking the store for all
+of them at each view costs seconds. This index holds, for every tariff, only what ranks it (rate, dates, whom it
+names, who imposes it, whether it names products), by target and by imposer, each list kept sorted by rate.
+
+Freshness follows the text index's design (:mod:`tradekg.graph.text_search`): the index listens to
+:meth:`TradeStore.on_commit`; each committed change set names the tariffs whose ranked facts it touches, and only
+those are read again from the store (and only the lists of the countries they name, before or after, are sorted
+again). A change to the class hierarchy, or a change set touching more than :data:`REREAD_LIMIT` resources, makes
+the index read the whole store again at its next use. The index reads through the store's public query method
+only, so it works over any backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import threading
+import weakref
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import pyoxigraph as ox
+
+from tradekg.graph.store import TradeStore
+from tradekg.views.facts import solutions, tkg
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+RATE, FROM, UNTIL, COVERS = (tkg(n) for n in ("ratePercent", "effectiveFrom", "effectiveUntil", "covers"))
+APPLIES_TO, APPLIES_TO_ALL, IMPOSED_BY = (tkg(n) for n in ("appliesTo", "appliesToAll", "imposedBy"))
+WATCHED = frozenset({RDF_TYPE, RATE, FROM, UNTIL, COVERS, APPLIES_TO, APPLIES_TO_ALL, IMPOSED_BY})
+"""The properties whose change changes a tariff's place in the lists."""
+REREAD_LIMIT = 5000
+"""A change set touching more tariffs than this (a bulk load) makes the index read the whole store again."""
+EVERYONE = ""  # the key of the list of tariffs on all countries
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A tariff with what ranks it: whom it names and who imposes it, whether its dates hold a day, its rate."""
+
+    iri: str
+    rate: Decimal
+    starts: tuple[str, ...]
+    ends: tuple[str, ...]
+    specific: bool  # it names product categories
+    targets: frozenset[str] = frozenset()
+    imposers: frozenset[str] = frozenset()
+    everyone: bool = False  # it applies to all countries
+
+    def live_on(self, day: dt.date) -> bool:
+        """Whether a start on or before ``day`` and no end before it are recorded (partial dates kept open)."""
+        when = day.isoformat()
+        return any(s <= when for s in self.starts) and all(e + "-99" >= when for e in self.ends)
+
+    @property
+    def rank(self) -> tuple[Decimal, str]:
+        """The key of the lists: highest rate first, then by IRI."""
+        return -self.rate, self.iri
+
+
+def tariff_types(store: TradeStore) -> frozenset[str]:
+    """The classes of tariffs: ``tkg:Tariff`` and its subclasses."""
+    rows = solutions(store, "SELECT DISTINCT ?t WHERE { ?t rdfs:subClassOf* tkg:Tariff }")
+    return frozenset(row["t"].value for row in rows) | {tkg("Tariff")}
+
+
+def read_candidates(store: TradeStore, subjects: Collection[str] | None = None) -> dict[str, Candidate]:
+    """The tariffs of the store (or those among ``subjects``) with what ranks them, in one query.
+
+    Resources that are not tariffs (by their types) are left out.
+    """
+    watched = ", ".join(f"<{iri}>" for iri in sorted(WATCHED))
+    if subjects is None:
+        pattern = f"?m a ?type . ?type rdfs:subClassOf* tkg:Tariff . ?m ?p ?o FILTER(?p IN ({watched}))"
+    else:  # subjects first: the engine then looks each one up
+        values = " ".join(str(ox.NamedNode(iri)) for iri in sorted(subjects))
+        pattern = f"VALUES ?m {{ {values} }} ?m ?p ?o FILTER(?p IN ({watched}))"
+    rows = solutions(store, f"SELECT DISTINCT ?m ?p ?o WHERE {{ {pattern} FILTER(isIRI(?m)) }}")
+    kinds = tariff_types(store)
+    facts: dict[str, dict[str, list[ox.Term]]] = {}
+    for row in rows:
+        facts.setdefault(row["m"].value, {}).setdefault(row["p"].value, []).append(row["o"])
+    found = {}
+    for iri, own in facts.items():
+        if not any(t.value in kinds for t in own.get(RDF_TYPE, ())):
+            continue
+        rate = Decimal(0)
+        for term in own.get(RATE, ()):
+            try:
+                rate = max(rate, Decimal(term.value))
+            except InvalidOperation:
+                pass
+        found[iri] = Candidate(
+            iri,
+            rate,
+            tuple(sorted({t.value for t in own.get(FROM, ()) if isinstance(t, ox.Literal)})),
+            tuple(sorted({t.value for t in own.get(UNTIL, ()) if isinstance(t, ox.Literal)})),
+            bool(own.get(COVERS)),
+            frozenset(t.value for t in own.get(APPLIES_TO, ()) if isinstance(t, ox.NamedNode)),
+            frozenset(t.value for t in own.get(IMPOSED_BY, ()) if isinstance(t, ox.NamedNode)),
+            any(isinstance(t, ox.Literal) and t.value in ("true", "1") for t in own.get(APPLIES_TO_ALL, ())),
+        )
+    return found
+
+
+class TariffIndex:
+    """The tariffs by the countries they name and by their imposers, each list sorted by rate; see the module."""
+
+    def __init__(self, store: TradeStore) -> None:
+        self._store = weakref.ref(store)
+        self._lock = threading.RLock()
+        self._tariffs: dict[str, Candidate] | None = None  # None: to be read at the next use
+        self._by_target: dict[str, set[str]] = {}
+        self._by_imposer: dict[str, set[str]] = {}
+        self._ranked: dict[tuple[str, str], list[Candidate]] = {}  # ("target"/"imposer", country) -> sorted
+        self._general: set[str] = set()  # the tariffs naming no product category
+        store.on_commit(self.changed)
+
+    # -- following the store -----------------------------------------------------------------------
+
+    def changed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
+        """Follow a committed change set: read again the tariffs whose ranked facts it touches."""
+        touched: set[str] = set()
+        for quads in (removed, added):
+            for quad in quads:
+                predicate = quad.predicate.value
+                if predicate == SUBCLASS_OF:
+                    self.invalidate()
+                    return
+                if predicate in WATCHED and isinstance(quad.subject, ox.NamedNode):
+                    touched.add(quad.subject.value)
+        if not touched:
+            return
+        with self._lock:
+            if self._tariffs is None:
+                return
+            if len(touched) > REREAD_LIMIT:
+                self.invalidate()
+                return
+            store = self._store()
+            if store is None:
+                return
+            fresh = read_candidates(store, touched)
+            for iri in touched:
+                self._remove(iri)
+                if iri in fresh:
+                    self._add(fresh[iri])
+
+    def invalidate(self) -> None:
+        """Forget everything: the whole store is read again at the next use."""
+        with self._lock:
+            self._tariffs = None
+            self._by_target, self._by_imposer, self._ranked, self._general = {}, {}, {}, set()
+
+    def _remove(self, iri: str) -> None:
+        assert self._tariffs is not None
+        old = self._tariffs.pop(iri, None)
+        self._general.discard(iri)
+        if old is not None:
+            self._index(old, add=False)
+
+    def _add(self, tariff: Candidate) -> None:
+        assert self._tariffs is not None
+        self._tariffs[tariff.iri] = tariff
+        if not tariff.specific:
+            self._general.add(tariff.iri)
+        self._index(tariff, add=True)
+
+    def _index(self, tariff: Candidate, *, add: bool) -> None:
+        keys = [("target", t) for t in tariff.targets] + [("imposer", i) for i in tariff.imposers]
+        if tariff.everyone:
+            keys.append(("target", EVERYONE))
+        for kind, country in keys:
+            lists = self._by_target if kind == "target" else self._by_imposer
+            members = lists.setdefault(country, set())
+            if add:
+                members.add(tariff.iri)
+            else:
+                members.discard(tariff.iri)
+            self._ranked.pop((kind, country), None)
+
+    def _ready(self) -> dict[str, Candidate]:
+        """The tariffs, read from the store first if needed (call holding the lock)."""
+        if self._tariffs is None:
+            store = self._store()
+            if store is None:
+                raise RuntimeError("the store of this index is closed")
+            self._tariffs = {}
+            for tariff in read_candidates(store).values():
+                self._add(tariff)
+        return self._tariffs
+
+    def _sorted(self, kind: str, country: str) -> list[Candidate]:
+        """One list, sorted by rate (kept until a change touches it; call holding the lock)."""
+        found = self._ranked.get((kind, country))
+        if found is None:
+            tariffs = self._ready()
+            members = (self._by_target if kind == "target" else self._by_imposer).get(country, set())
+            found = sorted((tariffs[iri] for iri in members), key=lambda c: c.rank)
+            self._ranked[(kind, country)] = found
+        return found
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def facing(self, country: str) -> Iterator[Candidate]:
+        """The tariffs naming ``country`` or all countries and imposed by another, highest rate first (lazily)."""
+        with self._lock:
+            named, everyone = self._sorted("target", country), self._sorted("target", EVERYONE)
+        merged = heapq.merge(named, everyone, key=lambda c: c.rank)
+        return _distinct(c for c in merged if country not in c.imposers)
+
+    def facing_count(self, country: str) -> int:
+        """How many tariffs :meth:`facing` gives."""
+        with self._lock:
+            self._ready()
+            named = self._by_target.get(country, set()) | self._by_target.get(EVERYONE, set())
+            return len(named - self._by_imposer.get(country, set()))
+
+    def facing_all_goods(self, country: str) -> list[str]:
+        """The tariffs :meth:`facing` gives that name no product category (so cover all goods)."""
+        with self._lock:
+            tariffs = self._ready()
+            return sorted(
+                iri
+                for iri in self._general
+                if (country in tariffs[iri].targets or tariffs[iri].everyone) and country not in tariffs[iri].imposers
+            )
+
+    def imposed(self, country: str) -> list[Candidate]:
+        """The tariffs ``country`` imposes, highest rate first."""
+        with self._lock:
+            return list(self._sorted("imposer", country))
+
+
+def _distinct(ranked: Iterable[Candidate]) -> Iterator[Candidate]:
+    """The candidates once each (a tariff naming a country and all countries comes in both lists, side by side)."""
+    last = None
+    for candidate in ranked:
+        if candidate.iri != last:
+            yield candidate
+        last = candidate.iri
+
+
+def first_ones(ranked: Iterable[Candidate], day: dt.date, limit: int) -> list[str]:
+    """The ``limit`` tariffs to list first: those whose dates hold ``day``, then the others, each by rate.
+
+    ``ranked`` is in the lists' order (highest rate first): the walk stops at the ``limit``-th tariff in force.
+    """
+    live: list[str] = []
+    others: list[str] = []
+    for candidate in ranked:
+        if candidate.live_on(day):
+            live.append(candidate.iri)
+            if len(live) == limit:
+                break
+        elif len(others) < limit:
+            others.append(candidate.iri)
+    return (live + others)[:limit]
+
+
+_INDEXES: weakref.WeakKeyDictionary[TradeStore, TariffIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def tariff_index(store: TradeStore) -> TariffIndex:
+    """The store's index, made (and set to follow its writes) at the first use; read at the first question."""
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(store)
+        if index is None:
+            index = _INDEXES[store] = TariffIndex(store)
+        return index
