@@ -26,6 +26,8 @@ from tradekg.server import create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVED_TOKEN = "served-write-token"
+START_TIMEOUT = 120.0
+"""Seconds ``tradekg serve`` may take to listen: generous, as a machine running the suite in parallel is busy."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def start_server(*options: str) -> tuple[subprocess.Popen[bytes], Served]:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     served = Served("127.0.0.1", port, SERVED_TOKEN)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited: {process.stderr.read().decode() if process.stderr else ''}")
@@ -81,7 +83,7 @@ def start_server(*options: str) -> tuple[subprocess.Popen[bytes], Served]:
         except OSError:
             time.sleep(0.05)
     process.kill()
-    raise RuntimeError("the server did not start listening within 30 s")
+    raise RuntimeError(f"the server did not start listening within {START_TIMEOUT:.0f} s")
 
 
 def descendants_of(pid: int) -> set[int]:

@@ -79,7 +79,7 @@ def test_an_entity_bomb_is_400(unguarded):
 
 def test_stalled_bodies_never_hold_every_thread():
     """Eight connections announce a 1 MB body, send three bytes and wait: with 8 threads this froze the server."""
-    process, served = start_server("--threads", "8", "--max-unfinished-bodies", "4", "--query-workers", "1")
+    process, served = start_server("--empty", "--threads", "8", "--max-unfinished-bodies", "4", "--query-workers", "1")
     stalled: list[socket.socket] = []
     try:
         for _ in range(8):

@@ -105,7 +105,7 @@ def test_a_store_locked_by_another_process_is_a_clear_error(tmp_path):
 
 
 def test_query_workers_are_ready_before_the_first_query():
-    process, served = start_server("--query-workers", "2")
+    process, served = start_server("--empty", "--query-workers", "2")
     try:
         deadline = time.monotonic() + 10
         while len(descendants_of(process.pid)) < 3 and time.monotonic() < deadline:
@@ -119,7 +119,7 @@ def test_query_workers_are_ready_before_the_first_query():
 
 
 def test_chunked_bodies_are_bounded_like_declared_ones_and_head_is_a_get():
-    process, served = start_server("--max-body-bytes", "1000", "--query-workers", "1")
+    process, served = start_server("--empty", "--max-body-bytes", "1000", "--query-workers", "1")
     try:
 
         def post(body: bytes, *, chunked: bool) -> tuple[int, bytes]:
@@ -147,7 +147,7 @@ def test_chunked_bodies_are_bounded_like_declared_ones_and_head_is_a_get():
 
 
 def test_a_dead_serving_process_is_started_again():
-    process, served = start_server("--query-workers", "1")
+    process, served = start_server("--empty", "--query-workers", "1")
     try:
         assert served.request("GET", ASK)[0] == 200
         serving = [pid for pid in descendants_of(process.pid) if "tradekg" in (running(pid) or "")]

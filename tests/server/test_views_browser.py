@@ -6,11 +6,12 @@ Skipped when /usr/bin/chromium or Playwright is missing, except under CI (``CI``
 from __future__ import annotations
 
 import os
-from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+
+from tradekg.server import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -128,33 +129,53 @@ class _Links(HTMLParser):
                 self.found.append(value)
 
 
-def test_a_crawl_from_home_finds_every_internal_link_answering_200(client):
-    """Every internal link of the pages two clicks from home answers 200 (their own links are checked too)."""
-    seen: dict[str, int] = {}
-    queue = deque([("/", 0)])
-    broken = []
-    while queue:
-        path, depth = queue.popleft()
-        if path in seen:
-            continue
-        response = client.get(path)
-        seen[path] = response.status_code
-        if response.status_code != 200:
-            broken.append((path, response.status_code))
-            continue
-        if depth >= 2 or response.mimetype != "text/html":
-            continue
-        parser = _Links()
-        parser.feed(response.text)
-        for link in parser.found:
-            target = urljoin("http://localhost" + path, link)
-            parts = urlsplit(target)
-            if parts.netloc != "localhost" or parts.path.startswith("/dump."):
-                continue
-            local = parts.path + ("?" + parts.query if parts.query else "")
-            if local not in seen:
-                queue.append((local, depth + 1))
-    assert len(seen) > 300
+CRAWL_SHARDS = 4
+"""The pages two clicks from home are fetched in this many tests, so that parallel workers share them."""
+
+
+def _internal_links(path: str, html: str) -> set[str]:
+    """The site's own addresses a page links to (path and query), the dumps left out."""
+    parser = _Links()
+    parser.feed(html)
+    found = set()
+    for link in parser.found:
+        parts = urlsplit(urljoin("http://localhost" + path, link))
+        if parts.netloc == "localhost" and not parts.path.startswith("/dump."):
+            found.add(parts.path + ("?" + parts.query if parts.query else ""))
+    return found
+
+
+@pytest.fixture(scope="module")
+def crawl_frontier(bundled_store) -> tuple[dict[str, int], list[str]]:
+    """Home and every page one click from it, fetched (path -> status), and the links on them not yet fetched."""
+    client = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store}).test_client()
+    fetched: dict[str, int] = {}
+    links: dict[str, set[str]] = {}
+    for depth in (0, 1):
+        paths = ["/"] if depth == 0 else sorted(set().union(*links.values()) - set(fetched))
+        for path in paths:
+            response = client.get(path)
+            fetched[path] = response.status_code
+            if response.status_code == 200 and response.mimetype == "text/html":
+                links[path] = _internal_links(path, response.text)
+    pending = sorted(set().union(*links.values()) - set(fetched))
+    return fetched, pending
+
+
+def test_a_crawl_from_home_reaches_over_300_pages_and_every_page_one_click_away_answers_200(crawl_frontier):
+    fetched, pending = crawl_frontier
+    assert len(fetched) + len(pending) > 300
+    assert not {path: status for path, status in fetched.items() if status != 200}
+
+
+@pytest.mark.parametrize("shard", range(CRAWL_SHARDS))
+def test_a_crawl_from_home_finds_every_internal_link_answering_200(crawl_frontier, bundled_store, shard):
+    """Every internal link of the pages one click from home answers 200 (a share of them per shard)."""
+    client = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store}).test_client()
+    _, pending = crawl_frontier
+    share = pending[shard::CRAWL_SHARDS]
+    assert share
+    broken = [(path, status) for path in share if (status := client.get(path).status_code) != 200]
     assert not broken, broken
 
 

@@ -212,6 +212,10 @@ class NamedQuery:
         return answer
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, in C (libyaml) where the wheel has it: the headers are read whenever an app is built."""
+
+
 def _header(path: Path, text: str) -> tuple[dict[str, object], str]:
     """Split a file into its ``#+`` YAML header (parsed) and the SPARQL text that follows."""
     lines = text.splitlines(keepends=True)
@@ -223,7 +227,7 @@ def _header(path: Path, text: str) -> tuple[dict[str, object], str]:
     if not header_lines:
         raise CatalogError(path, "no '#+' YAML header at the top of the file")
     try:
-        header = yaml.safe_load("".join(header_lines))
+        header = yaml.load("".join(header_lines), Loader=_YAML_LOADER)
     except yaml.YAMLError as error:
         raise CatalogError(path, f"the '#+' header is not valid YAML: {error}") from None
     if not isinstance(header, dict):
