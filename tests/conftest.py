@@ -24,29 +24,6 @@ from sparql_servers import STARTERS, RunningServer, ServerUnavailable  # noqa: E
 
 WRITE_TOKEN = "test-write-token"
 
-SHARED_SERVERS = {
-    "sparql_server": "sparql-servers",
-    "chromium": "chromium",
-    "served_empty": "served-empty",
-    "served_bundled": "served-bundled",
-}
-"""Session fixtures that start a process, and the xdist group of the tests that use each one.
-
-Under ``pytest -n 2 --dist loadgroup`` (the README's test command) the tests of one group run in one worker, so
-each of these processes starts once per run rather than once per worker. A test using two of them joins the
-first one's group.
-"""
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put each test that uses a shared server in that server's xdist group (see ``SHARED_SERVERS``)."""
-    for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        group = next((group for name, group in SHARED_SERVERS.items() if name in fixtures), None)
-        if group is not None and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group))
-
 
 @pytest.fixture(scope="session")
 def bundled_store() -> TradeStore:
