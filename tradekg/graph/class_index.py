@@ -23,12 +23,12 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 
+from tradekg.graph.changes import touched_subjects
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import PREFIXES
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
-SUBCLASS_OF = PREFIXES["rdfs"] + "subClassOf"
 REREAD_LIMIT = 20_000
 """A change set touching more resources than this (a bulk load) makes the index read the whole store again."""
 CHUNK = 500
@@ -55,15 +55,10 @@ class ClassIndex:
 
     def changed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
         """Follow a committed change set: read again the resources whose types or labels it touches."""
-        touched: set[str] = set()
-        for quads in (removed, added):
-            for quad in quads:
-                predicate = quad.predicate.value
-                if predicate == SUBCLASS_OF:
-                    self.invalidate()
-                    return
-                if predicate in (RDF_TYPE, RDFS_LABEL) and isinstance(quad.subject, ox.NamedNode):
-                    touched.add(quad.subject.value)
+        touched = touched_subjects(removed, added, (RDF_TYPE, RDFS_LABEL))
+        if touched is None:
+            self.invalidate()
+            return
         if not touched:
             return
         with self._lock:

@@ -26,11 +26,11 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
+from tradekg.graph.changes import touched_subjects
 from tradekg.graph.store import TradeStore
 from tradekg.views.facts import solutions, tkg
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 RATE, FROM, UNTIL, COVERS = (tkg(n) for n in ("ratePercent", "effectiveFrom", "effectiveUntil", "covers"))
 APPLIES_TO, APPLIES_TO_ALL, IMPOSED_BY = (tkg(n) for n in ("appliesTo", "appliesToAll", "imposedBy"))
 WATCHED = frozenset({RDF_TYPE, RATE, FROM, UNTIL, COVERS, APPLIES_TO, APPLIES_TO_ALL, IMPOSED_BY})
@@ -126,15 +126,10 @@ class TariffIndex:
 
     def changed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
         """Follow a committed change set: read again the tariffs whose ranked facts it touches."""
-        touched: set[str] = set()
-        for quads in (removed, added):
-            for quad in quads:
-                predicate = quad.predicate.value
-                if predicate == SUBCLASS_OF:
-                    self.invalidate()
-                    return
-                if predicate in WATCHED and isinstance(quad.subject, ox.NamedNode):
-                    touched.add(quad.subject.value)
+        touched = touched_subjects(removed, added, WATCHED)
+        if touched is None:
+            self.invalidate()
+            return
         if not touched:
             return
         with self._lock:
