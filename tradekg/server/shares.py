@@ -29,10 +29,23 @@ class Shares:
     def __init__(self, size: int) -> None:
         self.size = size
         self._held: dict[object, tuple[str, float]] = {}  # worker -> (client, when its query started)
+        self._starting: dict[str, int] = {}  # client -> workers being started for its queries
 
     def holds(self, worker: object, client: str) -> None:
         """Record that ``client``'s query now runs in ``worker``."""
         self._held[worker] = (client, time.monotonic())
+
+    def starts(self, client: str) -> None:
+        """Record that a worker is being started for ``client``'s query (it holds it already, for the spares)."""
+        self._starting[client] = self._starting.get(client, 0) + 1
+
+    def started(self, client: str) -> None:
+        """Record that the worker :meth:`starts` announced is running (or failed to start)."""
+        left = self._starting.get(client, 0) - 1
+        if left > 0:
+            self._starting[client] = left
+        else:
+            self._starting.pop(client, None)
 
     def frees(self, worker: object) -> None:
         """Record that ``worker`` runs no query."""
@@ -44,7 +57,9 @@ class Shares:
         Only a client with no query running gets one, only while every busy worker runs an expensive query, and
         never more extras than the pool has regular workers.
         """
-        if not client or workers >= 2 * self.size or any(holder == client for holder, _ in self._held.values()):
+        if not client or workers >= 2 * self.size or client in self._starting:
+            return False
+        if any(holder == client for holder, _ in self._held.values()):
             return False
         now = time.monotonic()
         return bool(self._held) and all(now - started >= EXPENSIVE_AFTER for _, started in self._held.values())

@@ -213,6 +213,7 @@ class QueryPool:
                     break
                 if live < self.size or self._shares.may_add_spare(client, live + len(self._idle)):
                     self._starting += 1
+                    self._shares.starts(client)  # counts as the client's from now: no second spare meanwhile
                     worker = None
                     break
                 self._ready.wait(min(deadline - time.monotonic(), 0.25))  # running queries turn expensive with time
@@ -223,8 +224,14 @@ class QueryPool:
             old.stop()
         if worker is not None:
             return worker
-        worker = self._launch(deadline, seconds, idle=False, store_locked=store_locked)
+        try:
+            worker = self._launch(deadline, seconds, idle=False, store_locked=store_locked)
+        except BaseException:
+            with self._ready:
+                self._shares.started(client)
+            raise
         with self._ready:
+            self._shares.started(client)
             self._shares.holds(worker, client)
         return worker
 
