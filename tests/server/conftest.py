@@ -77,13 +77,26 @@ def start_server(*options: str) -> tuple[subprocess.Popen[bytes], Served]:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process, served
-        except OSError:
-            time.sleep(0.05)
+        if _answers(port, deadline):
+            return process, served
+        time.sleep(0.05)
     process.kill()
-    raise RuntimeError(f"the server did not start listening within {START_TIMEOUT:.0f} s")
+    raise RuntimeError(f"the server did not answer within {START_TIMEOUT:.0f} s")
+
+
+def _answers(port: int, deadline: float) -> bool:
+    """Whether the server answers a request. Granian listens before its serving process has loaded the graph, so
+    an accepted connection alone would let a test's first requests wait for the start-up and race each other."""
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=max(0.2, deadline - time.monotonic()))
+        try:
+            connection.request("GET", "/favicon.ico")
+            connection.getresponse().read()
+            return True
+        finally:
+            connection.close()
+    except OSError:
+        return False
 
 
 def descendants_of(pid: int) -> set[int]:
