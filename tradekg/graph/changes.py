@@ -34,28 +34,6 @@ __all__ = [
 ]
 
 
-SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-
-
-def touched_subjects(
-    removed: Iterable[ox.Quad], added: Iterable[ox.Quad], predicates: Collection[str]
-) -> set[str] | None:
-    """The IRI subjects of a committed change's quads with one of ``predicates``, for a summary kept on commit.
-
-    ``None`` when the change touches ``rdfs:subClassOf``: what a class's members are may have changed anywhere, so
-    a summary that follows the class hierarchy is built again instead.
-    """
-    touched: set[str] = set()
-    for quads in (removed, added):
-        for quad in quads:
-            predicate = quad.predicate.value
-            if predicate == SUBCLASS_OF:
-                return None
-            if predicate in predicates and isinstance(quad.subject, ox.NamedNode):
-                touched.add(quad.subject.value)
-    return touched
-
-
 @dataclass
 class ChangeSet:
     """Quads a write adds and removes, each set disjoint from the other (the net effect on the store).

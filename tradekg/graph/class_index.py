@@ -17,13 +17,11 @@ the store's public query method is used, so it works over any backend.
 from __future__ import annotations
 
 import sqlite3
-import threading
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 
-from tradekg.graph.changes import touched_subjects
+from tradekg.graph.following import CommitFollower
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import PREFIXES
 
@@ -40,44 +38,31 @@ CREATE INDEX members_by_iri ON members(iri);
 _LABEL = "OPTIONAL { ?s rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '') }"
 
 
-class ClassIndex:
+class ClassIndex(CommitFollower):
     """Every class's instances in label order, for one store; see the module."""
 
     def __init__(self, store: TradeStore) -> None:
-        self._store = weakref.ref(store)
-        self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None  # None: to be built at the next use
         self._counts: dict[str, int] = {}
         self._supers: dict[str, set[str]] = {}  # a class -> itself and every class above it
-        store.on_commit(self.changed)
+        super().__init__(store, watched=(RDF_TYPE, RDFS_LABEL), reread_limit=REREAD_LIMIT)
 
     # -- following the store -----------------------------------------------------------------------
 
-    def changed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
-        """Follow a committed change set: read again the resources whose types or labels it touches."""
-        touched = touched_subjects(removed, added, (RDF_TYPE, RDFS_LABEL))
-        if touched is None:
-            self.invalidate()
-            return
-        if not touched:
-            return
-        with self._lock:
-            if self._db is None:
-                return
-            if len(touched) > REREAD_LIMIT:
-                self.invalidate()
-                return
-            store = self._store()
-            if store is None:
-                return
-            subjects = sorted(touched)
-            for start in range(0, len(subjects), CHUNK):
-                chunk = subjects[start : start + CHUNK]
-                marks = ",".join("?" * len(chunk))
-                for (cls,) in self._db.execute(f"SELECT class FROM members WHERE iri IN ({marks})", chunk):  # noqa: S608
-                    self._counts[cls] -= 1
-                self._db.execute(f"DELETE FROM members WHERE iri IN ({marks})", chunk)  # noqa: S608
-                self._insert(self._read(store, chunk))
+    def _is_built(self) -> bool:
+        return self._db is not None
+
+    def _reread(self, store: TradeStore, touched: set[str]) -> None:
+        """Read again the rows of the resources whose types or labels a commit touched."""
+        assert self._db is not None
+        subjects = sorted(touched)
+        for start in range(0, len(subjects), CHUNK):
+            chunk = subjects[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for (cls,) in self._db.execute(f"SELECT class FROM members WHERE iri IN ({marks})", chunk):  # noqa: S608
+                self._counts[cls] -= 1
+            self._db.execute(f"DELETE FROM members WHERE iri IN ({marks})", chunk)  # noqa: S608
+            self._insert(self._read(store, chunk))
 
     def invalidate(self) -> None:
         """Forget everything: the whole store is read again at the next use."""
@@ -193,14 +178,6 @@ def _superclasses(store: TradeStore) -> dict[str, set[str]]:
     return closure
 
 
-_INDEXES: weakref.WeakKeyDictionary[TradeStore, ClassIndex] = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = threading.Lock()
-
-
 def class_index(store: TradeStore) -> ClassIndex:
     """The store's class index, made (and set to follow its writes) at the first use; built at the first question."""
-    with _INDEXES_LOCK:
-        index = _INDEXES.get(store)
-        if index is None:
-            index = _INDEXES[store] = ClassIndex(store)
-        return index
+    return ClassIndex.of(store)

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import threading
-import weakref
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from tradekg.graph.changes import touched_subjects
+from tradekg.graph.following import CommitFollower
 from tradekg.graph.store import TradeStore
 from tradekg.views.facts import solutions, tkg
 
@@ -109,43 +107,29 @@ def read_candidates(store: TradeStore, subjects: Collection[str] | None = None) 
     return found
 
 
-class TariffIndex:
+class TariffIndex(CommitFollower):
     """The tariffs by the countries they name and by their imposers, each list sorted by rate; see the module."""
 
     def __init__(self, store: TradeStore) -> None:
-        self._store = weakref.ref(store)
-        self._lock = threading.RLock()
         self._tariffs: dict[str, Candidate] | None = None  # None: to be read at the next use
         self._by_target: dict[str, set[str]] = {}
         self._by_imposer: dict[str, set[str]] = {}
         self._ranked: dict[tuple[str, str], list[Candidate]] = {}  # ("target"/"imposer", country) -> sorted
         self._general: set[str] = set()  # the tariffs naming no product category
-        store.on_commit(self.changed)
+        super().__init__(store, watched=WATCHED, reread_limit=REREAD_LIMIT)
 
     # -- following the store -----------------------------------------------------------------------
 
-    def changed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
-        """Follow a committed change set: read again the tariffs whose ranked facts it touches."""
-        touched = touched_subjects(removed, added, WATCHED)
-        if touched is None:
-            self.invalidate()
-            return
-        if not touched:
-            return
-        with self._lock:
-            if self._tariffs is None:
-                return
-            if len(touched) > REREAD_LIMIT:
-                self.invalidate()
-                return
-            store = self._store()
-            if store is None:
-                return
-            fresh = read_candidates(store, touched)
-            for iri in touched:
-                self._remove(iri)
-                if iri in fresh:
-                    self._add(fresh[iri])
+    def _is_built(self) -> bool:
+        return self._tariffs is not None
+
+    def _reread(self, store: TradeStore, touched: set[str]) -> None:
+        """Read again the tariffs whose ranked facts a commit touched."""
+        fresh = read_candidates(store, touched)
+        for iri in touched:
+            self._remove(iri)
+            if iri in fresh:
+                self._add(fresh[iri])
 
     def invalidate(self) -> None:
         """Forget everything: the whole store is read again at the next use."""
@@ -259,14 +243,6 @@ def first_ones(ranked: Iterable[Candidate], day: dt.date, limit: int) -> list[st
     return (live + others)[:limit]
 
 
-_INDEXES: weakref.WeakKeyDictionary[TradeStore, TariffIndex] = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = threading.Lock()
-
-
 def tariff_index(store: TradeStore) -> TariffIndex:
     """The store's index, made (and set to follow its writes) at the first use; read at the first question."""
-    with _INDEXES_LOCK:
-        index = _INDEXES.get(store)
-        if index is None:
-            index = _INDEXES[store] = TariffIndex(store)
-        return index
+    return TariffIndex.of(store)
