@@ -122,7 +122,8 @@ def query_pool(app: Flask | None = None) -> QueryPool | None:
         with _POOL_LOCK:
             pool = app.extensions.get("tradekg.workers")
             if pool is None:
-                pool = QueryPool(app.extensions["tradekg"], int(app.config["TRADEKG_QUERY_WORKERS"]))
+                size, memory = int(app.config["TRADEKG_QUERY_WORKERS"]), int(app.config["TRADEKG_QUERY_MEMORY"])
+                pool = QueryPool(app.extensions["tradekg"], size, memory_mebibytes=memory)
                 weakref.finalize(app, pool.close)  # at collection of the app or at exit, whichever comes first
                 app.extensions["tradekg.workers"] = pool
     return pool
