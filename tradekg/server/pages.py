@@ -246,7 +246,7 @@ def class_page(name: str | None = None) -> Response:
         sort=sort,
         sorts=SORTS,
         after=after,
-        keyset=sort == "label",
+        keyset=True,
     )
 
 
