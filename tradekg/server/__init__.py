@@ -26,6 +26,7 @@ from tradekg.graph.text_search import TextIndex, index_path
 from tradekg.server import guard
 from tradekg.server.answer_cache import AnswerCache
 from tradekg.server.bodies import BoundedBodies
+from tradekg.server.compiled_templates import TEMPLATE_CODE
 from tradekg.server.shares import CLIENT
 from tradekg.settings import default_config
 
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             ``TRADEKG_GSP_ENDPOINT``), ``TRADEKG_DATA`` and ``TRADEKG_EMPTY``.
     """
     app = Flask(__name__)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": TEMPLATE_CODE}  # compiled once per process
     app.config.from_mapping(default_config())
     if config:
         app.config.from_mapping(config)
