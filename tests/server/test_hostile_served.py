@@ -13,21 +13,16 @@ import urllib.parse
 import pytest
 
 from tests.server.conftest import SERVED_TOKEN
+from tests.server.test_hostile_clients import still_answers
 
 GRAPH = "http://example.org/hostile-served"
 ID = "https://w3id.org/tradekg/id/"
-ASK = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
 
 
 def update(served, text: str) -> tuple[int, bytes]:
     headers = {"Content-Type": "application/sparql-update", "Authorization": f"Bearer {SERVED_TOKEN}"}
     status, _, body = served.request("POST", "/sparql", text.encode(), headers)
     return status, body
-
-
-def still_answers(served) -> None:
-    status, _, body = served.request("GET", ASK)
-    assert (status, body) == (200, b'{"head":{},"boolean":true}')
 
 
 @pytest.fixture()
