@@ -9,7 +9,7 @@ import pytest
 
 from tradekg.graph.remote import RemoteStore
 from tradekg.graph.remote_commit import INLINE_QUADS, STAGING_PREFIX
-from tradekg.graph.remote_text import SKOLEM_PREFIX
+from tradekg.graph.remote_text import SKOLEM_PREFIX, with_bindings
 from tradekg.graph.sparql_client import Endpoints
 from tradekg.graph.store import StoreConflict, StoreError
 
@@ -208,6 +208,20 @@ def test_construct_answers_and_dumps_read_the_graphs(store: RemoteStore) -> None
     assert sorted(ox.parse(trig, ox.RdfFormat.N_QUADS), key=str) == [ox.Quad(A, P, JAPAN, G1), ox.Quad(A, P, JAPAN, G2)]
     turtle = store.dump(ox.RdfFormat.N_TRIPLES)
     assert len(list(ox.parse(turtle, ox.RdfFormat.N_TRIPLES))) == 1  # the union: each triple once
+
+
+def test_bound_variables_are_bound_first_and_read_as_terms_by_every_expression() -> None:
+    text = (
+        "SELECT ?t ?c WHERE { ?t a ?k . { SELECT ?c (STR(?c) AS ?s) WHERE { ?x <p> ?c } GROUP BY ?c } "
+        "{ ?t <p> ?c } UNION { ?t <q> true OPTIONAL { ?e <r> ?t FILTER (?c != $c) } } } ORDER BY ?c"
+    )
+    bound = with_bindings(text, {"c": ox.NamedNode(EX + "c"), "k": ox.Literal("x")})
+    c = f"<{EX}c>"
+    assert bound == (
+        f'SELECT ?t ?c WHERE {{ BIND ({c} AS ?c) BIND ("x" AS ?k)  ?t a ?k . '
+        f"{{ SELECT ?c (STR({c}) AS ?s) WHERE {{ ?x <p> ?c }} GROUP BY ?c }} "
+        f"{{ ?t <p> ?c }} UNION {{ ?t <q> true OPTIONAL {{ ?e <r> ?t FILTER ({c} != {c}) }} }} }} ORDER BY ?c"
+    )
 
 
 def test_bindings_are_a_final_join_and_prefixes_are_predeclared(store: RemoteStore) -> None:

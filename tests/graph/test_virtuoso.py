@@ -46,19 +46,6 @@ def test_strings_iris_and_comments_do_not_count() -> None:
     assert not crashes_virtuoso(text)
 
 
-def test_bindings_are_written_as_binds_opening_the_where_group() -> None:
-    import pyoxigraph as ox
-
-    from tradekg.graph.virtuoso import with_bindings
-
-    text = "SELECT ?t WHERE { ?t a ?k . { ?t <p> ?c } UNION { ?t <q> true } }"
-    bound = with_bindings(text, {"c": ox.NamedNode("http://example.org/c"), "k": ox.Literal("x")})
-    assert bound == (
-        'SELECT ?t WHERE { BIND (<http://example.org/c> AS ?c) BIND ("x" AS ?k)  ?t a ?k .'
-        " { ?t <p> ?c } UNION { ?t <q> true } }"
-    )
-
-
 BOOLEAN = "<http://www.w3.org/2001/XMLSchema#boolean>"
 
 

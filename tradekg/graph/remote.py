@@ -77,7 +77,6 @@ from tradekg.graph.store import (
     to_engine,
 )
 from tradekg.graph.virtuoso import UnanswerableQuery, crashes_virtuoso, with_virtuoso_answers
-from tradekg.graph.virtuoso import with_bindings as virtuoso_bindings
 
 LOOKUP_CHUNK = 200
 """Quads looked up per ``VALUES`` query."""
@@ -202,8 +201,10 @@ class RemoteStore(VersionedWrites):
             )
         text = with_prefixes(with_virtuoso_answers(sparql) if self.virtuoso else sparql, base_iri)
         if bindings:
-            bind = virtuoso_bindings if self.virtuoso else with_bindings
-            text = bind(text, {name: to_engine(term) for name, term in bindings.items()})  # type: ignore[arg-type]
+            try:
+                text = with_bindings(text, {name: to_engine(term) for name, term in bindings.items()})  # type: ignore[arg-type]
+            except ValueError as error:
+                raise StoreError(str(error)) from None
         default, named = list(default_graph_uris), list(named_graph_uris)
         if not default and not named and names_own_dataset(sparql):  # the protocol's dataset wins
             default, named = dataset_clauses(sparql, base_iri=base_iri)

@@ -109,19 +109,52 @@ def _expand_escaped_names(sparql: str, prefixes: Mapping[str, str]) -> str:
     return "".join(parts) + sparql[last:]
 
 
-def with_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
-    """The query with variables bound first: a ``VALUES`` block opening its ``WHERE`` group.
+KEEPS_VARIABLES = ("SELECT", "VALUES", "GROUP", "ORDER", "DESCRIBE")
+"""Keywords after which variables are named, not read, up to the next group or clause (projections, ``VALUES``
+headers, ``GROUP BY``, ``ORDER BY``): there a bound variable stays a variable."""
+CLAUSE_ENDS = ("WHERE", "HAVING", "LIMIT", "OFFSET", "ORDER", "GROUP")
 
-    Oxigraph's substitutions bind before evaluation, so a ``FILTER`` or ``NOT EXISTS`` in the group sees the
-    value; a trailing ``VALUES`` clause would join only at the end, after those filters ran with the variable unbound.
+
+def with_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """The query with variables bound as Oxigraph's substitutions bind them, before evaluation.
+
+    A ``BIND (term AS ?var)`` opens the ``WHERE`` group: the patterns that name the variable, however deeply nested,
+    are joined with it. Expressions read the term itself in place of the variable (a ``FILTER`` or ``BIND`` inside
+    an ``OPTIONAL`` of a ``UNION`` branch, a projected expression of a subquery): by SPARQL's bottom-up evaluation
+    they would not see a value bound outside their group (``tariffs-in-force`` lost the rows of its
+    ``appliesToAll`` branch on Virtuoso that way). The patterns keep the variable: Virtuoso 7.2.5 answers some
+    queries wrongly, or fails to compile them, with terms put in their place (``country-profile``,
+    ``highest-rates``), and drops the rows of a ``UNION`` branch that does not name a variable of a ``VALUES``
+    block opening the group. Where a variable is named rather than read (a projection, a ``VALUES`` header,
+    ``GROUP BY``, ``ORDER BY``, after ``AS``) it stays.
     """
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(term_text(term) for term in bindings.values())
-    block = f" VALUES ({names}) {{ ({terms}) }} "
     opening = where_opening(sparql)
     if opening is None:
-        return f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
-    return sparql[: opening + 1] + block + sparql[opening + 1 :]
+        raise ValueError("cannot bind parameters: the query has no WHERE group")
+    texts = {f"?{name}": term_text(term) for name, term in bindings.items()}
+    texts.update({f"${name}": text for name, text in list(texts.items()) for name in [name[1:]]})
+    parts, last, naming, depth, previous = [], 0, False, 0, None
+    brackets: list[str] = []
+    for token in tokens(sparql):
+        if token.start <= opening:
+            continue
+        if token.text in "({":
+            brackets.append(token.text)
+        elif token.text in ")}" and brackets:
+            brackets.pop()
+        depth += 1 if token.text == "(" else -1 if token.text == ")" else 0
+        if token.kind == "name" and token.text.upper() in KEEPS_VARIABLES:
+            naming, depth = True, 0
+        elif naming and (token.text in "{}" or token.kind == "name" and token.text.upper() in CLAUSE_ENDS):
+            naming = token.kind == "name" and token.text.upper() in ("GROUP", "ORDER")
+        elif token.kind == "variable" and token.text in texts and brackets[-1:] == ["("]:
+            if not (naming and depth == 0) and (previous is None or not previous.is_keyword("AS")):
+                parts += [sparql[last : token.start], texts[token.text]]
+                last = token.start + len(token.text)
+        previous = token
+    body = "".join(parts) + sparql[last:]
+    binds = " ".join(f"BIND ({term_text(term)} AS ?{name})" for name, term in bindings.items())
+    return f"{body[: opening + 1]} {binds} {body[opening + 1 :]}"
 
 
 def where_opening(sparql: str) -> int | None:

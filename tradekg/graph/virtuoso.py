@@ -1,11 +1,4 @@
-"""Virtuoso 7's quirks that tradekg works around in the text it sends: a crash it refuses, bindings it rewrites.
-
-**Bindings.** tradekg binds a query's parameters with a ``VALUES`` block opening the ``WHERE`` group. Virtuoso
-7.2.5 joins such a block wrongly with a ``UNION`` branch that does not name the variable: the branch's rows are
-dropped (``VALUES (?c) { (:JPN) } ?t a :Tariff . { ?t :appliesTo ?c } UNION { ?t :appliesToAll true }`` answers 9
-rows instead of 16 on the bundled graph). One ``BIND (term AS ?var)`` per variable at the same place means the same
-(a group's first ``BIND`` extends the empty solution, as a one-row ``VALUES`` does), and Virtuoso answers it
-rightly: :func:`with_bindings` writes that.
+"""Virtuoso 7's quirks that tradekg works around in the text it sends: a crash it refuses, booleans it casts.
 
 **Booleans.** Virtuoso has no boolean values of its own: the value of a boolean expression bound to a variable
 (``BIND (EXISTS { … } AS ?x)``, ``(?a = ?b AS ?same)``, even ``BIND (true AS ?x)``) comes back as
@@ -40,12 +33,8 @@ check which variables the nested filter uses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
-from tradekg.graph.remote_text import term_text, where_opening
 from tradekg.graph.sparql_text import Token, split_prologue, tokens
 from tradekg.graph.store import StoreError
 
@@ -245,15 +234,6 @@ def with_typed_booleans(sparql: str) -> str:
     for offset, text in sorted(edits, reverse=True):
         sparql = sparql[:offset] + text + sparql[offset:]
     return sparql
-
-
-def with_bindings(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
-    """The query with variables bound by ``BIND`` opening its ``WHERE`` group (see the module's description)."""
-    binds = " ".join(f"BIND ({term_text(term)} AS ?{name})" for name, term in bindings.items())
-    opening = where_opening(sparql)
-    if opening is None:
-        raise StoreError("cannot bind parameters: the query has no WHERE group")
-    return f"{sparql[: opening + 1]} {binds} {sparql[opening + 1 :]}"
 
 
 def with_virtuoso_answers(sparql: str) -> str:
