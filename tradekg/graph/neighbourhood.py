@@ -10,8 +10,9 @@ nodes whose validation reads it; those that are targets of the shape after the c
 first read that differs between before and after is reached from the focus node through triples that did not
 change (they are in the store after the change too), so walking back from the changed triple finds that node.
 
-Then only what the chains read from those nodes is copied out of the store, and pySHACL validates each shape on
-its own focus nodes (:func:`tradekg.graph.validate.validate_targets`). Where no bound is known (a read not
+Then only what the chains read from those nodes is read out of the store, and each shape is validated on its own
+focus nodes over those quads: by its SPARQL translation, evaluated by Oxigraph, or by pySHACL for a shape the
+translation does not cover (:func:`tradekg.graph.shacl_sparql.validate_focus`). Where no bound is known (a read not
 connected to the focus node, a change to the class hierarchy), every target of the shape is validated: correct
 first, then fast.
 """
@@ -23,18 +24,13 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, URIRef
 from rdflib.term import Node
 
 from tradekg.graph.footprint import Chain, ShapeFootprint, Step, footprints
+from tradekg.graph.shacl_sparql import validate_focus
 from tradekg.graph.store import to_rdflib
-from tradekg.graph.validate import (
-    VALIDATION_PREDICATES,
-    ValidationReport,
-    ontology_graph,
-    validate_targets,
-    with_ontology,
-)
+from tradekg.graph.validate import VALIDATION_PREDICATES, ValidationReport, ontology_graph
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 
 PROTECTED = frozenset(ox.NamedNode(str(iri)) for iri in (ONTOLOGY_IRI, SHAPES_GRAPH_IRI))
@@ -252,25 +248,6 @@ def footprint_quads(reader: DataReader, focus: dict[ShapeFootprint, set[Term]]) 
     return quads
 
 
-def copy_quads(quads: Iterable[ox.Quad], *, into: Graph) -> Graph:
-    """Copy the quads' triples into ``into`` (graph names dropped), each distinct term converted once."""
-    terms: dict[object, Node] = {}
-
-    def term(value: object) -> Node:
-        found = terms.get(value)
-        if found is None:
-            found = terms[value] = to_rdflib(value)  # type: ignore[arg-type]
-        return found
-
-    into.addN((term(q.subject), term(q.predicate), term(q.object), into) for q in quads)  # type: ignore[misc]
-    return into
-
-
-def gather(reader: DataReader, focus: dict[ShapeFootprint, set[Term]], *, into: Graph) -> Graph:
-    """Copy into ``into`` every data triple the shapes read from their focus nodes (and their global reads)."""
-    return copy_quads(footprint_quads(reader, focus), into=into)
-
-
 def validate_change(view: QuadSource, changed: Iterable[ox.Quad]) -> tuple[ValidationReport, int, int]:
     """Validate what ``changed`` (quads added and removed) can change, in ``view`` (the store after the change).
 
@@ -281,10 +258,7 @@ def validate_change(view: QuadSource, changed: Iterable[ox.Quad]) -> tuple[Valid
     focus = affected(reader, Targets(reader), changed)
     if not focus:
         return ValidationReport(conforms=True), 0, 0
-    graph = with_ontology(Graph())
-    ontology_size = len(graph)
-    gather(reader, focus, into=graph)
-    by_shape = {footprint.shape: [to_rdflib(node) for node in nodes] for footprint, nodes in focus.items()}
-    report = validate_targets(graph, by_shape)
+    quads = footprint_quads(reader, focus)
+    report = validate_focus(quads, {footprint.shape: nodes for footprint, nodes in focus.items()})
     nodes = {node for found in focus.values() for node in found}
-    return report, len(nodes), len(graph) - ontology_size
+    return report, len(nodes), len({quad.triple for quad in quads})

@@ -144,7 +144,7 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def _shape_name(shape: Node, shapes: Graph) -> str:
+def shape_name(shape: Node, shapes: Graph) -> str:
     """Name a shape; a blank property shape is named by its node shape and path."""
     if not isinstance(shape, BNode):
         return short_name(shape)
@@ -167,7 +167,7 @@ def _violations(report: Graph, shapes: Graph) -> tuple[Violation, ...]:
         found.append(
             Violation(
                 focus_node=short_name(report.value(result, SH.focusNode)),
-                shape=_shape_name(shape, shapes) if shape is not None else "",
+                shape=shape_name(shape, shapes) if shape is not None else "",
                 message=str(message) if message is not None else "constraint violated",
                 severity=str(severity).rsplit("#", 1)[-1],
                 path=short_name(path) if isinstance(path, URIRef) else "",
