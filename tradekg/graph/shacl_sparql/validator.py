@@ -105,16 +105,20 @@ def compiled_violations(
         store.extend(
             ox.Quad(shape.node, FOCUS, node, FOCUS_GRAPH) for shape in shapes for node in focus[shape.shape]
         )  # fmt: skip
-        for shape in shapes:
-            rows = store.query(
-                shape.query, default_graph=DEFAULT_GRAPHS, named_graphs=[FOCUS_GRAPH],
+        rows = (
+            (shape, row)
+            for shape in shapes
+            for query in shape.queries
+            for row in store.query(
+                query, default_graph=DEFAULT_GRAPHS, named_graphs=[FOCUS_GRAPH],
                 custom_functions=EXTENSION_FUNCTIONS,  # type: ignore[arg-type]
-            )  # fmt: skip
-            for row in rows:  # type: ignore[union-attr]
-                check = shape.checks[int(row["check"].value)]  # type: ignore[union-attr]
-                key = (int(row["check"].value), shape.shape, row["focus"], row["value"])  # type: ignore[union-attr]
-                if key not in found:
-                    found[key] = _violation(check, row["focus"], row["value"])  # type: ignore[arg-type]
+            )  # type: ignore[union-attr]
+        )  # fmt: skip
+        for shape, row in rows:
+            number = int(row["check"].value)  # type: ignore[union-attr]
+            key = (number, shape.shape, row["focus"], row["value"])
+            if key not in found:
+                found[key] = _violation(shape.checks[number], row["focus"], row["value"])  # type: ignore[arg-type]
     return list(found.values())
 
 
