@@ -20,16 +20,16 @@ first, then fast.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Protocol
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, URIRef
+from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.term import Node
 
 from tradekg.graph.footprint import Chain, ShapeFootprint, Step, footprints
 from tradekg.graph.shacl_sparql import validate_focus
-from tradekg.graph.store import to_rdflib
+from tradekg.graph.store import to_engine, to_rdflib
 from tradekg.graph.validate import VALIDATION_PREDICATES, ValidationReport, ontology_graph
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 
@@ -120,19 +120,35 @@ class DataReader:
                 yield quad
 
 
+@functools.cache
+def _ontology_hierarchy() -> tuple[dict[Node, frozenset[Node]], frozenset[tuple[object, object]]]:
+    """The ontology's superclasses by class, and its ``rdfs:subClassOf`` pairs as engine terms (read once)."""
+    superclasses: dict[Node, set[Node]] = {}
+    for subclass, superclass in ontology_graph().subject_objects(RDFS.subClassOf):
+        superclasses.setdefault(subclass, set()).add(superclass)
+    pairs = frozenset(
+        (to_engine(subclass), to_engine(superclass))
+        for subclass, found in superclasses.items()
+        for superclass in found
+        if not isinstance(subclass, BNode) and not isinstance(superclass, BNode)
+    )
+    return {subclass: frozenset(found) for subclass, found in superclasses.items()}, pairs
+
+
 class Targets:
     """Which nodes are targets of a shape after the change: types read from the data and the ontology."""
 
     def __init__(self, reader: DataReader) -> None:
         self.reader = reader
-        ontology = ontology_graph()
-        superclasses: dict[Node, set[Node]] = {}
-        triples = [(s, o) for s, o in ontology.subject_objects(RDFS.subClassOf)]
-        triples += [(to_rdflib(q.subject), to_rdflib(q.object)) for q in reader.pattern(RDFS.subClassOf)]
-        for subclass, superclass in triples:
-            superclasses.setdefault(subclass, set()).add(superclass)
-        self.superclasses = superclasses
-        self.ontology = ontology
+        base, known = _ontology_hierarchy()
+        extra = [(q.subject, q.object) for q in reader.pattern(RDFS.subClassOf) if (q.subject, q.object) not in known]
+        self.superclasses: Mapping[Node, Collection[Node]] = base
+        if extra:  # the data adds to the class hierarchy
+            superclasses = {subclass: set(found) for subclass, found in base.items()}
+            for subclass, superclass in extra:
+                superclasses.setdefault(to_rdflib(subclass), set()).add(to_rdflib(superclass))  # type: ignore[arg-type]
+            self.superclasses = superclasses
+        self.ontology = ontology_graph()
         self.classes: dict[Term, set[Node]] = {}
 
     def classes_of(self, node: Term) -> set[Node]:
