@@ -80,6 +80,20 @@ class DataReader:
         self.view = view
         self.reads: dict[tuple[object, object, bool], list[ox.Quad]] = {}
         self.scanned: set[URIRef | None] = set()
+        self._outgoing: dict[Term, list[ox.Quad]] = {}
+
+    def outgoing(self, node: Term) -> list[ox.Quad]:
+        """Every data quad with ``node`` as subject, read once: one index scan serves each predicate read of it.
+
+        Reading a node's quads of one predicate costs about as much as reading all of them (the scan's set-up
+        dominates), and the shapes read several predicates of the same nodes. Only what :meth:`along` hands out
+        is recorded in :attr:`reads`.
+        """
+        found = self._outgoing.get(node)
+        if found is None:
+            quads = self.view.quads_for_pattern(node, None, None, None)
+            found = self._outgoing[node] = [quad for quad in quads if _validated(quad)]
+        return found
 
     def along(self, node: Term, step: Step) -> list[ox.Quad]:
         """The data quads one step reads at ``node``: ``(node, p, ?)``, or ``(?, p, node)`` when inverse."""
@@ -92,7 +106,7 @@ class DataReader:
             elif isinstance(node, ox.Literal):
                 quads = ()
             else:
-                quads = self.view.quads_for_pattern(node, predicate, None, None)
+                quads = (quad for quad in self.outgoing(node) if predicate is None or quad.predicate == predicate)
             found = self.reads[key] = [quad for quad in quads if _validated(quad)]
         return found
 
