@@ -260,9 +260,7 @@ def country_duties(store: TradeStore, country: str, day: dt.date, *, limit: int 
 
     The additional duty on all goods counts every tariff that names no product category, however many.
     """
-    index = tariff_index(store)
-    general = index.facing_all_goods(country)
-    imposers = {i for iri in general if (c := index.get(iri)) is not None for i in c.imposers}
+    imposers = tariff_index(store).all_goods_imposers(country)
     return CountryDuties(
         Ref(country, labels(store, [country])[country]),
         day,
