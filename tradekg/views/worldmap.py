@@ -211,10 +211,27 @@ def _alpha3(ref: Ref) -> str:
     return ref.iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _calculated(store: TradeStore, importer: str, origin: str, day: dt.date) -> tuple[Decimal, tuple[Ref, ...]]:
-    """The duty calculator's additional duty on goods no product tariff names, and the measures that make it up."""
-    answer = calculate(rules_for(store, importer=importer), Goods(origin=origin, hs=None, day=day))
-    return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+_ANSWERS: dict[tuple[int, object, str, str, dt.date], tuple[Decimal, tuple[Ref, ...]]] = {}
+ANSWERS_KEPT = 8192
+
+
+def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) -> tuple[Decimal, tuple[Ref, ...]]:
+    """The duty calculator's additional duty on goods no product tariff names, and the measures that make it up.
+
+    ``importer`` and ``origin`` are ISO alpha-3 codes. Answers are kept until the store's next write (its
+    ``generation``): at 10^6 quads one answer walks thousands of rules, and each country page and map asks again.
+    """
+    generation = getattr(store, "generation", None)
+    key = (id(store), generation, importer, origin, day)
+    found = _ANSWERS.get(key) if generation is not None else None
+    if found is None:
+        answer = calculate(rules_for(store, importer=importer), Goods(origin=origin, hs=None, day=day))
+        found = answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+        if generation is not None:
+            if len(_ANSWERS) >= ANSWERS_KEPT:
+                _ANSWERS.clear()
+            _ANSWERS[key] = found
+    return found
 
 
 _MAPS: dict[tuple[int, object, str, dt.date], tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]] = {}
@@ -233,7 +250,7 @@ def _by_origin(
     code = _alpha3(importer)
     for ref, origin in countries.values():
         if ref.iri != importer.iri:
-            rates[ref.iri], parts[ref.iri] = _calculated(store, code, origin, day)
+            rates[ref.iri], parts[ref.iri] = all_goods_duty(store, code, origin, day)
     if generation is not None:
         if len(_MAPS) >= 16:
             _MAPS.clear()
@@ -275,7 +292,7 @@ def duty_map(
     parts: dict[str, tuple[Ref, ...]] = {}
     for importer in importers if importers is not None else imposing_countries(store):
         if importer.iri != target.iri:
-            rates[importer.iri], parts[importer.iri] = _calculated(store, _alpha3(importer), _alpha3(target), day)
+            rates[importer.iri], parts[importer.iri] = all_goods_duty(store, _alpha3(importer), _alpha3(target), day)
     return DutyMap(day, "target", target, countries, rates, parts)
 
 
