@@ -19,7 +19,7 @@ from pathlib import Path
 from tradekg.duty import rules_for
 from tradekg.duty.calculator import Goods, calculate
 from tradekg.graph.store import TradeStore
-from tradekg.views.facts import Ref, labels, percent, solutions
+from tradekg.views.facts import Ref, labels, percent, solutions, until_write
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
 WIDTH = 1000.0
@@ -211,27 +211,18 @@ def _alpha3(ref: Ref) -> str:
     return ref.iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-_ANSWERS: dict[tuple[int, object, str, str, dt.date], tuple[Decimal, tuple[Ref, ...]]] = {}
-ANSWERS_KEPT = 8192
-
-
 def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) -> tuple[Decimal, tuple[Ref, ...]]:
     """The duty calculator's additional duty on goods no product tariff names, and the measures that make it up.
 
-    ``importer`` and ``origin`` are ISO alpha-3 codes. Answers are kept until the store's next write (its
-    ``generation``): at 10^6 quads one answer walks thousands of rules, and each country page and map asks again.
+    ``importer`` and ``origin`` are ISO alpha-3 codes. Answers are kept until the store's next write: at 10^6 quads
+    one answer walks thousands of rules, and each country page and map asks again.
     """
-    generation = getattr(store, "generation", None)
-    key = (id(store), generation, importer, origin, day)
-    found = _ANSWERS.get(key) if generation is not None else None
-    if found is None:
+
+    def compute() -> tuple[Decimal, tuple[Ref, ...]]:
         answer = calculate(rules_for(store, importer=importer), Goods(origin=origin, hs=None, day=day))
-        found = answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
-        if generation is not None:
-            if len(_ANSWERS) >= ANSWERS_KEPT:
-                _ANSWERS.clear()
-            _ANSWERS[key] = found
-    return found
+        return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+
+    return until_write(store, ("all goods", importer, origin, day), compute)
 
 
 _MAPS: dict[tuple[int, object, str, dt.date], tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]] = {}
