@@ -9,12 +9,11 @@ from the ontology, incoming links counted and paged, provenance, ``owl:sameAs`` 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from tradekg.graph.incoming import incoming_counts, links_to
+from tradekg.graph.incoming import incoming_counts, links_page, links_to
 from tradekg.graph.store import TradeStore
 from tradekg.graph.vocabulary import (
     DATE_TYPES,
@@ -311,8 +310,7 @@ def _page_in_store_order(
         if skip >= counts[predicate]:
             skip -= counts[predicate]
             continue
-        for link in itertools.islice(links_to(store, iri, predicate), skip, skip + limit - len(shown)):
-            shown.append(link)
+        shown += links_page(store, iri, predicate, offset=skip, limit=limit - len(shown))
         skip = 0
         if len(shown) >= limit:
             break
