@@ -67,10 +67,6 @@ class Total:
         }
 
 
-def _node(iri: str) -> str:
-    return str(ox.NamedNode(iri))
-
-
 def measures_facing(store: TradeStore, country: str, *, all_goods: bool = False) -> list[str]:
     """The tariffs naming ``country`` or all countries, imposed by another (``all_goods``: naming no product)."""
     return [c.iri for c in tariff_index(store).facing(country) if not (all_goods and c.specific)]

@@ -268,11 +268,6 @@ def page_of(
     return found[:limit], len(found) > limit
 
 
-def first_ones(ranked: Iterable[Candidate], day: dt.date, limit: int) -> list[str]:
-    """The IRIs of the first ``limit`` tariffs of :func:`page_of`."""
-    return [candidate.iri for candidate in page_of(ranked, day, limit)[0]]
-
-
 def tariff_index(store: TradeStore) -> TariffIndex:
     """The store's index, made (and set to follow its writes) at the first use; read at the first question."""
     return TariffIndex.of(store)
