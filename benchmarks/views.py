@@ -1,12 +1,14 @@
 """Time the domain views on a synthetic graph through the Flask test client (no HTTP), medians of several runs.
 
     python -m benchmarks.views [--measures 65000] [--instances 1000000] [--runs 7] [--workdir .bench-views]
-        [--store DIR] [--instances-store DIR]
+        [--store DIR] [--instances-store DIR] [--parts pages http classes]
 
 Two parts, printed as Markdown tables:
 
 * **Pages at 10^6 quads**: a country's page (its duties on a day, the map, the timeline), a measure's page and
   the map, on the generator's graph of ``--measures`` tariff lines (65,000 make about 10^6 quads; ``generate.py``).
+* **The same pages over HTTP** (``--parts http``, with ``--store``): through ``tradekg serve`` on a free port of
+  127.0.0.1, each request on a new connection.
 * **Class pages deep in 10^6 instances**: a graph of ``--instances`` labelled and (nine in ten) dated events, and
   pages at growing depths in label order and in date order (``?sort=date``), reached by key (``?after=``, the
   page's own link) and, beside them, by ``?offset=``, all answered by the same application in the same run.
@@ -21,7 +23,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
+import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +34,7 @@ import pyoxigraph as ox
 from flask.testing import FlaskClient
 
 from benchmarks.generate import write_nquads
+from benchmarks.servers import Server, free_port, start, stop, wait_ready
 from tradekg.graph.class_index import class_index
 from tradekg.graph.load import load_files, open_store
 from tradekg.graph.store import TradeStore
@@ -46,15 +52,22 @@ CLASS = "https://w3id.org/tradekg/ontology#Event"
 DATE = "https://w3id.org/tradekg/ontology#date"
 
 
+CPU_MEDIANS: dict[str, float] = {}
+"""The median CPU time of this process per path timed last (``time.process_time``): on a loaded machine, the part
+of a request's wall-clock time spent computing rather than waiting for a core."""
+
+
 def timed_ms(client: FlaskClient, path: str, runs: int) -> tuple[int, float, float]:
-    """The status, median and 99th percentile time of ``runs`` requests after one warm-up."""
+    """The status, median and 99th percentile time of ``runs`` requests after one warm-up (CPU in CPU_MEDIANS)."""
     status = client.get(path).status_code
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         client.get(path)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
     p99 = statistics.quantiles(times, n=100, method="inclusive")[98] if len(times) > 1 else times[0]
+    CPU_MEDIANS[path] = statistics.median(cpu)
     return status, statistics.median(times), p99
 
 
@@ -94,6 +107,47 @@ def pages(
         return len(store), [(page, *timed_ms(client, page, runs)) for page in PAGES]
     finally:
         store.close()
+
+
+def get_html(url: str, *, timeout: float = 60) -> int:
+    """GET a page as a browser asks for it, reading the whole body; the status (0 when nothing answered)."""
+    request = urllib.request.Request(url, headers={"Accept": "text/html"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0
+
+
+def pages_over_http(store_dir: Path, runs: int) -> list[tuple[str, int, float, float]]:
+    """Each page's status, median and 99th percentile time through ``tradekg serve --store`` (a process of its own).
+
+    The store must exist (made by :func:`pages` with ``store_dir``). The first request of each page, which builds
+    the summaries, waits up to ten minutes; each timed request opens its own connection, as a browser's first does.
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "tradekg", "serve", "--store", str(store_dir), "--port", str(port)]
+    server = Server("tradekg", command, "/sparql", port)
+    process = start(server)
+    timed = []
+    try:
+        wait_ready(server, process, ready_timeout=600)
+        for page in PAGES:
+            url = f"http://127.0.0.1:{port}{page}"
+            status = get_html(url, timeout=600)
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                get_html(url)
+                times.append((time.perf_counter() - started) * 1000)
+            p99 = statistics.quantiles(times, n=100, method="inclusive")[98] if len(times) > 1 else times[0]
+            timed.append((page, status, statistics.median(times), p99))
+    finally:
+        stop(process)
+    return timed
 
 
 def write_instances(count: int, path: Path) -> None:
@@ -147,7 +201,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=Path(".bench-views"))
-    parser.add_argument("--parts", nargs="+", choices=("pages", "classes"), default=["pages", "classes"])
+    parser.add_argument("--parts", nargs="+", choices=("pages", "http", "classes"), default=["pages", "classes"])
     parser.add_argument("--store", type=Path, help="a persistent store of the pages' graph (made if missing)")
     parser.add_argument("--instances-store", type=Path, help="a persistent store of the class graph (made if missing)")
     args = parser.parse_args()
@@ -155,8 +209,15 @@ def main() -> None:
     if "pages" in args.parts:
         size, timed = pages(args.measures, args.runs, args.workdir, store_dir=args.store)
         print(f"Pages, {args.measures:,} measures ({size:,} quads), {args.runs} runs after a warm-up:\n")
-        print("| page | status | p50 ms | p99 ms |\n|---|---|---|---|")
+        print("| page | status | p50 ms | p99 ms | CPU p50 ms |\n|---|---|---|---|---|")
         for page, status, median, p99 in timed:
+            print(f"| `{page}` | {status} | {median:.1f} | {p99:.1f} | {CPU_MEDIANS[page]:.1f} |", flush=True)
+    if "http" in args.parts:
+        if args.store is None or not args.store.exists():
+            parser.error("--parts http needs --store, an existing store (made by --parts pages --store)")
+        print(f"\nPages through tradekg serve over HTTP, {args.runs} runs after a warm-up:\n")
+        print("| page | status | p50 ms | p99 ms |\n|---|---|---|---|")
+        for page, status, median, p99 in pages_over_http(args.store, args.runs):
             print(f"| `{page}` | {status} | {median:.1f} | {p99:.1f} |", flush=True)
     if "classes" not in args.parts:
         return

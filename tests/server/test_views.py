@@ -97,3 +97,18 @@ def test_class_pages_page_by_key_not_by_offset(client):
     page = client.get("/class/Country?limit=20").text
     assert 'rel="next" href="/class/Country?limit=20&amp;after=' in page
     assert client.get("/class/Country?after=not%20an%20iri").status_code == 400
+
+
+def test_a_measure_page_leads_with_status_scope_basis_stacking_amendments_and_sources(client):
+    page = client.get("/page/measure/usa-blanket-tariff?date=2025-09-20").text
+    view = page[: page.index("<h2>All facts</h2>")]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", view))
+    assert "10% in force on 20 September 2025" in text  # the rate, its status on the chosen day
+    assert "in force from 5 April 2025" in text and "Applies to all countries" in text
+    assert "Canada left out of the US 10% blanket tariff" in text  # exemptions inline
+    assert "Executive Order 14257" in text and "rests on IEEPA" in text  # legal basis and its statute
+    assert "Stacking adds to the other duties" in text
+    assert "Amended by" in text and "US 24% tariff rate on Japan" in text
+    assert "CBP CSMS 64680374" in text  # its sources
+    data = client.get("/page/measure/usa-blanket-tariff?date=2025-09-20&format=json").json["view"]
+    assert data["rate_percent"] == "10" and data["applies_to_all"] and data["sources"]

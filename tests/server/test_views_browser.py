@@ -95,6 +95,17 @@ def test_no_sideways_scroll_on_a_phone_and_the_full_nav_on_every_page_type(live_
     assert {"Map", "Timeline", "Ontology", "Query", "Named queries"} <= set(navs["home"])
 
 
+def test_the_country_grid_of_a_named_query_sizes_each_tile_to_its_content(live_server, browser_page):
+    browser_page.goto(live_server + "/queries/highest-rates")
+    assert browser_page.locator("ul.countries li").count() >= 50  # a page of the answer
+    heights = browser_page.evaluate(
+        "[...document.querySelectorAll('ul.countries li')].map(t => [t.offsetHeight, t.querySelectorAll('dl').length])"
+    )
+    one, two = next(h for h, n in heights if n == 1), next(h for h, n in heights if n == 2)
+    assert one < two  # China's one tariff is not stretched to the height of its neighbours' two (4,900 px once)
+    assert browser_page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
 def test_the_ontology_page_is_a_short_index_whose_terms_open_without_javascript(live_server, chromium):
     context = chromium.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
     try:

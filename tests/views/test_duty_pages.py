@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from flask.testing import FlaskClient
 
-from tradekg.graph.load import open_store
+from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.store import TradeStore
 from tradekg.graph.writes import apply_update
 from tradekg.server import create_app
@@ -32,18 +32,17 @@ def _tariff(number: int, rate: str, start: str) -> str:
     )
 
 
-def _with_many() -> tuple[TradeStore, FlaskClient]:
-    """The bundled graph with 40 more US tariffs on Japan, half of them in force on the day, half starting later."""
-    store = open_store()
+def _with_many(store: TradeStore) -> tuple[TradeStore, FlaskClient]:
+    """``store`` with 40 more US tariffs on Japan, half of them in force on the day, half starting later."""
     body = " ".join(_tariff(n, f"{n}.5", "2025-04-01" if n % 2 else "2026-01-01") for n in range(MANY))
     apply_update(store, f"INSERT DATA {{ GRAPH <{GRAPH}> {{ {body} }} }}")
     return store, create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": store}).test_client()
 
 
 @pytest.fixture(scope="module")
-def many() -> tuple[TradeStore, FlaskClient]:
-    """:func:`_with_many`, shared by the tests that only read."""
-    return _with_many()
+def many(bundled_graph_only: OxigraphStore) -> tuple[TradeStore, FlaskClient]:
+    """:func:`_with_many` on a copy of the bundled graph, shared by the tests that only read."""
+    return _with_many(bundled_graph_only.copy_in_memory())
 
 
 def _chain(client: FlaskClient, first: str) -> list[dict]:
@@ -90,8 +89,8 @@ def test_a_page_deep_in_the_list_is_the_cursor_s_continuation(many):
     assert whole.count == len(ordered) and whole.next is None
 
 
-def test_rows_follow_writes_that_change_a_rate_a_date_an_exemption_or_a_label():
-    store, client = _with_many()
+def test_rows_follow_writes_that_change_a_rate_a_date_an_exemption_or_a_label(fresh_store: TradeStore):
+    store, client = _with_many(fresh_store)
     tariff = f"{ID}measure/test-many-39"
     before = {r["iri"]: r for r in _chain(client, f"/country/JPN/faced?format=json&date={DAY}&limit=50")}
     assert (before[tariff]["rate_percent"], before[tariff]["status"]) == ("39.5", "in-force")

@@ -174,3 +174,18 @@ def test_class_pages_by_date_follow_writes_latest_first(fresh_store: TradeStore)
     assert [iri for iri, _ in after] == ClassIndex(fresh_store).page(cls, limit=100_000, sort="date")
     total, items = instances(fresh_store, cls, sort="date", limit=5, after=after[len(dated) - 1][0])
     assert items[0].iri == NEW and total == len(after)
+
+
+def test_labels_read_in_one_query_are_those_read_one_by_one(bundled_store: TradeStore):
+    from tradekg.graph.describe import Labeller
+    from tradekg.graph.incoming import links_to
+    from tradekg.graph.vocabulary import vocabulary
+
+    iris = [s.value for _, s in links_to(bundled_store, JPN)] + [JPN, USA, CAN, TKG + "Tariff", ID + "no/such-thing"]
+    one_by_one, in_one_query = (
+        Labeller(bundled_store, vocabulary(bundled_store)),
+        Labeller(bundled_store, vocabulary(bundled_store)),
+    )
+    in_one_query.prefetch(iris)
+    assert len(in_one_query.seen) >= len(iris) - 1
+    assert [in_one_query(iri) for iri in iris] == [one_by_one(iri) for iri in iris]

@@ -9,12 +9,12 @@ from the ontology, incoming links counted and paged, provenance, ``owl:sameAs`` 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from tradekg.graph.incoming import incoming_counts, links_to
+from tradekg.graph.incoming import incoming_counts, links_page, links_to
 from tradekg.graph.store import TradeStore
 from tradekg.graph.vocabulary import (
     DATE_TYPES,
@@ -171,9 +171,33 @@ class Labeller:
                 if isinstance(q.object, ox.Literal)
             ]
             if found:
-                english = [lit for lit in found if (lit.language or "").startswith("en")]
-                return sorted(lit.value for lit in english or found)[0]
+                return _chosen(found)
         return None
+
+    def prefetch(self, iris: Iterable[str]) -> None:
+        """Read the labels of many IRIs in one query (the same choice as one by one: a page's links, say)."""
+        wanted = sorted({iri for iri in iris if iri not in self.seen and not self.vocab.label(iri)})
+        if not wanted:
+            return
+        values = " ".join(str(ox.NamedNode(iri)) for iri in wanted)
+        properties = ", ".join(f"<{p}>" for p in LABELS)
+        answer = self.store.query(
+            f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?l"
+            f" FILTER(?p IN ({properties}) && isLiteral(?l)) }}"
+        )
+        found: dict[str, dict[str, list[ox.Literal]]] = {}
+        for s, p, literal in answer:  # type: ignore[misc,union-attr]
+            found.setdefault(s.value, {}).setdefault(p.value, []).append(literal)
+        for iri in wanted:
+            own = found.get(iri, {})
+            label = next((_chosen(own[p]) for p in LABELS if own.get(p)), None)
+            self.seen[iri] = label or _curie(iri)
+
+
+def _chosen(literals: list[ox.Literal]) -> str:
+    """The label among one property's values: the least English one, else the least of all."""
+    english = [lit for lit in literals if (lit.language or "").startswith("en")]
+    return sorted(lit.value for lit in english or literals)[0]
 
 
 def _curie(iri: str) -> str:
@@ -277,6 +301,7 @@ def describe(
         shown = _page_by_label(store, iri, labeller, incoming_offset, incoming_limit)
     else:
         shown = _page_in_store_order(store, iri, counts, labeller, incoming_offset, incoming_limit)
+    labeller.prefetch(subject.value for _, subject in shown if isinstance(subject, ox.NamedNode))
     page: dict[str, list[Value]] = {}
     for predicate, subject in shown:
         page.setdefault(predicate, []).append(_value(subject, labeller, depth=2))
@@ -311,8 +336,7 @@ def _page_in_store_order(
         if skip >= counts[predicate]:
             skip -= counts[predicate]
             continue
-        for link in itertools.islice(links_to(store, iri, predicate), skip, skip + limit - len(shown)):
-            shown.append(link)
+        shown += links_page(store, iri, predicate, offset=skip, limit=limit - len(shown))
         skip = 0
         if len(shown) >= limit:
             break

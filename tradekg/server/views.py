@@ -92,9 +92,33 @@ def _map_data(store: TradeStore) -> worldmap.DutyMap | Response:
     return worldmap.duty_map(store, day=day, imposer=country)
 
 
+_SVGS: dict[tuple[object, ...], str] = {}
+SVGS_KEPT = 32
+
+
 def map_svg(data: worldmap.DutyMap, title_id: str = "map-title") -> str:
-    """The SVG of a duty map with links to this site's country pages."""
-    return worldmap.svg(data, href={ref.iri: href(ref.iri) for ref, _ in data.countries.values()}, title_id=title_id)
+    """The SVG of a duty map with links to this site's country pages.
+
+    The drawing (about 240 shapes, a link each) is kept for the same numbers, names and site address: a country's
+    page draws its map at each view.
+    """
+    key = (
+        data.mode,
+        data.subject,
+        data.day,
+        title_id,
+        href(data.subject.iri),
+        frozenset(data.rates.items()),
+        frozenset(data.countries.items()),
+    )
+    found = _SVGS.get(key)
+    if found is None:
+        links = {ref.iri: href(ref.iri) for ref, _ in data.countries.values()}
+        found = worldmap.svg(data, href=links, title_id=title_id)
+        if len(_SVGS) >= SVGS_KEPT:
+            _SVGS.clear()
+        _SVGS[key] = found
+    return found
 
 
 @bp.get("/map")

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from tradekg.graph.store import TradeStore
 from tradekg.views.duties import measures_facing, measures_imposed
-from tradekg.views.facts import Day, Ref, labels, solutions
+from tradekg.views.facts import Day, Ref, labels, solutions, until_write
 from tradekg.views.measures import Measure, load_measures
 
 WIDTH = 1000
@@ -66,6 +66,11 @@ def _dated_measures(store: TradeStore) -> list[str]:
 
 
 def _events(store: TradeStore, country: str | None) -> list[Point]:
+    """The dated events (of ``country``'s negotiations, agreements and officials), kept until the next write."""
+    return until_write(store, ("events", country), lambda: _read_events(store, country))
+
+
+def _read_events(store: TradeStore, country: str | None) -> list[Point]:
     dated = "?e ?p ?d FILTER(?p IN (tkg:date, tkg:concludedOn) && isLiteral(?d))"
     if country is None:
         where = "VALUES ?p { tkg:date tkg:concludedOn } ?e ?p ?d FILTER(isLiteral(?d))"

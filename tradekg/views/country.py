@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from tradekg.graph.store import TradeStore
 from tradekg.views.duties import CountryDuties, country_duties
-from tradekg.views.facts import Day, Ref, labels, solutions, tkg
+from tradekg.views.facts import Day, Ref, labels, solutions, tkg, until_write
 
 
 @dataclass(frozen=True)
@@ -82,34 +82,45 @@ def _subclasses(store: TradeStore, name: str) -> str:
     return ", ".join(sorted({str(row["t"]) for row in rows} | {f"<{tkg(name)}>"}))
 
 
+Affairs = tuple[list[Dated], list[Dated], list[Dated], list[Dated], list[Dated]]
+
+
 def country_view(store: TradeStore, country: str, day: dt.date) -> CountryView:
     """The duties ``country`` faces and imposes on ``day``, then its agreements, talks, proposals and officials."""
+    return CountryView(country_duties(store, country, day), *country_affairs(store, country))
+
+
+def country_affairs(store: TradeStore, country: str) -> Affairs:
+    """A country's agreements, negotiations, rounds, proposals and officials, kept until the store's next write.
+
+    Five small queries and their labels, which cost a country page more than its duty tables at 10^6 quads.
+    """
+    return until_write(store, ("affairs", country), lambda: _read_affairs(store, country))
+
+
+def _read_affairs(store: TradeStore, country: str) -> Affairs:
     c = str(ox.NamedNode(country))
-    return CountryView(
-        duties=country_duties(store, country, day),
-        agreements=_dated(
+    return (
+        _dated(
             store,
             f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a/rdfs:subClassOf* tkg:TradeAgreement ."
             " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
         ),
-        negotiations=_dated(
+        _dated(
             store,
             f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a tkg:Negotiation ."
             " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
         ),
-        rounds=_dated(  # the classes of events are looked up first: a path per row costs ten times more
+        _dated(  # the classes of events are looked up first: a path per row costs ten times more
             store,
             f"SELECT ?x ?date ?note ?parent WHERE {{ ?parent tkg:party {c} . ?parent a tkg:Negotiation ."
             f" ?x tkg:partOf ?parent . ?x a ?type FILTER(?type IN ({_subclasses(store, 'Event')}))"
             " OPTIONAL { ?x tkg:date ?date } OPTIONAL { ?x tkg:status ?note } }",
         ),
-        proposals=_dated(  # the type inside each branch: joined after the union, every proposal was read
+        _dated(  # the type inside each branch: joined after the union, every proposal was read
             store,
             f"SELECT ?x ?note WHERE {{ {{ ?x tkg:proposedBy {c} . ?x a tkg:Proposal BIND('made' AS ?note) }}"
             f" UNION {{ ?x tkg:proposedTo {c} . ?x a tkg:Proposal BIND('received' AS ?note) }} }}",
         ),
-        officials=_dated(
-            store,
-            f"SELECT ?x ?note WHERE {{ ?x tkg:holdsPost ?note . ?note tkg:postIn {c} }}",
-        ),
+        _dated(store, f"SELECT ?x ?note WHERE {{ ?x tkg:holdsPost ?note . ?note tkg:postIn {c} }}"),
     )

@@ -15,13 +15,12 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from tradekg.duty import rules_for
-from tradekg.duty.calculator import Goods, calculate
 from tradekg.graph.store import TradeStore
 from tradekg.views.facts import Ref, labels, percent
 from tradekg.views.measure_rows import measure_rows
 from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, statuses
 from tradekg.views.tariff_index import Cursor, order_key, page_of, tariff_index
+from tradekg.views.worldmap import all_goods_duty
 
 TABLE_LIMIT = 25  # tariffs per table on a country's page; the rest are on the tables' own pages
 SIDES = ("faced", "imposed")
@@ -66,10 +65,6 @@ class Total:
             "rate_percent": str(self.rate),
             "measures": [m.to_json() for m in self.measures],
         }
-
-
-def _node(iri: str) -> str:
-    return str(ox.NamedNode(iri))
 
 
 def measures_facing(store: TradeStore, country: str, *, all_goods: bool = False) -> list[str]:
@@ -130,11 +125,9 @@ def all_goods_totals(store: TradeStore, imposers: Iterable[str], country: str, d
     names = labels(store, [iri for iri in imposers if iri != country])
     totals = []
     for imposer in sorted((Ref(iri, name) for iri, name in names.items()), key=lambda ref: ref.label.lower()):
-        book = rules_for(store, importer=imposer.iri.rstrip("/").rsplit("/", 1)[-1])
-        answer = calculate(book, Goods(origin=origin, hs=None, day=day))
-        if answer.additional:
-            parts = tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
-            totals.append(Total(imposer, answer.additional, parts))
+        rate, parts = all_goods_duty(store, imposer.iri.rstrip("/").rsplit("/", 1)[-1], origin, day)
+        if rate:
+            totals.append(Total(imposer, rate, parts))
     return totals
 
 
@@ -260,9 +253,7 @@ def country_duties(store: TradeStore, country: str, day: dt.date, *, limit: int 
 
     The additional duty on all goods counts every tariff that names no product category, however many.
     """
-    index = tariff_index(store)
-    general = index.facing_all_goods(country)
-    imposers = {i for iri in general if (c := index.get(iri)) is not None for i in c.imposers}
+    imposers = tariff_index(store).all_goods_imposers(country)
     return CountryDuties(
         Ref(country, labels(store, [country])[country]),
         day,

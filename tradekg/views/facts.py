@@ -7,9 +7,12 @@ query per node: at 10^6 quads a page stays a few index lookups.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -21,6 +24,38 @@ from tradekg.ontology.vocab import PREFIXES, TKG
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Facts = dict[str, dict[str, list[Term]]]
 XSD = PREFIXES["xsd"]
+
+
+_KEPT: weakref.WeakKeyDictionary[TradeStore, tuple[object, dict[Hashable, object]]] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+KEPT_PER_STORE = 4096
+T = TypeVar("T")
+
+
+def until_write(store: TradeStore, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept for ``key`` until the store's next write (its ``generation``; stores without one: never).
+
+    For what a page reads from many facts and shows again at each view (a country's agreements, the duty on all
+    goods): any write drops every answer kept for that store.
+    """
+    generation = getattr(store, "generation", None)
+    if generation is None:
+        return compute()
+    with _KEPT_LOCK:
+        seen, answers = _KEPT.get(store, (None, {}))
+        if seen == generation and key in answers:
+            return answers[key]  # type: ignore[return-value]
+    found = compute()
+    with _KEPT_LOCK:
+        seen, answers = _KEPT.get(store, (None, {}))
+        if seen != generation:
+            answers = {}
+        if getattr(store, "generation", None) == generation:  # no write while computing
+            if len(answers) >= KEPT_PER_STORE:
+                answers.clear()
+            answers[key] = found
+            _KEPT[store] = (generation, answers)
+    return found
 
 
 def tkg(name: str) -> str:

@@ -203,13 +203,17 @@ class TariffIndex(CommitFollower):
 
     def facing_all_goods(self, country: str) -> list[str]:
         """The tariffs :meth:`facing` gives that name no product category (so cover all goods)."""
+        return sorted(c.iri for c in self._facing_general(country))
+
+    def all_goods_imposers(self, country: str) -> set[str]:
+        """The imposers of the tariffs of :meth:`facing_all_goods`."""
+        return {imposer for c in self._facing_general(country) for imposer in c.imposers}
+
+    def _facing_general(self, country: str) -> list[Candidate]:
         with self._lock:
             tariffs = self._ready()
-            return sorted(
-                iri
-                for iri in self._general
-                if (country in tariffs[iri].targets or tariffs[iri].everyone) and country not in tariffs[iri].imposers
-            )
+            named = self._by_target.get(country, set()) | self._by_target.get(EVERYONE, set())
+            return [tariffs[iri] for iri in named if iri in self._general and country not in tariffs[iri].imposers]
 
     def get(self, iri: str) -> Candidate | None:
         """The tariff ``iri`` as the index holds it, if it is one."""
@@ -262,11 +266,6 @@ def page_of(
             others.append(candidate)
     found = live + others
     return found[:limit], len(found) > limit
-
-
-def first_ones(ranked: Iterable[Candidate], day: dt.date, limit: int) -> list[str]:
-    """The IRIs of the first ``limit`` tariffs of :func:`page_of`."""
-    return [candidate.iri for candidate in page_of(ranked, day, limit)[0]]
 
 
 def tariff_index(store: TradeStore) -> TariffIndex:

@@ -19,7 +19,7 @@ from pathlib import Path
 from tradekg.duty import rules_for
 from tradekg.duty.calculator import Goods, calculate
 from tradekg.graph.store import TradeStore
-from tradekg.views.facts import Ref, labels, percent, solutions
+from tradekg.views.facts import Ref, labels, percent, solutions, until_write
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
 WIDTH = 1000.0
@@ -211,10 +211,18 @@ def _alpha3(ref: Ref) -> str:
     return ref.iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _calculated(store: TradeStore, importer: str, origin: str, day: dt.date) -> tuple[Decimal, tuple[Ref, ...]]:
-    """The duty calculator's additional duty on goods no product tariff names, and the measures that make it up."""
-    answer = calculate(rules_for(store, importer=importer), Goods(origin=origin, hs=None, day=day))
-    return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) -> tuple[Decimal, tuple[Ref, ...]]:
+    """The duty calculator's additional duty on goods no product tariff names, and the measures that make it up.
+
+    ``importer`` and ``origin`` are ISO alpha-3 codes. Answers are kept until the store's next write: at 10^6 quads
+    one answer walks thousands of rules, and each country page and map asks again.
+    """
+
+    def compute() -> tuple[Decimal, tuple[Ref, ...]]:
+        answer = calculate(rules_for(store, importer=importer), Goods(origin=origin, hs=None, day=day))
+        return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+
+    return until_write(store, ("all goods", importer, origin, day), compute)
 
 
 _MAPS: dict[tuple[int, object, str, dt.date], tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]] = {}
@@ -233,7 +241,7 @@ def _by_origin(
     code = _alpha3(importer)
     for ref, origin in countries.values():
         if ref.iri != importer.iri:
-            rates[ref.iri], parts[ref.iri] = _calculated(store, code, origin, day)
+            rates[ref.iri], parts[ref.iri] = all_goods_duty(store, code, origin, day)
     if generation is not None:
         if len(_MAPS) >= 16:
             _MAPS.clear()
@@ -275,7 +283,7 @@ def duty_map(
     parts: dict[str, tuple[Ref, ...]] = {}
     for importer in importers if importers is not None else imposing_countries(store):
         if importer.iri != target.iri:
-            rates[importer.iri], parts[importer.iri] = _calculated(store, _alpha3(importer), _alpha3(target), day)
+            rates[importer.iri], parts[importer.iri] = all_goods_duty(store, _alpha3(importer), _alpha3(target), day)
     return DutyMap(day, "target", target, countries, rates, parts)
 
 
