@@ -28,9 +28,11 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.term import Node
 
+from tradekg.graph.changes import PendingView
+from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.footprint import Chain, ShapeFootprint, Step, footprints
 from tradekg.graph.shacl_sparql import validate_focus
-from tradekg.graph.store import to_engine, to_rdflib
+from tradekg.graph.store import TradeStore, to_engine, to_rdflib
 from tradekg.graph.validate import VALIDATION_PREDICATES, ValidationReport, ontology_graph
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 
@@ -70,6 +72,19 @@ FEW_INCOMING = 64
 """Up to this many quads pointing to a node are read in one scan (see :meth:`DataReader.incoming`)."""
 
 
+def _scans_lazily(view: object) -> bool:
+    """Whether the store under ``view`` (views wrap a store in ``store``) stops scanning when its reader stops.
+
+    Oxigraph's iterators are lazy; a SPARQL server computes and sends a pattern's whole answer, so a bounded scan of
+    a node many quads point to would cost the server the whole scan.
+    """
+    while not isinstance(view, TradeStore) or isinstance(view, PendingView):
+        view = getattr(view, "store", None)
+        if view is None:
+            return False
+    return isinstance(view, OxigraphStore)
+
+
 class DataReader:
     """The validated dataset (the data and what validation reads of the ontology) read from a view, each read once.
 
@@ -87,6 +102,7 @@ class DataReader:
         self.scanned: set[URIRef | None] = set()
         self._outgoing: dict[Term, list[ox.Quad]] = {}
         self._incoming: dict[Term, list[ox.Quad] | None] = {}
+        self._bounded_scans = _scans_lazily(view)
 
     def outgoing(self, node: Term) -> list[ox.Quad]:
         """Every data quad with ``node`` as subject, read once: one index scan serves each predicate read of it.
@@ -107,6 +123,8 @@ class DataReader:
         Walking a change back reads many predicates into the same node, usually a new one that nothing points to
         yet: one bounded scan answers them all. A node many quads point to (a country) is read by predicate.
         """
+        if not self._bounded_scans:
+            return None
         if node not in self._incoming:
             quads = list(islice(self.view.quads_for_pattern(None, None, node, None), FEW_INCOMING + 1))
             self._incoming[node] = [quad for quad in quads if _validated(quad)] if len(quads) <= FEW_INCOMING else None
