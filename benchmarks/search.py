@@ -1,6 +1,6 @@
 """Time search by words on a generated graph: the FTS5 index beside the former label-substring SPARQL search.
 
-    python -m benchmarks.search --measures 65000 [--runs 50] [--workdir DIR] [--http]
+    python -m benchmarks.search --measures 65000 [--runs 50] [--workdir DIR] [--http | --http-only]
 
 The generated graph (with the bundled one appended, as ``benchmarks.run`` does) is bulk-loaded once into an
 on-disk Oxigraph store under ``--workdir`` (reused afterwards, as ``tradekg serve --store`` would use it), and its
@@ -14,7 +14,9 @@ index file beside it is built (timed, with its size) unless an up-to-date one is
   index's ``on_commit`` listener timed apart from the commit, then the same write taken back.
 
 With ``--http``, ``tradekg serve --store`` then answers ``/search`` over HTTP (the HTML page and its JSON view,
-``?format=json``), one keep-alive connection, median and p99 per search. Prints Markdown and the load average.
+``?format=json``), one keep-alive connection, median and p99 per search, and the CPU time the server's processes
+took per request (read from ``/proc``: what the machine's load does not change). Prints Markdown and the load
+average.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import pyoxigraph as ox
 
 from benchmarks.pages import percentile
 from benchmarks.run import dataset
-from benchmarks.servers import ROOT, Server, free_port, prepare_tradekg_store, stop, wait_ready
+from benchmarks.servers import ROOT, Server, descendants, free_port, prepare_tradekg_store, stop, wait_ready
 from tradekg.graph.load import DATA_GRAPHS_FILTER, open_store
 from tradekg.graph.store import TradeStore
 from tradekg.graph.text_search import SearchAnswer, TextIndex, index_path
@@ -219,19 +221,37 @@ def over_http(directory: Path, args: argparse.Namespace) -> None:
     try:
         wait_ready(server, process, ready_timeout=600)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)  # a rebuild answers late
-        print("\n| search | kind picked | `/search` p50 ms | p99 ms | `/search?format=json` p50 ms | p99 ms |")
-        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        print(
+            "\n| search | kind picked | `/search` p50 ms | p99 ms | server CPU ms"
+            " | `/search?format=json` p50 ms | p99 ms | server CPU ms |"
+        )
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for text, kind, _ in SEARCHES:
             query = {"q": text, **({"type": short(kind)} if kind else {})}
             cells = []
             for extra in ({}, {"format": "json"}):
                 target = "/search?" + urllib.parse.urlencode({**query, **extra})
+                get(connection, target)  # warm-up, outside the CPU count
+                before = cpu_seconds(process.pid)
                 median, p99, _ = timed(lambda t=target: get(connection, t), args.runs)
-                cells.append(f"{median:.1f} | {p99:.1f}")
+                cpu = (cpu_seconds(process.pid) - before) * 1000 / (args.runs + 1)  # timed() warms up once more
+                cells.append(f"{median:.1f} | {p99:.1f} | {cpu:.1f}")
             print(f"| `{text}` | {short(kind)} | {' | '.join(cells)} |")
         connection.close()
     finally:
         stop(process)
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) taken so far by a process's descendants: the serving process and workers."""
+    ticks = 0
+    for below in descendants(pid):
+        try:
+            fields = Path(f"/proc/{below}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def get(connection: http.client.HTTPConnection, target: str) -> bytes:
@@ -254,13 +274,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench")
     parser.add_argument("--rebuild", action="store_true", help="build the index anew (timed)")
     parser.add_argument("--http", action="store_true", help="also time /search through tradekg serve")
+    parser.add_argument(
+        "--http-only", action="store_true", help="only time /search through tradekg serve (a run split in two)"
+    )
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     data, _ = dataset(args.measures, args.seed, args.workdir)
     directory = prepared_store(data, args.workdir)
     print(f"load average before (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    in_process(directory, args)
-    if args.http:
+    if not args.http_only:
+        in_process(directory, args)
+    if args.http or args.http_only:
         over_http(directory, args)
     print(f"\nload average after (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -7,9 +7,9 @@ Two parts, printed as Markdown tables:
 
 * **Pages at 10^6 quads**: a country's page (its duties on a day, the map, the timeline), a measure's page and
   the map, on the generator's graph of ``--measures`` tariff lines (65,000 make about 10^6 quads; ``generate.py``).
-* **Class pages deep in 10^6 instances**: a graph of ``--instances`` labelled resources of one class, and the
-  label order's pages at growing depths, reached by key (``?after=``, the page's own link) and, beside them, by
-  ``OFFSET`` (``?offset=``), both answered by the same server in the same run.
+* **Class pages deep in 10^6 instances**: a graph of ``--instances`` labelled and (nine in ten) dated events, and
+  pages at growing depths in label order and in date order (``?sort=date``), reached by key (``?after=``, the
+  page's own link) and, beside them, by ``?offset=``, all answered by the same application in the same run.
 
 Each figure is the median and the 99th percentile of ``--runs`` requests after a warm-up (the warm-up builds the
 summaries kept on write). ``--store`` and ``--instances-store`` keep each graph in a persistent store directory
@@ -19,14 +19,17 @@ summaries kept on write). ``--store`` and ``--instances-store`` keep each graph 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask.testing import FlaskClient
 
 from benchmarks.generate import write_nquads
+from tradekg.graph.class_index import class_index
 from tradekg.graph.load import load_files, open_store
 from tradekg.graph.store import TradeStore
 from tradekg.server import create_app
@@ -39,7 +42,8 @@ PAGES = (
     "/page/measure/m1?date=" + DAY,
     "/map?imposer=USA&date=" + DAY,
 )
-CLASS = "https://w3id.org/tradekg/ontology#ProductCategory"
+CLASS = "https://w3id.org/tradekg/ontology#Event"
+DATE = "https://w3id.org/tradekg/ontology#date"
 
 
 def timed_ms(client: FlaskClient, path: str, runs: int) -> tuple[int, float, float]:
@@ -93,19 +97,23 @@ def pages(
 
 
 def write_instances(count: int, path: Path) -> None:
-    """``count`` labelled product categories in one named graph (two quads each)."""
+    """``count`` labelled events in one named graph, nine in ten with a day (in an order unlike the labels')."""
     graph = "<https://w3id.org/tradekg/id/graph/bench-instances>"
+    first = dt.date(1990, 1, 1)
     with path.open("w", encoding="utf-8") as out:
         for number in range(count):
-            node = f"<https://w3id.org/tradekg/id/product/bench-{number:07d}>"
+            node = f"<https://w3id.org/tradekg/id/event/bench-{number:07d}>"
             out.write(f"{node} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{CLASS}> {graph} .\n")
-            out.write(f'{node} <http://www.w3.org/2000/01/rdf-schema#label> "Category {number:07d}"@en {graph} .\n')
+            out.write(f'{node} <http://www.w3.org/2000/01/rdf-schema#label> "Event {number:07d}"@en {graph} .\n')
+            if number % 10:
+                day = first + dt.timedelta(days=number * 7919 % 13_000)
+                out.write(f'{node} <{DATE}> "{day.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date> {graph} .\n')
 
 
 def class_pages(
     count: int, runs: int, workdir: Path, *, store_dir: Path | None = None
-) -> list[tuple[int, float, float, float, float]]:
-    """For pages at growing depths: the depth, the median and 99th percentile times by key and by offset."""
+) -> list[tuple[int, list[float]]]:
+    """For pages at rows 0, 10,000, half way and near the end: p50 and p99 by key and by offset, in each order."""
     path = workdir / f"instances-{count}.nq"
     if not path.exists() and not (store_dir and store_dir.exists()):
         write_instances(count, path)
@@ -115,13 +123,18 @@ def class_pages(
         store = open_store(None, empty=True)
         load_files(store, [path], validate=False)
     client = _client(store)
+    index = class_index(store)
+    name = CLASS.rsplit("#", 1)[-1]
     rows = []
     try:
-        for depth in (0, count // 10, count // 2, count - 100):
-            cursor = f"https://w3id.org/tradekg/id/product/bench-{depth - 1:07d}" if depth else ""
-            by_key = "/class/ProductCategory?limit=50" + (f"&after={cursor}" if cursor else "")
-            by_offset = f"/class/ProductCategory?limit=50&offset={depth}"
-            rows.append((depth, *timed_ms(client, by_key, runs)[1:], *timed_ms(client, by_offset, runs)[1:]))
+        for depth in (0, min(10_000, count // 10), count // 2, count - 100):
+            times: list[float] = []
+            for sort in ("label", "date"):
+                cursor = index.page(CLASS, limit=1, offset=depth - 1, sort=sort)[0] if depth else ""
+                base = f"/class/{name}?limit=50&sort={sort}"
+                times += timed_ms(client, base + (f"&after={quote(cursor, safe='')}" if cursor else ""), runs)[1:]
+                times += timed_ms(client, f"{base}&offset={depth}", runs)[1:]
+            rows.append((depth, times))
     finally:
         store.close()
     return rows
@@ -147,13 +160,12 @@ def main() -> None:
             print(f"| `{page}` | {status} | {median:.1f} | {p99:.1f} |", flush=True)
     if "classes" not in args.parts:
         return
-    print(f"\nClass pages, {args.instances:,} instances, 50 a page, {args.runs} runs after a warm-up:\n")
-    print("| first row of the page | by key p50 ms | by key p99 ms | by offset p50 ms | by offset p99 ms |")
-    print("|---|---|---|---|---|")
-    for depth, key50, key99, off50, off99 in class_pages(
-        args.instances, args.runs, args.workdir, store_dir=args.instances_store
-    ):
-        print(f"| {depth:,} | {key50:.1f} | {key99:.1f} | {off50:.1f} | {off99:.1f} |", flush=True)
+    print(f"\nClass pages, {args.instances:,} instances, 50 a page, {args.runs} runs after a warm-up (ms):\n")
+    print("| first row | label, by key p50 / p99 | label, by offset p50 / p99 | date, by key p50 / p99 |", end="")
+    print(" date, by offset p50 / p99 |\n|---|---|---|---|---|")
+    for depth, times in class_pages(args.instances, args.runs, args.workdir, store_dir=args.instances_store):
+        cells = " | ".join(f"{times[i]:.1f} / {times[i + 1]:.1f}" for i in range(0, 8, 2))
+        print(f"| {depth:,} | {cells} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -86,8 +86,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "query_workers",
-        2,
-        "Worker processes answering queries when --timeout is set (about one per core); a query waits for a free one.",
+        3,
+        "Worker processes answering queries when --timeout is set (one per core and one more, which evaluates while "
+        "the others' answers and next queries cross the pipe); a query waits for a free one.",
+        kind=int,
+    ),
+    Setting(
+        "query_memory",
+        4096,
+        "Memory a query worker may take beyond its size at start, in MiB (its address space, Linux); a query "
+        "needing more is stopped and answered 503, and the worker replaced; 0 sets no limit.",
         kind=int,
     ),
     Setting("max_rows", 10000, "Most result rows a query returns; longer answers are cut and say so.", kind=int),

@@ -8,10 +8,14 @@ import re
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradekg.graph.load import load_quads, open_store
 from tradekg.graph.store import TradeStore
+from tradekg.graph.text_documents import fold
 from tradekg.graph.text_search import TextIndex, index_path, match_expression
+from tradekg.graph.text_snippets import _snippet_word_by_word, snippet
 from tradekg.graph.writes import add_to_graph, apply_update, drop_graph, replace_graph
 
 ID = "https://w3id.org/tradekg/id/"
@@ -209,3 +213,20 @@ def test_a_common_word_is_ranked_in_a_window_and_counted_up_to_a_limit(bundled_s
     assert (exact.total, exact.total_is_lower_bound) == (everything.total, False)
     with pytest.raises(ValueError, match="window"):
         TextIndex(bundled_store, window=10, count_limit=5)
+
+
+_WORDS = st.text(alphabet="abtTfiIrsx_9", min_size=1, max_size=7)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(st.one_of(_WORDS, st.sampled_from([" ", ", ", ". ", "-", " (", ") ", "é"])), max_size=60).map(
+        "".join
+    ),
+    words=st.lists(_WORDS.map(fold), min_size=1, max_size=3),
+    around=st.integers(0, 4),
+)
+def test_the_snippet_of_an_ascii_text_is_the_one_found_word_by_word(text: str, words: list[str], around: int) -> None:
+    """One regular expression finds the words searched for in an ASCII text: the same snippet as comparing each
+    word of the text in Python (which any other text still gets)."""
+    assert snippet(text, words, around=around) == _snippet_word_by_word(text, words, around=around)

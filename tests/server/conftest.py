@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
-from tradekg.server import create_app
+from tradekg.server import answer_cache, create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVED_TOKEN = "served-write-token"
@@ -160,13 +160,15 @@ def browse_store() -> TradeStore:
     return open_store(data_files=[BROWSE_DATA], validate=False)
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def browse_app(browse_store: TradeStore) -> Flask:
+    """The application over the browsing graph, once for the session (read-only, as ``app``)."""
     return create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": browse_store})
 
 
 @pytest.fixture()
 def browse_client(browse_app: Flask) -> FlaskClient:
+    answer_cache(browse_app).clear()
     return browse_app.test_client()
 
 

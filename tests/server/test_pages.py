@@ -44,8 +44,11 @@ def test_class_page_pages_and_sorts(browse_client):
     assert f'rel="next" href="/class/Tariff?after={quote(fiftieth, safe="")}"' in html  # keyset, not offset
     assert "50 shown, 61 in all" in html
     by_date_html = browse_client.get("/class/Tariff?sort=date").get_data(as_text=True)
-    assert 'rel="next" href="/class/Tariff?sort=date&amp;offset=50"' in by_date_html
-    assert "1–50 of 61" in by_date_html
+    fiftieth_by_date = by_date["items"][-1]["iri"]
+    assert f'rel="next" href="/class/Tariff?sort=date&amp;after={quote(fiftieth_by_date, safe="")}"' in by_date_html
+    assert "50 shown, 61 in all" in by_date_html
+    rest = browse_client.get(f"/class/Tariff.json?sort=date&after={quote(fiftieth_by_date, safe='')}").json
+    assert len(rest["items"]) == 11 and not {i["iri"] for i in rest["items"]} & {i["iri"] for i in by_date["items"]}
 
 
 def test_class_page_includes_subclasses_and_names_bad_input(browse_client):

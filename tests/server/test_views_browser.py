@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 PAGE_TYPES = {
     "home": "/",
     "country": "/page/country/JPN?date=2025-05-15",
+    "duty list": "/country/USA/imposed?date=2025-05-15&limit=30",
     "measure": "/page/measure/usa-auto-tariff",
     "exemption": "/page/exemption/usa-blanket-tariff-can",
     "source": "/page/source/econotimes-japan-tariff-relief",

@@ -11,7 +11,7 @@ import pytest
 
 from tradekg.graph.class_index import ClassIndex, class_index
 from tradekg.graph.describe import describe
-from tradekg.graph.index import instances
+from tradekg.graph.index import instances, items_of
 from tradekg.graph.store import TradeStore
 from tradekg.graph.writes import apply_update
 from tradekg.server import create_app
@@ -141,3 +141,36 @@ def test_keyset_pages_chain_to_the_whole_class(bundled_store: TradeStore, limit:
         chained += page
         after = page[-1]
     assert chained == whole
+
+
+def _dated(store: TradeStore, cls: str) -> list[tuple[str, str]]:
+    """The class's instances and their dates, in date order, chained page by page by key."""
+    index, chained, after = class_index(store), [], None
+    while page := index.page(cls, limit=13, after=after, sort="date"):
+        chained += page
+        after = page[-1]
+    dates = {
+        item.iri: item.date for start in range(0, len(chained), 200) for item in items_of(store, chained[start:][:200])
+    }
+    return [(iri, dates.get(iri, "")) for iri in chained]
+
+
+def test_class_pages_by_date_follow_writes_latest_first(fresh_store: TradeStore):
+    cls = TKG + "TradeMeasure"
+    before = _dated(fresh_store, cls)
+    assert [iri for iri, _ in before] == class_index(fresh_store).page(cls, limit=100_000, sort="date")
+    texts = [date for _, date in before]
+    dated = [d for d in texts if d]
+    assert dated == sorted(dated, reverse=True) and texts == dated + [""] * (len(texts) - len(dated))
+    apply_update(fresh_store, NEW_TARIFF.replace('"2025-04-09"', '"2031-01-02"'))
+    assert _dated(fresh_store, cls)[0] == (NEW, "2031-01-02")
+    apply_update(
+        fresh_store,
+        f'DELETE DATA {{ GRAPH <{GRAPH}> {{ <{NEW}> tkg:effectiveFrom "2031-01-02"^^xsd:date }} }};'
+        f' INSERT DATA {{ GRAPH <{GRAPH}> {{ <{NEW}> tkg:effectiveFrom "1901-01-01"^^xsd:date }} }}',
+    )
+    after = _dated(fresh_store, cls)
+    assert after[len(dated)] == (NEW, "1901-01-01")  # the oldest of the dated, before the undated
+    assert [iri for iri, _ in after] == ClassIndex(fresh_store).page(cls, limit=100_000, sort="date")
+    total, items = instances(fresh_store, cls, sort="date", limit=5, after=after[len(dated) - 1][0])
+    assert items[0].iri == NEW and total == len(after)

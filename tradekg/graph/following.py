@@ -26,9 +26,15 @@ _FOLLOWERS_LOCK = threading.Lock()
 
 
 def touched_subjects(
-    removed: Iterable[ox.Quad], added: Iterable[ox.Quad], predicates: Collection[str]
+    removed: Iterable[ox.Quad],
+    added: Iterable[ox.Quad],
+    predicates: Collection[str],
+    linking: Collection[str] = (),
 ) -> set[str] | None:
-    """The IRI subjects of a committed change's quads with one of ``predicates``.
+    """The IRI subjects of a committed change's quads with one of ``predicates``, and IRI objects of ``linking`` ones.
+
+    ``linking`` predicates are those by which other nodes point at a summarised subject (an exemption's
+    ``tkg:exemptionFrom`` names its measure): a change to them touches their object too.
 
     ``None`` when the change touches ``rdfs:subClassOf``: what a class's members are may have changed anywhere, so
     a summary that follows the class hierarchy is built again instead.
@@ -41,6 +47,8 @@ def touched_subjects(
                 return None
             if predicate in predicates and isinstance(quad.subject, ox.NamedNode):
                 touched.add(quad.subject.value)
+            if predicate in linking and isinstance(quad.object, ox.NamedNode):
+                touched.add(quad.object.value)
     return touched
 
 
@@ -53,12 +61,16 @@ class CommitFollower(abc.ABC):
         store: The store summarised (held weakly: the summary never keeps a closed store alive).
         watched: The predicates the summary is made of.
         reread_limit: Past this many touched subjects (a bulk load), the whole store is read again instead.
+        linking: The predicates by which other nodes point at a summarised subject (their objects are touched too).
     """
 
-    def __init__(self, store: TradeStore, *, watched: Collection[str], reread_limit: int) -> None:
+    def __init__(
+        self, store: TradeStore, *, watched: Collection[str], reread_limit: int, linking: Collection[str] = ()
+    ) -> None:
         self._store = weakref.ref(store)
         self._lock = threading.RLock()
         self._watched = watched
+        self._linking = linking
         self._reread_limit = reread_limit
         store.on_commit(self.changed)
 
@@ -74,7 +86,7 @@ class CommitFollower(abc.ABC):
 
     def changed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
         """Follow a committed change set: read again the subjects whose watched facts it touches."""
-        touched = touched_subjects(removed, added, self._watched)
+        touched = touched_subjects(removed, added, self._watched, self._linking)
         if touched is None:
             self.invalidate()
             return

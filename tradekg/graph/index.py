@@ -94,17 +94,18 @@ def instances(
         offset: The first instance to return (the date order pages by offset).
         limit: How many to return.
         direct: Only the resources typed with the class itself, not with a subclass.
-        after: In label order, the page starts after this resource (keyset paging: the page's query filters on
-            the order's key instead of skipping the rows before it); ``offset`` is then ignored.
+        after: The page starts after this resource (keyset paging: the page reads on from the order's key
+            instead of skipping the rows before it); ``offset`` is then ignored. Not with ``direct`` and ``date``.
 
     Raises:
         ValueError: ``sort`` is not one of :data:`SORTS`, or ``class_iri`` is not an IRI.
     """
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(SORTS)}")
-    if sort == "label" and not direct:  # kept in order on write: a page is a lookup at any depth
+    if not direct:  # kept in both orders on write: a page is a lookup at any depth
         ordered = class_index(store)
-        chosen = ordered.page(str(ox.NamedNode(class_iri).value), limit=int(limit), offset=int(offset), after=after)
+        iri = str(ox.NamedNode(class_iri).value)
+        chosen = ordered.page(iri, limit=int(limit), offset=int(offset), after=after, sort=sort)
         return ordered.count(class_iri), items_of(store, chosen)
     path = "rdf:type" if direct else "rdf:type/rdfs:subClassOf*"
     where = f"?s {path} {ox.NamedNode(class_iri)} . FILTER(isIRI(?s))"
@@ -113,7 +114,7 @@ def instances(
     count = int(next(iter(total))[0].value)
     having, skip = "", f"OFFSET {int(offset)}"
     if sort == "date":
-        order = "DESC(BOUND(?date)) DESC(STR(?date)) LCASE(STR(?label))"
+        order = f"DESC(BOUND(?date)) DESC(STR(?date)) {_LABEL_KEY} STR(?s)"
     else:
         order = f"{_LABEL_KEY} STR(?s)"
         if after:

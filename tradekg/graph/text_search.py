@@ -24,6 +24,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class Hit:
     snippet: Snippet
     """The best-matching text in pieces, each with whether it is a matched word."""
 
-    @property
+    @cached_property
     def snippet_text(self) -> str:
         """The snippet as plain text."""
         return "".join(text for text, _ in self.snippet)

@@ -26,6 +26,7 @@ query (it must parse, be a SELECT, and project each parameter) and raises :class
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -295,6 +296,17 @@ def load_query(path: Path) -> NamedQuery:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise CatalogError(path, f"cannot read the file: {error}") from None
+    return _parsed_and_checked(path, text)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_and_checked(path: Path, text: str) -> NamedQuery:
+    """One query file's entry, from its path and text: remembered, as every application loads the catalog again.
+
+    The entry depends on nothing else (the file's text is read each time, so an edited file is parsed and checked
+    anew). A broken file raises :class:`CatalogError` each time, as errors are never remembered.
+    """
+    name = path.stem
     header, sparql = _header(path, text)
     unknown = sorted(set(header) - HEADER_KEYS)
     if unknown:

@@ -26,6 +26,7 @@ from tradekg.graph.text_search import TextIndex, index_path
 from tradekg.server import guard
 from tradekg.server.answer_cache import AnswerCache
 from tradekg.server.bodies import BoundedBodies
+from tradekg.server.compiled_templates import TEMPLATE_CODE
 from tradekg.server.shares import CLIENT
 from tradekg.settings import default_config
 
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
             ``TRADEKG_GSP_ENDPOINT``), ``TRADEKG_DATA`` and ``TRADEKG_EMPTY``.
     """
     app = Flask(__name__)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": TEMPLATE_CODE}  # compiled once per process
     app.config.from_mapping(default_config())
     if config:
         app.config.from_mapping(config)
@@ -122,7 +124,8 @@ def query_pool(app: Flask | None = None) -> QueryPool | None:
         with _POOL_LOCK:
             pool = app.extensions.get("tradekg.workers")
             if pool is None:
-                pool = QueryPool(app.extensions["tradekg"], int(app.config["TRADEKG_QUERY_WORKERS"]))
+                size, memory = int(app.config["TRADEKG_QUERY_WORKERS"]), int(app.config["TRADEKG_QUERY_MEMORY"])
+                pool = QueryPool(app.extensions["tradekg"], size, memory_mebibytes=memory)
                 weakref.finalize(app, pool.close)  # at collection of the app or at exit, whichever comes first
                 app.extensions["tradekg.workers"] = pool
     return pool

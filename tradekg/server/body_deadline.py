@@ -13,7 +13,8 @@ finds it among this process's sockets: connected to this server's port, from the
 on the client (nothing sent on it since it last received: a request whose body is still coming). It closes them
 only when there are no more such sockets than late bodies of that client; otherwise (another request of the same
 client is still being answered) it waits and looks again, so that it never closes a connection that is not late.
-Linux only (``/proc/self/fd`` and ``TCP_INFO``); elsewhere a late body waits for its client, as before.
+Linux only (``/proc/self/fd`` and ``TCP_INFO``: :func:`available`); elsewhere a late body waits for its client,
+and ``tradekg serve`` says so at start (:func:`unavailable_note`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,22 @@ _LOOK_AGAIN = 0.25  # seconds between looks while a late body's connection canno
 _IDLE_THREAD = 60.0  # seconds the watchdog waits for a body before it ends
 
 
+def available() -> bool:
+    """Whether late bodies can be found and closed here: Linux, with ``/proc/self/fd`` and ``TCP_INFO``."""
+    return sys.platform.startswith("linux") and hasattr(socket, "TCP_INFO") and os.path.isdir("/proc/self/fd")
+
+
+def unavailable_note(seconds: float) -> str | None:
+    """What ``tradekg serve`` says at start when a body deadline of ``seconds`` is asked for but cannot be kept."""
+    if seconds <= 0 or available():
+        return None
+    return (
+        f"--body-read-timeout {seconds:g} is not enforced on this system (it needs Linux's /proc and TCP_INFO): "
+        "a request whose body arrives slowly holds its thread until the client sends it or disconnects; "
+        "--max-unfinished-bodies still bounds how many do at once"
+    )
+
+
 @dataclass(eq=False)
 class BodyRead:
     """One request reading its body: its client, the server's port it came to, and when it must be done."""
@@ -59,7 +76,7 @@ class BodyDeadlines:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self.enabled = seconds > 0 and sys.platform.startswith("linux")
+        self.enabled = seconds > 0 and available()
         self._reads: set[BodyRead] = set()
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None

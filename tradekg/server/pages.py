@@ -246,7 +246,7 @@ def class_page(name: str | None = None) -> Response:
         sort=sort,
         sorts=SORTS,
         after=after,
-        keyset=sort == "label",
+        keyset=True,
     )
 
 
@@ -264,29 +264,30 @@ def search_page() -> Response:
         return bad_request(str(error))
     answer = text_index().search(text, class_iri=class_iri or None, limit=PAGE_SIZE, offset=offset)
     vocab = vocabulary(current_store())
+    shown = {t for hit in answer.hits for t in hit.types} | {f.iri for f in answer.facets} | {class_iri} - {""}
+    labels = {iri: vocab.label(iri) or local_name(iri) for iri in shown}  # once per class, not once per hit
 
-    def class_label(iri: str) -> str:
-        return vocab.label(iri) or local_name(iri)
+    def data() -> dict[str, object]:  # the JSON view's; the HTML page does not need it
+        return {
+            "q": text,
+            "type": class_iri,
+            "total": answer.total,
+            "total_is_lower_bound": answer.total_is_lower_bound,
+            "window": answer.window,
+            "offset": offset,
+            "items": [
+                {**hit.to_json(), "types": [{"iri": t, "label": labels[t]} for t in hit.types]} for hit in answer.hits
+            ],
+            "facets": [{"class": f.iri, "label": labels[f.iri], "count": f.count} for f in answer.facets],
+        }
 
-    data = {
-        "q": text,
-        "type": class_iri,
-        "total": answer.total,
-        "total_is_lower_bound": answer.total_is_lower_bound,
-        "window": answer.window,
-        "offset": offset,
-        "items": [
-            {**hit.to_json(), "types": [{"iri": t, "label": class_label(t)} for t in hit.types]} for hit in answer.hits
-        ],
-        "facets": [{"class": f.iri, "label": class_label(f.iri), "count": f.count} for f in answer.facets],
-    }
     return page(
         "search.html",
         data,
         q=text,
         answer=answer,
         class_iri=class_iri,
-        class_label=class_label,
+        class_label=labels.__getitem__,
         offset=offset,
         limit=PAGE_SIZE,
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -34,7 +35,8 @@ from granian.server import Server
 
 from tradekg.graph.footprint import footprints
 from tradekg.server import create_app, query_pool, text_index
-from tradekg.settings import SETTINGS
+from tradekg.server.body_deadline import unavailable_note
+from tradekg.settings import SETTINGS, SETTINGS_BY_NAME
 
 _PR_SET_PDEATHSIG = 1
 
@@ -46,11 +48,15 @@ def run_server(settings: Mapping[str, object]) -> None:
         settings: Values keyed by setting name (as the ``serve`` command passes them).
     """
     config = {setting.config_key: settings.get(setting.name, setting.default) for setting in SETTINGS}
+    forget_write_token()
     app = create_app(config)
     store = app.extensions["tradekg"]
     host = str(config["TRADEKG_HOST"])
     port = int(str(config["TRADEKG_PORT"]))
     click.echo(f"tradekg serving {len(store):,} quads on http://{host}:{port}/", err=True)
+    note = unavailable_note(float(str(config["TRADEKG_BODY_READ_TIMEOUT"] or 0)))
+    if note:
+        click.echo(f"tradekg: {note}", err=True)
     if store.path is None:
         multiprocessing.set_start_method("fork", force=True)
         load_app: Callable[[], Flask] = lambda: app  # noqa: E731 - the forked process inherits the store
@@ -76,6 +82,18 @@ def run_server(settings: Mapping[str, object]) -> None:
     )
     logging.getLogger("_granian").addFilter(_threads_waiting_on_workers)
     server.serve(target_loader=loader, wrap_loader=False)  # called in the serving process
+
+
+def forget_write_token() -> None:
+    """Remove the write token's variable from this process's environment, once the settings have read it.
+
+    Granian copies the environment into every request's WSGI environ, and the serving and query worker processes
+    inherit it: without this, any code that shows a request's environ (a debugger, an error report, a log) would
+    show the token. The token lives on in the application's configuration only.
+    """
+    variable = SETTINGS_BY_NAME["write_token"].env
+    if variable:
+        os.environ.pop(variable, None)
 
 
 def _serving_process(load_app: Callable[[], Flask]) -> Flask:

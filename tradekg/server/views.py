@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, Response, request, send_from_directory
+from flask import Blueprint, Response, request, send_from_directory, url_for
 
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import ID, TKG
 from tradekg.server import current_store
-from tradekg.server.web import bad_request, href, not_found, page
+from tradekg.server.web import bad_request, href, int_arg, not_found, page
 from tradekg.views import chart, worldmap
 from tradekg.views.country import country_view
+from tradekg.views.duties import SIDES, decode_cursor, duty_page
 from tradekg.views.facts import Ref, day_of, english_texts, first_literal, labels, outgoing, percent, solutions
 from tradekg.views.measures import STATUS_TEXT, load_measures, statuses
 
@@ -144,6 +145,70 @@ def map_picture() -> Response:
     return Response(body, mimetype="image/svg+xml")
 
 
+LIST_PAGE = 50  # rows on a page of a country's full duty list
+
+
+def duty_list_url(code: str, side: str, day: dt.date, after: str | None = None) -> str:
+    """The address of a page of a country's full list of duties faced or imposed (``after``: its cursor)."""
+    args = {"date": day.isoformat(), **({"after": after} if after else {})}
+    return url_for("views.duty_list", code=code, side=side, **args)
+
+
+@bp.get("/country/<code>/<side>")
+def duty_list(code: str, side: str) -> Response:
+    """Every tariff a country faces (``/country/JPN/faced``) or imposes, on a day, a page at a time.
+
+    Paged by key: ``?after=`` is the last row's cursor, given by the page's ``next`` link, so a page deep in the
+    list costs what the first does. ``?date=`` as on the country's page; ``?limit=`` up to 200 rows.
+    """
+    if side not in SIDES:
+        return not_found(f"A country's duty list is /country/{code}/faced or /country/{code}/imposed.")
+    store = current_store()
+    country = country_ref(store, code)
+    if country is None:
+        return not_found(f"No country has the ISO 3166-1 alpha-3 code {code!r}.")
+    code = country.iri.rsplit("/", 1)[-1]
+    try:
+        day = day_arg()
+        limit = int_arg("limit", LIST_PAGE, low=1, high=200)
+        raw = request.args.get("after", "").strip()
+        chosen = duty_page(store, country.iri, day, side=side, limit=limit, after=decode_cursor(raw) if raw else None)
+    except ValueError as error:
+        return bad_request(str(error))
+    kept = {k: v for k, v in request.args.items() if k in ("limit", "format")}  # a JSON page links to JSON pages
+    next_url = (
+        url_for("views.duty_list", code=code, side=side, **{"date": day.isoformat(), **kept, "after": chosen.next})
+        if chosen.next
+        else None
+    )
+    first_url = url_for("views.duty_list", code=code, side=side, **{"date": day.isoformat(), **kept}) if raw else None
+
+    def data() -> dict[str, object]:
+        return {
+            "country": country.to_json(),
+            "date": day.isoformat(),
+            "side": side,
+            "count": chosen.count,
+            "duties": [d.to_json(day, country.iri) for d in chosen.duties],
+            "after": raw or None,
+            "next": chosen.next,
+            "next_url": next_url,
+        }
+
+    return page(
+        "views/duty_list.html",
+        data,
+        country=country,
+        day=day,
+        side=side,
+        listed=chosen,
+        next_url=next_url,
+        first_url=first_url,
+        country_url=href(country.iri) + f"?date={day.isoformat()}",
+        status_text=STATUS_TEXT,
+    )
+
+
 def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, object]] | None:
     """The domain view of a resource page: its template, its data (with ``to_json``) and its context, if any.
 
@@ -174,6 +239,8 @@ def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, ob
             "legend": worldmap.legend(),
             "chart_svg": chart.svg(timeline, href=hrefs, today=dt.date.today(), title_id="country-chart-title"),
             "status_text": STATUS_TEXT,
+            "faced_url": duty_list_url(ref.iri.rsplit("/", 1)[-1], "faced", day),
+            "imposed_url": duty_list_url(ref.iri.rsplit("/", 1)[-1], "imposed", day),
         }
         return "views/country.html", view, context
     if MEASURE_CLASSES & set(types):

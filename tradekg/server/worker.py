@@ -41,7 +41,7 @@ from tradekg.graph.store import TradeStore
 from tradekg.server.checkpoints import Checkpoints
 from tradekg.server.frames import receive_frame, send_frame
 from tradekg.server.shares import CLIENT, Shares
-from tradekg.server.worker_process import QueryRequest, Request, WorkerFailed, forked_child
+from tradekg.server.worker_process import QueryRequest, Request, WorkerFailed, WorkerOutOfMemory, forked_child
 
 __all__ = ["QueryPool", "QueryRequest", "QueryTimeout", "Request", "WorkerFailed", "can_fork"]
 
@@ -71,8 +71,8 @@ class _Worker:
     pid: int = 0
     process: subprocess.Popen[bytes] | None = None
 
-    def stop(self) -> None:
-        """Kill the process, close the pipes and reap it (no zombie is left)."""
+    def stop(self) -> int | None:
+        """Kill the process, close the pipes and reap it (no zombie is left); the signal that ended it, if any."""
         for fd in (self.request_fd, self.answer_fd):
             try:
                 os.close(fd)
@@ -80,13 +80,14 @@ class _Worker:
                 pass
         if self.process is not None:
             self.process.kill()
-            self.process.wait()
-            return
+            status = self.process.wait()
+            return -status if status < 0 else None
         try:
             os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            _, status = os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
-            pass
+            return None
+        return os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
 
 
 class QueryPool:
@@ -96,9 +97,10 @@ class QueryPool:
     application calls when it is collected or the interpreter exits.
     """
 
-    def __init__(self, store: TradeStore, size: int) -> None:
+    def __init__(self, store: TradeStore, size: int, *, memory_mebibytes: int = 0) -> None:
         self.store = store
         self.size = max(1, size)
+        self.memory_mebibytes = memory_mebibytes  # each worker's limit (worker_process.limit_memory); 0: none
         self._ready = threading.Condition()
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()
@@ -147,11 +149,17 @@ class QueryPool:
                     self._discard(worker)
                     raise QueryTimeout(seconds) from None
                 except (OSError, EOFError, pickle.UnpicklingError):
-                    self._discard(worker)
+                    if self._discard(worker) == signal.SIGABRT and self.memory_mebibytes > 0:
+                        raise WorkerOutOfMemory(self.memory_mebibytes) from None  # Oxigraph aborts when out of memory
                     raise WorkerFailed("the query worker ended without an answer") from None
                 except BaseException:
                     self._discard(worker)
                     raise
+                if not ok and isinstance(value, MemoryError):  # Python ran out of memory: a fresh worker replaces it
+                    self._discard(worker)
+                    if self.memory_mebibytes > 0:
+                        raise WorkerOutOfMemory(self.memory_mebibytes)
+                    raise WorkerFailed("the query worker ran out of memory")
                 self._release(worker)
                 break
         finally:
@@ -274,12 +282,12 @@ class QueryPool:
         if not keep:
             worker.stop()
 
-    def _discard(self, worker: _Worker) -> None:
+    def _discard(self, worker: _Worker) -> int | None:
         with self._ready:
             self._busy.discard(worker)
             self._shares.frees(worker)
             self._ready.notify()
-        worker.stop()
+        return worker.stop()
 
     def _start(self, deadline: float, seconds: float, *, store_locked: bool = False) -> _Worker:
         request_read, request_write = os.pipe()
@@ -313,7 +321,7 @@ class QueryPool:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 pid = os.fork()
             if pid == 0:
-                forked_child(self.store, request_fd, answer_fd)
+                forked_child(self.store, request_fd, answer_fd, self.memory_mebibytes)
         finally:
             if not store_locked:
                 lock.release()
@@ -323,7 +331,12 @@ class QueryPool:
         environment = dict(os.environ)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
         process = subprocess.Popen(
-            [sys.executable, "-m", "tradekg.server.worker_process", str(request_fd), str(answer_fd)],
+            [
+                sys.executable,
+                "-m",
+                "tradekg.server.worker_process",
+                *map(str, (request_fd, answer_fd, self.memory_mebibytes)),
+            ],
             pass_fds=(request_fd, answer_fd),
             stdin=subprocess.DEVNULL,
             env=environment,

@@ -5,6 +5,11 @@ from a pipe, evaluating it on its store and writing the answer back. It is eithe
 (an in-memory store, shared copy-on-write: :func:`forked_child`) or a fresh interpreter
 (``python -m tradekg.server.worker_process REQUEST_FD ANSWER_FD``: :func:`main`) that opens the read-only checkpoint
 each request names. Workers only read: nothing they do can reach the server's store.
+
+A worker may be given a memory limit (:func:`limit_memory`, the ``query_memory`` setting): its address space may
+grow by that much beyond its size once its store is open (RocksDB reserves some 600 MB of address space when it
+opens a store, before any query). A query needing more is stopped where it allocates (Oxigraph aborts the process,
+Python raises ``MemoryError``), and the pool answers :class:`WorkerOutOfMemory` and replaces the worker.
 """
 
 from __future__ import annotations
@@ -29,6 +34,40 @@ T_co = TypeVar("T_co", covariant=True)
 
 class WorkerFailed(Exception):
     """The worker process died without an answer (for example, killed by the system for memory)."""
+
+
+class WorkerOutOfMemory(WorkerFailed):
+    """The query needed more memory than a worker may take (the worker was stopped and is replaced)."""
+
+    def __init__(self, mebibytes: int) -> None:
+        self.mebibytes = mebibytes
+        super().__init__(
+            f"the query needed more than the {mebibytes} MiB a query worker may take (--query-memory) and was stopped"
+        )
+
+
+def limit_memory(mebibytes: int) -> None:
+    """Let this process's address space grow by at most ``mebibytes`` MiB beyond its size now (soft ``RLIMIT_AS``).
+
+    Measured from the size now, so that a worker forked from a large server gets the same room as a fresh one; a
+    negative value lifts the limit (up to the hard limit). Nothing is done for 0, or where the size cannot be read
+    (``/proc``) or limited (no ``resource`` module).
+    """
+    if mebibytes == 0:
+        return
+    try:
+        import resource  # noqa: PLC0415 - POSIX only
+
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError):
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = hard if mebibytes < 0 else size + mebibytes * 2**20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker stopped for memory leaves no core file behind
 
 
 class Request(Protocol[T_co]):
@@ -72,9 +111,10 @@ def _answer(store: TradeStore | None, request: Request[object]) -> tuple[bool, o
         return False, error
 
 
-def serve(store: TradeStore | None, request_fd: int, answer_fd: int) -> None:
+def serve(store: TradeStore | None, request_fd: int, answer_fd: int, memory_mebibytes: int = 0) -> None:
     """Answer requests until the server closes the pipe. A request names the checkpoint to read, if any."""
     snapshot: str | None = None
+    limit_memory(memory_mebibytes)
     while True:
         try:
             wanted, request = receive_frame(request_fd)  # type: ignore[misc]
@@ -82,7 +122,9 @@ def serve(store: TradeStore | None, request_fd: int, answer_fd: int) -> None:
             return
         if wanted is not None and wanted != snapshot:
             store, snapshot = None, None  # close the old checkpoint before opening the next
+            limit_memory(-1 if memory_mebibytes else 0)  # the limit counts from the size with the store open
             store, snapshot = OxigraphStore(Path(wanted), read_only=True), wanted
+            limit_memory(memory_mebibytes)
         outcome = _answer(store, request)
         try:
             send_frame(answer_fd, outcome)
@@ -90,7 +132,7 @@ def serve(store: TradeStore | None, request_fd: int, answer_fd: int) -> None:
             send_frame(answer_fd, (False, WorkerFailed(f"the query failed: {outcome[1]}")))
 
 
-def forked_child(store: TradeStore, request_fd: int, answer_fd: int) -> None:
+def forked_child(store: TradeStore, request_fd: int, answer_fd: int, memory_mebibytes: int = 0) -> None:
     """The body of a forked worker: never returns into the server's code."""
     status = 0
     try:
@@ -107,7 +149,7 @@ def forked_child(store: TradeStore, request_fd: int, answer_fd: int) -> None:
         # server's whole heap page by page. The worker's own garbage is still collected.
         gc.freeze()
         gc.enable()
-        serve(store, request_fd, answer_fd)
+        serve(store, request_fd, answer_fd, memory_mebibytes)
     except BaseException:  # noqa: BLE001 - the child must end here whatever happens
         status = 1
     finally:
@@ -115,11 +157,11 @@ def forked_child(store: TradeStore, request_fd: int, answer_fd: int) -> None:
 
 
 def main(arguments: list[str]) -> None:
-    """A spawned worker: ``python -m tradekg.server.worker_process REQUEST_FD ANSWER_FD``."""
+    """A spawned worker: ``python -m tradekg.server.worker_process REQUEST_FD ANSWER_FD [MEMORY_MIB]``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    request_fd, answer_fd = (int(argument) for argument in arguments)
+    request_fd, answer_fd, memory_mebibytes, *_ = (*(int(argument) for argument in arguments), 0)
     end_with_server(request_fd)
-    serve(None, request_fd, answer_fd)
+    serve(None, request_fd, answer_fd, memory_mebibytes)
 
 
 if __name__ == "__main__":

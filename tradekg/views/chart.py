@@ -66,19 +66,16 @@ def _dated_measures(store: TradeStore) -> list[str]:
 
 
 def _events(store: TradeStore, country: str | None) -> list[Point]:
+    dated = "?e ?p ?d FILTER(?p IN (tkg:date, tkg:concludedOn) && isLiteral(?d))"
     if country is None:
-        scope = ""
-    else:
+        where = "VALUES ?p { tkg:date tkg:concludedOn } ?e ?p ?d FILTER(isLiteral(?d))"
+    else:  # each branch looks its events' dates up: joined after the union, every dated node was read
         c = str(ox.NamedNode(country))
-        scope = (
-            f"{{ ?e tkg:partOf/tkg:party {c} }} UNION {{ ?e tkg:party {c} }}"
-            f" UNION {{ ?e tkg:participant/tkg:holdsPost/tkg:postIn {c} }}"
+        where = (
+            f"{{ ?n tkg:party {c} . ?e tkg:partOf ?n . {dated} }} UNION {{ ?e tkg:party {c} . {dated} }}"
+            f" UNION {{ ?post tkg:postIn {c} . ?who tkg:holdsPost ?post . ?e tkg:participant ?who . {dated} }}"
         )
-    rows = solutions(
-        store,
-        f"SELECT DISTINCT ?e ?p ?d WHERE {{ {scope} VALUES ?p {{ tkg:date tkg:concludedOn }} ?e ?p ?d"
-        " FILTER(isLiteral(?d)) }",
-    )
+    rows = solutions(store, f"SELECT DISTINCT ?e ?p ?d WHERE {{ {where} }}")
     names = labels(store, [row["e"].value for row in rows])
     points = [
         Point(

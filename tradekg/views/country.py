@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from tradekg.graph.store import TradeStore
 from tradekg.views.duties import CountryDuties, country_duties
-from tradekg.views.facts import Day, Ref, labels, solutions
+from tradekg.views.facts import Day, Ref, labels, solutions, tkg
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,12 @@ def _dated(store: TradeStore, sparql: str) -> list[Dated]:
     return sorted(found.values(), key=lambda d: (d.day is None, d.day.lexical if d.day else "", d.ref.label.lower()))
 
 
+def _subclasses(store: TradeStore, name: str) -> str:
+    """The ontology class ``tkg:name`` and the classes below it, for ``IN (...)``."""
+    rows = solutions(store, f"SELECT DISTINCT ?t WHERE {{ ?t rdfs:subClassOf* tkg:{name} FILTER(isIRI(?t)) }}")
+    return ", ".join(sorted({str(row["t"]) for row in rows} | {f"<{tkg(name)}>"}))
+
+
 def country_view(store: TradeStore, country: str, day: dt.date) -> CountryView:
     """The duties ``country`` faces and imposes on ``day``, then its agreements, talks, proposals and officials."""
     c = str(ox.NamedNode(country))
@@ -91,16 +97,16 @@ def country_view(store: TradeStore, country: str, day: dt.date) -> CountryView:
             f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a tkg:Negotiation ."
             " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
         ),
-        rounds=_dated(
+        rounds=_dated(  # the classes of events are looked up first: a path per row costs ten times more
             store,
-            f"SELECT ?x ?date ?note ?parent WHERE {{ ?parent tkg:party {c} ; a tkg:Negotiation ."
-            " ?x tkg:partOf ?parent ; a/rdfs:subClassOf* tkg:Event ."
+            f"SELECT ?x ?date ?note ?parent WHERE {{ ?parent tkg:party {c} . ?parent a tkg:Negotiation ."
+            f" ?x tkg:partOf ?parent . ?x a ?type FILTER(?type IN ({_subclasses(store, 'Event')}))"
             " OPTIONAL { ?x tkg:date ?date } OPTIONAL { ?x tkg:status ?note } }",
         ),
-        proposals=_dated(
+        proposals=_dated(  # the type inside each branch: joined after the union, every proposal was read
             store,
-            f"SELECT ?x ?note WHERE {{ {{ ?x tkg:proposedBy {c} BIND('made' AS ?note) }}"
-            f" UNION {{ ?x tkg:proposedTo {c} BIND('received' AS ?note) }} ?x a tkg:Proposal }}",
+            f"SELECT ?x ?note WHERE {{ {{ ?x tkg:proposedBy {c} . ?x a tkg:Proposal BIND('made' AS ?note) }}"
+            f" UNION {{ ?x tkg:proposedTo {c} . ?x a tkg:Proposal BIND('received' AS ?note) }} }}",
         ),
         officials=_dated(
             store,

@@ -9,6 +9,7 @@ calculator's (:mod:`tradekg.duty`, its rules read from the graph as data) for go
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -18,10 +19,12 @@ from tradekg.duty import rules_for
 from tradekg.duty.calculator import Goods, calculate
 from tradekg.graph.store import TradeStore
 from tradekg.views.facts import Ref, labels, percent
-from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, load_measures, statuses
-from tradekg.views.tariff_index import first_ones, tariff_index
+from tradekg.views.measure_rows import measure_rows
+from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, statuses
+from tradekg.views.tariff_index import Cursor, order_key, page_of, tariff_index
 
-TABLE_LIMIT = 100  # tariffs per table on a country's page
+TABLE_LIMIT = 25  # tariffs per table on a country's page; the rest are on the tables' own pages
+SIDES = ("faced", "imposed")
 STATUS_ORDER = ("in-force", "uncertain", "replaced", "suspended", "exempt", "scheduled", "undated", "ended", "reported")
 
 
@@ -97,28 +100,36 @@ def _stacking(measure: Measure, live: dict[str, Measure], known: set[str] | None
     return "adds to the other duties"
 
 
-def duties_for(measures: list[Measure], country: str, day: dt.date) -> list[Duty]:
-    """The measures as they stand for ``country`` on ``day``, live ones first, highest rate first."""
-    status = statuses(measures, day, country)
-    live = {m.ref.iri: m for m in measures if status[m.ref.iri] in LIVE}
-    known = {m.ref.iri for m in measures}
-    duties = [Duty(m, status[m.ref.iri], _stacking(m, live, known)) for m in measures]
-    duties.sort(key=lambda d: (STATUS_ORDER.index(d.status), -_rate(d.measure), d.measure.ref.label.lower()))
-    return duties
+def _sorted_duties(duties: list[Duty]) -> list[Duty]:
+    """Those in force first, then by status, highest rate first, then by label."""
+    return sorted(duties, key=lambda d: (STATUS_ORDER.index(d.status), -_rate(d.measure), d.measure.ref.label.lower()))
 
 
-def all_goods_totals(store: TradeStore, measures: list[Measure], country: str, day: dt.date) -> list[Total]:
-    """The additional duty on all goods ``country`` pays on ``day`` to each imposer of ``measures`` naming no product.
+def duties_for(measures: list[Measure], country: str, day: dt.date, related: list[Measure] | None = None) -> list[Duty]:
+    """The measures as they stand for ``country`` on ``day``, live ones first, highest rate first.
+
+    ``related`` are measures not listed whose status the listed ones need (those amending them or not stacked
+    with them, for ``country``).
+    """
+    every = measures + [m for m in related or () if m.ref.iri not in {n.ref.iri for n in measures}]
+    status = statuses(every, day, country)
+    live = {m.ref.iri: m for m in every if status[m.ref.iri] in LIVE}
+    known = {m.ref.iri for m in every}
+    return _sorted_duties([Duty(m, status[m.ref.iri], _stacking(m, live, known)) for m in measures])
+
+
+def all_goods_totals(store: TradeStore, imposers: Iterable[str], country: str, day: dt.date) -> list[Total]:
+    """The additional duty on all goods ``country`` pays on ``day`` to each of ``imposers``.
 
     Computed by the duty calculator (:mod:`tradekg.duty`) for goods that no product tariff names, so that the page,
-    the map and ``/duty`` give one answer; imposers whose answer is nil are left out. Only the imposers of measures
-    on all goods are asked: for goods without a product code the calculator applies no measure that names products,
-    and reading an importer's rules costs seconds at 10^6 quads.
+    the map and ``/duty`` give one answer; imposers whose answer is nil are left out. Only the imposers of tariffs
+    on all goods need asking: for goods without a product code the calculator applies no measure that names
+    products, and reading an importer's rules costs seconds at 10^6 quads (they are kept until the next write).
     """
     origin = country.rstrip("/").rsplit("/", 1)[-1]
-    imposers = {m.imposer for m in measures if m.imposer is not None and m.imposer.iri != country and m.all_goods}
+    names = labels(store, [iri for iri in imposers if iri != country])
     totals = []
-    for imposer in sorted(imposers, key=lambda ref: ref.label.lower()):
+    for imposer in sorted((Ref(iri, name) for iri, name in names.items()), key=lambda ref: ref.label.lower()):
         book = rules_for(store, importer=imposer.iri.rstrip("/").rsplit("/", 1)[-1])
         answer = calculate(book, Goods(origin=origin, hs=None, day=day))
         if answer.additional:
@@ -127,17 +138,110 @@ def all_goods_totals(store: TradeStore, measures: list[Measure], country: str, d
     return totals
 
 
+def encode_cursor(cursor: Cursor) -> str:
+    """A cursor as a query parameter: ``0:25:https://...`` (in force on the day or not, rate, IRI)."""
+    flag, rate, iri = cursor
+    return f"{flag}:{-rate}:{iri}"
+
+
+def decode_cursor(text: str) -> Cursor:
+    """The cursor a page's ``after`` parameter gives.
+
+    Raises:
+        ValueError: The text is not a cursor this module made; the message says what it should be.
+    """
+    parts = text.split(":", 2)
+    try:
+        if len(parts) != 3 or parts[0] not in ("0", "1"):
+            raise ValueError
+        return (int(parts[0]), -Decimal(parts[1]), str(ox.NamedNode(parts[2]).value))
+    except (ValueError, InvalidOperation):
+        raise ValueError(f"the parameter 'after' must be a cursor from a 'next' link, not {text!r}") from None
+
+
+@dataclass(frozen=True)
+class DutyPage:
+    """One page of the duties a country faces (``side="faced"``) or imposes, and where the next page starts."""
+
+    side: str
+    duties: list[Duty]
+    count: int  # on every page
+    next: str | None  # the next page's cursor (:func:`encode_cursor`), if any
+
+    def to_json(self, day: dt.date, country: str) -> dict[str, object]:
+        """The page as JSON."""
+        return {
+            f"{self.side}_count": self.count,
+            self.side: [d.to_json(day, country) for d in self.duties],
+            f"{self.side}_next": self.next,
+        }
+
+
+def duty_page(
+    store: TradeStore, country: str, day: dt.date, *, side: str, limit: int = TABLE_LIMIT, after: Cursor | None = None
+) -> DutyPage:
+    """Up to ``limit`` duties ``country`` faces or imposes (``side``) on ``day``, after the cursor ``after``.
+
+    The order is the tariff index's (:func:`~tradekg.views.tariff_index.order_key`): tariffs whose dates hold the
+    day first, highest rate first; each page is then shown by status. Rows come from the measures kept in memory
+    (:mod:`tradekg.views.measure_rows`), with those amending a listed one or not stacked with it, for its status.
+
+    Raises:
+        ValueError: ``side`` is not one of :data:`SIDES`.
+    """
+    if side not in SIDES:
+        raise ValueError(f"the side must be one of {', '.join(SIDES)}, not {side!r}")
+    index = tariff_index(store)
+    rows = measure_rows(store)
+    if side == "faced":
+        chosen, more = page_of(index.facing(country), day, limit, after)
+        count = index.facing_count(country)
+    else:
+        imposing = index.imposed(country)
+        chosen, more = page_of(imposing, day, limit, after)
+        count = len(imposing)
+    measures = rows.measures(c.iri for c in chosen)
+    if side == "faced":
+        have = {m.ref.iri for m in measures}
+        wanted = {r.iri for m in measures for r in (*m.amended_by, *m.not_stacked_by)} - have
+        related = [m for m in rows.measures(sorted(wanted)) if m.applies_to(country)]
+        duties = duties_for(measures, country, day, related)
+    else:
+        status = statuses(measures, day)
+        duties = _sorted_duties([Duty(m, status[m.ref.iri], _stacking(m, {})) for m in measures])
+    cursor = encode_cursor(order_key(chosen[-1], day)) if more and chosen else None
+    return DutyPage(side, duties, count, cursor)
+
+
 @dataclass(frozen=True)
 class CountryDuties:
-    """What a country faces and imposes on a day."""
+    """What a country faces and imposes on a day: the first page of each list, and the totals on all goods."""
 
     country: Ref
     day: dt.date
-    faced: list[Duty]
-    imposed: list[Duty]
+    faced_page: DutyPage
+    imposed_page: DutyPage
     totals: list[Total]
-    faced_count: int = 0
-    imposed_count: int = 0
+
+    @property
+    def faced(self) -> list[Duty]:
+        """The duties faced shown first."""
+        return self.faced_page.duties
+
+    @property
+    def imposed(self) -> list[Duty]:
+        """The duties imposed shown first."""
+        return self.imposed_page.duties
+
+    @property
+    def faced_count(self) -> int:
+        """How many tariffs the country faces, on all pages."""
+        return self.faced_page.count
+
+    @property
+    def imposed_count(self) -> int:
+        """How many tariffs the country imposes, on all pages."""
+        return self.imposed_page.count
 
     def to_json(self) -> dict[str, object]:
         """The duties as JSON."""
@@ -146,42 +250,23 @@ class CountryDuties:
             "country": self.country.to_json(),
             "date": self.day.isoformat(),
             "all_goods_totals": [t.to_json() for t in self.totals],
-            "faced_count": self.faced_count,
-            "imposed_count": self.imposed_count,
-            "faced": [d.to_json(self.day, c) for d in self.faced],
-            "imposed": [d.to_json(self.day, c) for d in self.imposed],
+            **self.faced_page.to_json(self.day, c),
+            **self.imposed_page.to_json(self.day, c),
         }
 
 
-def _with_related(store: TradeStore, measures: list[Measure], country: str) -> list[Measure]:
-    """The measures and those that amend them or are not stacked with them for ``country`` (their status needs them)."""
-    have = {m.ref.iri for m in measures}
-    wanted = {r.iri for m in measures for r in (*m.amended_by, *m.not_stacked_by)} - have
-    extra = [m for m in load_measures(store, sorted(wanted)) if m.applies_to(country)]
-    return measures + extra
-
-
 def country_duties(store: TradeStore, country: str, day: dt.date, *, limit: int = TABLE_LIMIT) -> CountryDuties:
-    """The duties ``country`` faces and imposes on ``day``: at most ``limit`` of each, those in force first.
+    """The duties ``country`` faces and imposes on ``day``: the first ``limit`` of each, those in force first.
 
     The additional duty on all goods counts every tariff that names no product category, however many.
     """
     index = tariff_index(store)
-    imposing = index.imposed(country)
     general = index.facing_all_goods(country)
-    faced_ids = list(dict.fromkeys(first_ones(index.facing(country), day, limit) + general))
-    faced = _with_related(store, load_measures(store, faced_ids), country)
-    imposed = load_measures(store, first_ones(imposing, day, limit))
-    ref = Ref(country, labels(store, [country])[country])
-    status = statuses(imposed, day)
-    imposed_duties = [Duty(m, status[m.ref.iri], _stacking(m, {})) for m in imposed]
-    imposed_duties.sort(key=lambda d: (STATUS_ORDER.index(d.status), -_rate(d.measure), d.measure.ref.label.lower()))
+    imposers = {i for iri in general if (c := index.get(iri)) is not None for i in c.imposers}
     return CountryDuties(
-        ref,
+        Ref(country, labels(store, [country])[country]),
         day,
-        duties_for(faced, country, day),
-        imposed_duties,
-        all_goods_totals(store, faced, country, day),
-        index.facing_count(country),
-        len(imposing),
+        duty_page(store, country, day, side="faced", limit=limit),
+        duty_page(store, country, day, side="imposed", limit=limit),
+        all_goods_totals(store, sorted(imposers), country, day),
     )

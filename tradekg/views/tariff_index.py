@@ -211,6 +211,11 @@ class TariffIndex(CommitFollower):
                 if (country in tariffs[iri].targets or tariffs[iri].everyone) and country not in tariffs[iri].imposers
             )
 
+    def get(self, iri: str) -> Candidate | None:
+        """The tariff ``iri`` as the index holds it, if it is one."""
+        with self._lock:
+            return self._ready().get(iri)
+
     def imposed(self, country: str) -> list[Candidate]:
         """The tariffs ``country`` imposes, highest rate first."""
         with self._lock:
@@ -226,21 +231,42 @@ def _distinct(ranked: Iterable[Candidate]) -> Iterator[Candidate]:
         last = candidate.iri
 
 
-def first_ones(ranked: Iterable[Candidate], day: dt.date, limit: int) -> list[str]:
-    """The ``limit`` tariffs to list first: those whose dates hold ``day``, then the others, each by rate.
+Cursor = tuple[int, Decimal, str]
+"""Where a row stands in a duty list on a day: 0 in force (by its dates) or 1 not, minus its rate, its IRI."""
 
-    ``ranked`` is in the lists' order (highest rate first): the walk stops at the ``limit``-th tariff in force.
+
+def order_key(candidate: Candidate, day: dt.date) -> Cursor:
+    """A tariff's place in the lists of ``day``: those whose dates hold the day first, each part by rate."""
+    return (0 if candidate.live_on(day) else 1, -candidate.rate, candidate.iri)
+
+
+def page_of(
+    ranked: Iterable[Candidate], day: dt.date, limit: int, after: Cursor | None = None
+) -> tuple[list[Candidate], bool]:
+    """The ``limit`` tariffs after ``after`` in the order of :func:`order_key`, and whether more follow.
+
+    ``ranked`` is in the lists' order (highest rate first): those in force on ``day`` come out in that order, the
+    others are held back until the walk ends (it stops once ``limit`` tariffs in force after the cursor are found).
     """
-    live: list[str] = []
-    others: list[str] = []
+    live: list[Candidate] = []
+    others: list[Candidate] = []
     for candidate in ranked:
-        if candidate.live_on(day):
-            live.append(candidate.iri)
-            if len(live) == limit:
+        key = order_key(candidate, day)
+        if after is not None and key <= after:
+            continue
+        if key[0] == 0:
+            live.append(candidate)
+            if len(live) > limit:
                 break
-        elif len(others) < limit:
-            others.append(candidate.iri)
-    return (live + others)[:limit]
+        elif len(others) <= limit:
+            others.append(candidate)
+    found = live + others
+    return found[:limit], len(found) > limit
+
+
+def first_ones(ranked: Iterable[Candidate], day: dt.date, limit: int) -> list[str]:
+    """The IRIs of the first ``limit`` tariffs of :func:`page_of`."""
+    return [candidate.iri for candidate in page_of(ranked, day, limit)[0]]
 
 
 def tariff_index(store: TradeStore) -> TariffIndex:
