@@ -48,7 +48,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from tradekg.graph.embedded import OxigraphStore
-from tradekg.graph.remote_commit import VersionedWrites
+from tradekg.graph.remote_commit import AROUND_LIMIT, VersionedWrites
 from tradekg.graph.remote_text import (
     NO_GRAPH,
     REGISTRY_GRAPH,
@@ -229,6 +229,10 @@ class RemoteStore(VersionedWrites):
         graph: GraphName | None = None,
     ) -> Iterator[ox.Quad]:
         """The quads matching a pattern (see :meth:`TradeStore.quads_for_pattern`), streamed."""
+        if graph is None and (subject is None) != (object is None) and self._knowing() is not None:
+            around = self._quads_around(subject if object is None else object, outgoing=object is None)
+            if around is not None:
+                return (quad for quad in around if predicate is None or quad.predicate == predicate)
         if isinstance(graph, ox.DefaultGraph):
             rows = self._select(pattern_query(subject, predicate, object, union=True), default=[UNION_GRAPH])
         elif graph is not None:
@@ -247,6 +251,23 @@ class RemoteStore(VersionedWrites):
             for row in rows
         )
         return quads if isinstance(graph, ox.DefaultGraph) else self._note_read(quads)
+
+    def _quads_around(self, node: Term | None, *, outgoing: bool) -> list[ox.Quad] | None:
+        """Every quad with ``node`` as subject (or object), read once per write; ``None`` past :data:`AROUND_LIMIT`."""
+        key = (outgoing, node)
+        if key not in self._around:
+            pattern = (node, None, None) if outgoing else (None, None, node)
+            text = pattern_query(*pattern, union=False) + f" LIMIT {AROUND_LIMIT + 1}"  # type: ignore[arg-type]
+            rows = list(self._select(text, named=self._all_named()))
+            if len(rows) > AROUND_LIMIT:
+                return None
+            quads = [
+                ox.Quad(node if outgoing else row["s"], row["p"], row["o"] if outgoing else node, row["g"])  # type: ignore[arg-type]
+                for row in rows
+            ]
+            self._known.update((quad, True) for quad in quads)
+            self._around[key] = quads
+        return self._around[key]
 
     def stored(self, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
         """Which of the quads the store holds, asked :data:`LOOKUP_CHUNK` at a time (the writing thread asks once)."""

@@ -42,6 +42,8 @@ STAGING_PREFIX = str(ID["graph/tradekg-staging/"])
 """Staging graphs of writes being committed are named under this IRI."""
 INLINE_QUADS = 500
 """A change of at most this many quads (with the union graph's share) is sent inside the commit request itself."""
+AROUND_LIMIT = 1000
+"""Most quads around one node fetched at once by a writing thread; a node with more is read pattern by pattern."""
 STAGE_CHUNK = 1000
 """Triples per staging request (Virtuoso's SPARQL compiler runs out of memory at about 5,000)."""
 
@@ -138,7 +140,10 @@ class VersionedWrites(TradeStore):
     Within :meth:`writing` (the write lock held, the version noted), the store is taken to stay as it was read: if
     anyone else commits meanwhile, the commit finds another version and nothing is written. So what the writing
     thread learns of which quads are stored (read by pattern, or looked up) is kept until its next commit, and the
-    write gate's many "is this quad stored?" questions cost one request each at most.
+    write gate's many "is this quad stored?" questions cost one request each at most. So are the quads around a
+    node: validation walks back from each changed node along every predicate the shapes read (some fifty), and
+    the first such read fetches every quad with that node as object (or subject) in one request, up to
+    :data:`AROUND_LIMIT`.
     """
 
     client: SparqlClient
@@ -147,6 +152,8 @@ class VersionedWrites(TradeStore):
         super().__init__()
         self._expected_version: str | None = None
         self._known: dict[ox.Quad, bool] = {}
+        self._around: dict[tuple[bool, object], list[ox.Quad]] = {}
+        """Every quad of the named graphs with a given subject (``True``) or object (``False``), as read."""
         self._writer: int | None = None
 
     @abstractmethod
@@ -167,6 +174,10 @@ class VersionedWrites(TradeStore):
         """What this thread knows of stored quads while it writes (``None`` outside a write, or in another thread)."""
         return self._known if self._writer == threading.get_ident() else None
 
+    def _forget(self) -> None:
+        self._known.clear()
+        self._around.clear()
+
     def _note_read(self, quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
         """Pass quads read from the named graphs along, noting them as stored when the writing thread reads them."""
         known = self._knowing()
@@ -183,12 +194,12 @@ class VersionedWrites(TradeStore):
         with self.write_lock:
             try:
                 self._expected_version = self.version()
-                self._known.clear()
+                self._forget()
                 self._writer = threading.get_ident()
                 yield self
             finally:
                 self._writer = None
-                self._known.clear()
+                self._forget()
                 self._expected_version = None
                 self.generation += 1
 
@@ -245,7 +256,7 @@ class VersionedWrites(TradeStore):
 
     def _send(self, commit: Commit) -> None:
         """Stage what does not travel inline, send the commit request, and check that it took the store's version."""
-        self._known.clear()  # the store changes (or a conflict is found): what was learnt no longer holds
+        self._forget()  # the store changes (or a conflict is found): what was learnt no longer holds
         try:
             for chunk in chunks(list(commit.staged_quads()), STAGE_CHUNK):
                 self.client.update(f"INSERT DATA {{ {data_block(chunk)} }}")

@@ -184,20 +184,25 @@ class Answer:
             raise RemoteTimeout(f"{self.url} did not finish answering in time") from error
 
     def read(self, size: int = -1) -> bytes:
-        """Read like a file, refusing to go on past the deadline (for the streaming parsers)."""
-        while not self._ended:
-            chunk = self._raw(size if size > 0 else -1)
-            self._ended = not chunk or size <= 0
-            self._pending += chunk
-            if self._ended or len(self._pending) > HELD_BACK or not self.rewrites:
-                break
-        text = self._pending
-        for pattern, replacement in self.rewrites:
-            text = pattern.sub(replacement, text)
-        keep = 0 if self._ended or not self.rewrites else min(HELD_BACK, len(text))
-        cut = len(text) - keep
-        out, self._pending = text[:cut], text[cut:]
-        return out
+        """Read like a file, refusing to go on past the deadline (for the streaming parsers).
+
+        Returns ``b""`` only at the end: a respelling that shortens the text (a Skolem IRI read back as a blank
+        node) never leaves a read with nothing to return while more is coming.
+        """
+        while True:
+            if not self._ended:
+                chunk = self._raw(size if size > 0 else -1)
+                self._ended = not chunk or size <= 0
+                self._pending += chunk
+            text = self._pending
+            for pattern, replacement in self.rewrites:
+                text = pattern.sub(replacement, text)
+            keep = 0 if self._ended or not self.rewrites else min(HELD_BACK, len(text))
+            if keep < len(text) or self._ended:
+                cut = len(text) - keep
+                out, self._pending = text[:cut], text[cut:]
+                return out
+            self._pending = text
 
     def close(self) -> None:
         """Close the connection (an answer cut at --max-rows need not be read to its end)."""
