@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH_ONLY = {"tradekg/graph/validate.py"}
+SCRATCH_ONLY = {"tradekg/graph/validate.py", "tradekg/graph/shacl_sparql/validator.py"}
 """Modules that build a throwaway in-memory engine for a computation, never the project's store."""
 
 

@@ -180,3 +180,21 @@ def test_reads_walk_repeated_steps_both_ways() -> None:
     step = Step(URIRef(TKG + "next"), repeat=True)
     assert {node.value for node in reader.step({res("n1")}, step)} == {ID + f"n{i}" for i in range(1, 5)}
     assert {node.value for node in reader.step({res("n1")}, step, backwards=True)} == {ID + "n0", ID + "n1"}
+
+
+def test_incoming_quads_are_read_in_one_scan_only_for_a_node_few_point_to() -> None:
+    from tradekg.graph.embedded import OxigraphStore
+    from tradekg.graph.neighbourhood import FEW_INCOMING
+
+    store = OxigraphStore()
+    hub, quiet = res("country/HUB"), res("country/QUIET")
+    with store.writing():
+        store.apply([], [quad(res(f"measure/m{n}"), tkg("imposedBy"), hub) for n in range(FEW_INCOMING + 1)])
+        store.apply([], [quad(res("measure/m0"), tkg("appliesTo"), quiet)])
+    reader = DataReader(AfterView(store, ChangeSet(), indexed=True))
+    assert reader.incoming(hub) is None  # too many: read by predicate
+    assert len(reader.along(hub, Step(URIRef(TKG + "imposedBy"), inverse=True))) == FEW_INCOMING + 1
+    assert [q.subject for q in reader.incoming(quiet) or []] == [res("measure/m0")]
+    assert reader.along(quiet, Step(URIRef(TKG + "imposedBy"), inverse=True)) == []
+    assert len(reader.along(quiet, Step(URIRef(TKG + "appliesTo"), inverse=True))) == 1
+    assert DataReader(store._store).incoming(quiet) is None  # a bare engine store: not known to scan lazily

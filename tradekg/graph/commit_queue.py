@@ -16,7 +16,8 @@ requests had run one by one in that order:
    (:mod:`tradekg.graph.neighbourhood`), and every read is recorded. When no request reads a quad that a *later*
    request changes, each request's validation reads the same in the store its turn would leave (its predecessors
    applied, its successors not) as in the store after the group, so the union of their focus nodes is validated
-   in one pySHACL run over the union of what they read. If that conforms, every request conforms in its turn.
+   in one run of the compiled shapes over the union of what they read. If that conforms, every request conforms
+   in its turn.
 3. **Otherwise one by one.** When a later request changes what an earlier one reads, or the union does not
    conform, the requests are validated one at a time, each over the store as the requests accepted before it
    leave it; after the first rejection, the later requests' change sets are computed again over that store. A bad

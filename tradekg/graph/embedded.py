@@ -47,11 +47,9 @@ class OxigraphStore(TradeStore):
             writes, such as a checkpoint made by :meth:`checkpoint`.
         flush_delay: Seconds from a commit to the flush of the memory tables (``0``: at every commit).
 
-    Durability: a commit is in RocksDB's write-ahead log when :meth:`apply` returns, so it survives the process
-    being killed (RocksDB replays the log on the next open); it survives a power cut once the memory tables are
-    flushed, which happens ``flush_delay`` seconds after the commit, on :meth:`flush` and on :meth:`close`.
-    Flushing at every commit cost about 30 ms of CPU (mostly compacting the small files it writes) and 110 ms of
-    wall time per commit on a 10^5-quad store, several times what validating a write costs.
+    Durability: a commit is in RocksDB's write-ahead log when :meth:`apply` returns (it survives a killed process);
+    it survives a power cut once the memory tables are flushed: ``flush_delay`` after it, on :meth:`flush` and
+    :meth:`close` (a flush per commit cost ~30 ms CPU and 110 ms wall on a 10^5-quad store: benchmarks/README.md).
 
     Raises:
         StoreError: The directory cannot be opened (for example, another process holds its lock).

@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.term import Node
 
+from tradekg.graph.changes import PendingView
+from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.footprint import Chain, ShapeFootprint, Step, footprints
 from tradekg.graph.shacl_sparql import validate_focus
-from tradekg.graph.store import to_engine, to_rdflib
+from tradekg.graph.store import TradeStore, to_engine, to_rdflib
 from tradekg.graph.validate import VALIDATION_PREDICATES, ValidationReport, ontology_graph
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 
@@ -65,6 +68,23 @@ def _validated(quad: ox.Quad) -> bool:
     return True
 
 
+FEW_INCOMING = 64
+"""Up to this many quads pointing to a node are read in one scan (see :meth:`DataReader.incoming`)."""
+
+
+def _scans_lazily(view: object) -> bool:
+    """Whether the store under ``view`` (views wrap a store in ``store``) stops scanning when its reader stops.
+
+    Oxigraph's iterators are lazy; a SPARQL server computes and sends a pattern's whole answer, so a bounded scan of
+    a node many quads point to would cost the server the whole scan.
+    """
+    while not isinstance(view, TradeStore) or isinstance(view, PendingView):
+        view = getattr(view, "store", None)
+        if view is None:
+            return False
+    return isinstance(view, OxigraphStore)
+
+
 class DataReader:
     """The validated dataset (the data and what validation reads of the ontology) read from a view, each read once.
 
@@ -81,6 +101,8 @@ class DataReader:
         self.reads: dict[tuple[object, object, bool], list[ox.Quad]] = {}
         self.scanned: set[URIRef | None] = set()
         self._outgoing: dict[Term, list[ox.Quad]] = {}
+        self._incoming: dict[Term, list[ox.Quad] | None] = {}
+        self._bounded_scans = _scans_lazily(view)
 
     def outgoing(self, node: Term) -> list[ox.Quad]:
         """Every data quad with ``node`` as subject, read once: one index scan serves each predicate read of it.
@@ -95,6 +117,19 @@ class DataReader:
             found = self._outgoing[node] = [quad for quad in quads if _validated(quad)]
         return found
 
+    def incoming(self, node: Term) -> list[ox.Quad] | None:
+        """Every data quad with ``node`` as object, when there are at most :data:`FEW_INCOMING` (else ``None``).
+
+        Walking a change back reads many predicates into the same node, usually a new one that nothing points to
+        yet: one bounded scan answers them all. A node many quads point to (a country) is read by predicate.
+        """
+        if not self._bounded_scans:
+            return None
+        if node not in self._incoming:
+            quads = list(islice(self.view.quads_for_pattern(None, None, node, None), FEW_INCOMING + 1))
+            self._incoming[node] = [quad for quad in quads if _validated(quad)] if len(quads) <= FEW_INCOMING else None
+        return self._incoming[node]
+
     def along(self, node: Term, step: Step) -> list[ox.Quad]:
         """The data quads one step reads at ``node``: ``(node, p, ?)``, or ``(?, p, node)`` when inverse."""
         key = (node, step.predicate, step.inverse)
@@ -102,7 +137,11 @@ class DataReader:
         if found is None:
             predicate = _engine_term(step.predicate)
             if step.inverse:
-                quads = self.view.quads_for_pattern(None, predicate, node, None)
+                few = self.incoming(node)
+                if few is None:
+                    quads = self.view.quads_for_pattern(None, predicate, node, None)
+                else:
+                    quads = (quad for quad in few if predicate is None or quad.predicate == predicate)
             elif isinstance(node, ox.Literal):
                 quads = ()
             else:
@@ -232,8 +271,22 @@ def _global_reads(footprint: ShapeFootprint) -> frozenset[ox.NamedNode | None]:
     return frozenset(_engine_term(predicate) for predicate in footprint.global_predicates)
 
 
+@functools.cache
+def _readers_of() -> dict[ox.NamedNode | None, list[tuple[ShapeFootprint, Chain, int]]]:
+    """Where each predicate is read, over every footprint: (footprint, chain, index of the step)."""
+    found: dict[ox.NamedNode | None, list[tuple[ShapeFootprint, Chain, int]]] = {}
+    for footprint in footprints():
+        for predicate, places in _reading_positions(footprint).items():
+            found.setdefault(predicate, []).extend((footprint, chain, index) for chain, index in places)
+    return found
+
+
 def affected(reader: DataReader, targets: Targets, changed: Iterable[ox.Quad]) -> dict[ShapeFootprint, set[Term]]:
-    """For each targeted shape, the targets (after the change) whose verdict the changed quads can change."""
+    """For each targeted shape, the targets (after the change) whose verdict the changed quads can change.
+
+    Chains of different shapes often share the steps walked back (``tkg:imposedBy`` then ``rdf:type``): each walk
+    is made once per change.
+    """
     changed = [quad for quad in changed if quad.graph_name not in PROTECTED]
     hierarchy_changed = any(quad.predicate == SUBCLASS_OF for quad in changed)
     by_predicate: dict[ox.NamedNode, list[ox.Quad]] = {}
@@ -243,17 +296,25 @@ def affected(reader: DataReader, targets: Targets, changed: Iterable[ox.Quad]) -
     for footprint in footprints():
         if hierarchy_changed or footprint.unbounded or by_predicate.keys() & _global_reads(footprint):
             found[footprint] = targets.all_of(footprint)
-            continue
-        positions = _reading_positions(footprint)
-        candidates: set[Term] = set()
-        for predicate, quads in by_predicate.items():
-            for chain, index in (*positions.get(predicate, ()), *positions.get(None, ())):
-                step = chain[index]
-                nodes: set[Term] = {quad.object if step.inverse else quad.subject for quad in quads}  # type: ignore[misc]
-                for back in reversed(chain[: index + 1] if step.repeat else chain[:index]):
+    readers = _readers_of()
+    candidates: dict[ShapeFootprint, set[Term]] = {}
+    walked: dict[tuple[object, Chain, bool], set[Term]] = {}
+    for predicate, quads in by_predicate.items():
+        for footprint, chain, index in (*readers.get(predicate, ()), *readers.get(None, ())):
+            if footprint in found:
+                continue
+            step = chain[index]
+            back_steps = chain[: index + 1] if step.repeat else chain[:index]
+            key = (predicate, back_steps, step.inverse)
+            nodes = walked.get(key)
+            if nodes is None:
+                nodes = {quad.object if step.inverse else quad.subject for quad in quads}  # type: ignore[misc]
+                for back in reversed(back_steps):
                     nodes = reader.step(nodes, back, backwards=True)
-                candidates |= nodes
-        focus = {node for node in candidates if targets.is_target(footprint, node)}
+                walked[key] = nodes
+            candidates.setdefault(footprint, set()).update(nodes)
+    for footprint in footprints():  # in the shapes' order, as before
+        focus = {node for node in candidates.get(footprint, ()) if targets.is_target(footprint, node)}
         if focus:
             found[footprint] = focus
     return found
