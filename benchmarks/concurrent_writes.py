@@ -114,6 +114,25 @@ def count_new(port: int, path: str, first: int, last: int) -> int:
     return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) used so far by a process and its live descendants (Granian serves in a child
+    process), from ``/proc`` (Linux)."""
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+    tree, pending = set(), [pid]
+    while pending:
+        current = pending.pop()
+        tree.add(current)
+        pending += [child for child, fields in stats.items() if int(fields[1]) == current and child not in tree]
+    ticks = sum(int(stats[member][11]) + int(stats[member][12]) for member in tree if member in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wait_up(port: int, path: str, process: subprocess.Popen[bytes], timeout: float) -> None:
     """Wait until the server answers ``ASK {}``."""
     deadline = time.monotonic() + timeout
@@ -184,6 +203,12 @@ def measure(name: str, data: Path, workdir: Path, base: int, *, first: int, seco
         (workdir / f"{name}.writing").write_text(str(process.pid))  # the writers start now (for a profiler)
         start = time.monotonic()
         warm_until, deadline = start + warm, start + warm + seconds
+        cpu_marks: list[float] = []  # the server's CPU time at the end of the warm-up and at the deadline
+        cpu_timers = [
+            threading.Timer(at, lambda: cpu_marks.append(cpu_seconds(process.pid))) for at in (warm, warm + seconds)
+        ]
+        for timer in cpu_timers:
+            timer.start()
         threads = [
             threading.Thread(
                 target=writer,
@@ -196,6 +221,9 @@ def measure(name: str, data: Path, workdir: Path, base: int, *, first: int, seco
         for thread in threads:
             thread.join()
         sent_after = time.monotonic()
+        for timer in cpu_timers:
+            timer.join()
+        server_cpu = cpu_marks[1] - cpu_marks[0]
         held = count_new(port, query_path, first, first + WRITERS * per_writer)
         latencies = sorted(tally.latencies)
         return {
@@ -206,6 +234,8 @@ def measure(name: str, data: Path, workdir: Path, base: int, *, first: int, seco
             "errors": tally.errors,
             "new_measures_held": held,
             "drain_s": round(sent_after - deadline, 2),
+            # the server's CPU time in the counted window, per write counted
+            "server_cpu_ms_per_write": round(1000 * server_cpu / max(len(latencies), 1), 1),
             "triples_per_write": round(sum(body.count(" .\n") + 1 for body in bodies[:100]) / 100, 1),
         }
     finally:
@@ -239,7 +269,7 @@ def main() -> None:
     for name, results in runs.items():
         summary[name] = {
             key: statistics.median([r[key] for r in results if r[key] is not None] or [0.0])  # type: ignore[misc]
-            for key in ("writes_per_s", "p50_ms", "p99_ms")
+            for key in ("writes_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_write")
         }
     for name in names:
         if name != "oxigraph" and "oxigraph" in summary and summary["oxigraph"]["writes_per_s"]:

@@ -169,8 +169,12 @@ def measure(
                 entry = started[name]
                 base = f"http://127.0.0.1:{entry.server.port}{entry.server.query_path}"
                 load_before = os.getloadavg()[0]
+                cpu_before = tree_cpu_seconds(entry.process.pid)
                 figures = run_wrk(base, duration=duration, connections=connections, script=script)
                 figures["load_before"] = load_before
+                figures["cpu_ms_per_request"] = cpu_per_request(
+                    tree_cpu_seconds(entry.process.pid), cpu_before, figures
+                )
                 results[name] = figures
                 print(f"round {round_number} {name}: {_line(figures)}", file=sys.stderr, flush=True)
             rounds.append(results)
@@ -198,10 +202,33 @@ def measure(
     }
 
 
+def tree_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU time (user and system) so far of a server and every process below it, by process id (Linux ``/proc``)."""
+    seconds = {}
+    for process in (pid, *descendants(pid)):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        seconds[process] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def cpu_per_request(after: dict[int, float], before: dict[int, float], figures: dict[str, object]) -> float:
+    """Milliseconds of CPU the server's processes spent per request answered between two samples.
+
+    A process started meanwhile counts from zero; one that ended meanwhile is not counted (its time is lost).
+    """
+    requests = int(figures.get("requests", 0))  # type: ignore[call-overload]
+    spent = sum(seconds - before.get(process, 0.0) for process, seconds in after.items())
+    return 1000 * spent / requests if requests else 0.0
+
+
 def _line(figures: dict[str, object]) -> str:
     return (
         f"{figures.get('requests_per_s', 0):,.0f} requests/s, p50 {figures.get('p50_ms', 0):.2f} ms, "
-        f"p99 {figures.get('p99_ms', 0):.2f} ms, non-2xx {figures.get('non_2xx', 0)}, load {figures['load_before']:.1f}"
+        f"p99 {figures.get('p99_ms', 0):.2f} ms, non-2xx {figures.get('non_2xx', 0)}, "
+        f"CPU {figures.get('cpu_ms_per_request', 0):.2f} ms/request, load {figures['load_before']:.1f}"
     )
 
 
@@ -212,7 +239,7 @@ def summarise(rounds: list[dict[str, dict[str, object]]], names: list[str]) -> d
         got = [result[name] for result in rounds if name in result]
         summary[name] = {
             key: statistics.median(float(figures.get(key, 0)) for figures in got)  # type: ignore[arg-type]
-            for key in ("requests_per_s", "p50_ms", "p99_ms", "non_2xx", "load_before")
+            for key in ("requests_per_s", "p50_ms", "p99_ms", "non_2xx", "cpu_ms_per_request", "load_before")
         }
     for ours in OURS:
         for other in names:
@@ -234,15 +261,17 @@ def render(result: dict) -> str:
         f"{result['quads']:,} quads ({result['measures']:,} measures), {result['runs']} rounds of "
         f"{result['duration_s']:g} s per server, {result['distinct']:,} distinct lookups a round:",
         "",
-        "| server | requests/s | p50 ms | p99 ms | non-2xx | x Oxigraph server | x rdflib-endpoint | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| server | requests/s | p50 ms | p99 ms | non-2xx | CPU ms/request | x Oxigraph server | x rdflib-endpoint "
+        "| load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, figures in result["summary"].items():
         oxigraph = f"{figures['x_oxigraph']:.2f}x" if "x_oxigraph" in figures else ""
         rdflib = f"{figures['x_rdflib-endpoint']:.1f}x" if "x_rdflib-endpoint" in figures else ""
         lines.append(
             f"| {name} | {figures['requests_per_s']:,.0f} | {figures['p50_ms']:.2f} | {figures['p99_ms']:.2f} | "
-            f"{figures['non_2xx']:.0f} | {oxigraph} | {rdflib} | {figures['load_before']:.1f} |"
+            f"{figures['non_2xx']:.0f} | {figures['cpu_ms_per_request']:.2f} | {oxigraph} | {rdflib} | "
+            f"{figures['load_before']:.1f} |"
         )
     return "\n".join(lines)
 

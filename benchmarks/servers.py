@@ -29,8 +29,8 @@ from benchmarks.wrk import ACCEPT, encoded_query, run_wrk, write_lua_script
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ("tradekg", "tradekg-uncached", "oxigraph", "rdflib-endpoint")
 """The servers the HTTP part can start; ``tradekg-uncached`` is ``tradekg serve --answer-cache-mb 0``."""
-QUERY_WORKERS = 2
-"""tradekg serve's query worker processes (its default, one per core here)."""
+QUERY_WORKERS = 3
+"""tradekg serve's query worker processes (its default: one per core here, and one more)."""
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ Striping = 0
 [Parameters]
 ServerPort = 127.0.0.1:{sql_port}
 DirsAllowed = {dir}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty_buffers}
 ThreadsPerQuery = 2
 MaxQueryMem = 500M
 CheckpointInterval = 60
@@ -90,6 +90,10 @@ class RunningServer:
     gsp_endpoint: str | None
     process: subprocess.Popen[bytes]
     directory: Path
+    keep: bool = False
+    """Keep the directory (the server's data) when stopped: a benchmark's store, loaded once."""
+    sql_port: int | None = None
+    """Virtuoso's SQL port (for ``isql-vt``)."""
 
     @property
     def url(self) -> str:
@@ -97,7 +101,7 @@ class RunningServer:
         return self.query_endpoint
 
     def stop(self) -> None:
-        """Stop the server's process (by its id) and remove its directory."""
+        """Stop the server's process (by its id) and remove its directory (unless :attr:`keep`)."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -105,7 +109,8 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _wait_until_answering(endpoint: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -132,15 +137,22 @@ def _tail(log: Path) -> str:
         return "(no log)"
 
 
-def start_virtuoso(directory: Path) -> RunningServer:
-    """Start Virtuoso 7 in ``directory`` on free loopback ports, with SPARQL updates granted to its HTTP user."""
+def start_virtuoso(directory: Path, *, buffers: int = 20000, keep: bool = False) -> RunningServer:
+    """Start Virtuoso 7 in ``directory`` on free loopback ports, with SPARQL updates granted to its HTTP user.
+
+    Args:
+        directory: Where its database lives (made if missing; a database already there is opened).
+        buffers: Its page cache, in 8 KiB pages (``NumberOfBuffers``).
+        keep: Keep the directory when the server is stopped.
+    """
     program, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
     if program is None or isql is None:
         raise ServerUnavailable("virtuoso-t or isql-vt is not installed (Debian: virtuoso-opensource-7-bin)")
     directory.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = directory / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(dir=directory, sql_port=sql_port, http_port=http_port))
+    settings = {"dir": directory, "sql_port": sql_port, "http_port": http_port}
+    ini.write_text(VIRTUOSO_INI.format(**settings, buffers=buffers, dirty_buffers=buffers * 3 // 4))
     log = directory / "virtuoso.log"
     process = subprocess.Popen(
         [program, "+foreground", "+configfile", str(ini)],
@@ -150,8 +162,9 @@ def start_virtuoso(directory: Path) -> RunningServer:
     )
     endpoint = f"http://127.0.0.1:{http_port}/sparql"
     server = RunningServer(
-        "virtuoso", endpoint, endpoint, f"http://127.0.0.1:{http_port}/sparql-graph-crud", process, directory
+        "virtuoso", endpoint, endpoint, f"http://127.0.0.1:{http_port}/sparql-graph-crud", process, directory, keep
     )
+    server.sql_port = sql_port
     try:
         _wait_until_answering(endpoint, process, log)
         granted = subprocess.run(
@@ -169,7 +182,7 @@ def start_virtuoso(directory: Path) -> RunningServer:
     return server
 
 
-def start_oxigraph(directory: Path) -> RunningServer:
+def start_oxigraph(directory: Path, *, keep: bool = False) -> RunningServer:
     """Start the Oxigraph server (``oxigraph serve``) with its store in ``directory``, on a free loopback port."""
     program = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
     if program is None:
@@ -185,7 +198,7 @@ def start_oxigraph(directory: Path) -> RunningServer:
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    server = RunningServer("oxigraph", f"{base}/query", f"{base}/update", f"{base}/store", process, directory)
+    server = RunningServer("oxigraph", f"{base}/query", f"{base}/update", f"{base}/store", process, directory, keep)
     try:
         _wait_until_answering(server.query_endpoint, process, log)
     except BaseException:

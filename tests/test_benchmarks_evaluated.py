@@ -1,6 +1,6 @@
 """The every-request-evaluated HTTP benchmark: rounds never repeat a text; the summary is the rounds' medians."""
 
-from benchmarks.evaluated import render, round_queries, summarise
+from benchmarks.evaluated import cpu_per_request, render, round_queries, summarise, tree_cpu_seconds
 
 
 def test_no_round_repeats_a_text_of_an_earlier_round():
@@ -14,7 +14,10 @@ def test_no_round_repeats_a_text_of_an_earlier_round():
 
 def test_summary_takes_medians_and_the_ratios_within_each_round():
     def figures(rate, p50=1.0):
-        return {"requests_per_s": rate, "p50_ms": p50, "p99_ms": 2 * p50, "non_2xx": 0, "load_before": 1.0}
+        return {
+            "requests_per_s": rate, "p50_ms": p50, "p99_ms": 2 * p50, "non_2xx": 0, "cpu_ms_per_request": rate / 100,
+            "load_before": 1.0,
+        }  # fmt: skip
 
     rounds = [
         {"tradekg-uncached": figures(100), "oxigraph": figures(400), "rdflib-endpoint": figures(5)},
@@ -27,4 +30,18 @@ def test_summary_takes_medians_and_the_ratios_within_each_round():
     assert summary["tradekg-uncached"]["x_rdflib-endpoint"] == 20
     assert "x_oxigraph" not in summary["oxigraph"]
     table = render({"quads": 10, "measures": 1, "runs": 3, "duration_s": 1, "distinct": 1, "summary": summary})
-    assert "| tradekg-uncached | 200 | 1.00 | 2.00 | 0 | 0.25x | 20.0x |" in table
+    assert "| tradekg-uncached | 200 | 1.00 | 2.00 | 0 | 2.00 | 0.25x | 20.0x |" in table
+
+
+def test_cpu_per_request_counts_every_process_of_the_server_and_those_started_meanwhile():
+    before = {10: 1.0, 11: 0.5}
+    after = {10: 1.5, 11: 0.75, 12: 0.25}  # 12: a worker started during the run
+    assert cpu_per_request(after, before, {"requests": 1000}) == 1.0
+    assert cpu_per_request(after, before, {}) == 0.0
+
+
+def test_tree_cpu_seconds_reads_this_process():
+    import os
+
+    seconds = tree_cpu_seconds(os.getpid())
+    assert seconds[os.getpid()] > 0

@@ -86,8 +86,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "query_workers",
-        2,
-        "Worker processes answering queries when --timeout is set (about one per core); a query waits for a free one.",
+        3,
+        "Worker processes answering queries when --timeout is set (one per core and one more, which evaluates while "
+        "the others' answers and next queries cross the pipe); a query waits for a free one.",
         kind=int,
     ),
     Setting(

@@ -8,7 +8,8 @@ import pyoxigraph as ox
 import pytest
 
 from tradekg.graph.remote import RemoteStore
-from tradekg.graph.remote_text import SKOLEM_PREFIX, STAGING_PREFIX
+from tradekg.graph.remote_commit import INLINE_QUADS, STAGING_PREFIX
+from tradekg.graph.remote_text import SKOLEM_PREFIX, with_bindings
 from tradekg.graph.sparql_client import Endpoints
 from tradekg.graph.store import StoreConflict, StoreError
 
@@ -103,6 +104,34 @@ def test_a_write_made_by_someone_else_meanwhile_is_a_conflict(store: RemoteStore
     assert len(store) == 2501
 
 
+def test_a_small_write_is_one_update_request_and_a_large_one_is_staged_first(store: RemoteStore) -> None:
+    sent: list[str] = []
+    update = store.client.update
+
+    def counted(sparql: str, **options: object) -> None:
+        sent.append(sparql)
+        update(sparql, **options)  # type: ignore[arg-type]
+
+    store.client.update = counted  # type: ignore[method-assign]
+    small = [ox.Quad(ox.NamedNode(f"{EX}s{i}"), P, JAPAN, G1) for i in range(100)]
+    write(store, small)
+    assert len(sent) == 1 and "INSERT DATA" not in sent[0]  # the data travels in the version-checked request
+    sent.clear()
+    large = [ox.Quad(ox.NamedNode(f"{EX}t{i}"), P, JAPAN, G2) for i in range(INLINE_QUADS + 1)]
+    write(store, large, small)
+    assert [text.startswith("INSERT DATA") for text in sent] == [True, False]  # 701 triples staged, then the commit
+    assert STAGING_PREFIX in sent[-1]  # the commit drops the staging graphs too
+    assert len(store) == len(large) and store.triple_count() == len(large)
+
+
+def test_boolean_expressions_come_back_as_booleans(store: RemoteStore) -> None:
+    write(store, [ox.Quad(A, P, JAPAN, G1)])
+    text = f"SELECT * WHERE {{ BIND (EXISTS {{ <{EX}a> ?p ?o }} AS ?x) BIND (1 = 2 AS ?y) BIND (true AS ?z) }}"
+    (row,) = store.query(text)
+    true, false = typed("true", "boolean"), typed("false", "boolean")
+    assert (row["x"], row["y"], row["z"]) == (true, false, true)  # Virtuoso alone would answer 1, 0 and 1
+
+
 LITERALS = [
     JAPAN,
     ox.Literal("Royaume-Uni", language="fr"),
@@ -144,14 +173,24 @@ def test_datatypes_and_language_tags_come_back_as_they_went_in(store: RemoteStor
     assert store.stored(quads) == set(quads)  # and each is found again by the term that was written
 
 
-def test_blank_nodes_are_stored_as_skolem_iris_keeping_their_links(store: RemoteStore) -> None:
+def test_blank_nodes_are_stored_as_skolem_iris_and_read_back_as_the_same_nodes(store: RemoteStore) -> None:
     node = ox.BlankNode()
     write(store, [ox.Quad(A, P, node, G1), ox.Quad(node, P, JAPAN, G1)])
     (link,) = store.quads_for_pattern(A, P, None, G1)
-    assert isinstance(link.object, ox.NamedNode) and link.object.value.startswith(SKOLEM_PREFIX)
-    assert [quad.object for quad in store.quads_for_pattern(link.object, P, None, G1)] == [JAPAN]
-    write(store, [], [ox.Quad(link.object, P, JAPAN, G1)])  # a stored node can be named, and removed
+    assert link.object == node  # the node written, as in the embedded store
+    assert [quad.object for quad in store.quads_for_pattern(node, P, None, G1)] == [JAPAN]
+    (row,) = store.query("SELECT ?b ?l WHERE { ?a ?p ?b . ?b ?p ?l }")
+    assert (row["b"], row["l"]) == (node, JAPAN)
+    bound = store.query(f"SELECT ?l WHERE {{ ?b <{EX}p> ?l }}", bindings={"b": node})
+    assert values(bound, "l") == [JAPAN]  # a node read back finds the same node again
+    stored = store.client.solutions(f"SELECT ?o WHERE {{ GRAPH <{G1.value}> {{ <{EX}a> ?p ?o }} }}")[0]
+    assert [solution["o"] for solution in stored] == [node]  # read back through the client too
+    on_server = store._select(f"SELECT (STR(?o) AS ?iri) WHERE {{ GRAPH ?g {{ <{EX}a> ?p ?o }} }}", named=[G1.value])
+    assert [solution["iri"].value for solution in on_server] == [SKOLEM_PREFIX + node.value]  # an IRI there
+    write(store, [], [ox.Quad(node, P, JAPAN, G1)])  # a stored node can be named, and removed
     assert len(store) == 1
+    constructed = list(store.query("CONSTRUCT WHERE { ?s ?p ?o }"))
+    assert constructed == [ox.Triple(A, P, node)]
 
 
 def test_created_graphs_exist_empty_and_need_no_empty_graph_pattern(store: RemoteStore) -> None:
@@ -169,6 +208,20 @@ def test_construct_answers_and_dumps_read_the_graphs(store: RemoteStore) -> None
     assert sorted(ox.parse(trig, ox.RdfFormat.N_QUADS), key=str) == [ox.Quad(A, P, JAPAN, G1), ox.Quad(A, P, JAPAN, G2)]
     turtle = store.dump(ox.RdfFormat.N_TRIPLES)
     assert len(list(ox.parse(turtle, ox.RdfFormat.N_TRIPLES))) == 1  # the union: each triple once
+
+
+def test_bound_variables_are_bound_first_and_read_as_terms_by_every_expression() -> None:
+    text = (
+        "SELECT ?t ?c WHERE { ?t a ?k . { SELECT ?c (STR(?c) AS ?s) WHERE { ?x <p> ?c } GROUP BY ?c } "
+        "{ ?t <p> ?c } UNION { ?t <q> true OPTIONAL { ?e <r> ?t FILTER (?c != $c) } } } ORDER BY ?c"
+    )
+    bound = with_bindings(text, {"c": ox.NamedNode(EX + "c"), "k": ox.Literal("x")})
+    c = f"<{EX}c>"
+    assert bound == (
+        f'SELECT ?t ?c WHERE {{ BIND ({c} AS ?c) BIND ("x" AS ?k)  ?t a ?k . '
+        f"{{ SELECT ?c (STR({c}) AS ?s) WHERE {{ ?x <p> ?c }} GROUP BY ?c }} "
+        f"{{ ?t <p> ?c }} UNION {{ ?t <q> true OPTIONAL {{ ?e <r> ?t FILTER ({c} != {c}) }} }} }} ORDER BY ?c"
+    )
 
 
 def test_bindings_are_a_final_join_and_prefixes_are_predeclared(store: RemoteStore) -> None:

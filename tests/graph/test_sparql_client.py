@@ -165,3 +165,29 @@ def test_virtuoso_is_told_the_limit_and_its_partial_answer_is_refused(sparql_ser
     # Virtuoso's own system graphs (some 2,500 triples) cubed: far longer than the limit.
     with pytest.raises(RemoteTimeout, match="stopped the query early"):
         client.solutions("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+
+
+def test_skolem_iris_are_read_back_as_blank_nodes_whatever_the_read_sizes() -> None:
+    import io
+
+    from tradekg.graph.sparql_client import Answer, skolem_rewrites
+
+    prefix = "https://example.org/.well-known/genid/"
+    json, _ = skolem_rewrites(prefix)
+    rows = ",".join(f'{{"b":{{"type":"uri","value":"{prefix}n{i}"}}}}' for i in range(40))
+    body = f'{{"head":{{"vars":["b"]}},"results":{{"bindings":[{rows}]}}}}'.encode()
+
+    class Chunked(io.BytesIO):
+        """A response whose reads return ``size`` bytes at most."""
+
+        def __init__(self, data: bytes, size: int) -> None:
+            super().__init__(data)
+            self.size = size
+
+        def read(self, _: int | None = -1) -> bytes:
+            return super().read(self.size)
+
+    for size in (1, 7, 100, 600, 4096):  # a respelling shortens the text: no read may come back empty before the end
+        answer = Answer(Chunked(body, size), None, "test", json)  # type: ignore[arg-type]
+        solutions = ox.parse_query_results(answer, ox.QueryResultsFormat.JSON)
+        assert [solution["b"] for solution in solutions] == [ox.BlankNode(f"n{i}") for i in range(40)]

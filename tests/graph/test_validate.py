@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from tradekg.graph import validate
 from tradekg.graph.validate import PreparedQueryGraph, validate_graph, with_ontology
 from tradekg.ontology.vocab import TKG
 
@@ -69,24 +67,3 @@ def test_validation_reads_the_class_hierarchy_but_copies_no_annotations() -> Non
     assert (TKG.Tariff, RDFS.subClassOf, TKG.TradeMeasure) in merged
     assert not list(merged.triples((None, RDFS.comment, None)))
     assert not list(merged.triples((None, RDFS.label, None)))
-
-
-def test_a_sparql_constraint_text_is_checked_once_during_a_validation_and_pyshacl_is_left_as_it_was() -> None:
-    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
-
-    original = SPARQLQueryHelper.check_invalid_sparql
-    calls = []
-
-    def counting(self, sparql_text, valuenode=None, extravars=None):
-        calls.append(sparql_text)
-        return original(self, sparql_text, valuenode=valuenode, extravars=extravars)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SPARQLQueryHelper, "check_invalid_sparql", counting)
-        patch.setattr(validate, "_ACCEPTED_SPARQL", set())
-        data = Graph().parse(data=DATA, format="turtle")
-        for node in range(3):  # several resources: the same texts, once
-            data.add((URIRef(f"https://w3id.org/tradekg/id/post/p{node}"), RDF.type, TKG.Post))
-        validate_graph(data)
-        assert SPARQLQueryHelper.check_invalid_sparql is counting  # put back after the call
-    assert calls and len(calls) == len(set(calls))

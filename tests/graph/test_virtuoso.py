@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tradekg.graph.virtuoso import crashes_virtuoso
+from tradekg.graph.virtuoso import crashes_virtuoso, with_typed_booleans
 from tradekg.queries.catalog import load_catalog
 
 UNION = "{ ?a :q ?o } UNION { ?a :w ?o }"
@@ -46,14 +46,29 @@ def test_strings_iris_and_comments_do_not_count() -> None:
     assert not crashes_virtuoso(text)
 
 
-def test_bindings_are_written_as_binds_opening_the_where_group() -> None:
-    import pyoxigraph as ox
+BOOLEAN = "<http://www.w3.org/2001/XMLSchema#boolean>"
 
-    from tradekg.graph.virtuoso import with_bindings
 
-    text = "SELECT ?t WHERE { ?t a ?k . { ?t <p> ?c } UNION { ?t <q> true } }"
-    bound = with_bindings(text, {"c": ox.NamedNode("http://example.org/c"), "k": ox.Literal("x")})
-    assert bound == (
-        'SELECT ?t WHERE { BIND (<http://example.org/c> AS ?c) BIND ("x" AS ?k)  ?t a ?k .'
-        " { ?t <p> ?c } UNION { ?t <q> true } }"
-    )
+@pytest.mark.parametrize(
+    ("expression", "cast"),
+    [
+        ("EXISTS { ?s ?p ?o }", True),
+        ("NOT EXISTS { ?s ?p ?o }", True),
+        ("?a = ?b", True),
+        ("STRLEN(?s) + 1 > 2", True),
+        ("!BOUND(?z)", True),
+        ("?q IN (1, 2)", True),
+        ("REGEX(?s, 'x')", True),
+        ("true", True),
+        ("STRLEN(?s) + 1", False),
+        ("IF(EXISTS { ?a ?b ?c }, 'a', 'b')", False),
+        ("COUNT(*)", False),
+        ("?x", False),
+    ],
+)
+def test_boolean_expressions_bound_to_a_variable_are_cast(expression: str, cast: bool) -> None:
+    for text in (f"SELECT * WHERE {{ BIND ({expression} AS ?v) }}", f"SELECT ({expression} AS ?v) WHERE {{ }}"):
+        rewritten = with_typed_booleans(text)
+        assert (rewritten != text) is cast
+        if cast:
+            assert f"{BOOLEAN}({expression} ) AS ?v" in rewritten

@@ -1,7 +1,9 @@
 """The W3C SPARQL 1.1 Protocol, Graph Store Protocol and Service Description tests, run over HTTP.
 
-The manifests live in ``shared/w3c`` beside the project root (see its README). Every test runs against one
-``tradekg serve --empty --write-token ...`` subprocess. How the harness reads the manifests:
+The manifests live in ``shared/w3c`` beside the project root (see its README). Every test runs on each backend
+(:data:`BACKENDS`): against one ``tradekg serve --empty --write-token ...`` subprocess per backend and session, over
+the embedded store, over Virtuoso 7 and over the Oxigraph server (``--store URL``, the servers of the
+``sparql_server`` fixture). How the harness reads the manifests:
 
 - Request paths ``/sparql/`` map to ``/sparql`` and ``/gsp`` to ``/rdf-graph-store``; every request carries the
   write token (the manifests send no credentials).
@@ -23,6 +25,10 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
+from tests.server.conftest import SERVED_TOKEN, Served, start_server, stop_server
+from tradekg.graph.remote import RemoteStore
+from tradekg.graph.sparql_client import Endpoints
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # ``shared/`` sits beside the project root (a git worktree may sit one level deeper: look up the ancestors).
 W3C = next(
@@ -42,6 +48,38 @@ RDF_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "applicatio
              "application/ld+json": "json-ld"}  # fmt: skip
 
 pytestmark = pytest.mark.skipif(not W3C.is_dir(), reason=f"the W3C manifests are not at {W3C}")
+
+BACKENDS = ("embedded", "oxigraph", "virtuoso")
+"""Where ``tradekg serve`` keeps the data: in memory, or on a SPARQL server (``--store URL``)."""
+_SERVED: dict[str, Served] = {}
+"""``tradekg serve --store URL`` per SPARQL server, started by the first test that needs it and kept for the session."""
+
+
+def served_on(backend: str, request: pytest.FixtureRequest) -> Served:
+    """``tradekg serve --empty --write-token ...`` over ``backend``, one process per backend and session.
+
+    The embedded one is the shared ``served_empty``; a server's is started here, over the session's SPARQL server of
+    that name, and stopped when the session ends.
+    """
+    if backend == "embedded":
+        return request.getfixturevalue("served_empty")
+    if backend not in _SERVED:
+        server = request.getfixturevalue("sparql_server")(backend)
+        RemoteStore(Endpoints(server.query_endpoint, server.update_endpoint, server.gsp_endpoint)).clear()
+        store = ["--store", server.query_endpoint, "--update-endpoint", server.update_endpoint]
+        store += ["--gsp-endpoint", server.gsp_endpoint]
+        # A longer time limit than the embedded server's: a busy machine slows a server's answers, and these tests
+        # are about what is answered, not when (Virtuoso stops a query at its share of the limit).
+        process, served = start_server("--empty", "--write-token", SERVED_TOKEN, "--timeout", "30", *store)
+        request.config.add_cleanup(lambda: stop_server(process))
+        _SERVED[backend] = served
+    return _SERVED[backend]
+
+
+@pytest.fixture(params=BACKENDS)
+def served(request: pytest.FixtureRequest) -> Served:
+    """``tradekg serve`` over each backend in turn."""
+    return served_on(request.param, request)
 
 
 def entries(manifest: str) -> list[tuple[Graph, URIRef]]:
@@ -142,13 +180,13 @@ SD_TESTS = entries("service-description/manifest.ttl")
 
 
 @pytest.mark.parametrize(("graph", "test"), PROTOCOL, ids=[entry_id(test) for _, test in PROTOCOL])
-def test_protocol(served_empty, graph, test):
-    run_requests(served_empty, graph, test)
+def test_protocol(served, graph, test):
+    run_requests(served, graph, test)
 
 
 @pytest.mark.parametrize(("graph", "test"), GSP, ids=[entry_id(test) for _, test in GSP])
-def test_graph_store_protocol(served_empty, graph, test):
-    run_requests(served_empty, graph, test)
+def test_graph_store_protocol(served, graph, test):
+    run_requests(served, graph, test)
 
 
 def test_manifest_counts():
@@ -187,20 +225,20 @@ def service_description(served) -> tuple[int, str, Graph]:
     return status, kind, Graph().parse(data=body, format=RDF_TYPES.get(kind, "turtle"))
 
 
-def test_service_description_returns_rdf(served_empty):  # :returns-rdf
-    status, kind, graph = service_description(served_empty)
+def test_service_description_returns_rdf(served):  # :returns-rdf
+    status, kind, graph = service_description(served)
     assert status == 200 and kind in RDF_TYPES and len(graph) > 0
 
 
-def test_service_description_has_endpoint_triple(served_empty):  # :has-endpoint-triple
-    _, _, graph = service_description(served_empty)
-    assert (None, SD.endpoint, URIRef(f"{served_empty.url}/sparql")) in graph
+def test_service_description_has_endpoint_triple(served):  # :has-endpoint-triple
+    _, _, graph = service_description(served)
+    assert (None, SD.endpoint, URIRef(f"{served.url}/sparql")) in graph
 
 
-def test_service_description_conforms_to_schema(served_empty):  # :conforms-to-schema
+def test_service_description_conforms_to_schema(served):  # :conforms-to-schema
     from pyshacl import validate
 
-    _, _, graph = service_description(served_empty)
+    _, _, graph = service_description(served)
     graph.parse(data=SD_FEATURES, format="turtle")
     conforms, _, text = validate(graph, shacl_graph=Graph().parse(data=SD_SCHEMA, format="turtle"))
     assert conforms, text

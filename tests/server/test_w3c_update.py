@@ -1,7 +1,7 @@
 """The W3C SPARQL 1.1 Update test suite (evaluation and syntax tests), run over HTTP.
 
-The manifests live in ``shared/w3c/update`` beside the project root (see its README). Every test runs against the
-``tradekg serve --empty --write-token ...`` subprocess of ``test_w3c_conformance`` (the ``served_empty`` fixture).
+The manifests live in ``shared/w3c/update`` beside the project root (see its README). Every test runs on each
+backend, against the ``tradekg serve --empty --write-token ...`` subprocesses of ``test_w3c_conformance``.
 
 How the suite's dataset maps onto tradekg's: the tests' default graph is what SPARQL Update and the Graph Store
 Protocol call the default graph, which tradekg keeps in the named graph ``id:graph/default`` (the default graph that
@@ -32,13 +32,19 @@ from rdflib.namespace import RDF, RDFS
 from tradekg.graph.load import VOCABULARY_GRAPHS
 from tradekg.graph.store import DEFAULT_GRAPH_IRI
 
-from .test_w3c_conformance import W3C
+from .test_w3c_conformance import BACKENDS, W3C, Served, served_on
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 UPDATE = W3C / "update"
 
 pytestmark = pytest.mark.skipif(not UPDATE.is_dir(), reason=f"the W3C update manifests are not at {UPDATE}")
+
+
+@pytest.fixture(params=BACKENDS)
+def served(request: pytest.FixtureRequest) -> Served:
+    """``tradekg serve`` over each backend in turn (the processes of ``test_w3c_conformance``)."""
+    return served_on(request.param, request)
 
 
 def load_manifest(path: Path) -> Graph:
@@ -139,33 +145,33 @@ def differs(expected: Graph, actual: Graph) -> str:
 
 
 @pytest.mark.parametrize("entry", EVALUATION, ids=[entry_id(entry) for entry in EVALUATION])
-def test_update_evaluation(served_empty, entry):
+def test_update_evaluation(served, entry):
     manifest, test, _ = entry
-    assert served_empty.update("DROP ALL") == 200
+    assert served.update("DROP ALL") == 200
     action, result = manifest.value(test, MF.action), manifest.value(test, MF.result)
     default, named = dataset(manifest, action)
     if default is not None:
-        put(served_empty, None, default)
+        put(served, None, default)
     for label, file in named.items():
-        put(served_empty, label, file)
-    status, body = post_update(served_empty, local(manifest.value(action, UT.request)).read_bytes())
+        put(served, label, file)
+    status, body = post_update(served, local(manifest.value(action, UT.request)).read_bytes())
     assert 200 <= status < 300, f"{status}: {body[:500]!r}"
     expected_default, expected_named = dataset(manifest, result)
     expected = parse(expected_default.read_bytes()) if expected_default else Graph()
-    problem = differs(expected, fetch(served_empty, None))
+    problem = differs(expected, fetch(served, None))
     assert not problem, f"default graph: {problem}"
     for label, file in expected_named.items():
-        problem = differs(parse(file.read_bytes(), base=label), fetch(served_empty, label))
+        problem = differs(parse(file.read_bytes(), base=label), fetch(served, label))
         assert not problem, f"graph {label}: {problem}"
-    for label in data_graphs(served_empty) - set(expected_named):
-        assert len(fetch(served_empty, label)) == 0, f"graph {label} should be empty or absent"
+    for label in data_graphs(served) - set(expected_named):
+        assert len(fetch(served, label)) == 0, f"graph {label} should be empty or absent"
 
 
 @pytest.mark.parametrize("entry", SYNTAX, ids=[entry_id(entry) for entry in SYNTAX])
-def test_update_syntax(served_empty, entry):
+def test_update_syntax(served, entry):
     manifest, test, kind = entry
-    assert served_empty.update("DROP ALL") == 200
-    status, body = post_update(served_empty, local(manifest.value(test, MF.action)).read_bytes())
+    assert served.update("DROP ALL") == 200
+    status, body = post_update(served, local(manifest.value(test, MF.action)).read_bytes())
     if kind.startswith("Negative"):
         assert status == 400 and b"syntax error" in body, f"{status}: {body[:300]!r}"
     else:

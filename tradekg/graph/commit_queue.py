@@ -37,14 +37,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import Graph
 from rdflib.term import Node
 
 from tradekg.graph.changes import AfterView, ChangeSet, NeedsCommittedStore, PendingView
-from tradekg.graph.neighbourhood import DataReader, Targets, _engine_term, affected, copy_quads, footprint_quads
+from tradekg.graph.neighbourhood import DataReader, Targets, Term, _engine_term, affected, footprint_quads
 from tradekg.graph.neighbourhood import validate_change as validate_alone
+from tradekg.graph.shacl_sparql import validate_focus
 from tradekg.graph.store import TradeStore, to_rdflib
-from tradekg.graph.validate import ValidationReport, short_name, validate_targets, with_ontology
+from tradekg.graph.validate import ValidationReport, short_name
 
 MAX_GROUP = 32
 """Most requests validated together (a bound on one validation's size, and on the wait of the last of them)."""
@@ -228,14 +228,11 @@ class CommitQueue:
             focus_sets.append(focus)
         if not _independent(readers, changed):
             return False
-        by_shape: dict[Node, set[Node]] = {}
+        by_shape: dict[Node, set[Term]] = {}
         for focus in focus_sets:
             for footprint, nodes in focus.items():
-                by_shape.setdefault(footprint.shape, set()).update(to_rdflib(node) for node in nodes)
-        graph = with_ontology(Graph())
-        for quads in quad_sets:
-            copy_quads(quads, into=graph)
-        report = validate_targets(graph, by_shape)
+                by_shape.setdefault(footprint.shape, set()).update(nodes)
+        report = validate_focus(set().union(*quad_sets), by_shape)
         if not report.conforms:
             return False
         settled = []

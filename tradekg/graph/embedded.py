@@ -10,6 +10,7 @@ graph; its issue #1919). A directory written before the union was kept is brough
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from tradekg.graph.store import (
 from tradekg.ontology.vocab import QUERY_PREFIXES
 
 DEFAULT = ox.DefaultGraph()
+FLUSH_DELAY = 1.0
+"""Seconds from a commit to the flush of Oxigraph's memory tables to disk (see :meth:`OxigraphStore.apply`)."""
 TERM_FUNCTION = ox.NamedNode("urn:tradekg:change-term")
 """A function the commit update calls to read the change set's terms (stored blank nodes cannot be written)."""
 
@@ -42,14 +45,24 @@ class OxigraphStore(TradeStore):
         path: A directory for a persistent store; ``None`` keeps the store in memory.
         read_only: Open the directory read-only (no lock taken, writes fail); only for a directory no process
             writes, such as a checkpoint made by :meth:`checkpoint`.
+        flush_delay: Seconds from a commit to the flush of the memory tables (``0``: at every commit).
+
+    Durability: a commit is in RocksDB's write-ahead log when :meth:`apply` returns, so it survives the process
+    being killed (RocksDB replays the log on the next open); it survives a power cut once the memory tables are
+    flushed, which happens ``flush_delay`` seconds after the commit, on :meth:`flush` and on :meth:`close`.
+    Flushing at every commit cost about 30 ms of CPU (mostly compacting the small files it writes) and 110 ms of
+    wall time per commit on a 10^5-quad store, several times what validating a write costs.
 
     Raises:
         StoreError: The directory cannot be opened (for example, another process holds its lock).
     """
 
-    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False, flush_delay: float = FLUSH_DELAY) -> None:
         super().__init__()
         self.path = path
+        self.flush_delay = flush_delay
+        self._flush_timer: threading.Timer | None = None
+        self._timer_lock = threading.Lock()
         try:
             if path is None:
                 self._engine: ox.Store | None = ox.Store()
@@ -240,7 +253,25 @@ class OxigraphStore(TradeStore):
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from error
         finally:
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        """Flush now (``flush_delay`` 0), or ``flush_delay`` seconds from now unless a flush is already due."""
+        if self.path is None:
+            return
+        if self.flush_delay <= 0:
             self.flush()
+            return
+        with self._timer_lock:
+            if self._flush_timer is None:
+                self._flush_timer = threading.Timer(self.flush_delay, self._timed_flush)
+                self._flush_timer.daemon = True
+                self._flush_timer.start()
+
+    def _timed_flush(self) -> None:
+        with self._timer_lock:
+            self._flush_timer = None
+        self.flush()
 
     # -- lifetime ----------------------------------------------------------------------------------
 
@@ -267,14 +298,19 @@ class OxigraphStore(TradeStore):
 
     def flush(self) -> None:
         """Make acknowledged writes durable (a no-op in memory)."""
-        if self.path is not None and self._engine is not None:
+        engine = self._engine  # a timed flush may run while the store is being closed
+        if self.path is not None and engine is not None:
             try:
-                self._engine.flush()
+                engine.flush()
             except OSError:
                 pass  # a read-only checkpoint has nothing to flush
 
     def close(self) -> None:
         """Flush and release the store, so that another process (or a new store) may open its directory."""
+        with self._timer_lock:
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
         if self._engine is not None:
             self.flush()
             self._engine = None

@@ -10,8 +10,9 @@ nodes whose validation reads it; those that are targets of the shape after the c
 first read that differs between before and after is reached from the focus node through triples that did not
 change (they are in the store after the change too), so walking back from the changed triple finds that node.
 
-Then only what the chains read from those nodes is copied out of the store, and pySHACL validates each shape on
-its own focus nodes (:func:`tradekg.graph.validate.validate_targets`). Where no bound is known (a read not
+Then only what the chains read from those nodes is read out of the store, and each shape is validated on its own
+focus nodes over those quads: by its SPARQL translation, evaluated by Oxigraph, or by pySHACL for a shape the
+translation does not cover (:func:`tradekg.graph.shacl_sparql.validate_focus`). Where no bound is known (a read not
 connected to the focus node, a change to the class hierarchy), every target of the shape is validated: correct
 first, then fast.
 """
@@ -19,22 +20,17 @@ first, then fast.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Protocol
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.term import Node
 
 from tradekg.graph.footprint import Chain, ShapeFootprint, Step, footprints
-from tradekg.graph.store import to_rdflib
-from tradekg.graph.validate import (
-    VALIDATION_PREDICATES,
-    ValidationReport,
-    ontology_graph,
-    validate_targets,
-    with_ontology,
-)
+from tradekg.graph.shacl_sparql import validate_focus
+from tradekg.graph.store import to_engine, to_rdflib
+from tradekg.graph.validate import VALIDATION_PREDICATES, ValidationReport, ontology_graph
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 
 PROTECTED = frozenset(ox.NamedNode(str(iri)) for iri in (ONTOLOGY_IRI, SHAPES_GRAPH_IRI))
@@ -84,6 +80,20 @@ class DataReader:
         self.view = view
         self.reads: dict[tuple[object, object, bool], list[ox.Quad]] = {}
         self.scanned: set[URIRef | None] = set()
+        self._outgoing: dict[Term, list[ox.Quad]] = {}
+
+    def outgoing(self, node: Term) -> list[ox.Quad]:
+        """Every data quad with ``node`` as subject, read once: one index scan serves each predicate read of it.
+
+        Reading a node's quads of one predicate costs about as much as reading all of them (the scan's set-up
+        dominates), and the shapes read several predicates of the same nodes. Only what :meth:`along` hands out
+        is recorded in :attr:`reads`.
+        """
+        found = self._outgoing.get(node)
+        if found is None:
+            quads = self.view.quads_for_pattern(node, None, None, None)
+            found = self._outgoing[node] = [quad for quad in quads if _validated(quad)]
+        return found
 
     def along(self, node: Term, step: Step) -> list[ox.Quad]:
         """The data quads one step reads at ``node``: ``(node, p, ?)``, or ``(?, p, node)`` when inverse."""
@@ -96,7 +106,7 @@ class DataReader:
             elif isinstance(node, ox.Literal):
                 quads = ()
             else:
-                quads = self.view.quads_for_pattern(node, predicate, None, None)
+                quads = (quad for quad in self.outgoing(node) if predicate is None or quad.predicate == predicate)
             found = self.reads[key] = [quad for quad in quads if _validated(quad)]
         return found
 
@@ -124,19 +134,35 @@ class DataReader:
                 yield quad
 
 
+@functools.cache
+def _ontology_hierarchy() -> tuple[dict[Node, frozenset[Node]], frozenset[tuple[object, object]]]:
+    """The ontology's superclasses by class, and its ``rdfs:subClassOf`` pairs as engine terms (read once)."""
+    superclasses: dict[Node, set[Node]] = {}
+    for subclass, superclass in ontology_graph().subject_objects(RDFS.subClassOf):
+        superclasses.setdefault(subclass, set()).add(superclass)
+    pairs = frozenset(
+        (to_engine(subclass), to_engine(superclass))
+        for subclass, found in superclasses.items()
+        for superclass in found
+        if not isinstance(subclass, BNode) and not isinstance(superclass, BNode)
+    )
+    return {subclass: frozenset(found) for subclass, found in superclasses.items()}, pairs
+
+
 class Targets:
     """Which nodes are targets of a shape after the change: types read from the data and the ontology."""
 
     def __init__(self, reader: DataReader) -> None:
         self.reader = reader
-        ontology = ontology_graph()
-        superclasses: dict[Node, set[Node]] = {}
-        triples = [(s, o) for s, o in ontology.subject_objects(RDFS.subClassOf)]
-        triples += [(to_rdflib(q.subject), to_rdflib(q.object)) for q in reader.pattern(RDFS.subClassOf)]
-        for subclass, superclass in triples:
-            superclasses.setdefault(subclass, set()).add(superclass)
-        self.superclasses = superclasses
-        self.ontology = ontology
+        base, known = _ontology_hierarchy()
+        extra = [(q.subject, q.object) for q in reader.pattern(RDFS.subClassOf) if (q.subject, q.object) not in known]
+        self.superclasses: Mapping[Node, Collection[Node]] = base
+        if extra:  # the data adds to the class hierarchy
+            superclasses = {subclass: set(found) for subclass, found in base.items()}
+            for subclass, superclass in extra:
+                superclasses.setdefault(to_rdflib(subclass), set()).add(to_rdflib(superclass))  # type: ignore[arg-type]
+            self.superclasses = superclasses
+        self.ontology = ontology_graph()
         self.classes: dict[Term, set[Node]] = {}
 
     def classes_of(self, node: Term) -> set[Node]:
@@ -252,25 +278,6 @@ def footprint_quads(reader: DataReader, focus: dict[ShapeFootprint, set[Term]]) 
     return quads
 
 
-def copy_quads(quads: Iterable[ox.Quad], *, into: Graph) -> Graph:
-    """Copy the quads' triples into ``into`` (graph names dropped), each distinct term converted once."""
-    terms: dict[object, Node] = {}
-
-    def term(value: object) -> Node:
-        found = terms.get(value)
-        if found is None:
-            found = terms[value] = to_rdflib(value)  # type: ignore[arg-type]
-        return found
-
-    into.addN((term(q.subject), term(q.predicate), term(q.object), into) for q in quads)  # type: ignore[misc]
-    return into
-
-
-def gather(reader: DataReader, focus: dict[ShapeFootprint, set[Term]], *, into: Graph) -> Graph:
-    """Copy into ``into`` every data triple the shapes read from their focus nodes (and their global reads)."""
-    return copy_quads(footprint_quads(reader, focus), into=into)
-
-
 def validate_change(view: QuadSource, changed: Iterable[ox.Quad]) -> tuple[ValidationReport, int, int]:
     """Validate what ``changed`` (quads added and removed) can change, in ``view`` (the store after the change).
 
@@ -281,10 +288,7 @@ def validate_change(view: QuadSource, changed: Iterable[ox.Quad]) -> tuple[Valid
     focus = affected(reader, Targets(reader), changed)
     if not focus:
         return ValidationReport(conforms=True), 0, 0
-    graph = with_ontology(Graph())
-    ontology_size = len(graph)
-    gather(reader, focus, into=graph)
-    by_shape = {footprint.shape: [to_rdflib(node) for node in nodes] for footprint, nodes in focus.items()}
-    report = validate_targets(graph, by_shape)
+    quads = footprint_quads(reader, focus)
+    report = validate_focus(quads, {footprint.shape: nodes for footprint, nodes in focus.items()})
     nodes = {node for found in focus.values() for node in found}
-    return report, len(nodes), len(graph) - ontology_size
+    return report, len(nodes), len({quad.triple for quad in quads})

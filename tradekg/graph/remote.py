@@ -17,20 +17,22 @@ system graphs, other applications' data) are never seen.
 Writes (:meth:`RemoteStore.apply`). The write gate computes the exact change set by reading this store (inside
 :meth:`RemoteStore.writing`, which notes the store's version first) and validates it; the change is then
 
-1. skolemised: a blank node becomes an IRI under :data:`~tradekg.graph.remote_text.SKOLEM_PREFIX` (a SPARQL
-   update cannot name a stored blank node, and Virtuoso refuses blank nodes in ``INSERT DATA``). Validation saw
-   the blank nodes; what is stored is the same graph up to that renaming (RDF 1.1 Concepts, section 3.5);
-2. staged: its quads are written, in requests of :data:`STAGE_CHUNK` triples, to staging graphs no query sees
-   (Virtuoso's SPARQL compiler refuses a request of a few thousand triples, so one request cannot carry a
-   large change);
-3. committed in **one** update request whose first operation swaps the version the change was computed against
-   for a fresh one, and whose other operations move the staged triples into place only where that fresh version
-   is present, then drop the staging graphs. If anyone committed in between, the first operation matches
-   nothing, so nothing moves: the store raises :class:`~tradekg.graph.store.StoreConflict` (HTTP 409 in the
-   server) and the write can be retried.
+1. skolemised: a blank node is stored as an IRI under :data:`~tradekg.graph.remote_text.SKOLEM_PREFIX` followed
+   by its label (a SPARQL update cannot name a stored blank node, and Virtuoso refuses blank nodes in
+   ``INSERT DATA``). Answers read such an IRI back as the blank node (RDF 1.1 Concepts, section 3.5), so what
+   tradekg stores and reads is the graph it validated, blank nodes included; only the server's own queries see
+   the IRIs (``isBlank`` is false there);
+2. committed in **one** update request (:mod:`tradekg.graph.remote_commit`) whose first operation swaps the
+   version the change was computed against for a fresh one, and whose other operations delete and insert the
+   change's triples (and keep the union graph and the registry in step) only where that fresh version is
+   present. If anyone committed in between, the first operation matches nothing, so nothing else does: the
+   store raises :class:`~tradekg.graph.store.StoreConflict` (HTTP 409 in the server) and the write can be
+   retried. A small change travels inside that request; a large one is staged first into graphs no query sees,
+   and the request moves it into place.
 
-The consistency model: tradekg processes sharing one server serialise their writes through the version triple;
-a reader sees a write whole (the server applies one update request as one transaction). A program that writes
+The consistency model: tradekg processes sharing one server serialise their writes through the version triple
+(each commit checks, in its own request, that the version is still the one its change was computed from); a
+reader sees a write whole (the server applies one update request as one transaction). A program that writes
 tradekg's graphs without tradekg bypasses both the version and the union graph: it is not detected, and its
 triples do not show in the default graph. Treat tradekg as the only writer of its graphs.
 """
@@ -38,8 +40,7 @@ triples do not show in the default graph. Treat tradekg as the only writer of it
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -47,27 +48,24 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from tradekg.graph.embedded import OxigraphStore
+from tradekg.graph.remote_commit import AROUND_LIMIT, VersionedWrites
 from tradekg.graph.remote_text import (
     NO_GRAPH,
     REGISTRY_GRAPH,
-    RESERVED_GRAPHS,
     SD_NAMED_GRAPH,
     SKOLEM_PREFIX,
     STORE_NODE,
     UNION_GRAPH,
     VERSION,
-    Commit,
     chunks,
-    data_block,
     holders_query,
     lookup_query,
     pattern_query,
     query_form,
-    skolemize,
     with_bindings,
     with_prefixes,
 )
-from tradekg.graph.sparql_client import Endpoints, RemoteConflict, RemoteError, SparqlClient
+from tradekg.graph.sparql_client import Endpoints, RemoteError, SparqlClient
 from tradekg.graph.sparql_text import dataset_clauses
 from tradekg.graph.store import (
     GraphName,
@@ -75,15 +73,11 @@ from tradekg.graph.store import (
     StoreError,
     Subject,
     Term,
-    TradeStore,
     names_own_dataset,
     to_engine,
 )
-from tradekg.graph.virtuoso import UnanswerableQuery, crashes_virtuoso
-from tradekg.graph.virtuoso import with_bindings as virtuoso_bindings
+from tradekg.graph.virtuoso import UnanswerableQuery, crashes_virtuoso, with_virtuoso_answers
 
-STAGE_CHUNK = 1000
-"""Triples per staging request (Virtuoso's SPARQL compiler runs out of memory at about 5,000)."""
 LOOKUP_CHUNK = 200
 """Quads looked up per ``VALUES`` query."""
 REGISTRY_SECONDS = 1.0
@@ -91,7 +85,7 @@ REGISTRY_SECONDS = 1.0
 DEFAULT = ox.DefaultGraph()
 
 
-class RemoteStore(TradeStore):
+class RemoteStore(VersionedWrites):
     """tradekg's dataset on a SPARQL server (see the module's description).
 
     Args:
@@ -111,9 +105,10 @@ class RemoteStore(TradeStore):
         self._generation = 0
         super().__init__()
         self.endpoints = endpoints
-        self.client = SparqlClient(endpoints, timeout=timeout, engine_timeout=engine_timeout)
+        self.client = SparqlClient(
+            endpoints, timeout=timeout, engine_timeout=engine_timeout, skolem_prefix=SKOLEM_PREFIX
+        )
         self._seen: tuple[float, str | None, list[str]] | None = None
-        self._expected_version: str | None = None
         self.graph_names()  # reach the server now: a wrong URL fails here, not at the first page
         self.virtuoso = "virtuoso" in self.client.server_software.lower()
         if self.virtuoso:
@@ -167,6 +162,9 @@ class RemoteStore(TradeStore):
         """The store's current version token (``None`` before the first write), read now."""
         return self._registry(fresh=True)[0]
 
+    def _registry_changed(self) -> None:
+        self._seen = None
+
     def _select(self, sparql: str, *, default: Sequence[str] = (), named: Sequence[str] = ()) -> ox.QuerySolutions:
         answer, _ = self.client.solutions(sparql, default_graphs=default, named_graphs=named)
         if not isinstance(answer, ox.QuerySolutions):
@@ -201,12 +199,14 @@ class RemoteStore(TradeStore):
                 "this query was not sent: Virtuoso 7 crashes on a UNION joined to another pattern inside EXISTS, "
                 "NOT EXISTS or MINUS when a nested EXISTS filters it; run it on another store"
             )
-        text = with_prefixes(sparql, base_iri)
+        text = with_prefixes(with_virtuoso_answers(sparql) if self.virtuoso else sparql, base_iri)
         if bindings:
-            bind = virtuoso_bindings if self.virtuoso else with_bindings
-            text = bind(text, {name: to_engine(term) for name, term in bindings.items()})  # type: ignore[arg-type]
+            try:
+                text = with_bindings(text, {name: to_engine(term) for name, term in bindings.items()})  # type: ignore[arg-type]
+            except ValueError as error:
+                raise StoreError(str(error)) from None
         default, named = list(default_graph_uris), list(named_graph_uris)
-        if not default and names_own_dataset(sparql):
+        if not default and not named and names_own_dataset(sparql):  # the protocol's dataset wins
             default, named = dataset_clauses(sparql, base_iri=base_iri)
             named = named or [NO_GRAPH]  # FROM without FROM NAMED: no named graphs (SPARQL 1.1, 13.2)
         default = default or [UNION_GRAPH]
@@ -229,8 +229,10 @@ class RemoteStore(TradeStore):
         graph: GraphName | None = None,
     ) -> Iterator[ox.Quad]:
         """The quads matching a pattern (see :meth:`TradeStore.quads_for_pattern`), streamed."""
-        if isinstance(object, ox.Literal) and subject is not None and not isinstance(subject, ox.NamedNode):
-            return iter(())
+        if graph is None and (subject is None) != (object is None) and self._knowing() is not None:
+            around = self._quads_around(subject if object is None else object, outgoing=object is None)
+            if around is not None:
+                return (quad for quad in around if predicate is None or quad.predicate == predicate)
         if isinstance(graph, ox.DefaultGraph):
             rows = self._select(pattern_query(subject, predicate, object, union=True), default=[UNION_GRAPH])
         elif graph is not None:
@@ -239,7 +241,7 @@ class RemoteStore(TradeStore):
             rows = self._select(pattern_query(subject, predicate, object, union=False), named=[graph.value])
         else:
             rows = self._select(pattern_query(subject, predicate, object, union=False), named=self._all_named())
-        return (
+        quads = (
             ox.Quad(
                 subject or row["s"],  # type: ignore[arg-type]
                 predicate or row["p"],  # type: ignore[arg-type]
@@ -248,22 +250,50 @@ class RemoteStore(TradeStore):
             )
             for row in rows
         )
+        return quads if isinstance(graph, ox.DefaultGraph) else self._note_read(quads)
+
+    def _quads_around(self, node: Term | None, *, outgoing: bool) -> list[ox.Quad] | None:
+        """Every quad with ``node`` as subject (or object), read once per write; ``None`` past :data:`AROUND_LIMIT`."""
+        key = (outgoing, node)
+        if key not in self._around:
+            pattern = (node, None, None) if outgoing else (None, None, node)
+            text = pattern_query(*pattern, union=False) + f" LIMIT {AROUND_LIMIT + 1}"  # type: ignore[arg-type]
+            rows = list(self._select(text, named=self._all_named()))
+            if len(rows) > AROUND_LIMIT:
+                return None
+            quads = [
+                ox.Quad(node if outgoing else row["s"], row["p"], row["o"] if outgoing else node, row["g"])  # type: ignore[arg-type]
+                for row in rows
+            ]
+            self._known.update((quad, True) for quad in quads)
+            self._around[key] = quads
+        return self._around[key]
 
     def stored(self, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
-        """Which of the quads the store holds, asked :data:`LOOKUP_CHUNK` at a time."""
+        """Which of the quads the store holds, asked :data:`LOOKUP_CHUNK` at a time (the writing thread asks once)."""
         graphs = set(self.graph_names())
+        known = self._knowing()
         wanted = [
             quad
             for quad in dict.fromkeys(quads)
-            if isinstance(quad.graph_name, ox.NamedNode)
-            and quad.graph_name.value in graphs
-            and not any(isinstance(term, ox.BlankNode) for term in quad)
+            if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in graphs
         ]
-        found: set[ox.Quad] = set()
-        for chunk in chunks(wanted, LOOKUP_CHUNK):
+        found = {quad for quad in wanted if known.get(quad)} if known is not None else set()
+        asked = [quad for quad in wanted if quad not in known] if known is not None else wanted
+        for chunk in chunks(asked, LOOKUP_CHUNK):
             named = sorted({quad.graph_name.value for quad in chunk})  # type: ignore[union-attr]
-            found |= {chunk[int(row["i"].value)] for row in self._select(lookup_query(chunk), named=named)}  # type: ignore[union-attr]
+            rows = self._select(lookup_query(chunk), named=named)
+            hits = {chunk[int(row["i"].value)] for row in rows}  # type: ignore[union-attr]
+            found |= hits
+            if known is not None:
+                known.update((quad, quad in hits) for quad in chunk)
         return found
+
+    def _holders(self, triples: list[ox.Triple]) -> Iterator[tuple[ox.Triple, str]]:
+        """Each stored (triple, named graph) of the given triples."""
+        for chunk in chunks(triples, LOOKUP_CHUNK):
+            for row in self._select(holders_query(chunk), named=self._all_named()):
+                yield ox.Triple(row["s"], row["p"], row["o"]), row["g"].value  # type: ignore[arg-type,union-attr]
 
     def __contains__(self, quad: object) -> bool:
         """Whether a quad of a named graph is stored."""
@@ -317,99 +347,6 @@ class RemoteStore(TradeStore):
 
     # -- writing ----------------------------------------------------------------------------------------------
 
-    @contextmanager
-    def writing(self) -> Iterator[TradeStore]:
-        """Serialise this process's writers and note the version the write reads; :meth:`apply` commits against it."""
-        with self.write_lock:
-            try:
-                self._expected_version = self.version()
-                yield self
-            finally:
-                self._expected_version = None
-                self.generation += 1
-
-    def _union_leaving(self, removed: Collection[ox.Quad], added: Collection[ox.Quad]) -> list[ox.Triple]:
-        """The triples that leave the default graph: removed from every graph that held them, added to none."""
-        leaving: dict[ox.Triple, set[str]] = {}
-        for quad in removed:
-            leaving.setdefault(quad.triple, set()).add(quad.graph_name.value)  # type: ignore[union-attr]
-        staying = {quad.triple for quad in added}
-        candidates = [triple for triple in leaving if triple not in staying]
-        held: set[ox.Triple] = set()
-        for chunk in chunks(candidates, LOOKUP_CHUNK):
-            for row in self._select(holders_query(chunk), named=self._all_named()):
-                triple = ox.Triple(row["s"], row["p"], row["o"])  # type: ignore[arg-type]
-                if row["g"].value not in leaving.get(triple, set()):  # type: ignore[union-attr]
-                    held.add(triple)
-        return [triple for triple in candidates if triple not in held]
-
-    def apply(
-        self,
-        removed: Collection[ox.Quad],
-        added: Collection[ox.Quad],
-        *,
-        created_graphs: Collection[ox.NamedNode] = (),
-        dropped_graphs: Collection[ox.NamedNode] = (),
-    ) -> None:
-        """Commit an exact change set in one update request, if no one else wrote since :meth:`writing` began.
-
-        Blank nodes of added quads are skolemised; a removed quad with a blank node (written by another program:
-        tradekg stores none) is refused, since no update text can name it.
-
-        Raises:
-            StoreConflict: Another writer committed since this write read the store; nothing was changed.
-            StoreError: Nothing was written (the server refused or could not be reached).
-        """
-        if any(isinstance(term, ox.BlankNode) for quad in removed for term in quad):
-            raise StoreError("a SPARQL server's blank nodes cannot be removed: no update text can name them")
-        dropped = {graph.value for graph in dropped_graphs}
-        for quad in (*removed, *added):
-            if not isinstance(quad.graph_name, ox.NamedNode) or quad.graph_name.value in RESERVED_GRAPHS:
-                raise StoreError(f"cannot write {quad}: tradekg writes only named graphs of its own")
-        wanted = set(skolemize(added, {}))
-        gone = self.stored(quad for quad in removed if quad not in wanted)
-        gone |= {q for graph in dropped for q in self.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
-        present = self.stored(wanted)
-        new = [quad for quad in wanted if quad not in present]
-        commit = Commit()
-        for quad in gone:
-            commit.stage("DELETE", quad.graph_name.value, quad)  # type: ignore[union-attr]
-        for triple in self._union_leaving(gone, wanted):
-            commit.stage("DELETE", UNION_GRAPH, ox.Quad(triple.subject, triple.predicate, triple.object, DEFAULT))
-        for quad in new:
-            commit.stage("INSERT", quad.graph_name.value, quad)  # type: ignore[union-attr]
-        commit.registered = {quad.graph_name.value for quad in wanted} | {g.value for g in created_graphs}  # type: ignore[union-attr]
-        commit.registered -= dropped - {quad.graph_name.value for quad in wanted}  # type: ignore[union-attr]
-        commit.dropped = dropped - commit.registered
-        self._send(commit)
-
-    def _send(self, commit: Commit) -> None:
-        try:
-            staged = list(commit.staged_quads())
-            for chunk in chunks(staged, STAGE_CHUNK):
-                self.client.update(f"INSERT DATA {{ {data_block(chunk)} }}")
-            self.client.update(commit.request(self._expected_version))
-        finally:
-            cleanup = commit.cleanup()
-            if cleanup:
-                self.client.update(cleanup)
-            self._seen = None
-        if self.version() != commit.token:
-            raise RemoteConflict("another writer changed the store after this write read it; nothing was changed")
-        self._expected_version = commit.token
-
-    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad]]) -> None:
-        """Replace whole named graphs (see :meth:`TradeStore.replace_graphs`), unless they hold the same graph already.
-
-        The same up to blank nodes: stored Skolem IRIs count as the blank nodes they were, so reinstalling the
-        ontology and shapes at every start (their blank nodes new each time) writes nothing.
-        """
-        with self.writing():
-            current = [quad for iri in graphs for quad in self.quads(iri)]
-            new = [quad for quads in graphs.values() for quad in quads]
-            if canonical(unskolemize(current)) != canonical(new):
-                self.apply(current, new)
-
     # -- lifetime ---------------------------------------------------------------------------------------------
 
     def checkpoint(self, target: Path) -> None:
@@ -427,24 +364,3 @@ class RemoteStore(TradeStore):
         graphs = [*self.graph_names(), UNION_GRAPH, REGISTRY_GRAPH]
         self.client.update(" ;\n".join(f"DROP SILENT GRAPH <{graph}>" for graph in graphs))
         self._seen = None
-
-
-def unskolemize(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """The quads with tradekg's Skolem IRIs turned back into blank nodes (one per IRI)."""
-    nodes: dict[str, ox.BlankNode] = {}
-
-    def blank(
-        term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
-    ) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
-        if isinstance(term, ox.NamedNode) and term.value.startswith(SKOLEM_PREFIX):
-            return nodes.setdefault(term.value, ox.BlankNode())
-        return term
-
-    return [ox.Quad(blank(q.subject), q.predicate, blank(q.object), q.graph_name) for q in quads]  # type: ignore[arg-type]
-
-
-def canonical(quads: Iterable[ox.Quad]) -> set[ox.Quad]:
-    """The quads with blank nodes canonically labelled: equal sets mean isomorphic datasets."""
-    dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-    return set(dataset)

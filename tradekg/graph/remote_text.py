@@ -1,4 +1,4 @@
-"""The SPARQL text the remote store sends: prologues, bindings, lookups, staging and the version-checked commit.
+"""The SPARQL text the remote store sends to read: prologues, bindings, lookups (the commit: :mod:`remote_commit`).
 
 Terms are written in N-Triples syntax (``str`` of a pyoxigraph term), which SPARQL reads as they are.
 """
@@ -6,9 +6,7 @@ Terms are written in N-Triples syntax (``str`` of a pyoxigraph term), which SPAR
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
 
@@ -21,8 +19,6 @@ REGISTRY_GRAPH = str(ID["graph/tradekg-store"])
 """The graph where tradekg lists its named graphs and keeps the store's version."""
 UNION_GRAPH = str(ID["graph/tradekg-union"])
 """The graph holding each distinct triple of tradekg's named graphs once: the default graph of every query."""
-STAGING_PREFIX = str(ID["graph/tradekg-staging/"])
-"""Staging graphs of writes being committed are named under this IRI."""
 NO_GRAPH = str(ID["graph/tradekg-none"])
 """Sent as the only named graph when tradekg has none (sending no ``named-graph-uri`` would mean all of them)."""
 RESERVED_GRAPHS = frozenset({REGISTRY_GRAPH, UNION_GRAPH, NO_GRAPH})
@@ -45,34 +41,36 @@ def chunks(items: Sequence[Item], size: int) -> Iterator[Sequence[Item]]:
         yield items[start : start + size]
 
 
-def skolemize(quads: Iterable[ox.Quad], names: dict[ox.BlankNode, ox.NamedNode]) -> list[ox.Quad]:
-    """The quads with each blank node replaced by a Skolem IRI (``names`` keeps the mapping of one write)."""
+def skolem_iri(node: ox.BlankNode) -> ox.NamedNode:
+    """The Skolem IRI a blank node is stored as: its label under :data:`SKOLEM_PREFIX`.
 
-    def named(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.NamedNode | ox.Literal | ox.Triple:
-        if isinstance(term, ox.BlankNode):
-            if term not in names:
-                names[term] = ox.NamedNode(SKOLEM_PREFIX + uuid.uuid4().hex)
-            return names[term]
-        return term
+    The same node gives the same IRI, and answers read the IRI back as the same node (the client respells it),
+    so a blank node read from the store and passed back (in a binding, a pattern, a removed quad) finds what is
+    stored, as in the embedded store. New blank nodes are fresh (random labels), so they name new resources.
+    """
+    return ox.NamedNode(SKOLEM_PREFIX + node.value)
 
-    return [
-        ox.Quad(named(q.subject), q.predicate, named(q.object), q.graph_name)  # type: ignore[arg-type]
-        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
-        else q
-        for q in quads
-    ]
+
+def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> str:
+    """A term in SPARQL syntax (N-Triples'), a blank node as its Skolem IRI."""
+    return str(skolem_iri(term)) if isinstance(term, ox.BlankNode) else str(term)
 
 
 def data_block(quads: Iterable[ox.Quad]) -> str:
-    """Quads as the body of ``INSERT DATA``: one ``GRAPH`` block per graph."""
+    """Quads as the body of ``INSERT DATA``: one ``GRAPH`` block per graph, blank nodes as Skolem IRIs."""
     by_graph: dict[str, list[str]] = {}
     for quad in quads:
-        by_graph.setdefault(str(quad.graph_name), []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
+        by_graph.setdefault(term_text(quad.graph_name), []).append(
+            f"{term_text(quad.subject)} {quad.predicate} {term_text(quad.object)} ."
+        )
     return "\n".join(f"GRAPH {graph} {{\n" + "\n".join(lines) + "\n}" for graph, lines in by_graph.items())
 
 
 def with_prefixes(sparql: str, base_iri: str | None = None) -> str:
     r"""The query text with the project's prefixes (those it does not declare itself) and ``BASE`` declared.
+
+    The project's prefixes follow the text's own prologue, so that a ``BASE`` of the text stays before every
+    ``PREFIX`` (Virtuoso refuses it after one).
 
     A prefixed name with an escaped character (``id:measure\\/usa``, SPARQL 1.1's ``PN_LOCAL_ESC``) is written as
     the full IRI it stands for: Virtuoso's parser refuses the backslash.
@@ -88,11 +86,13 @@ def with_prefixes(sparql: str, base_iri: str | None = None) -> str:
         token.text.rstrip(":") for token in tokens(prologue) if token.kind == "name" and token.text.endswith(":")
     }
     lines = [f"PREFIX {name}: <{iri}>" for name, iri in PREFIXES.items() if name not in declared]
+    base = ""
     if base_iri and not any(token.is_keyword("BASE") for token in tokens(prologue)):
-        lines.insert(0, f"BASE <{base_iri}>")
+        base = f"BASE <{base_iri}>\n"
     if "\\" in sparql:
         sparql = _expand_escaped_names(sparql, prefixes)
-    return "\n".join(lines) + "\n" + sparql
+    prologue, body = split_prologue(sparql)  # the text's own BASE first: Virtuoso refuses a BASE after a PREFIX
+    return base + prologue + "\n" + "\n".join(lines) + "\n" + body
 
 
 def _expand_escaped_names(sparql: str, prefixes: Mapping[str, str]) -> str:
@@ -109,19 +109,52 @@ def _expand_escaped_names(sparql: str, prefixes: Mapping[str, str]) -> str:
     return "".join(parts) + sparql[last:]
 
 
-def with_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
-    """The query with variables bound first: a ``VALUES`` block opening its ``WHERE`` group.
+KEEPS_VARIABLES = ("SELECT", "VALUES", "GROUP", "ORDER", "DESCRIBE")
+"""Keywords after which variables are named, not read, up to the next group or clause (projections, ``VALUES``
+headers, ``GROUP BY``, ``ORDER BY``): there a bound variable stays a variable."""
+CLAUSE_ENDS = ("WHERE", "HAVING", "LIMIT", "OFFSET", "ORDER", "GROUP")
 
-    Oxigraph's substitutions bind before evaluation, so a ``FILTER`` or ``NOT EXISTS`` in the group sees the
-    value; a trailing ``VALUES`` clause would join only at the end, after those filters ran with the variable unbound.
+
+def with_bindings(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """The query with variables bound as Oxigraph's substitutions bind them, before evaluation.
+
+    A ``BIND (term AS ?var)`` opens the ``WHERE`` group: the patterns that name the variable, however deeply nested,
+    are joined with it. Expressions read the term itself in place of the variable (a ``FILTER`` or ``BIND`` inside
+    an ``OPTIONAL`` of a ``UNION`` branch, a projected expression of a subquery): by SPARQL's bottom-up evaluation
+    they would not see a value bound outside their group (``tariffs-in-force`` lost the rows of its
+    ``appliesToAll`` branch on Virtuoso that way). The patterns keep the variable: Virtuoso 7.2.5 answers some
+    queries wrongly, or fails to compile them, with terms put in their place (``country-profile``,
+    ``highest-rates``), and drops the rows of a ``UNION`` branch that does not name a variable of a ``VALUES``
+    block opening the group. Where a variable is named rather than read (a projection, a ``VALUES`` header,
+    ``GROUP BY``, ``ORDER BY``, after ``AS``) it stays.
     """
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(str(term) for term in bindings.values())
-    block = f" VALUES ({names}) {{ ({terms}) }} "
     opening = where_opening(sparql)
     if opening is None:
-        return f"{sparql}\nVALUES ({names}) {{ ({terms}) }}"
-    return sparql[: opening + 1] + block + sparql[opening + 1 :]
+        raise ValueError("cannot bind parameters: the query has no WHERE group")
+    texts = {f"?{name}": term_text(term) for name, term in bindings.items()}
+    texts.update({f"${name}": text for name, text in list(texts.items()) for name in [name[1:]]})
+    parts, last, naming, depth, previous = [], 0, False, 0, None
+    brackets: list[str] = []
+    for token in tokens(sparql):
+        if token.start <= opening:
+            continue
+        if token.text in "({":
+            brackets.append(token.text)
+        elif token.text in ")}" and brackets:
+            brackets.pop()
+        depth += 1 if token.text == "(" else -1 if token.text == ")" else 0
+        if token.kind == "name" and token.text.upper() in KEEPS_VARIABLES:
+            naming, depth = True, 0
+        elif naming and (token.text in "{}" or token.kind == "name" and token.text.upper() in CLAUSE_ENDS):
+            naming = token.kind == "name" and token.text.upper() in ("GROUP", "ORDER")
+        elif token.kind == "variable" and token.text in texts and brackets[-1:] == ["("]:
+            if not (naming and depth == 0) and (previous is None or not previous.is_keyword("AS")):
+                parts += [sparql[last : token.start], texts[token.text]]
+                last = token.start + len(token.text)
+        previous = token
+    body = "".join(parts) + sparql[last:]
+    binds = " ".join(f"BIND ({term_text(term)} AS ?{name})" for name, term in bindings.items())
+    return f"{body[: opening + 1]} {binds} {body[opening + 1 :]}"
 
 
 def where_opening(sparql: str) -> int | None:
@@ -162,7 +195,7 @@ def query_form(sparql: str) -> str:
 def pattern_query(subject: Term | None, predicate: ox.NamedNode | None, object_: Term | None, *, union: bool) -> str:
     """A SELECT of the quads (or, with ``union``, the default graph's triples) matching a pattern."""
     pattern = " ".join(
-        str(term) if term is not None else f"?{name}"
+        term_text(term) if term is not None else f"?{name}"
         for term, name in ((subject, "s"), (predicate, "p"), (object_, "o"))
     )
     return f"SELECT * WHERE {{ {pattern} }}" if union else f"SELECT * WHERE {{ GRAPH ?g {{ {pattern} }} }}"
@@ -175,81 +208,15 @@ def lookup_query(quads: Sequence[ox.Quad]) -> str:
     ``"01"^^xsd:integer`` back as ``"1"``) still says which of the asked-for quads it holds.
     """
     rows = " ".join(
-        f"({index} {quad.subject} {quad.predicate} {quad.object} {quad.graph_name})" for index, quad in enumerate(quads)
+        f"({index} {term_text(quad.subject)} {quad.predicate} {term_text(quad.object)} {quad.graph_name})"
+        for index, quad in enumerate(quads)
     )
     return f"SELECT ?i WHERE {{ VALUES (?i ?s ?p ?o ?g) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
 
 
 def holders_query(triples: Sequence[ox.Triple]) -> str:
     """A SELECT of the graphs that hold each of the triples."""
-    rows = " ".join(f"({triple.subject} {triple.predicate} {triple.object})" for triple in triples)
+    rows = " ".join(
+        f"({term_text(triple.subject)} {triple.predicate} {term_text(triple.object)})" for triple in triples
+    )
     return f"SELECT * WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-
-
-@dataclass
-class Commit:
-    """One write on its way to the server: the staging graphs to fill, and the graphs to register or drop.
-
-    Attributes:
-        token: The version the store takes when this write commits.
-        stages: Staging graph -> (``DELETE`` or ``INSERT``, target graph, quads in the target graph). What is
-            inserted into a graph is inserted into the union graph too; what leaves the union graph is staged for
-            deletion from it.
-        registered: Graphs that exist afterwards (written to, or created).
-        dropped: Graphs that no longer exist afterwards.
-    """
-
-    token: str = field(default_factory=lambda: uuid.uuid4().hex)
-    stages: dict[str, tuple[str, str, list[ox.Quad]]] = field(default_factory=dict)
-    registered: set[str] = field(default_factory=set)
-    dropped: set[str] = field(default_factory=set)
-
-    def stage(self, operation: str, target: str, quad: ox.Quad) -> None:
-        """Put a quad to delete from, or insert into, ``target`` in its staging graph."""
-        key = f"{STAGING_PREFIX}{self.token}/{operation.lower()}/{uuid.uuid5(uuid.NAMESPACE_URL, target).hex}"
-        self.stages.setdefault(key, (operation, target, []))[2].append(quad)
-
-    def staged_quads(self) -> Iterator[ox.Quad]:
-        """Every staged quad, in its staging graph."""
-        for key, (_, _, quads) in self.stages.items():
-            graph = ox.NamedNode(key)
-            for quad in quads:
-                yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
-
-    def request(self, expected_version: str | None) -> str:
-        """The one update request that commits the write if the store is still at ``expected_version``.
-
-        Its first operation swaps the expected version for :attr:`token`; every other operation applies only where
-        :attr:`token` is the version, so if another writer committed in between nothing happens at all.
-        """
-        registry, new = f"<{REGISTRY_GRAPH}>", ox.Literal(self.token)
-        mine = f"GRAPH {registry} {{ {STORE_NODE} {VERSION} {new} }}"
-        if expected_version is None:
-            absent = f"FILTER NOT EXISTS {{ GRAPH {registry} {{ {STORE_NODE} {VERSION} ?v }} }}"
-            operations = [f"INSERT {{ {mine} }} WHERE {{ {absent} }}"]
-        else:
-            old = f"GRAPH {registry} {{ {STORE_NODE} {VERSION} {ox.Literal(expected_version)} }}"
-            operations = [f"DELETE {{ {old} }} INSERT {{ {mine} }} WHERE {{ {old} }}"]
-        for key, (operation, target, _) in self.stages.items():
-            if operation == "DELETE":
-                operations.append(
-                    f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ {mine} GRAPH <{key}> {{ ?s ?p ?o }} }}"
-                )
-        for graph in sorted(self.dropped):
-            operations.append(f"DELETE {{ GRAPH {registry} {{ <{graph}> a {SD_NAMED_GRAPH} }} }} WHERE {{ {mine} }}")
-        for key, (operation, target, _) in self.stages.items():
-            if operation == "INSERT":  # one graph per operation: Virtuoso fails on templates naming two
-                operations += [
-                    f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ {mine} GRAPH <{key}> {{ ?s ?p ?o }} }}"
-                    for graph in dict.fromkeys((target, UNION_GRAPH))
-                ]
-        if self.registered:
-            lines = " ".join(f"<{graph}> a {SD_NAMED_GRAPH} ." for graph in sorted(self.registered))
-            operations.append(f"INSERT {{ GRAPH {registry} {{ {lines} }} }} WHERE {{ {mine} }}")
-        return " ;\n".join(operations)
-
-    def cleanup(self) -> str | None:
-        """The update dropping the staging graphs (``None`` when nothing was staged)."""
-        if not self.stages:
-            return None
-        return " ;\n".join(f"DROP SILENT GRAPH <{key}>" for key in self.stages)

@@ -123,24 +123,51 @@ def _opener(endpoints: Endpoints) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(*handlers)
 
 
-BOOLEAN_DIGIT = re.compile(rb'("datatype":\s*"http://www\.w3\.org/2001/XMLSchema#boolean",\s*"value":\s*)"([01])"')
+Rewrite = tuple[re.Pattern[bytes], bytes]
+"""A respelling applied to an answer's bytes as they stream in: ``pattern.sub(replacement, text)``."""
+BOOLEAN_DIGITS: tuple[Rewrite, ...] = tuple(
+    (re.compile(rb'("datatype":\s*"http://www\.w3\.org/2001/XMLSchema#boolean",\s*"value":\s*)"' + digit + b'"'), word)
+    for digit, word in ((b"1", rb'\1"true"'), (b"0", rb'\1"false"'))
+)
 """Virtuoso writes ``true`` as ``"1"^^xsd:boolean`` in JSON results (a valid spelling, but not the one stored)."""
-BOOLEAN_WORDS = {b"1": b'"true"', b"0": b'"false"'}
-HELD_BACK = 160
-"""Bytes kept back between reads, so that a boolean split across two reads is still respelled."""
+LONGEST_LABEL = 200
+"""Longest blank node label read back from a Skolem IRI (tradekg's are 32 characters)."""
+HELD_BACK = 512
+"""Bytes kept back between reads, so that a spelling split across two reads is still respelled."""
+
+
+def skolem_rewrites(prefix: str) -> tuple[tuple[Rewrite, ...], tuple[Rewrite, ...]]:
+    """How Skolem IRIs under ``prefix`` are read back as the blank nodes they stand for: in JSON results, in N-Triples.
+
+    ``<prefix + label>`` becomes ``_:label`` (a ``"bnode"`` of value ``label`` in SPARQL Results JSON, whichever of
+    ``"type"`` and ``"value"`` comes first).
+    """
+    iri = re.escape(prefix.encode())
+    label = rb"([^\"\\<>\s]{1,%d})" % LONGEST_LABEL
+    type_uri, value = rb'"type"\s*:\s*"uri"', rb'"value"\s*:\s*"'
+    json = (
+        (re.compile(type_uri + rb"\s*,\s*" + value + iri + label + b'"'), rb'"type":"bnode","value":"\1"'),
+        (re.compile(value + iri + label + rb'"\s*,\s*' + type_uri), rb'"value":"\1","type":"bnode"'),
+    )
+    n_triples = ((re.compile(b"<" + iri + label + b">"), rb"_:\1"),)
+    return json, n_triples
 
 
 class Answer:
     """An HTTP answer being read: the response, closed when the reader is done, and its deadline.
 
-    Reading respells JSON results' ``"1"^^xsd:boolean`` as ``"true"`` (and ``"0"`` as ``"false"``), the form
-    Oxigraph stores and every other term of tradekg uses, so that a boolean read back matches the one written.
+    Reading applies ``rewrites`` to the bytes as they arrive: JSON results' ``"1"^^xsd:boolean`` becomes ``"true"``
+    (and ``"0"`` ``"false"``), the form Oxigraph stores and every other term of tradekg uses, so that a boolean read
+    back matches the one written; a Skolem IRI becomes its blank node (see :func:`skolem_rewrites`).
     """
 
-    def __init__(self, response: HTTPResponse, deadline: float | None, url: str) -> None:
+    def __init__(
+        self, response: HTTPResponse, deadline: float | None, url: str, rewrites: Sequence[Rewrite] = ()
+    ) -> None:
         self.response = response
         self.deadline = deadline
         self.url = url
+        self.rewrites = rewrites
         self._pending = b""
         self._ended = False
 
@@ -157,18 +184,25 @@ class Answer:
             raise RemoteTimeout(f"{self.url} did not finish answering in time") from error
 
     def read(self, size: int = -1) -> bytes:
-        """Read like a file, refusing to go on past the deadline (for the streaming parsers)."""
-        while not self._ended:
-            chunk = self._raw(size if size > 0 else -1)
-            self._ended = not chunk or size <= 0
-            self._pending += chunk
-            if self._ended or len(self._pending) > HELD_BACK:
-                break
-        text = BOOLEAN_DIGIT.sub(lambda match: match.group(1) + BOOLEAN_WORDS[match.group(2)], self._pending)
-        keep = 0 if self._ended else min(HELD_BACK, len(text))
-        cut = len(text) - keep
-        out, self._pending = text[:cut], text[cut:]
-        return out
+        """Read like a file, refusing to go on past the deadline (for the streaming parsers).
+
+        Returns ``b""`` only at the end: a respelling that shortens the text (a Skolem IRI read back as a blank
+        node) never leaves a read with nothing to return while more is coming.
+        """
+        while True:
+            if not self._ended:
+                chunk = self._raw(size if size > 0 else -1)
+                self._ended = not chunk or size <= 0
+                self._pending += chunk
+            text = self._pending
+            for pattern, replacement in self.rewrites:
+                text = pattern.sub(replacement, text)
+            keep = 0 if self._ended or not self.rewrites else min(HELD_BACK, len(text))
+            if keep < len(text) or self._ended:
+                cut = len(text) - keep
+                out, self._pending = text[:cut], text[cut:]
+                return out
+            self._pending = text
 
     def close(self) -> None:
         """Close the connection (an answer cut at --max-rows need not be read to its end)."""
@@ -182,20 +216,31 @@ class SparqlClient:
         endpoints: The server's endpoints.
         timeout: Seconds a request may take, from sending it to the end of its answer; ``None`` waits.
         engine_timeout: Pass the time limit to the engine too (Virtuoso's ``timeout`` parameter).
+        skolem_prefix: IRIs under this prefix are Skolem IRIs: answers give them back as blank nodes.
     """
 
-    def __init__(self, endpoints: Endpoints, *, timeout: float | None = 30.0, engine_timeout: bool = False) -> None:
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        *,
+        timeout: float | None = 30.0,
+        engine_timeout: bool = False,
+        skolem_prefix: str | None = None,
+    ) -> None:
         self.endpoints = endpoints
         self.timeout = timeout if timeout else None
         self.engine_timeout = engine_timeout
         self.server_software = ""
         self._opener = _opener(endpoints)
+        json, n_triples = skolem_rewrites(skolem_prefix) if skolem_prefix else ((), ())
+        self._rewrites: dict[str, tuple[Rewrite, ...]] = {RESULTS_JSON: (*BOOLEAN_DIGITS, *json), N_TRIPLES: n_triples}
 
     # -- plumbing ---------------------------------------------------------------------------------------------
 
     def _send(
         self, method: str, url: str, *, body: bytes | None, headers: dict[str, str], timeout: float | None
     ) -> Answer:
+        """Send a request; the answer, unread, respelled as :attr:`_rewrites` says for the type it accepts."""
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
         deadline = time.monotonic() + timeout if timeout else None
         try:
@@ -222,7 +267,7 @@ class SparqlClient:
             message = response.headers.get("X-SQL-Message", "")
             response.close()
             raise RemoteTimeout(f"{redact(url)} stopped the query early ({state}: {message})")
-        return Answer(response, deadline, redact(url))
+        return Answer(response, deadline, redact(url), self._rewrites.get(headers.get("Accept", ""), ()))
 
     def _form(self, fields: Sequence[tuple[str, str]]) -> bytes:
         return urllib.parse.urlencode(fields).encode()

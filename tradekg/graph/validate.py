@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import groupby
 
 import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
-from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 from rdflib import BNode, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, NamespaceManager
 from rdflib.plugins.sparql import prepareQuery
@@ -144,7 +142,7 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def _shape_name(shape: Node, shapes: Graph) -> str:
+def shape_name(shape: Node, shapes: Graph) -> str:
     """Name a shape; a blank property shape is named by its node shape and path."""
     if not isinstance(shape, BNode):
         return short_name(shape)
@@ -167,7 +165,7 @@ def _violations(report: Graph, shapes: Graph) -> tuple[Violation, ...]:
         found.append(
             Violation(
                 focus_node=short_name(report.value(result, SH.focusNode)),
-                shape=_shape_name(shape, shapes) if shape is not None else "",
+                shape=shape_name(shape, shapes) if shape is not None else "",
                 message=str(message) if message is not None else "constraint violated",
                 severity=str(severity).rsplit("#", 1)[-1],
                 path=short_name(path) if isinstance(path, URIRef) else "",
@@ -241,49 +239,12 @@ _VALIDATING = threading.RLock()
 
 def _run(data: Graph, shapes: Graph) -> ValidationReport:
     """Run pySHACL on ``data`` (modified in place: callers pass a graph of their own) with ``shapes``."""
-    with _VALIDATING, _sparql_checks_remembered():
+    with _VALIDATING:
         conforms, report, _ = pyshacl_validate(
             data, shacl_graph=shapes, inference="none", advanced=True, inplace=True, allow_warnings=True
         )
     assert isinstance(report, Graph)
     return ValidationReport(conforms=bool(conforms), violations=_violations(report, shapes_graph()))
-
-
-_ACCEPTED_SPARQL: set[tuple[str, bool, frozenset[str]]] = set()
-
-
-@contextmanager
-def _sparql_checks_remembered() -> Iterator[None]:
-    """While one validation runs, check each SPARQL constraint's text once per process, not once per focus node.
-
-    pySHACL's ``SPARQLQueryHelper.check_invalid_sparql`` runs five regular expressions over a constraint's text for
-    every focus node (a fifth of a 100-triple write's validation). The outcome depends only on the text and which
-    variables may be pre-bound, so an accepted text is remembered; a refused one raises every time. The method is
-    replaced only for the duration of the call, under :data:`_VALIDATING`, and put back after it: pySHACL is not
-    changed for the rest of the process.
-
-    Why not without it: pySHACL (0.40.1) builds its ``SPARQLQueryHelper`` objects inside its own constraint classes
-    and calls ``check_invalid_sparql`` from ``pre_bind_variables`` for each focus node; no public option or class
-    can be handed in instead. Without the patch a 93-triple write's validation took 306 ms of CPU against 225 ms with
-    it (median of alternated runs, 5 December 2026, loaded machine); for 15-triple writes the difference was within
-    the noise. The way out is upstream: pySHACL remembering the check per text, which depends on nothing else.
-    """
-    original = SPARQLQueryHelper.check_invalid_sparql
-
-    def check_invalid_sparql(
-        self: object, sparql_text: str, valuenode: object = None, extravars: Iterable[str] | None = None
-    ) -> bool:
-        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
-        if key not in _ACCEPTED_SPARQL:
-            original(self, sparql_text, valuenode=valuenode, extravars=extravars)  # type: ignore[arg-type]
-            _ACCEPTED_SPARQL.add(key)
-        return True
-
-    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        SPARQLQueryHelper.check_invalid_sparql = original  # type: ignore[method-assign]
 
 
 TARGETS = frozenset({SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target})

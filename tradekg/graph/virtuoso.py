@@ -1,11 +1,17 @@
-"""Virtuoso 7's quirks that tradekg works around in the text it sends: a crash it refuses, bindings it rewrites.
+"""Virtuoso 7's quirks that tradekg works around in the text it sends: a crash it refuses, booleans it casts.
 
-**Bindings.** tradekg binds a query's parameters with a ``VALUES`` block opening the ``WHERE`` group. Virtuoso
-7.2.5 joins such a block wrongly with a ``UNION`` branch that does not name the variable: the branch's rows are
-dropped (``VALUES (?c) { (:JPN) } ?t a :Tariff . { ?t :appliesTo ?c } UNION { ?t :appliesToAll true }`` answers 9
-rows instead of 16 on the bundled graph). One ``BIND (term AS ?var)`` per variable at the same place means the same
-(a group's first ``BIND`` extends the empty solution, as a one-row ``VALUES`` does), and Virtuoso answers it
-rightly: :func:`with_bindings` writes that.
+**Booleans.** Virtuoso has no boolean values of its own: the value of a boolean expression bound to a variable
+(``BIND (EXISTS { … } AS ?x)``, ``(?a = ?b AS ?same)``, even ``BIND (true AS ?x)``) comes back as
+``"1"^^xsd:integer``. Cast to ``xsd:boolean`` it comes back typed (``"1"^^xsd:boolean``, which the client
+respells ``"true"``). :func:`with_typed_booleans` wraps every ``( expression AS ?var )`` whose expression is
+boolean by its syntax (a comparison or logical operator at its top level, ``!``, ``IN``, ``EXISTS``, a boolean
+function such as ``BOUND`` or ``REGEX``, ``true``, ``false``) in that cast.
+
+**Language tags of ``GROUP_CONCAT``.** Oxigraph tags the concatenation of values that all have one language
+tag with that tag (``"a, b"@en``); Virtuoso always answers a plain string. Not rewritten: the expression that
+restores the tag (``IF`` over ``COUNT(DISTINCT LANG(x))``, ``SAMPLE(LANG(x))`` and ``STRLANG``) is answered rightly
+alone, but in the named query ``proposals-by-country`` it makes Virtuoso's compiler fail (``SQ156: Internal
+Optimized compiler error: Bad dfe in sqlo_place_exp``), and ``STRLANG`` with an empty tag is an error there.
 
 **The crash.**
 
@@ -27,12 +33,8 @@ check which variables the nested filter uses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-
-from tradekg.graph.remote_text import where_opening
 from tradekg.graph.sparql_text import Token, split_prologue, tokens
 from tradekg.graph.store import StoreError
 
@@ -182,10 +184,58 @@ def crashes_virtuoso(sparql: str) -> bool:
     return _crashes(reader.group(), inside_exists=False)
 
 
-def with_bindings(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal]) -> str:
-    """The query with variables bound by ``BIND`` opening its ``WHERE`` group (see the module's description)."""
-    binds = " ".join(f"BIND ({term} AS ?{name})" for name, term in bindings.items())
-    opening = where_opening(sparql)
-    if opening is None:
-        raise StoreError("cannot bind parameters: the query has no WHERE group")
-    return f"{sparql[: opening + 1]} {binds} {sparql[opening + 1 :]}"
+BOOLEAN_OPERATORS = frozenset("=<>&|!")
+"""Characters of the comparison and logical operators (``=``, ``!=``, ``<=``, ``&&``, ``||``, ``!``...)."""
+BOOLEAN_FUNCTIONS = frozenset(
+    {"EXISTS", "NOT", "BOUND", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX", "CONTAINS",
+     "STRSTARTS", "STRENDS", "LANGMATCHES", "SAMETERM", "TRUE", "FALSE", "IN"}
+)  # fmt: skip
+"""Keywords whose value is a boolean when they open an expression (``NOT`` of ``NOT EXISTS`` or ``NOT IN``)."""
+ARITHMETIC = frozenset("+-*/")
+XSD_BOOLEAN = "<http://www.w3.org/2001/XMLSchema#boolean>"
+
+
+def _is_boolean(expression: list[Token]) -> bool:
+    """Whether an expression's value is a boolean by its syntax alone (see the module's description)."""
+    depth, top = 0, []
+    for token in expression:
+        if token.text in "({":
+            depth += 1
+        elif token.text in ")}":
+            depth -= 1
+        elif depth == 0:
+            top.append(token)
+    if any(token.kind == "other" and token.text in BOOLEAN_OPERATORS for token in top):
+        return True
+    if any(token.is_keyword("IN") for token in top):
+        return True
+    first = top[0] if top else None
+    arithmetic = any(token.kind == "other" and token.text in ARITHMETIC for token in top)
+    return first is not None and first.kind == "name" and first.text.upper() in BOOLEAN_FUNCTIONS and not arithmetic
+
+
+def with_typed_booleans(sparql: str) -> str:
+    """The query with each boolean ``( expression AS ?var )`` cast to ``xsd:boolean`` (see the module's description)."""
+    if "AS" not in sparql.upper():
+        return sparql
+    found = list(tokens(sparql))
+    opened: list[int] = []
+    edits: list[tuple[int, str]] = []
+    for index, token in enumerate(found):
+        if token.text in "({":
+            opened.append(index)
+        elif token.text in ")}":
+            if opened:
+                opened.pop()
+        elif token.is_keyword("AS") and opened and found[opened[-1]].text == "(" and opened[-1] + 1 < index:
+            expression = found[opened[-1] + 1 : index]
+            if _is_boolean(expression):
+                edits += [(expression[0].start, f"{XSD_BOOLEAN}("), (token.start, ") ")]
+    for offset, text in sorted(edits, reverse=True):
+        sparql = sparql[:offset] + text + sparql[offset:]
+    return sparql
+
+
+def with_virtuoso_answers(sparql: str) -> str:
+    """The query rewritten so that Virtuoso answers with the terms Oxigraph would (booleans)."""
+    return with_typed_booleans(sparql)
