@@ -149,6 +149,7 @@ def start_virtuoso(directory: Path, *, buffers: int = 20000, keep: bool = False)
     if program is None or isql is None:
         raise ServerUnavailable("virtuoso-t or isql-vt is not installed (Debian: virtuoso-opensource-7-bin)")
     directory.mkdir(parents=True, exist_ok=True)
+    fresh = not (directory / "virtuoso.db").exists()
     sql_port, http_port = free_port(), free_port()
     ini = directory / "virtuoso.ini"
     settings = {"dir": directory, "sql_port": sql_port, "http_port": http_port}
@@ -167,6 +168,8 @@ def start_virtuoso(directory: Path, *, buffers: int = 20000, keep: bool = False)
     server.sql_port = sql_port
     try:
         _wait_until_answering(endpoint, process, log)
+        if not fresh:
+            return server  # granted when the database was made
         granted = subprocess.run(
             [isql, str(sql_port), "dba", "dba", f"exec={VIRTUOSO_GRANTS}"],
             capture_output=True,
