@@ -173,9 +173,8 @@ def browse_client(browse_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture(scope="session")
-def live_server(bundled_store: TradeStore) -> Iterator[str]:
-    """The app over the bundled graph, served by a real HTTP server on a free port of 127.0.0.1."""
-    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store})
+def live_server(app: Flask) -> Iterator[str]:
+    """The read-only app over the bundled graph (``app``), served by a real HTTP server on a free port of 127.0.0.1."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

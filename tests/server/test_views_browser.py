@@ -11,8 +11,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tradekg.server import create_app
-
 pytestmark = pytest.mark.browser
 
 # One address of each kind of page the site serves.
@@ -158,9 +156,9 @@ def _internal_links(path: str, html: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def crawl_frontier(bundled_store) -> tuple[dict[str, int], list[str]]:
+def crawl_frontier(app) -> tuple[dict[str, int], list[str]]:
     """Home and every page one click from it, fetched (path -> status), and the links on them not yet fetched."""
-    client = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store}).test_client()
+    client = app.test_client()
     fetched: dict[str, int] = {}
     links: dict[str, set[str]] = {}
     for depth in (0, 1):
@@ -181,9 +179,8 @@ def test_a_crawl_from_home_reaches_over_300_pages_and_every_page_one_click_away_
 
 
 @pytest.mark.parametrize("shard", range(CRAWL_SHARDS))
-def test_a_crawl_from_home_finds_every_internal_link_answering_200(crawl_frontier, bundled_store, shard):
+def test_a_crawl_from_home_finds_every_internal_link_answering_200(crawl_frontier, client, shard):
     """Every internal link of the pages one click from home answers 200 (a share of them per shard)."""
-    client = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store}).test_client()
     _, pending = crawl_frontier
     share = pending[shard::CRAWL_SHARDS]
     assert share
