@@ -33,7 +33,6 @@ it was written, as one by one the first would have.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,6 +42,7 @@ from rdflib.term import Node
 from tradekg.graph.changes import AfterView, ChangeSet, NeedsCommittedStore, PendingView
 from tradekg.graph.neighbourhood import DataReader, Targets, Term, _engine_term, affected, footprint_quads
 from tradekg.graph.neighbourhood import validate_change as validate_alone
+from tradekg.graph.per_store import PerStore
 from tradekg.graph.shacl_sparql import validate_focus
 from tradekg.graph.store import TradeStore, to_rdflib
 from tradekg.graph.validate import ValidationReport, short_name
@@ -317,14 +317,9 @@ def _as_exception(error: BaseException) -> Exception:
     return error if isinstance(error, Exception) else RuntimeError(f"the write was interrupted: {error!r}")
 
 
-_QUEUES: weakref.WeakKeyDictionary[TradeStore, CommitQueue] = weakref.WeakKeyDictionary()
-_QUEUES_LOCK = threading.Lock()
+_QUEUES: PerStore[CommitQueue] = PerStore(CommitQueue)
 
 
 def commit_queue(store: TradeStore) -> CommitQueue:
     """The store's commit queue (one per store object, made when first asked for)."""
-    with _QUEUES_LOCK:
-        queue = _QUEUES.get(store)
-        if queue is None:
-            queue = _QUEUES[store] = CommitQueue(store)
-        return queue
+    return _QUEUES(store)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from tradekg.graph.per_store import PerStore
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import SHAPES_GRAPH_IRI
 
@@ -95,14 +96,9 @@ def links_page(store: TradeStore, iri: str, predicate: str, *, offset: int, limi
     return [(predicate, row[0]) for row in answer]  # type: ignore[union-attr]
 
 
-_COUNTS: weakref.WeakKeyDictionary[TradeStore, IncomingCounts] = weakref.WeakKeyDictionary()
-_COUNTS_LOCK = threading.Lock()
+_COUNTS: PerStore[IncomingCounts] = PerStore(IncomingCounts)
 
 
 def incoming_counts(store: TradeStore, iri: str) -> dict[str, int]:
     """The number of subjects linking to ``iri`` by each property, kept until a write links to or from it."""
-    with _COUNTS_LOCK:
-        counts = _COUNTS.get(store)
-        if counts is None:
-            counts = _COUNTS[store] = IncomingCounts(store)
-    return counts.get(iri)
+    return _COUNTS(store).get(iri)

@@ -6,12 +6,11 @@ and kept in a :class:`Vocabulary`, so that a resource page labels its properties
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from tradekg.graph.per_store import PerStore
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import ONTOLOGY_IRI, PREFIXES, SHAPES_GRAPH_IRI, TKG
 
@@ -120,17 +119,12 @@ def local_name(iri: str) -> str:
     return iri.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-_CACHE: weakref.WeakKeyDictionary[TradeStore, Vocabulary] = weakref.WeakKeyDictionary()
-_CACHE_LOCK = threading.Lock()
+_CACHE: PerStore[Vocabulary] = PerStore(lambda store: read_vocabulary(store))  # defined below
 
 
 def vocabulary(store: TradeStore) -> Vocabulary:
     """The store's vocabulary, read from its ontology and shapes graphs on first use and then kept."""
-    with _CACHE_LOCK:
-        found = _CACHE.get(store)
-        if found is None:
-            found = _CACHE[store] = read_vocabulary(store)
-        return found
+    return _CACHE(store)
 
 
 def _values(quads: list[ox.Quad], subject: ox.NamedNode | ox.BlankNode, predicate: str) -> list[ox.Term]:
