@@ -10,10 +10,14 @@ none is always measured first. Reported per server: the median over rounds of th
 p50 and the p99 latency, and the ratios of tradekg's rates to the others' within each round (median over rounds).
 
 rdflib-endpoint is left out above 2 x 10^6 quads (rdflib would need tens of GiB). Stores are prepared once per data
-file in the work directory (``--workdir``) and reused: a tradekg store (bulk-loaded, then opened once by tradekg,
-which adds the union default graph, and optimized), copied for each tradekg server by a RocksDB checkpoint (hard
+file in the work directory (``--workdir``) and reused: a tradekg store (bulk-loaded with its union default graph
+in one pass, :func:`bulk_load_with_union`, and optimized), copied for each tradekg server by a RocksDB checkpoint (hard
 links), and an Oxigraph store (``oxigraph load`` and ``optimize``), served by ``oxigraph serve-read-only
 --union-default-graph``. Peak memory is not measured here (see ``benchmarks.run``).
+
+On a shared machine, starting the servers is preparation and the rounds are the measurement: ``--serve-only STATE``
+starts them (run it under ``nice -n 19``, without the shared lock) and keeps them until ``--lifetime`` or Ctrl-C;
+``--attach STATE --first-round N`` runs rounds against them under the lock, at normal priority while it lasts.
 """
 
 from __future__ import annotations
