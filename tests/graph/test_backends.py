@@ -136,6 +136,38 @@ def test_the_default_graph_counts_each_triple_once(backend: Backend) -> None:
     assert union < quads  # a triple in two graphs is one triple of the default graph
 
 
+JAPAN = "<https://w3id.org/tradekg/id/country/JPN>"
+
+
+def test_several_default_graphs_are_merged_as_a_set(backend: Backend) -> None:
+    """``FROM`` twice, or ``default-graph-uri`` twice: a triple held by both graphs is one triple (SPARQL 1.1, 13.2)."""
+    store = open_store(store_location_of(backend))
+    try:
+        holders = [row["g"].value for row in store.query(f"SELECT ?g WHERE {{ GRAPH ?g {{ {JAPAN} rdfs:label ?l }} }}")]  # type: ignore[index, union-attr]
+        assert len(holders) >= 2  # the label is stated by two sources
+        labels = f"SELECT ?l WHERE {{ {JAPAN} rdfs:label ?l }}"
+        froms = " ".join(f"FROM <{graph}>" for graph in holders)
+        shared = [row["l"].value for row in store.query(f"SELECT ?l {froms} WHERE {{ {JAPAN} rdfs:label ?l }}")]  # type: ignore[index, union-attr]
+        assert shared == ["Japan"]
+        by_protocol = store.query(labels, default_graph_uris=holders)
+        assert [row["l"].value for row in by_protocol] == ["Japan"]  # type: ignore[index, union-attr]
+        every = store.query(labels, default_graph_uris=[str(graph) for graph in store.named_graphs()])
+        assert [row["l"].value for row in every] == ["Japan"]  # type: ignore[index, union-attr]
+        counted = f"SELECT (COUNT(*) AS ?n) {froms} WHERE {{ ?s ?p ?o }}"
+        values = " ".join(f"<{graph}>" for graph in holders)
+        triples = f"SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?g {{ {values} }} }}"
+        distinct = f"SELECT (COUNT(*) AS ?n) WHERE {{ {triples} }}"
+        assert next(iter(store.query(counted)))["n"] == next(iter(store.query(distinct)))["n"]  # type: ignore[index, call-overload]
+        # Graphs sharing no triple are merged by the server itself; the bindings are kept.
+        apart = store.query(
+            f"SELECT ?c ?l FROM <{holders[0]}> FROM <{GATE}> WHERE {{ ?c rdfs:label ?l }}",
+            bindings={"c": ox.NamedNode(JAPAN[1:-1])},
+        )
+        assert [row["l"].value for row in apart] == ["Japan"]  # type: ignore[index, union-attr]
+    finally:
+        store.close()
+
+
 @pytest.fixture(scope="module")
 def embedded_store() -> Iterator[TradeStore]:
     store = open_store()
@@ -143,13 +175,7 @@ def embedded_store() -> Iterator[TradeStore]:
     store.close()
 
 
-ENGINE_BUGS = {
-    ("virtuoso", "agreements"): "Virtuoso 7.2.5 joins the ordered party subquery wrongly: one party per agreement",
-    ("virtuoso", "negotiation-timeline"): "Virtuoso 7.2.5 drops rounds from the UNION of OPTIONAL groups: 4 of 7 "
-    "(also unbound; not the property path alone, not the status-period OPTIONAL: cause not isolated)",
-    ("virtuoso", "proposals-by-country"): "Virtuoso 7.2.5 answers GROUP_CONCAT of @en labels as a plain literal "
-    "(Oxigraph keeps the common tag); the rewrite restoring it fails in Virtuoso's compiler (tradekg.graph.virtuoso)",
-}
+ENGINE_BUGS: dict[tuple[str, str], str] = {}
 """Named queries a server answers wrongly (listed in the README under what differs), not compared there."""
 ENGINE_CRASHES = {
     ("virtuoso", "duties-in-force-on-date"): "Virtuoso 7.2.5 dies on its shape (tradekg.graph.virtuoso); refused",

@@ -154,6 +154,8 @@ class VersionedWrites(TradeStore):
         self._known: dict[ox.Quad, bool] = {}
         self._around: dict[tuple[bool, object], list[ox.Quad]] = {}
         """Every quad of the named graphs with a given subject (``True``) or object (``False``), as read."""
+        self._patterns: dict[tuple[object, object, object], list[ox.Quad]] = {}
+        """The quads of the named graphs matching a pattern, as read by the writing thread."""
         self._writer: int | None = None
 
     @abstractmethod
@@ -177,6 +179,7 @@ class VersionedWrites(TradeStore):
     def _forget(self) -> None:
         self._known.clear()
         self._around.clear()
+        self._patterns.clear()
 
     def _note_read(self, quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
         """Pass quads read from the named graphs along, noting them as stored when the writing thread reads them."""
