@@ -305,6 +305,26 @@ def test_serve_answers_sparql_and_pages(app: Flask) -> None:
     assert len(rows) == 101  # the header and --max-rows rows of some 4,000
 
 
+CUBED = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+"""Every triple of the bundled graph cubed: far longer than any limit."""
+
+
+@pytest.mark.parametrize("backend", ["virtuoso"], indirect=True)  # the Oxigraph server has no limit to be told
+def test_the_timeout_is_kept_here_and_told_to_virtuoso_whose_stop_is_answered_503(backend: Backend) -> None:
+    open_store(store_location_of(backend)).close()  # the bundled graph installed without a tight limit
+    application = backend.app(TRADEKG_TIMEOUT=10)
+    try:
+        store = application.extensions["tradekg"]
+        assert isinstance(store, RemoteStore)
+        assert store.client.timeout == 10 and store.client.engine_timeout  # enforced here, and sent along
+        answer = application.test_client().get("/sparql", query_string={"query": CUBED}, headers={"Accept": "text/csv"})
+        assert answer.status_code == 503, answer.data
+        assert b"stopped the query early" in answer.data  # Virtuoso stopped it, at the share of the limit it was told
+        assert store.triple_count() > 0  # and answers the next query
+    finally:
+        application.extensions["tradekg"].close()
+
+
 def test_the_write_gate_accepts_and_refuses(app: Flask) -> None:
     client = app.test_client()
     label = 'GRAPH <http://example.org/gate> { <http://example.org/gate-test> rdfs:label "gate test"@en }'

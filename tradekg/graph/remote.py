@@ -129,7 +129,8 @@ class RemoteStore(VersionedWrites):
         answers cached beside this store (the server's answer cache) are dropped.
         """
         now = time.monotonic()
-        if fresh or self._seen is None or now - self._seen[0] >= REGISTRY_SECONDS:
+        writing = self._knowing() is not None  # the writing thread: the store stays as it was read, or nothing commits
+        if fresh or self._seen is None or (now - self._seen[0] >= REGISTRY_SECONDS and not writing):
             rows = self._select(
                 f"SELECT ?g ?v WHERE {{ GRAPH <{REGISTRY_GRAPH}> {{ {{ ?g a {SD_NAMED_GRAPH} }} "
                 f"UNION {{ {STORE_NODE} {VERSION} ?v }} }} }}",
