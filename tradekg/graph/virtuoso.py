@@ -236,17 +236,29 @@ def with_typed_booleans(sparql: str) -> str:
     return sparql
 
 
-def _closing(found: list[Token], opening: int) -> int:
-    """The index of the token closing the bracket at ``opening`` (the last token if it is never closed)."""
+def _matching(found: list[Token], start: int, *, forward: bool = True) -> int:
+    """The index of the bracket matching the one at ``start``, looking forward (or back); the end if none does."""
+    opening, closing = ("({", ")}") if forward else (")}", "({")
+    step, end = (1, len(found)) if forward else (-1, -1)
     depth = 0
-    for index in range(opening, len(found)):
-        if found[index].text in "({":
+    for index in range(start, end, step):
+        if found[index].text in opening:
             depth += 1
-        elif found[index].text in ")}":
+        elif found[index].text in closing:
             depth -= 1
             if depth == 0:
                 return index
-    return len(found) - 1
+    return end - step
+
+
+def _closing(found: list[Token], opening: int) -> int:
+    """The index of the token closing the bracket at ``opening`` (the last token if it is never closed)."""
+    return _matching(found, opening)
+
+
+def _opening(found: list[Token], closing: int) -> int:
+    """The index of the token opening the bracket closed at ``closing`` (the first token if it is never opened)."""
+    return _matching(found, closing, forward=False)
 
 
 @dataclass
@@ -330,18 +342,6 @@ def _path_end(found: list[Token], after: int) -> int:
         while index < len(found) and found[index].kind == "other" and found[index].text in "*+?":
             index += 1
     return index
-
-
-def _opening(found: list[Token], closing: int) -> int:
-    depth = 0
-    for index in range(closing, -1, -1):
-        if found[index].text in ")}":
-            depth += 1
-        elif found[index].text in "({":
-            depth -= 1
-            if depth == 0:
-                return index
-    return 0
 
 
 def _block_subject(found: list[Token], before: int) -> int | None:
