@@ -141,9 +141,10 @@ class VersionedWrites(TradeStore):
     anyone else commits meanwhile, the commit finds another version and nothing is written. So what the writing
     thread learns of which quads are stored (read by pattern, or looked up) is kept until its next commit, and the
     write gate's many "is this quad stored?" questions cost one request each at most. So are the quads around a
-    node: validation walks back from each changed node along every predicate the shapes read (some fifty), and
-    the first such read fetches every quad with that node as object (or subject) in one request, up to
-    :data:`AROUND_LIMIT`.
+    node: validation walks back from each changed node along every predicate the shapes read (some fifty). The
+    first lookup of a change reads, in two requests, every quad around the change's nodes (with a changed subject
+    as subject or object, or with an IRI the change points to as subject); a node read later costs one request,
+    up to :data:`AROUND_LIMIT` quads. So does a pattern, read once per write.
     """
 
     client: SparqlClient
