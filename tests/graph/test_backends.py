@@ -29,6 +29,7 @@ from tradekg.graph.remote import RemoteStore
 from tradekg.graph.sparql_client import Endpoints
 from tradekg.graph.store import TradeStore
 from tradekg.graph.virtuoso import UnanswerableQuery
+from tradekg.graph.writes import add_to_graph
 from tradekg.queries.catalog import load_catalog
 from tradekg.server import create_app
 
@@ -343,6 +344,47 @@ def test_the_write_gate_accepts_and_refuses(app: Flask) -> None:
     assert len(app.extensions["tradekg"]) == before
     removed = client.post("/sparql", data={"update": f"DELETE DATA {{ {label} }}"}, headers=AUTH)
     assert removed.status_code == 200 and len(app.extensions["tradekg"]) == before - 1
+
+
+COUNTRIES = ("JPN", "CHN", "CAN", "MEX", "GBR", "DEU", "FRA", "KOR", "IND", "BRA", "VNM", "CHE", "AUS", "ZAF", "ARG")
+
+
+@pytest.mark.parametrize("backend", ["oxigraph", "virtuoso"], indirect=True)
+def test_a_validated_write_reads_the_store_in_a_few_requests_whatever_its_size(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What validation reads around the changed nodes is fetched together, not node by node (two requests each)."""
+    store = open_store(store_location_of(backend))
+    assert isinstance(store, RemoteStore)
+    sent: list[str] = []
+    send = store.client._send
+
+    def counted(method: str, url: str, **options: object) -> object:
+        sent.append(method)
+        return send(method, url, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.client, "_send", counted)
+    graph = ox.NamedNode(GATE)
+    quads = [
+        ox.Quad(
+            ox.NamedNode(f"https://w3id.org/tradekg/id/country/{code}"), RDFS_LABEL, ox.Literal(f"{code} gate"), graph
+        )
+        for code in COUNTRIES
+    ]
+    try:
+        with store.writing():
+            before = len(sent)
+            assert store.stored(quads) == set()
+            for quad in quads:  # what the shapes read of each country, both ways
+                list(store.quads_for_pattern(quad.subject, None, None))
+                list(store.quads_for_pattern(None, None, quad.subject))
+            assert len(sent) - before <= 3  # two reads around all 15 countries, one lookup: not 2 per country
+        result = add_to_graph(store, GATE, quads)
+        assert result.added == len(COUNTRIES)
+    finally:
+        with store.writing():
+            store.apply(quads, [])
+        store.close()
 
 
 OUTSIDE = "<http://example.org/outside> <http://example.org/p> <http://example.org/o> .\n"

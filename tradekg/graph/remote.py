@@ -368,13 +368,12 @@ class RemoteStore(VersionedWrites):
         """Which of the quads the store holds, asked :data:`LOOKUP_CHUNK` at a time (the writing thread asks once)."""
         graphs = set(self.graph_names())
         known = self._knowing()
-        wanted = [
-            quad
-            for quad in dict.fromkeys(quads)
-            if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in graphs
-        ]
+        asked_for = list(dict.fromkeys(quads))
         if known is not None:
-            self._read_around(wanted)
+            self._read_around(asked_for)  # a new graph's quads too: their nodes may be stored elsewhere
+        wanted = [
+            quad for quad in asked_for if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in graphs
+        ]
         found = {quad for quad in wanted if known.get(quad)} if known is not None else set()
         asked = [quad for quad in wanted if quad not in known] if known is not None else wanted
         for chunk in chunks(asked, LOOKUP_CHUNK):
