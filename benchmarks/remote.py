@@ -135,22 +135,14 @@ def percentile(times: list[float], share: float) -> float:
 
 
 def workloads(measures: int, part: str, names: set[str] | None = None) -> dict[str, Callable[[TradeStore, int], int]]:
-    """Named actions on a store (given the round's number), each returning its row count."""
+    """Named actions on a store (given the round's number), each returning its row count: writes first."""
     from benchmarks.engines import lookup_query
     from benchmarks.writes import write_quads
     from tradekg.graph.writes import add_to_graph
 
+    parts = set(part.split(","))
     found: dict[str, Callable[[TradeStore, int], int]] = {}
-    if part in ("catalog", "all"):
-        for name, query in sorted(load_catalog().items()):
-            if names is not None and name not in names:
-                continue
-            values = {param.name: param.example or param.default or "" for param in query.params}
-            found[name] = lambda store, _round, query=query, values=values: sum(1 for _ in query.run(store, values))
-    if part in ("lookup", "all"):
-        text = lookup_query(measures // 2)
-        found["point lookup"] = lambda store, _round: sum(1 for _ in store.query(text))  # type: ignore[union-attr]
-    if part in ("write", "all"):
+    if parts & {"write", "all"}:
         stamp = int(time.time()) % 100_000 * 100  # new measures every run, and every invocation
 
         def write(store: TradeStore, round_number: int) -> int:
@@ -161,6 +153,15 @@ def workloads(measures: int, part: str, names: set[str] | None = None) -> dict[s
             return result.added
 
         found["validated write (~100 triples)"] = write
+    if parts & {"lookup", "all"}:
+        text = lookup_query(measures // 2)
+        found["point lookup"] = lambda store, _round: sum(1 for _ in store.query(text))  # type: ignore[union-attr]
+    if parts & {"catalog", "all"}:
+        for name, query in sorted(load_catalog().items()):
+            if names is not None and name not in names:
+                continue
+            values = {param.name: param.example or param.default or "" for param in query.params}
+            found[name] = lambda store, _round, query=query, values=values: sum(1 for _ in query.run(store, values))
     return found
 
 
@@ -218,7 +219,7 @@ def main() -> None:
     running.add_argument("--directory", type=Path, required=True, help="holding embedded/, oxigraph/, virtuoso/")
     running.add_argument("--measures", type=int, required=True, help="the generated graph's measures")
     running.add_argument("--runs", type=int, default=5)
-    running.add_argument("--part", choices=("catalog", "lookup", "write", "all"), default="all")
+    running.add_argument("--part", default="all", help="catalog, lookup, write or all; several with commas")
     running.add_argument("--cap", type=float, default=10.0, help="stop timing a workload on a backend past this (s)")
     running.add_argument("--queries", default=None, help="with --part catalog: only these named queries (a,b,...)")
     args = parser.parse_args()
