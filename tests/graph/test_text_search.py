@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 
 import pyoxigraph as ox
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from tradekg.graph.load import load_quads, open_store
 from tradekg.graph.store import TradeStore
+from tradekg.graph import text_documents
 from tradekg.graph.text_documents import fold
 from tradekg.graph.text_search import TextIndex, index_path, match_expression
 from tradekg.graph.text_snippets import _snippet_word_by_word, snippet
@@ -143,6 +145,49 @@ def test_an_index_followed_through_random_writes_equals_one_rebuilt(fresh_store)
     assert followed == contents(index)
 
 
+def test_a_search_during_a_background_build_says_so_and_writes_meanwhile_are_not_lost(fresh_store, monkeypatch):
+    """A build reads a snapshot of the store; writes committed after that snapshot are read again before the index
+    answers, so the index built in the background equals one built after the writes."""
+    read, release = threading.Event(), threading.Event()
+    real_rebuild = text_documents.rebuild
+
+    def rebuild_then_pause(database, store) -> None:
+        real_rebuild(database, store)  # the store is read: later writes are not in this snapshot
+        read.set()
+        assert release.wait(60)
+
+    monkeypatch.setattr(text_documents, "rebuild", rebuild_then_pause)
+    index = TextIndex(fresh_store)
+    index.build_in_background()
+    assert read.wait(60)
+    answer = index.search("japan tariff")
+    assert answer.building and answer.hits == [] and index.building
+    index.build_in_background()  # already under way: no second build
+    apply_update(fresh_store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Wombat"@en }} }}')
+    release.set()
+    assert index.wait(60) and not index.building and index.build_error is None
+    assert found(index, "wombat") == [JAPAN_RATE]  # the write made during the build is in the index
+    assert not index.search("japan tariff").building
+    followed = contents(index)
+    monkeypatch.setattr(text_documents, "rebuild", real_rebuild)
+    index.rebuild()
+    assert followed == contents(index)
+
+
+def test_a_failed_background_build_is_kept_and_the_next_search_builds_again(fresh_store, monkeypatch):
+    real_rebuild = text_documents.rebuild
+
+    def broken(database, store) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(text_documents, "rebuild", broken)
+    index = TextIndex(fresh_store)
+    index.build_in_background()
+    assert not index.wait(60) and isinstance(index.build_error, OSError)
+    monkeypatch.setattr(text_documents, "rebuild", real_rebuild)
+    assert JAPAN_RATE in found(index, "japan tariff")  # built in the searching thread
+
+
 def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
     path = tmp_path / "store"
 
@@ -153,6 +198,15 @@ def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
     store, index = reopened()
     assert index.path == tmp_path / "store.search.sqlite3"
     assert JAPAN_RATE in found(index, "japan tariff")
+    apply_update(store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Quokka"@en }} }}')  # followed
+    assert found(index, "quokka") == [JAPAN_RATE]
+    index._conn().execute("INSERT INTO meta(key, value) VALUES ('mark', 'kept')")  # a rebuild empties meta
+    index.close()
+    store.close()
+
+    store, index = reopened()
+    index.ensure()  # written while open and followed, the quads counted along: reused
+    assert index._conn().execute("SELECT value FROM meta WHERE key = 'mark'").fetchone() == ("kept",)
     index._conn().execute("INSERT INTO docs(docs) VALUES ('delete-all')")  # a reuse shows: a rebuild refills it
     index.close()
     store.close()
