@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tradekg.graph import text_documents
 from tradekg.graph.load import load_quads, open_store
 from tradekg.graph.store import TradeStore
-from tradekg.graph import text_documents
 from tradekg.graph.text_documents import fold
 from tradekg.graph.text_search import TextIndex, index_path, match_expression
 from tradekg.graph.text_snippets import _snippet_word_by_word, snippet

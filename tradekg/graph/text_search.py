@@ -255,11 +255,7 @@ class TextIndex:
 
     def _is_current(self, database: sqlite3.Connection, quads: int) -> bool:
         meta = dict(database.execute("SELECT key, value FROM meta"))
-        return (
-            meta.get("version") == FORMAT_VERSION
-            and meta.get("clean") == "1"
-            and meta.get("quads") == str(quads)
-        )
+        return meta.get("version") == FORMAT_VERSION and meta.get("clean") == "1" and meta.get("quads") == str(quads)
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
