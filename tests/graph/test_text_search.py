@@ -284,3 +284,28 @@ def test_the_snippet_of_an_ascii_text_is_the_one_found_word_by_word(text: str, w
     """One regular expression finds the words searched for in an ASCII text: the same snippet as comparing each
     word of the text in Python (which any other text still gets)."""
     assert snippet(text, words, around=around) == _snippet_word_by_word(text, words, around=around)
+
+
+def test_a_rebuild_reads_from_the_union_what_a_query_of_the_data_graphs_reads(fresh_store):
+    """``read_all`` (the union default graph, predicate by predicate) gives the rows of ``read`` (a SPARQL query of
+    the data graphs): a triple only the ontology holds is left out, one a data graph holds too is kept."""
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    tariff = ox.NamedNode(TKG + "Tariff")
+    ontology_label = next(fresh_store.quads_for_pattern(tariff, ox.NamedNode(label))).object
+    load_quads(fresh_store, [ox.Quad(tariff, ox.NamedNode(label), ontology_label, ox.NamedNode(NOTES))], validate=False)
+    rows = list(text_documents.read_all(fresh_store))
+    assert len(rows) == len(set(rows)) and set(rows) == set(text_documents.read(fresh_store, None))
+    assert (TKG + "Tariff", label, ontology_label.value, ontology_label.language or "") in rows  # in a data graph
+    assert not any(row[0] == TKG + "Exemption" for row in rows)  # only in the ontology
+
+
+def test_a_rebuild_numbers_resources_class_by_class_the_rarest_first(bundled_index):
+    database = bundled_index._conn()
+    sizes = dict(database.execute("SELECT class, count(*) FROM types GROUP BY class"))
+    rarest = [
+        min((sizes[c], c) for c in classes.split("\n"))
+        for _, classes in database.execute(
+            "SELECT resource, group_concat(class, char(10)) FROM types GROUP BY resource ORDER BY resource"
+        )
+    ]
+    assert rarest == sorted(rarest) and len(set(rarest)) < len(rarest)  # in order, and classes share a rank
