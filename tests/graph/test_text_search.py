@@ -163,6 +163,7 @@ def test_a_search_during_a_background_build_says_so_and_writes_meanwhile_are_not
     answer = index.search("japan tariff")
     assert answer.building and answer.hits == [] and index.building
     index.build_in_background()  # already under way: no second build
+    index.close()  # a server stopping meanwhile does not wait for the build
     apply_update(fresh_store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Wombat"@en }} }}')
     release.set()
     assert index.wait(60) and not index.building and index.build_error is None

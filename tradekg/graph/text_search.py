@@ -242,7 +242,13 @@ class TextIndex:
         return self._db is not None
 
     def close(self) -> None:
-        """Record that the index matches the store (so that the next process reuses it) and close it."""
+        """Record that the index matches the store (so that the next process reuses it) and close it.
+
+        During a background build it returns at once (a server stopping need not wait for the build): the file,
+        not marked as matching, is built again at the next start.
+        """
+        if self.building:
+            return
         with self._lock:
             if self._db is None:
                 return
