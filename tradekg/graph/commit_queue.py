@@ -40,7 +40,15 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from tradekg.graph.changes import AfterView, ChangeSet, NeedsCommittedStore, PendingView
-from tradekg.graph.neighbourhood import DataReader, Targets, Term, _engine_term, affected, footprint_quads
+from tradekg.graph.neighbourhood import (
+    DataReader,
+    SharedReads,
+    Targets,
+    Term,
+    _engine_term,
+    affected,
+    footprint_quads,
+)
 from tradekg.graph.neighbourhood import validate_change as validate_alone
 from tradekg.graph.per_store import PerStore
 from tradekg.graph.shacl_sparql import validate_focus
@@ -221,8 +229,9 @@ class CommitQueue:
         view = AfterView(self.store, pending, indexed=True)
         changed = [[*request.changes.added, *request.changes.removed] for request in members]  # type: ignore[union-attr]
         readers, focus_sets, quad_sets = [], [], []
+        shared = SharedReads(view)  # the members read the same store: each scan once, each member's reads recorded
         for quads in changed:
-            reader = DataReader(view)
+            reader = DataReader(view, shared)
             focus = affected(reader, Targets(reader), quads)
             quad_sets.append(footprint_quads(reader, focus) if focus else set())
             readers.append(reader)
