@@ -1,6 +1,7 @@
 """Time the domain views on a synthetic graph through the Flask test client (no HTTP), medians of several runs.
 
     python -m benchmarks.views [--measures 65000] [--instances 1000000] [--runs 7] [--workdir .bench-views]
+        [--pages ABW map] [--after-write]
         [--store DIR] [--instances-store DIR] [--parts pages http classes]
 
 Two parts, printed as Markdown tables:
@@ -116,9 +117,20 @@ def after_write(client: FlaskClient, store: TradeStore, path: str, number: int) 
 
 
 def pages(
-    measures: int, runs: int, workdir: Path, *, store_dir: Path | None = None, writes: bool = False
+    measures: int,
+    runs: int,
+    workdir: Path,
+    *,
+    store_dir: Path | None = None,
+    writes: bool = False,
+    only: tuple[str, ...] = (),
 ) -> tuple[int, list[tuple[str, int, float, float]]]:
-    """The store's size and each page's status, median and 99th percentile time (after a write, with ``writes``)."""
+    """The store's size and each page's status, median and 99th percentile time (after a write, with ``writes``).
+
+    ``only``: the pages whose address holds one of these strings (all by default), so that one process measures
+    a few pages within a time limit.
+    """
+    chosen = [page for page in PAGES if not only or any(part in page for part in only)]
     if store_dir is not None and store_dir.exists():
         store = open_store(store_dir)
     else:
@@ -129,9 +141,9 @@ def pages(
         load_files(store, [path], validate=False)
     try:
         client = _client(store)
-        timed = [(page, *timed_ms(client, page, runs)) for page in PAGES]
+        timed = [(page, *timed_ms(client, page, runs)) for page in chosen]
         if writes:
-            for number, page in enumerate(PAGES):
+            for number, page in enumerate(chosen):
                 AFTER_WRITE_MS[page] = after_write(client, store, page, number)
         return len(store), timed
     finally:
@@ -207,6 +219,9 @@ def class_pages(
         load_files(store, [path], validate=False)
     client = _client(store)
     index = class_index(store)
+    started = time.perf_counter()
+    index.count(CLASS)  # the first use builds the index
+    print(f"The class index built in {time.perf_counter() - started:.1f} s", flush=True)
     name = CLASS.rsplit("#", 1)[-1]
     rows = []
     try:
@@ -234,10 +249,18 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="a persistent store of the pages' graph (made if missing)")
     parser.add_argument("--instances-store", type=Path, help="a persistent store of the class graph (made if missing)")
     parser.add_argument("--after-write", action="store_true", help="also time each page's first view after a write")
+    parser.add_argument("--pages", nargs="+", default=(), help="only the pages whose address holds one of these")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if "pages" in args.parts:
-        size, timed = pages(args.measures, args.runs, args.workdir, store_dir=args.store, writes=args.after_write)
+        size, timed = pages(
+            args.measures,
+            args.runs,
+            args.workdir,
+            store_dir=args.store,
+            writes=args.after_write,
+            only=tuple(args.pages),
+        )
         print(f"Pages, {args.measures:,} measures ({size:,} quads), {args.runs} runs after a warm-up:\n")
         print("| page | status | first ms | p50 ms | p90 ms | p99 ms | CPU p50 ms | first after a write ms |")
         print("|---|---|---|---|---|---|---|---|")
