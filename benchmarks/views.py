@@ -141,7 +141,10 @@ def pages(
         load_files(store, [path], validate=False)
     try:
         client = _client(store)
-        timed = [(page, *timed_ms(client, page, runs)) for page in chosen]
+        timed = []
+        for page in chosen:  # each as it comes: a run stopped by its time limit still says what it measured
+            timed.append((page, *timed_ms(client, page, runs)))
+            print(f"timed {page}: first {FIRST_MS[page]:.0f} ms, p50 {timed[-1][2]:.1f} ms", file=sys.stderr)
         if writes:
             for number, page in enumerate(chosen):
                 AFTER_WRITE_MS[page] = after_write(client, store, page, number)
