@@ -241,3 +241,13 @@ def test_a_refused_or_unreachable_server_is_a_store_error(store: RemoteStore) ->
         from sparql_servers import free_port
 
         RemoteStore(Endpoints(f"http://127.0.0.1:{free_port()}/sparql", f"http://127.0.0.1:{free_port()}/sparql"))
+
+
+def test_a_store_of_many_graphs_is_queried_whole(store: RemoteStore) -> None:
+    """Virtuoso echoes each ``named-graph-uri`` as a header, more than http.client reads past some 95 graphs."""
+    graphs = [ox.NamedNode(f"{EX}many/{index}") for index in range(130)]
+    write(store, [ox.Quad(A, P, typed(str(index), "integer"), graph) for index, graph in enumerate(graphs)])
+    assert len(store.named_graphs()) == 130
+    counted = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{EX}a> <{EX}p> ?o }} }}")
+    assert values(counted, "n") == [typed("130", "integer")]
+    assert len(store) == 130 and store.triple_count() == 130

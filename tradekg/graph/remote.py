@@ -116,6 +116,7 @@ class RemoteStore(VersionedWrites):
         self.virtuoso = "virtuoso" in self.client.server_software.lower()
         if self.virtuoso:
             self.client.engine_timeout = True  # Virtuoso takes a time limit of its own (its ``timeout`` parameter)
+            self.client.dataset_in_text = True  # it would echo each graph as a header
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.endpoints.query!r})"

@@ -231,6 +231,8 @@ class SparqlClient:
         self.timeout = timeout if timeout else None
         self.engine_timeout = engine_timeout
         self.server_software = ""
+        self.dataset_in_text = False
+        """Name a query's graphs in its text (Virtuoso's ``define input:…-graph-uri``), not in parameters."""
         self._opener = _opener(endpoints)
         json, n_triples = skolem_rewrites(skolem_prefix) if skolem_prefix else ((), ())
         self._rewrites: dict[str, tuple[Rewrite, ...]] = {RESULTS_JSON: (*BOOLEAN_DIGITS, *json), N_TRIPLES: n_triples}
@@ -285,6 +287,12 @@ class SparqlClient:
     ) -> Answer:
         """Send a query (POST, form-encoded, so that long texts and many graph names fit); the answer, unread."""
         limit = timeout if timeout is not None else self.timeout
+        if self.dataset_in_text and (default_graphs or named_graphs):
+            # Virtuoso echoes each graph parameter as a response header: past some 95 graphs, more headers than
+            # http.client reads (100). Its own pragmas name the same dataset without the echo.
+            pragmas = [f"define input:default-graph-uri <{graph}>" for graph in default_graphs]
+            pragmas += [f"define input:named-graph-uri <{graph}>" for graph in named_graphs]
+            sparql, default_graphs, named_graphs = "\n".join([*pragmas, sparql]), (), ()
         fields = [("query", sparql)]
         fields += [("default-graph-uri", graph) for graph in default_graphs]
         fields += [("named-graph-uri", graph) for graph in named_graphs]
