@@ -6,8 +6,6 @@ Skipped when /usr/bin/chromium or Playwright is missing, except under CI (``CI``
 from __future__ import annotations
 
 import os
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -128,64 +126,7 @@ def test_axe_finds_no_violation(live_server, browser_page, kind):
     assert results.violations_count == 0, results.generate_report()
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value and ((tag in ("a", "link") and name == "href") or (tag == "form" and name == "action")):
-                self.found.append(value)
-
-
-CRAWL_SHARDS = 4
-"""The pages two clicks from home are fetched in this many tests, so that parallel workers share them."""
-
-
-def _internal_links(path: str, html: str) -> set[str]:
-    """The site's own addresses a page links to (path and query), the dumps left out."""
-    parser = _Links()
-    parser.feed(html)
-    found = set()
-    for link in parser.found:
-        parts = urlsplit(urljoin("http://localhost" + path, link))
-        if parts.netloc == "localhost" and not parts.path.startswith("/dump."):
-            found.add(parts.path + ("?" + parts.query if parts.query else ""))
-    return found
-
-
-@pytest.fixture(scope="module")
-def crawl_frontier(app) -> tuple[dict[str, int], list[str]]:
-    """Home and every page one click from it, fetched (path -> status), and the links on them not yet fetched."""
-    client = app.test_client()
-    fetched: dict[str, int] = {}
-    links: dict[str, set[str]] = {}
-    for depth in (0, 1):
-        paths = ["/"] if depth == 0 else sorted(set().union(*links.values()) - set(fetched))
-        for path in paths:
-            response = client.get(path)
-            fetched[path] = response.status_code
-            if response.status_code == 200 and response.mimetype == "text/html":
-                links[path] = _internal_links(path, response.text)
-    pending = sorted(set().union(*links.values()) - set(fetched))
-    return fetched, pending
-
-
-def test_a_crawl_from_home_reaches_over_300_pages_and_every_page_one_click_away_answers_200(crawl_frontier):
-    fetched, pending = crawl_frontier
-    assert len(fetched) + len(pending) > 300
-    assert not {path: status for path, status in fetched.items() if status != 200}
-
-
-@pytest.mark.parametrize("shard", range(CRAWL_SHARDS))
-def test_a_crawl_from_home_finds_every_internal_link_answering_200(crawl_frontier, client, shard):
-    """Every internal link of the pages one click from home answers 200 (a share of them per shard)."""
-    _, pending = crawl_frontier
-    share = pending[shard::CRAWL_SHARDS]
-    assert share
-    broken = [(path, status) for path in share if (status := client.get(path).status_code) != 200]
-    assert not broken, broken
+# The crawl from the home page is tests/browser/test_site_crawl.py (the whole site, in Chromium).
 
 
 if os.environ.get("CI") and not os.path.exists("/usr/bin/chromium"):  # pragma: no cover - CI must run them

@@ -26,7 +26,8 @@ from tradekg.queries.choices import param_choices
 from tradekg.queries.openapi import MEDIA_TYPES, openapi_document
 from tradekg.queries.results import Page, friendly_rows, label_of, page_request, sparql_csv, sparql_json, sparql_tsv
 from tradekg.server import current_store, run_bounded
-from tradekg.server.web import href
+from tradekg.server.web import href, wants_json
+from tradekg.server.web import page as html_or_json
 from tradekg.server.worker import QueryTimeout, WorkerFailed
 
 DEFAULT_LIMIT = 100
@@ -263,14 +264,22 @@ def _grouped(rows: list[dict[str, dict[str, str]]], column: str) -> list[tuple[d
 
 
 @blueprint.get("/queries")
-def index_page() -> str:
-    """The catalog as an HTML page."""
-    return render_template("queries/index.html", queries=list(catalog().values()))
+def index_page() -> Response:
+    """The catalog as an HTML page, or as the JSON of ``/api/queries`` (``?format=json``, ``Accept``)."""
+    queries = list(catalog().values())
+    return html_or_json(
+        "queries/index.html", lambda: {"queries": [_describe(query) for query in queries]}, queries=queries
+    )
 
 
 @blueprint.get("/queries/<name>")
-def query_page(name: str) -> tuple[str, int] | str:
-    """A named query's page: a form for its parameters, its SPARQL text, and its answer drawn in its view."""
+def query_page(name: str) -> Response | tuple[str, int] | str:
+    """A named query's page: a form for its parameters, its SPARQL text, and its answer drawn in its view.
+
+    Its JSON (``?format=json`` or ``Accept``) is the API's answer, ``/api/queries/{name}``.
+    """
+    if wants_json():
+        return run_query(name)
     query = _named(name)
     values = _param_values()
     choices = {param.name: param_choices(current_store(), param) for param in query.params}
