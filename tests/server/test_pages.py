@@ -273,3 +273,31 @@ def test_search_says_more_than_when_matches_are_not_all_counted(bundled_store):
     assert (data["total"], data["total_is_lower_bound"], data["window"], len(data["items"])) == (5, True, 3, 3)
     page = client.get("/search?q=tariff").get_data(as_text=True)
     assert "More than 5 resources match every word of “tariff” (the order and the kinds count the first 3" in page
+
+
+def test_the_home_page_reads_the_graph_once_per_store_generation(writable_app, monkeypatch):
+    """The examples of each class (one query per class) are remembered until a write, which changes the page."""
+    from tests.conftest import WRITE_TOKEN
+    from tradekg.server import pages
+
+    calls = []
+    counted = pages.examples
+    monkeypatch.setattr(pages, "examples", lambda store, iri, **options: calls.append(iri) or counted(store, iri))
+    client = writable_app.test_client()
+    first = client.get("/index.json").json
+    read = len(calls)
+    assert read > 10  # a query per class
+    assert client.get("/index.json").json == first and client.get("/").status_code == 200
+    assert len(calls) == read  # remembered
+    update = (
+        "INSERT DATA { GRAPH <http://example.org/g> {"
+        ' <http://example.org/w> a <http://example.org/Widget> ; <http://www.w3.org/2000/01/rdf-schema#label> "W" } }'
+    )
+    auth = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+    assert client.post("/sparql", data={"update": update}, headers=auth).status_code == 200
+    after = client.get("/index.json").json
+    assert len(calls) == 2 * read  # read again after the write
+    assert {"class": "http://example.org/Widget", "count": 1} in [
+        {key: c[key] for key in ("class", "count")} for c in after["classes"]
+    ]
+    assert after["classes"] != first["classes"]
