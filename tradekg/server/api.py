@@ -303,7 +303,8 @@ def query_page(name: str) -> Response | tuple[str, int] | str:
     rows = _view_rows(page)
     next_url, prev_url, _ = _page_links(page, query)
     groups = _grouped(rows, VIEW_NEEDS[query.view]) if query.view in VIEW_NEEDS else []
-    return render_template(
+    json_url = url_for("queries.run_query", name=query.name, **request.args.to_dict())
+    html = render_template(
         "queries/query.html",
         **{
             **context,
@@ -313,6 +314,9 @@ def query_page(name: str) -> Response | tuple[str, int] | str:
             "groups": groups,
             "next_url": next_url,
             "prev_url": prev_url,
-            "json_url": url_for("queries.run_query", name=query.name, **request.args.to_dict()),
+            "json_url": json_url,
         },
     )
+    response = Response(html, mimetype="text/html")
+    response.headers["Link"] = f'<{json_url}>; rel="alternate"; type="application/json"'
+    return response
