@@ -11,25 +11,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-# One address of each kind of page the site serves.
-PAGE_TYPES = {
-    "home": "/",
-    "country": "/page/country/JPN?date=2025-05-15",
-    "duty list": "/country/USA/imposed?date=2025-05-15&limit=30",
-    "measure": "/page/measure/usa-auto-tariff",
-    "exemption": "/page/exemption/usa-blanket-tariff-can",
-    "source": "/page/source/econotimes-japan-tariff-relief",
-    "class": "/class/Tariff",
-    "map": "/map?imposer=USA&date=2025-05-15",
-    "timeline": "/timeline?country=JPN",
-    "ontology": "/ontology",
-    "named queries": "/queries",
-    "named query": "/queries/tariffs-in-force?date=2025-07-15&country=JPN",
-    "query": "/query",
-    "search": "/search?q=japan",
-    "void": "/void",
-    "not found": "/no/such/page",
-}
+# Every page type on a desktop and a phone (scroll, axe-core, nav bar...): tests/browser/test_analyst_walk.py.
 
 
 def test_which_us_tariffs_apply_to_japan_and_which_have_exemptions(live_server, browser_page):
@@ -73,24 +55,6 @@ def test_the_map_draws_over_200_linked_countries_without_javascript(live_server,
         context.close()
 
 
-def test_no_sideways_scroll_on_a_phone_and_the_full_nav_on_every_page_type(live_server, chromium):
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    wide, navs = {}, {}
-    try:
-        page = context.new_page()
-        for kind, path in PAGE_TYPES.items():
-            page.goto(live_server + path)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > 390:
-                wide[kind] = width
-            navs[kind] = page.locator("header.site nav a").all_inner_texts()
-    finally:
-        context.close()
-    assert not wide, wide
-    assert all(links == navs["home"] for links in navs.values()), navs  # the same full nav bar everywhere
-    assert {"Map", "Timeline", "Ontology", "Query", "Named queries"} <= set(navs["home"])
-
-
 def test_the_country_grid_of_a_named_query_sizes_each_tile_to_its_content(live_server, browser_page):
     browser_page.goto(live_server + "/queries/highest-rates")
     assert browser_page.locator("ul.countries li").count() >= 50  # a page of the answer
@@ -115,15 +79,6 @@ def test_the_ontology_page_is_a_short_index_whose_terms_open_without_javascript(
         assert tariff.get_attribute("open") == "" and tariff.get_by_text("subclass of").is_visible()
     finally:
         context.close()
-
-
-@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
-def test_axe_finds_no_violation(live_server, browser_page, kind):
-    from axe_playwright_python.sync_playwright import Axe  # bundles axe.min.js: nothing is downloaded
-
-    browser_page.goto(live_server + PAGE_TYPES[kind])
-    results = Axe().run(browser_page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 # The crawl from the home page is tests/browser/test_site_crawl.py (the whole site, in Chromium).
