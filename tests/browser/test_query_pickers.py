@@ -37,42 +37,45 @@ def _fill_the_others(page, query_name: str, skip: str) -> None:
             page.fill(f"#param-{param.name}", compact(param.example or ""))
 
 
-def test_every_iri_parameter_offers_its_class_and_picking_the_example_answers(live_server, chromium):
-    assert len(PICKED) >= 5
-    context = chromium.new_context(java_script_enabled=False)  # the named query pages work without JavaScript
-    try:
-        page = context.new_page()
-        for name, param in PICKED:
-            page.goto(f"{live_server}/queries/{name}")
-            options = _picker(page, param)
-            example = compact(CATALOG[name].param(param).example or "")
-            assert example in options, f"{name}: the picker of {param} lacks its example {example}"
-            assert options[example] and ":" not in options[example], "each choice reads as a label"
-            page.fill(f"#param-{param}", example)
-            _fill_the_others(page, name, param)
-            page.get_by_role("button", name="Run").click()
-            page.wait_for_selector("section.results")
-            assert page.locator("p.error").count() == 0, page.locator("p.error").inner_text()
-            assert page.locator("section.results p", has_text="No rows.").count() == 0, f"{name}: no rows"
-    finally:
-        context.close()
-
-
-def test_every_country_parameter_offers_the_countries_and_takes_a_name(live_server, chromium):
+@pytest.fixture()
+def page_without_script(chromium):
+    """A page in a context without JavaScript: the named query pages and their pickers work without it."""
     context = chromium.new_context(java_script_enabled=False)
     try:
-        page = context.new_page()
-        for name, param in COUNTRIES:
-            page.goto(f"{live_server}/queries/{name}")
-            options = _picker(page, param)
-            assert options.get("JPN") == "Japan" and len(options) >= 200
-            page.fill(f"#param-{param}", "Japan" if name != "agreements" else "United Kingdom")
-            _fill_the_others(page, name, param)
-            page.get_by_role("button", name="Run").click()
-            page.wait_for_selector("section.results")
-            assert page.locator("p.error").count() == 0, f"{name}: {page.locator('p.error').inner_text()}"
+        yield context.new_page()
     finally:
         context.close()
+
+
+def _run_with(page, name: str, param: str, value: str) -> None:
+    """Give one parameter a value (and the other required ones their examples), run, and check it answered."""
+    page.fill(f"#param-{param}", value)
+    _fill_the_others(page, name, param)
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector("section.results")
+    assert page.locator("p.error").count() == 0, f"{name}: {page.locator('p.error').inner_text()}"
+
+
+def test_every_iri_parameter_offers_its_class_and_picking_the_example_answers(live_server, page_without_script):
+    page = page_without_script
+    assert len(PICKED) >= 5
+    for name, param in PICKED:
+        page.goto(f"{live_server}/queries/{name}")
+        options = _picker(page, param)
+        example = compact(CATALOG[name].param(param).example or "")
+        assert example in options, f"{name}: the picker of {param} lacks its example {example}"
+        assert options[example] and ":" not in options[example], "each choice reads as a label"
+        _run_with(page, name, param, example)
+        assert page.locator("section.results p", has_text="No rows.").count() == 0, f"{name}: no rows"
+
+
+def test_every_country_parameter_offers_the_countries_and_takes_a_name(live_server, page_without_script):
+    page = page_without_script
+    for name, param in COUNTRIES:
+        page.goto(f"{live_server}/queries/{name}")
+        options = _picker(page, param)
+        assert options.get("JPN") == "Japan" and len(options) >= 200
+        _run_with(page, name, param, "Japan" if name != "agreements" else "United Kingdom")
 
 
 def test_the_query_page_asks_for_an_examples_parameters_with_pickers(live_server, browser_page):
