@@ -209,3 +209,25 @@ def test_every_count_an_answer_writes_in_words_is_checked_here():
             counted.add(name)
             assert f'"{name}"' in source, f"{name}'s answer counts ({word}) but no test here checks it"
     assert len(counted) >= 5
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_term_a_header_names_is_in_the_ontology_or_the_graph(bundled_store, name):
+    """``tkg:StackingRule``, ``prov:wasDerivedFrom``... in a description are terms the graph really uses or defines."""
+    query = CATALOG[name]
+    text = " ".join([query.description, query.answer, *(param.description for param in query.params)])
+    named = set(re.findall(r"\b(tkg|prov|schema|skos|owl|rdfs):([A-Za-z][A-Za-z0-9]*)\b", text))
+    unknown = []
+    for prefix, local in sorted(named):
+        term = f"{prefix}:{local}"
+        if not bool(
+            bundled_store.query(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s {term} ?o }} UNION {{ ?s ?p {term} }} }}")
+        ):
+            unknown.append(term)
+    assert unknown == [], f"{name} names terms the graph neither defines nor uses"
+
+
+def test_the_headers_name_terms_and_an_unknown_one_would_be_caught(bundled_store):
+    texts = " ".join(query.description for query in CATALOG.values())
+    assert len(set(re.findall(r"\btkg:[A-Za-z]+", texts))) >= 8
+    assert not bool(bundled_store.query("ASK { { tkg:NoSuchTerm ?p ?o } UNION { ?s tkg:NoSuchTerm ?o } }"))
