@@ -85,6 +85,7 @@ def walk(live_server: str, chromium, viewport: dict[str, int], *, axe: bool) -> 
 
     context = chromium.new_context(viewport=viewport, is_mobile=viewport["width"] < 500)
     page = context.new_page()
+    page.set_default_timeout(60_000)  # a loaded machine running the suite in parallel is slow, never wrong
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     problems: dict[str, list[str]] = {}

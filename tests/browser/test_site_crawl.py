@@ -110,6 +110,7 @@ def crawl(app, live_server, chromium) -> Crawl:
     found = Crawl(origin=live_server)
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    page.set_default_timeout(60_000)  # a loaded machine running the suite in parallel is slow, never wrong
     page.on(
         "console",
         lambda message: found.console_errors.append(f"{page.url}: {message.text}") if message.type == "error" else None,
