@@ -341,3 +341,27 @@ def test_every_page_type_names_its_json_alternate_which_answers_json(client, kin
         assert answer.status_code == page.status_code, alternate
         assert answer.mimetype in ("application/json", "application/ld+json"), alternate
         assert isinstance(json.loads(answer.text), (dict, list))
+
+
+def test_search_while_the_index_is_built_answers_503_and_says_so(bundled_store, monkeypatch):
+    import threading
+
+    from tradekg.graph import text_documents
+
+    release = threading.Event()
+    real_rebuild = text_documents.rebuild
+    monkeypatch.setattr(text_documents, "rebuild", lambda database, store: release.wait(60) and None)
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store})
+    index = app.extensions["tradekg.search"] = TextIndex(bundled_store)
+    index.build_in_background()  # as `tradekg serve` does at start
+    client = app.test_client()
+    response = client.get("/search?q=tariff")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+    assert "The search index is being built" in response.get_data(as_text=True)
+    assert client.get("/search?q=tariff&format=json").json["building"] is True
+    monkeypatch.setattr(text_documents, "rebuild", real_rebuild)
+    release.set()
+    assert index.wait(60)
+    index.rebuild()  # the paused build wrote nothing
+    data = client.get("/search?q=tariff&format=json").json
+    assert data["building"] is False and data["total"] > 0
