@@ -1,15 +1,13 @@
-"""Fixtures of the server tests: a real ``tradekg serve`` subprocess for the HTTP tests, an app over a small
-browsing graph, an in-thread live server over the bundled graph, and headless Chromium for the browser tests."""
+"""Fixtures of the server tests: a real ``tradekg serve`` subprocess for the HTTP tests and an app over a small
+browsing graph. Chromium and the live server of the browser tests are in tests/conftest.py (one per session)."""
 
 from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +16,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from tradekg.graph.load import open_store
 from tradekg.graph.store import TradeStore
@@ -142,16 +139,6 @@ def served_bundled() -> Iterator[Served]:
 
 
 BROWSE_DATA = Path(__file__).resolve().parent / "data" / "browse.trig"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -170,55 +157,6 @@ def browse_app(browse_store: TradeStore) -> Flask:
 def browse_client(browse_app: Flask) -> FlaskClient:
     answer_cache(browse_app).clear()
     return browse_app.test_client()
-
-
-@pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
-    """The read-only app over the bundled graph (``app``), served by a real HTTP server on a free port of 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-def _unavailable(reason: str) -> None:
-    """Skip, or fail under CI (``CI`` set), where the browser tests are mandatory."""
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests are mandatory under CI: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is missing (pip install playwright)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture()
-def browser_page(chromium: object) -> Iterator[object]:
-    """A fresh page (own context) in the shared browser, desktop-sized."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def entity_bomb() -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from urllib.parse import quote
 
@@ -273,6 +274,73 @@ def test_search_says_more_than_when_matches_are_not_all_counted(bundled_store):
     assert (data["total"], data["total_is_lower_bound"], data["window"], len(data["items"])) == (5, True, 3, 3)
     page = client.get("/search?q=tariff").get_data(as_text=True)
     assert "More than 5 resources match every word of “tariff” (the order and the kinds count the first 3" in page
+
+
+def test_the_home_page_reads_the_graph_once_per_store_generation(writable_app, monkeypatch):
+    """The examples of each class (one query per class) are remembered until a write, which changes the page."""
+    from tests.conftest import WRITE_TOKEN
+    from tradekg.server import pages
+
+    calls = []
+    counted = pages.examples
+    monkeypatch.setattr(pages, "examples", lambda store, iri, **options: calls.append(iri) or counted(store, iri))
+    client = writable_app.test_client()
+    first = client.get("/index.json").json
+    read = len(calls)
+    assert read > 10  # a query per class
+    assert client.get("/index.json").json == first and client.get("/").status_code == 200
+    assert len(calls) == read  # remembered
+    update = (
+        "INSERT DATA { GRAPH <http://example.org/g> {"
+        ' <http://example.org/w> a <http://example.org/Widget> ; <http://www.w3.org/2000/01/rdf-schema#label> "W" } }'
+    )
+    auth = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+    assert client.post("/sparql", data={"update": update}, headers=auth).status_code == 200
+    after = client.get("/index.json").json
+    assert len(calls) == 2 * read  # read again after the write
+    assert {"class": "http://example.org/Widget", "count": 1} in [
+        {key: c[key] for key in ("class", "count")} for c in after["classes"]
+    ]
+    assert after["classes"] != first["classes"]
+
+
+JSON_ALTERNATES = {
+    "home": "/",
+    "country": "/page/country/JPN?date=2025-05-15",
+    "tariffs a country faces": "/country/JPN/faced",
+    "tariffs a country imposes": "/country/USA/imposed",
+    "measure": "/page/measure/usa-auto-tariff",
+    "resource": "/page/exemption/usa-blanket-tariff-can",
+    "class": "/class/Tariff",
+    "search": "/search?q=japan",
+    "map": "/map?imposer=USA",
+    "timeline": "/timeline",
+    "duty": "/duty?origin=JPN&hs=8703.23.01&date=2025-05-15",
+    "query page": "/query",
+    "named queries": "/queries",
+    "named query": "/queries/tariffs-in-force?date=2025-07-15&country=Japan",
+    "ontology": "/ontology",
+    "void": "/void",
+    "not found": "/no/such/page",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(JSON_ALTERNATES))
+def test_every_page_type_names_its_json_alternate_which_answers_json(client, kind):
+    """Datasette-style: each page says where its JSON is (``Link: rel="alternate"`` and a link in the page)."""
+    path = JSON_ALTERNATES[kind]
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.mimetype == "text/html" and page.status_code == (404 if kind == "not found" else 200)
+    link = re.search(r'<([^>]+)>; rel="alternate"; type="application/(?:ld\+)?json"', page.headers.get("Link", ""))
+    assert link, f"{kind}: no JSON alternate in its Link header"
+    in_page = re.findall(r'<(?:a|link) [^>]*?href="([^"]+)"[^>]*?type="application/(?:ld\+)?json"', page.text)
+    in_page += re.findall(r'<(?:a|link) [^>]*?type="application/(?:ld\+)?json"[^>]*?href="([^"]+)"', page.text)
+    assert in_page, f"{kind}: the page links no JSON alternate"
+    for alternate in {link.group(1), *(html.unescape(found) for found in in_page)}:
+        answer = client.get(alternate)
+        assert answer.status_code == page.status_code, alternate
+        assert answer.mimetype in ("application/json", "application/ld+json"), alternate
+        assert isinstance(json.loads(answer.text), (dict, list))
 
 
 def test_search_while_the_index_is_built_answers_503_and_says_so(bundled_store, monkeypatch):

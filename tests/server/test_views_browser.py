@@ -6,32 +6,12 @@ Skipped when /usr/bin/chromium or Playwright is missing, except under CI (``CI``
 from __future__ import annotations
 
 import os
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-# One address of each kind of page the site serves.
-PAGE_TYPES = {
-    "home": "/",
-    "country": "/page/country/JPN?date=2025-05-15",
-    "duty list": "/country/USA/imposed?date=2025-05-15&limit=30",
-    "measure": "/page/measure/usa-auto-tariff",
-    "exemption": "/page/exemption/usa-blanket-tariff-can",
-    "source": "/page/source/econotimes-japan-tariff-relief",
-    "class": "/class/Tariff",
-    "map": "/map?imposer=USA&date=2025-05-15",
-    "timeline": "/timeline?country=JPN",
-    "ontology": "/ontology",
-    "named queries": "/queries",
-    "named query": "/queries/tariffs-in-force?date=2025-07-15&country=JPN",
-    "query": "/query",
-    "search": "/search?q=japan",
-    "void": "/void",
-    "not found": "/no/such/page",
-}
+# Every page type on a desktop and a phone (scroll, axe-core, nav bar...): tests/browser/test_analyst_walk.py.
 
 
 def test_which_us_tariffs_apply_to_japan_and_which_have_exemptions(live_server, browser_page):
@@ -75,24 +55,6 @@ def test_the_map_draws_over_200_linked_countries_without_javascript(live_server,
         context.close()
 
 
-def test_no_sideways_scroll_on_a_phone_and_the_full_nav_on_every_page_type(live_server, chromium):
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    wide, navs = {}, {}
-    try:
-        page = context.new_page()
-        for kind, path in PAGE_TYPES.items():
-            page.goto(live_server + path)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > 390:
-                wide[kind] = width
-            navs[kind] = page.locator("header.site nav a").all_inner_texts()
-    finally:
-        context.close()
-    assert not wide, wide
-    assert all(links == navs["home"] for links in navs.values()), navs  # the same full nav bar everywhere
-    assert {"Map", "Timeline", "Ontology", "Query", "Named queries"} <= set(navs["home"])
-
-
 def test_the_country_grid_of_a_named_query_sizes_each_tile_to_its_content(live_server, browser_page):
     browser_page.goto(live_server + "/queries/highest-rates")
     assert browser_page.locator("ul.countries li").count() >= 50  # a page of the answer
@@ -119,73 +81,7 @@ def test_the_ontology_page_is_a_short_index_whose_terms_open_without_javascript(
         context.close()
 
 
-@pytest.mark.parametrize("kind", sorted(PAGE_TYPES))
-def test_axe_finds_no_violation(live_server, browser_page, kind):
-    from axe_playwright_python.sync_playwright import Axe  # bundles axe.min.js: nothing is downloaded
-
-    browser_page.goto(live_server + PAGE_TYPES[kind])
-    results = Axe().run(browser_page)
-    assert results.violations_count == 0, results.generate_report()
-
-
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if value and ((tag in ("a", "link") and name == "href") or (tag == "form" and name == "action")):
-                self.found.append(value)
-
-
-CRAWL_SHARDS = 4
-"""The pages two clicks from home are fetched in this many tests, so that parallel workers share them."""
-
-
-def _internal_links(path: str, html: str) -> set[str]:
-    """The site's own addresses a page links to (path and query), the dumps left out."""
-    parser = _Links()
-    parser.feed(html)
-    found = set()
-    for link in parser.found:
-        parts = urlsplit(urljoin("http://localhost" + path, link))
-        if parts.netloc == "localhost" and not parts.path.startswith("/dump."):
-            found.add(parts.path + ("?" + parts.query if parts.query else ""))
-    return found
-
-
-@pytest.fixture(scope="module")
-def crawl_frontier(app) -> tuple[dict[str, int], list[str]]:
-    """Home and every page one click from it, fetched (path -> status), and the links on them not yet fetched."""
-    client = app.test_client()
-    fetched: dict[str, int] = {}
-    links: dict[str, set[str]] = {}
-    for depth in (0, 1):
-        paths = ["/"] if depth == 0 else sorted(set().union(*links.values()) - set(fetched))
-        for path in paths:
-            response = client.get(path)
-            fetched[path] = response.status_code
-            if response.status_code == 200 and response.mimetype == "text/html":
-                links[path] = _internal_links(path, response.text)
-    pending = sorted(set().union(*links.values()) - set(fetched))
-    return fetched, pending
-
-
-def test_a_crawl_from_home_reaches_over_300_pages_and_every_page_one_click_away_answers_200(crawl_frontier):
-    fetched, pending = crawl_frontier
-    assert len(fetched) + len(pending) > 300
-    assert not {path: status for path, status in fetched.items() if status != 200}
-
-
-@pytest.mark.parametrize("shard", range(CRAWL_SHARDS))
-def test_a_crawl_from_home_finds_every_internal_link_answering_200(crawl_frontier, client, shard):
-    """Every internal link of the pages one click from home answers 200 (a share of them per shard)."""
-    _, pending = crawl_frontier
-    share = pending[shard::CRAWL_SHARDS]
-    assert share
-    broken = [(path, status) for path in share if (status := client.get(path).status_code) != 200]
-    assert not broken, broken
+# The crawl from the home page is tests/browser/test_site_crawl.py (the whole site, in Chromium).
 
 
 if os.environ.get("CI") and not os.path.exists("/usr/bin/chromium"):  # pragma: no cover - CI must run them

@@ -26,7 +26,8 @@ from tradekg.queries.choices import param_choices
 from tradekg.queries.openapi import MEDIA_TYPES, openapi_document
 from tradekg.queries.results import Page, friendly_rows, label_of, page_request, sparql_csv, sparql_json, sparql_tsv
 from tradekg.server import current_store, run_bounded
-from tradekg.server.web import href
+from tradekg.server.web import href, wants_json
+from tradekg.server.web import page as html_or_json
 from tradekg.server.worker import QueryTimeout, WorkerFailed
 
 DEFAULT_LIMIT = 100
@@ -263,14 +264,22 @@ def _grouped(rows: list[dict[str, dict[str, str]]], column: str) -> list[tuple[d
 
 
 @blueprint.get("/queries")
-def index_page() -> str:
-    """The catalog as an HTML page."""
-    return render_template("queries/index.html", queries=list(catalog().values()))
+def index_page() -> Response:
+    """The catalog as an HTML page, or as the JSON of ``/api/queries`` (``?format=json``, ``Accept``)."""
+    queries = list(catalog().values())
+    return html_or_json(
+        "queries/index.html", lambda: {"queries": [_describe(query) for query in queries]}, queries=queries
+    )
 
 
 @blueprint.get("/queries/<name>")
-def query_page(name: str) -> tuple[str, int] | str:
-    """A named query's page: a form for its parameters, its SPARQL text, and its answer drawn in its view."""
+def query_page(name: str) -> Response | tuple[str, int] | str:
+    """A named query's page: a form for its parameters, its SPARQL text, and its answer drawn in its view.
+
+    Its JSON (``?format=json`` or ``Accept``) is the API's answer, ``/api/queries/{name}``.
+    """
+    if wants_json():
+        return run_query(name)
     query = _named(name)
     values = _param_values()
     choices = {param.name: param_choices(current_store(), param) for param in query.params}
@@ -294,7 +303,8 @@ def query_page(name: str) -> tuple[str, int] | str:
     rows = _view_rows(page)
     next_url, prev_url, _ = _page_links(page, query)
     groups = _grouped(rows, VIEW_NEEDS[query.view]) if query.view in VIEW_NEEDS else []
-    return render_template(
+    json_url = url_for("queries.run_query", name=query.name, **request.args.to_dict())
+    html = render_template(
         "queries/query.html",
         **{
             **context,
@@ -304,6 +314,9 @@ def query_page(name: str) -> tuple[str, int] | str:
             "groups": groups,
             "next_url": next_url,
             "prev_url": prev_url,
-            "json_url": url_for("queries.run_query", name=query.name, **request.args.to_dict()),
+            "json_url": json_url,
         },
     )
+    response = Response(html, mimetype="text/html")
+    response.headers["Link"] = f'<{json_url}>; rel="alternate"; type="application/json"'
+    return response

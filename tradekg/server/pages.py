@@ -15,8 +15,9 @@ from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
 from tradekg.graph.class_index import class_index
-from tradekg.graph.index import SORTS, class_counts, examples, instances
-from tradekg.graph.timeline import timeline
+from tradekg.graph.index import SORTS, ClassCount, Item, class_counts, examples, instances
+from tradekg.graph.store import TradeStore
+from tradekg.graph.timeline import Entry, timeline
 from tradekg.graph.vocabulary import local_name, vocabulary
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store, text_index
@@ -35,6 +36,7 @@ from tradekg.server.web import (
 )
 from tradekg.views.chart import chart
 from tradekg.views.chart import svg as chart_svg
+from tradekg.views.facts import until_write
 
 bp = Blueprint("pages", __name__)
 PAGE_SIZE = 50
@@ -157,15 +159,26 @@ def _query_entry(query: object) -> dict[str, str]:
     }
 
 
+HomeFacts = tuple[list[ClassCount], list[ClassCount], dict[str, list[Item]], list[Entry], list[tuple[str, str]]]
+
+
+def _home_facts(store: TradeStore) -> HomeFacts:
+    """What the home page reads from the graph, kept until the store's next write (``until_write``).
+
+    The classes with their counts and examples (one query per class), the latest dated events, the trading countries.
+    """
+    counts = class_counts(store)
+    shown = [c for c in counts if c.iri.startswith(str(TKG))] or counts
+    samples = {c.iri: examples(store, c.iri) for c in shown}
+    return counts, shown, samples, timeline(store, newest_first=True, limit=6), imposers_and_targets(store)
+
+
 @bp.get("/")
 @bp.get("/index.json")
 def home() -> Response:
     """What the dataset holds: counts per class with examples, the named queries, the latest events."""
     store = current_store()
-    counts = class_counts(store)
-    shown = [c for c in counts if c.iri.startswith(str(TKG))] or counts
-    samples = {c.iri: examples(store, c.iri) for c in shown}
-    latest = timeline(store, newest_first=True, limit=6)
+    counts, shown, samples, latest, trade_countries = until_write(store, ("home page",), lambda: _home_facts(store))
     queries = named_queries()
     vocab = vocabulary(store)
 
@@ -188,7 +201,7 @@ def home() -> Response:
     return page(
         "home.html",
         data,
-        trade_countries=imposers_and_targets(store),
+        trade_countries=trade_countries,
         counts=shown,
         samples=samples,
         latest=latest,

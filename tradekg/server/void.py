@@ -68,14 +68,13 @@ def void(ext: str | None = None) -> Response:
             formats={e: site_url("/void." + e) for e in RDF_MEDIA_TYPES},
         )
         response = Response(html, mimetype=HTML)
-        response.vary.add("Accept")
-        return response
-    response = Response(body, mimetype=RDF_MEDIA_TYPES[ext])
+    else:
+        response = open_to_all(Response(body, mimetype=RDF_MEDIA_TYPES[ext]))
     response.vary.add("Accept")
-    response.headers["Link"] = ", ".join(
+    response.headers["Link"] = ", ".join(  # the HTML page's too: its JSON alternate is the JSON-LD
         f'<{site_url("/void." + e)}>; rel="alternate"; type="{media}"' for e, media in RDF_MEDIA_TYPES.items()
     )
-    return open_to_all(response)
+    return response
 
 
 @bp.get("/dump.<name>")
