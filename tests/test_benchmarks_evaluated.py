@@ -45,3 +45,49 @@ def test_tree_cpu_seconds_reads_this_process():
 
     seconds = tree_cpu_seconds(os.getpid())
     assert seconds[os.getpid()] > 0
+
+
+def test_the_bulk_loaded_store_has_the_union_default_graph_as_a_set(tmp_path):
+    import pyoxigraph as ox
+
+    from benchmarks.evaluated import bulk_load_with_union
+
+    data = tmp_path / "data.nq"
+    data.write_text(
+        "<http://e/a> <http://e/p> <http://e/b> <http://e/g1> .\n"
+        "<http://e/a> <http://e/p> <http://e/b> <http://e/g2> .\n"  # the same triple in a second graph
+        '<http://e/a> <http://e/q> "x" <http://e/g2> .\n'
+    )
+    bulk_load_with_union(data, tmp_path / "store")
+    DEFAULT = ox.DefaultGraph()  # noqa: N806
+    store = ox.Store.read_only(str(tmp_path / "store"))
+    default = sorted((q.subject.value, q.predicate.value) for q in store.quads_for_pattern(None, None, None, DEFAULT))
+    assert default == [("http://e/a", "http://e/p"), ("http://e/a", "http://e/q")]  # each triple once
+    assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode("http://e/g2")))) == 2
+
+
+def test_renice_reaches_a_process_and_its_children():
+    import os
+    import subprocess
+    import sys
+
+    from benchmarks.evaluated import renice_trees
+
+    code = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'import time; time.sleep(30)'])"
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        from benchmarks.servers import descendants
+
+        for _ in range(100):
+            children = descendants(parent.pid)
+            if children:
+                break
+            __import__("time").sleep(0.05)
+        renice_trees([parent.pid], 7)
+        assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in (parent.pid, *children)] == [7] * (1 + len(children))
+        assert children
+    finally:
+        for pid in descendants(parent.pid):
+            os.kill(pid, 9)
+        parent.kill()
+        parent.wait()

@@ -151,6 +151,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Public address of this server used in links and redirects (e.g. https://trade.example.org/); "
         "empty means the host of each request.",
     ),
+    Setting(
+        "class_index_wait",
+        5.0,
+        "Seconds a class page waits for the class index being built (minutes at 10^6 instances) before answering "
+        "503 with Retry-After; the build goes on in the background.",
+        kind=float,
+    ),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}

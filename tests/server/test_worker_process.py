@@ -41,6 +41,26 @@ def test_graph_answers_come_back_whole_and_cut(bundled_store, pool, format_name)
         assert (got.body, got.truncated) == (expected.body, expected.truncated)
 
 
+def test_every_field_of_a_query_reaches_the_worker(bundled_store, pool):
+    graphs = sorted(str(graph) for graph in bundled_store.named_graphs())[:2]
+    query = (
+        "SELECT ?g (<relative> AS ?base) (COUNT(*) AS ?n) "
+        "WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } GROUP BY ?g"
+    )
+    work = QueryRequest(query, "csv", 7, (graphs[0],), tuple(graphs), "http://example.org/here/")
+    expected = evaluate(bundled_store, query, format_name="csv", max_rows=7, default_graph_uris=(graphs[0],),
+                        named_graph_uris=tuple(graphs), base_iri="http://example.org/here/")  # fmt: skip
+    got = pool.run(work, 30)
+    assert (got.body, got.truncated) == (expected.body, expected.truncated)
+    assert b"http://example.org/here/relative" in got.body and graphs[1].encode() in got.body
+
+
+def test_an_error_in_the_worker_comes_back_as_itself(pool):
+    with pytest.raises(SyntaxError):
+        pool.run(QueryRequest("SELECT ?s WHERE { ?s", "json", 10), 30)
+    assert pool.run(QueryRequest(COUNTRIES, "json", 10), 30).body  # the worker goes on answering
+
+
 def test_a_timed_out_query_kills_its_worker_and_the_next_is_answered(pool):
     before = pool.pids
     with pytest.raises(QueryTimeout):

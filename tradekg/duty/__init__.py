@@ -13,7 +13,7 @@ from decimal import Decimal
 from tradekg.duty.calculator import DutyAnswer, Goods, additional_duty_by_origin, calculate
 from tradekg.duty.inputs import DutyInputError, coverage, parse_day, parse_hs, parse_origin
 from tradekg.duty.records import RuleBook
-from tradekg.duty.rules import SelectStore, load_rules
+from tradekg.duty.rules import SelectStore, SharedRules, load_rules, load_shared
 
 __all__ = [
     "DutyAnswer",
@@ -28,6 +28,7 @@ __all__ = [
 _cache: dict[tuple[int, str], tuple[object, int, RuleBook]] = {}
 _CACHED_BOOKS = 64  # rule books kept: one per importer a page asks about (a country page asks each of its imposers)
 _cache_lock = threading.Lock()
+_shared: dict[int, tuple[object, int, SharedRules]] = {}  # what every importer's book shares, per store state
 
 
 def rules_for(store: SelectStore, *, importer: str = "USA") -> RuleBook:
@@ -38,7 +39,7 @@ def rules_for(store: SelectStore, *, importer: str = "USA") -> RuleBook:
         cached = _cache.get(key)
         if cached and cached[0] is store and cached[1] == generation:
             return cached[2]
-    book = load_rules(store, importer=importer)
+    book = load_rules(store, importer=importer, shared=_shared_rules(store, generation))
     if generation is not None:
         with _cache_lock:
             stale = [k for k, (other, seen, _) in _cache.items() if other is store and seen != generation]
@@ -46,6 +47,20 @@ def rules_for(store: SelectStore, *, importer: str = "USA") -> RuleBook:
                 del _cache[old]
             _cache[key] = (store, generation, book)
     return book
+
+
+def _shared_rules(store: SelectStore, generation: int | None) -> SharedRules:
+    """The importer-independent rules of ``store`` in its state ``generation``, read once for every importer."""
+    with _cache_lock:
+        cached = _shared.get(id(store))
+        if cached and cached[0] is store and cached[1] == generation and generation is not None:
+            return cached[2]
+    shared = load_shared(store)
+    if generation is not None:
+        with _cache_lock:
+            _shared.clear()  # one store per process in practice: never let this grow
+            _shared[id(store)] = (store, generation, shared)
+    return shared
 
 
 def compute_duty(

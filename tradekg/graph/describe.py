@@ -316,9 +316,9 @@ def _page_by_label(
     store: TradeStore, iri: str, labeller: Labeller, offset: int, limit: int
 ) -> list[tuple[str, ox.Term]]:
     """One page of the links to ``iri``, by property label then subject label (every link labelled: few links)."""
-    links = sorted(
-        links_to(store, iri), key=lambda link: (labeller(link[0]).lower(), link[0], _subject_key(link[1], labeller))
-    )
+    every = list(links_to(store, iri))
+    labeller.prefetch(subject.value for _, subject in every if isinstance(subject, ox.NamedNode))  # one query
+    links = sorted(every, key=lambda link: (labeller(link[0]).lower(), link[0], _subject_key(link[1], labeller)))
     return links[offset : offset + limit]
 
 

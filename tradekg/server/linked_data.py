@@ -11,11 +11,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
-from tradekg.graph.describe import INCOMING_PAGE_SIZE, describe, resource_triples
+from tradekg.graph.describe import INCOMING_PAGE_SIZE, Description, describe, resource_triples
+from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store
 from tradekg.server.guard import request_iri
-from tradekg.server.views import resource_view
+from tradekg.server.views import resource_view, resource_view_html
 from tradekg.server.web import (
     HTML,
     JSON,
@@ -31,7 +32,9 @@ from tradekg.server.web import (
     path_of,
     quote_path,
     site_url,
+    wants_json,
 )
+from tradekg.views.facts import until_write
 
 bp = Blueprint("linked_data", __name__)
 # What a reader looks for first in the table of all facts (a measure's rate, then whom it applies to).
@@ -125,23 +128,35 @@ def data(path: str) -> Response:
     return open_to_all(response)
 
 
+def _described(store: TradeStore, iri: str, offset: int) -> Description | None:
+    """The resource's description, with what a reader looks for first leading its table of facts."""
+    description = describe(store, iri, incoming_offset=offset)
+    if description is not None:
+        description.outgoing.sort(
+            key=lambda g: (
+                LEADING_PROPERTIES.index(g.property) if g.property in LEADING_PROPERTIES else len(LEADING_PROPERTIES)
+            )
+        )
+    return description
+
+
 def _resource_page(iri: str, path: str | None) -> Response:
     try:
         offset = int_arg("in_offset", 0, high=10_000_000)
     except ValueError as error:
         return bad_request(str(error))
-    description = describe(current_store(), iri, incoming_offset=offset)
+    store = current_store()
+    # A page's description is the same for every reader until a write: kept (its labelled links cost most).
+    description = until_write(store, ("describe", iri, offset), lambda: _described(store, iri, offset))
     if description is None:
         return not_found(f"The dataset has nothing about {iri}.", iri=iri)
-    try:
-        view = resource_view(iri, [t.value for t in description.types])
+    types = [t.value for t in description.types]
+    try:  # a browser gets the rendered view, kept until the next write; JSON the view's data
+        as_json = wants_json()
+        view = resource_view(iri, types) if as_json else None
+        view_html = None if as_json else resource_view_html(iri, types)
     except ValueError as error:
         return bad_request(str(error))
-    description.outgoing.sort(
-        key=lambda g: (
-            LEADING_PROPERTIES.index(g.property) if g.property in LEADING_PROPERTIES else len(LEADING_PROPERTIES)
-        )
-    )
     view_template, view_data, view_context = view if view else (None, None, {})
 
     def data() -> dict[str, object]:
@@ -156,6 +171,7 @@ def _resource_page(iri: str, path: str | None) -> Response:
         d=description,
         view_template=view_template,
         view=view_data,
+        view_html=view_html,
         **view_context,
         path=path,
         data_links={ext: site_url(f"/data/{quote_path(path)}.{ext}") for ext in RDF_MEDIA_TYPES} if path else {},

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
+from tradekg.graph.class_index import class_index
 from tradekg.graph.index import SORTS, class_counts, examples, instances
 from tradekg.graph.timeline import timeline
 from tradekg.graph.vocabulary import local_name, vocabulary
@@ -198,6 +199,26 @@ def home() -> Response:
     )
 
 
+INDEX_RETRY_SECONDS = 30
+
+
+def index_being_built() -> Response:
+    """503 with ``Retry-After``: the class index is being built (the first class page after a start or a bulk load)."""
+    message = (
+        "The list of instances is being prepared: the class index is being built after a start or a large write"
+        f" (a few minutes at 10^6 instances). Try again in {INDEX_RETRY_SECONDS} seconds."
+    )
+    response = page(
+        "not_found.html",
+        {"error": message, "retry_after": INDEX_RETRY_SECONDS},
+        status=503,
+        message=message,
+        title="Being prepared",
+    )
+    response.headers["Retry-After"] = str(INDEX_RETRY_SECONDS)
+    return response
+
+
 @bp.get("/class/<name>")
 @bp.get("/class")
 def class_page(name: str | None = None) -> Response:
@@ -215,6 +236,8 @@ def class_page(name: str | None = None) -> Response:
         limit = int_arg("limit", PAGE_SIZE, low=1, high=1000)
         if after is not None:
             ox.NamedNode(after)  # a cursor must be an IRI
+        if not class_index(current_store()).wait_ready(float(current_app.config["TRADEKG_CLASS_INDEX_WAIT"])):
+            return index_being_built()
         total, items = instances(current_store(), class_iri, sort=sort, offset=offset, limit=limit, after=after)
     except ValueError as error:
         return bad_request(str(error))

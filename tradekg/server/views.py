@@ -8,9 +8,12 @@ on it; ``/map?target=JPN`` by what each country levies on Japan's goods. ``/map.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
-from flask import Blueprint, Response, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
+from markupsafe import Markup
 
 from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import ID, TKG
@@ -19,7 +22,17 @@ from tradekg.server.web import bad_request, href, int_arg, not_found, page
 from tradekg.views import chart, worldmap
 from tradekg.views.country import country_view
 from tradekg.views.duties import SIDES, decode_cursor, duty_page
-from tradekg.views.facts import Ref, day_of, english_texts, first_literal, labels, outgoing, percent, solutions
+from tradekg.views.facts import (
+    Ref,
+    day_of,
+    english_texts,
+    first_literal,
+    labels,
+    outgoing,
+    percent,
+    solutions,
+    until_write,
+)
 from tradekg.views.measures import STATUS_TEXT, load_measures, statuses
 
 bp = Blueprint("views", __name__)
@@ -55,7 +68,14 @@ def country_ref(store: TradeStore, code: str) -> Ref | None:
 
 
 def imposers(store: TradeStore) -> list[tuple[str, str]]:
-    """The countries that impose at least one tariff, as (alpha-3 code, label), by label."""
+    """The countries that impose at least one tariff, as (alpha-3 code, label), by label, kept until the next write.
+
+    Every map page lists them; at 10^6 quads the query reads every tariff's imposer.
+    """
+    return until_write(store, ("imposers",), lambda: _read_imposers(store))
+
+
+def _read_imposers(store: TradeStore) -> list[tuple[str, str]]:
     rows = solutions(
         store,
         "SELECT DISTINCT ?c ?code WHERE { ?m tkg:imposedBy ?c . ?c tkg:iso3166Alpha3 ?code }",
@@ -65,7 +85,11 @@ def imposers(store: TradeStore) -> list[tuple[str, str]]:
 
 
 def imposers_and_targets(store: TradeStore) -> list[tuple[str, str]]:
-    """The countries a tariff names or that impose one, as (alpha-3 code, label), by label."""
+    """The countries a tariff names or that impose one, (alpha-3 code, label) by label; kept until the next write."""
+    return until_write(store, ("imposers and targets",), lambda: _read_imposers_and_targets(store))
+
+
+def _read_imposers_and_targets(store: TradeStore) -> list[tuple[str, str]]:
     rows = solutions(
         store,
         "SELECT DISTINCT ?c ?code WHERE { { ?m tkg:imposedBy ?c } UNION { ?m tkg:appliesTo ?c }"
@@ -231,6 +255,47 @@ def duty_list(code: str, side: str) -> Response:
         country_url=href(country.iri) + f"?date={day.isoformat()}",
         status_text=STATUS_TEXT,
     )
+
+
+_HTML_KEPT: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
+_HTML_LOCK = threading.Lock()
+HTML_KEPT = 128
+"""Rendered domain views kept (about 250 kB each, most of it the map)."""
+
+
+def resource_view_html(iri: str, types: list[str]) -> Markup | None:
+    """The domain view of a resource page rendered as HTML, kept until the store's next write; ``None`` if none.
+
+    A country's view (its duty tables, map and timeline) is the same for every reader of a day until a write: most
+    of a country page's cost is reading and rendering it, so the rendered fragment is kept, by store state, IRI,
+    day and the site's addresses (its links depend on them).
+
+    Raises:
+        ValueError: The page's ``date`` parameter is not a day.
+    """
+    if not (COUNTRY in types or MEASURE_CLASSES & set(types)):
+        return None
+    store = current_store()
+    generation = getattr(store, "generation", None)
+    config = current_app.config
+    key = (id(store), generation, iri, day_arg(), config["TRADEKG_WEB_BASE"], config["TRADEKG_DATASET_BASE"])
+    if generation is not None:
+        with _HTML_LOCK:
+            found = _HTML_KEPT.get(key)
+            if found is not None:
+                _HTML_KEPT.move_to_end(key)
+                return found
+    view = resource_view(iri, types)
+    if view is None:
+        return None
+    template, data, context = view
+    html = Markup(render_template(template, view=data, **context))  # noqa: S704 - a template Jinja escaped
+    if generation is not None and getattr(store, "generation", None) == generation:  # no write while rendering
+        with _HTML_LOCK:
+            _HTML_KEPT[key] = html
+            while len(_HTML_KEPT) > HTML_KEPT:
+                _HTML_KEPT.popitem(last=False)
+    return html
 
 
 def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, object]] | None:

@@ -41,7 +41,15 @@ from tradekg.graph.store import TradeStore
 from tradekg.server.checkpoints import Checkpoints
 from tradekg.server.frames import receive_frame, send_frame
 from tradekg.server.shares import CLIENT, Shares
-from tradekg.server.worker_process import QueryRequest, Request, WorkerFailed, WorkerOutOfMemory, forked_child
+from tradekg.server.worker_process import (
+    QueryRequest,
+    Request,
+    WorkerFailed,
+    WorkerOutOfMemory,
+    answer_value,
+    forked_child,
+    request_message,
+)
 
 __all__ = ["QueryPool", "QueryRequest", "QueryTimeout", "Request", "WorkerFailed", "can_fork"]
 
@@ -133,18 +141,19 @@ class QueryPool:
             snapshot = self._checkpoints.take(deadline, store_locked=store_locked)
             if snapshot is None:
                 raise QueryTimeout(seconds)  # a long write held the store
+        message = request_message(snapshot, request)
         try:
             for attempt in (1, 2):
                 worker = self._acquire(deadline, seconds, CLIENT.get(), store_locked=store_locked)
                 try:
-                    send_frame(worker.request_fd, (snapshot, request))
+                    send_frame(worker.request_fd, message)
                 except OSError:  # it died while idle (killed by the system?): nothing was evaluated, use another
                     self._discard(worker)
                     if attempt == 2:
                         raise WorkerFailed("the query workers end as they start; see the server's log") from None
                     continue
                 try:
-                    ok, value = receive_frame(worker.answer_fd, deadline)  # type: ignore[misc]
+                    ok, value = answer_value(receive_frame(worker.answer_fd, deadline))  # type: ignore[arg-type]
                 except TimeoutError:
                     self._discard(worker)
                     raise QueryTimeout(seconds) from None
