@@ -79,7 +79,6 @@ from tradekg.graph.store import (
     to_engine,
 )
 from tradekg.graph.virtuoso import UnanswerableQuery, crashes_virtuoso, with_virtuoso_answers
-from tradekg.ontology.vocab import QUERY_PREFIXES
 
 LOOKUP_CHUNK = 200
 """Quads looked up per ``VALUES`` query."""
@@ -260,25 +259,13 @@ class RemoteStore(VersionedWrites):
         triple pays it.
         """
         mine = set(self.graph_names())
-        scratch = ox.Store()
-        scratch.extend(
-            ox.Quad(quad.subject, quad.predicate, quad.object, DEFAULT)
-            for graph in graphs
-            if graph in mine
-            for quad in self._graph_quads(graph)
-        )  # a store is a set: a triple of two graphs is held once
-        for graph in named:
-            if graph in mine:
-                scratch.extend(self._graph_quads(graph))
-        options: dict[str, object] = {
-            "base_iri": base_iri,
-            "prefixes": QUERY_PREFIXES,
-            "default_graph": [DEFAULT],
-            "named_graphs": [ox.NamedNode(graph) for graph in named],
-        }
-        if bindings:
-            options["substitutions"] = {ox.Variable(name): to_engine(term) for name, term in bindings.items()}
-        return scratch.query(sparql, **options)  # type: ignore[arg-type]
+        wanted = [graph for graph in dict.fromkeys([*graphs, *named]) if graph in mine]
+        scratch = OxigraphStore()  # in memory, for this answer only; it merges several default graphs as a set
+        with scratch.writing():
+            scratch.apply((), [quad for graph in wanted for quad in self._graph_quads(graph)])
+        return scratch.query(
+            sparql, bindings=bindings, default_graph_uris=graphs, named_graph_uris=named, base_iri=base_iri
+        )
 
     def quads_for_pattern(
         self,
