@@ -19,6 +19,8 @@ and each server's time over the embedded store's.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import shutil
 import statistics
 import subprocess
@@ -124,21 +126,23 @@ def timed(action: Callable[[TradeStore, int], int], store: TradeStore, round_num
     return (time.perf_counter() - begin) * 1000, rows
 
 
-def workloads(measures: int, part: str) -> dict[str, Callable[[TradeStore, int], int]]:
-    """Named actions on a store (given the round's number), each returning its row count."""
+def percentile(times: list[float], share: float) -> float:
+    """The nearest-rank percentile of the times (``nan`` for none)."""
+    if not times:
+        return float("nan")
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
+
+
+def workloads(measures: int, part: str, names: set[str] | None = None) -> dict[str, Callable[[TradeStore, int], int]]:
+    """Named actions on a store (given the round's number), each returning its row count: writes first."""
     from benchmarks.engines import lookup_query
     from benchmarks.writes import write_quads
     from tradekg.graph.writes import add_to_graph
 
+    parts = set(part.split(","))
     found: dict[str, Callable[[TradeStore, int], int]] = {}
-    if part in ("catalog", "all"):
-        for name, query in sorted(load_catalog().items()):
-            values = {param.name: param.example or param.default or "" for param in query.params}
-            found[name] = lambda store, _round, query=query, values=values: sum(1 for _ in query.run(store, values))
-    if part in ("lookup", "all"):
-        text = lookup_query(measures // 2)
-        found["point lookup"] = lambda store, _round: sum(1 for _ in store.query(text))  # type: ignore[union-attr]
-    if part in ("write", "all"):
+    if parts & {"write", "all"}:
         stamp = int(time.time()) % 100_000 * 100  # new measures every run, and every invocation
 
         def write(store: TradeStore, round_number: int) -> int:
@@ -149,10 +153,19 @@ def workloads(measures: int, part: str) -> dict[str, Callable[[TradeStore, int],
             return result.added
 
         found["validated write (~100 triples)"] = write
+    if parts & {"lookup", "all"}:
+        text = lookup_query(measures // 2)
+        found["point lookup"] = lambda store, _round: sum(1 for _ in store.query(text))  # type: ignore[union-attr]
+    if parts & {"catalog", "all"}:
+        for name, query in sorted(load_catalog().items()):
+            if names is not None and name not in names:
+                continue
+            values = {param.name: param.example or param.default or "" for param in query.params}
+            found[name] = lambda store, _round, query=query, values=values: sum(1 for _ in query.run(store, values))
     return found
 
 
-def run(directory: Path, measures: int, runs: int, part: str, cap: float) -> None:
+def run(directory: Path, measures: int, runs: int, part: str, cap: float, names: set[str] | None = None) -> None:
     """Time every workload on the three backends, rounds alternated; print a Markdown table."""
     servers: dict[str, RunningServer] = {}
     try:
@@ -163,9 +176,10 @@ def run(directory: Path, measures: int, runs: int, part: str, cap: float) -> Non
             stores[backend] = open_store_at(server)
         sizes = {backend: len(store) for backend, store in stores.items()}
         print(f"quads: {sizes}", file=sys.stderr)
-        print("| workload | rows | embedded ms | Oxigraph server ms | Virtuoso ms | Oxigraph server / embedded "
-              "| Virtuoso / embedded |\n|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
-        for name, action in workloads(measures, part).items():
+        print(f"load average before: {os.getloadavg()[0]:.1f}", file=sys.stderr)
+        print("| workload | rows | embedded ms p50 / p99 | Oxigraph server ms p50 / p99 | Virtuoso ms p50 / p99 "
+              "| Oxigraph server / embedded | Virtuoso / embedded |\n|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+        for name, action in workloads(measures, part, names).items():
             times: dict[str, list[float]] = {backend: [] for backend in BACKENDS}
             rows: dict[str, int | str] = {}
             for round_number in range(runs + 1):  # the first round warms up, untimed
@@ -184,9 +198,11 @@ def run(directory: Path, measures: int, runs: int, part: str, cap: float) -> Non
                        for backend in BACKENDS}  # fmt: skip
             base = medians["embedded"]
             counts = "/".join(str(rows.get(backend, "")) for backend in BACKENDS)
-            cells = " | ".join(f"{medians[backend]:.1f}" for backend in BACKENDS)
+            tails = {backend: percentile(times[backend], 0.99) for backend in BACKENDS}
+            cells = " | ".join(f"{medians[backend]:.1f} / {tails[backend]:.1f}" for backend in BACKENDS)
             ratios = " | ".join(f"{medians[backend] / base:.1f}x" for backend in ("oxigraph", "virtuoso"))
             print(f"| {name} | {counts} | {cells} | {ratios} |", flush=True)
+        print(f"load average after: {os.getloadavg()[0]:.1f}", file=sys.stderr)
     finally:
         for server in servers.values():
             server.stop()
@@ -203,13 +219,15 @@ def main() -> None:
     running.add_argument("--directory", type=Path, required=True, help="holding embedded/, oxigraph/, virtuoso/")
     running.add_argument("--measures", type=int, required=True, help="the generated graph's measures")
     running.add_argument("--runs", type=int, default=5)
-    running.add_argument("--part", choices=("catalog", "lookup", "write", "all"), default="all")
+    running.add_argument("--part", default="all", help="catalog, lookup, write or all; several with commas")
     running.add_argument("--cap", type=float, default=10.0, help="stop timing a workload on a backend past this (s)")
+    running.add_argument("--queries", default=None, help="with --part catalog: only these named queries (a,b,...)")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.data, args.backend, args.directory)
     else:
-        run(args.directory, args.measures, args.runs, args.part, args.cap)
+        names = set(args.queries.split(",")) if args.queries else None
+        run(args.directory, args.measures, args.runs, args.part, args.cap, names)
 
 
 if __name__ == "__main__":

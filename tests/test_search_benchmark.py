@@ -20,6 +20,9 @@ def test_the_search_benchmark_runs_every_search(tmp_path, capsys):
     assert japan.split("|")[8].strip() == "0"  # the former search finds no label holding the phrase
     assert "the index's on_commit listener alone" in out
     assert (tmp_path / "search-stores").is_dir()  # the store is kept for the next run
+    search.main(["--measures", "30", "--workdir", str(tmp_path), "--prepare", "--rebuild"])  # outside the lock
+    prepared = capsys.readouterr().out
+    assert "index of " in prepared and " resources, " in prepared and "| `" not in prepared  # built, nothing timed
 
 
 def test_the_fts5_benchmark_runs_every_statement_on_both_numberings(tmp_path, capsys):

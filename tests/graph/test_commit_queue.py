@@ -7,9 +7,10 @@ from collections.abc import Callable, Collection, Iterator
 
 import pyoxigraph as ox
 import pytest
-from queued_writes import queued_together
+from queued_writes import queued_together, wait_for
 from sparql_servers import RunningServer
 
+from tradekg.graph import commit_queue as queue_module
 from tradekg.graph.changes import ChangeSet, PendingView
 from tradekg.graph.commit_queue import commit_queue, merge
 from tradekg.graph.load import open_store
@@ -173,6 +174,32 @@ def test_many_writers_at_once_get_what_they_would_have_alone(store: TradeStore) 
     subjects = {quad.subject.value.rsplit("/", 1)[-1] for quad in store.quads_for_pattern()}  # type: ignore[union-attr]
     assert {name for name, outcome in results.items() if outcome == "accepted"} <= subjects
     assert not {name for name, outcome in results.items() if outcome == "rejected"} & subjects
+
+
+def test_a_new_leader_waits_for_the_writers_preparing_a_request(
+    store: TradeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_module, "GATHER_SECONDS", 600.0)  # the wait ends when the announced writers arrive
+    queue = commit_queue(store)
+    groups, together = queue.groups, queue.settled["together"]
+    announced = queue.expect()  # a writer still parsing its request
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda name=name: results.append(apply_update(store, measure(name)) and name))
+        for name in ("leader", "second")
+    ]
+    threads[0].start()
+    wait_for(lambda: queue.gathering)  # the leader waits for the announced writer...
+    threads[1].start()
+    wait_for(lambda: queue.waiting == 2)  # ...and the second queues behind it
+    assert queue.gathering and not results
+    announced.cancel()  # the announced writer gives up (its request was refused): the leader takes the two
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(results) == ["leader", "second"]
+    assert queue.groups - groups == 1 and queue.settled["together"] - together == 2
+    announced.cancel()  # used up: nothing more to do
+    assert queue._expected == 0
 
 
 def test_a_pending_view_reads_the_store_as_the_earlier_writes_leave_it(store: TradeStore) -> None:

@@ -198,3 +198,48 @@ def test_incoming_quads_are_read_in_one_scan_only_for_a_node_few_point_to() -> N
     assert reader.along(quiet, Step(URIRef(TKG + "imposedBy"), inverse=True)) == []
     assert len(reader.along(quiet, Step(URIRef(TKG + "appliesTo"), inverse=True))) == 1
     assert DataReader(store._store).incoming(quiet) is None  # a bare engine store: not known to scan lazily
+
+
+def test_a_predicates_quads_are_kept_between_writes_until_a_commit_changes_them() -> None:
+    from tradekg.graph.changes import PendingView
+    from tradekg.graph.embedded import OxigraphStore
+    from tradekg.graph.neighbourhood import committed_patterns
+
+    subclass = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+    first, second = quad(tkg("A"), subclass, tkg("B")), quad(tkg("C"), subclass, tkg("B"))
+    store = OxigraphStore()
+    with store.writing():
+        store.apply([], [first, quad(res("x"), LABEL, ox.Literal("x"))])
+    cache = committed_patterns(store)
+    assert cache.quads(subclass) == [first]
+    assert cache.quads(subclass) is cache.quads(subclass)  # kept
+    with store.writing():
+        store.apply([], [quad(res("y"), LABEL, ox.Literal("y"))])  # another predicate: still kept
+    kept = cache.quads(subclass)
+    assert kept == [first] and cache.quads(subclass) is kept
+    with store.writing():
+        store.apply([first], [second])
+    assert cache.quads(subclass) == [second]  # a commit of the predicate: read again
+    # A view of pending and uncommitted changes over the store: the kept quads with both layers applied, in order.
+    pending = ChangeSet(added={first})
+    view = AfterView(PendingView(store, pending), ChangeSet(removed={second}), indexed=True)
+    assert list(DataReader(view).pattern(URIRef(subclass.value))) == [first]
+    assert sorted(map(str, DataReader(PendingView(store, pending)).pattern(URIRef(subclass.value)))) == sorted(
+        map(str, [first, second])
+    )
+
+
+def test_readers_sharing_scans_record_only_their_own_reads() -> None:
+    from tradekg.graph.neighbourhood import SharedReads
+
+    store = ox.Store()
+    store.extend([quad(res("a"), LABEL, ox.Literal("a")), quad(res("b"), LABEL, ox.Literal("b"))])
+    shared = SharedReads(store)
+    first, second = DataReader(store, shared), DataReader(store, shared)
+    step = Step(URIRef(LABEL.value))
+    assert len(first.along(res("a"), step)) == 1
+    assert second.along(res("a"), step) is first.along(res("a"), step)  # read once
+    assert len(second.along(res("b"), step)) == 1
+    assert set(first.reads) == {(res("a"), step.predicate, False)}
+    assert set(second.reads) == {(res("a"), step.predicate, False), (res("b"), step.predicate, False)}
+    assert list(first.pattern(URIRef(LABEL.value))) and first.scanned == {URIRef(LABEL.value)} and not second.scanned

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -80,6 +83,24 @@ def test_a_refused_query_is_a_syntax_error_naming_the_server(client: SparqlClien
 # -- a scripted server, for what the real ones cannot be made to do on demand ---------------------------------
 
 
+NONCE = "5ccc069c403ebaf9f0171e9517f40e41"
+USER, PASSWORD = "analyst", "s3cret-pw"
+
+
+def digest_is_right(header: str, method: str, path: str) -> bool:
+    """Whether an ``Authorization: Digest …`` header answers the challenge with USER and PASSWORD (RFC 7616, MD5)."""
+    if not header.startswith("Digest "):
+        return False
+    fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[len("Digest ") :]))
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - the protocol's hash
+
+    first, second = md5(f"{USER}:sparql:{PASSWORD}"), md5(f"{method}:{path}")
+    expected = md5(f"{first}:{NONCE}:{fields.get('nc')}:{fields.get('cnonce')}:auth:{second}")
+    return fields.get("username") == USER and fields.get("response") == expected
+
+
 class Scripted(BaseHTTPRequestHandler):
     """Answers by the test's script: slow answers, authentication challenges, errors."""
 
@@ -91,7 +112,13 @@ class Scripted(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         expected = self.script.get("authorization")
-        if expected is not None and self.headers.get("Authorization") != expected:
+        if expected == "digest":
+            if not digest_is_right(self.headers.get("Authorization", ""), "POST", self.path):
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", f'Digest realm="sparql", nonce="{NONCE}", qop="auth"')
+                self.end_headers()
+                return
+        elif expected is not None and self.headers.get("Authorization") != expected:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="sparql"')
             self.end_headers()
@@ -143,6 +170,35 @@ def test_credentials_come_from_the_environment_and_never_show(
     with pytest.raises(RemoteError) as failed:
         SparqlClient(Endpoints(url, url)).solutions("SELECT ?x {}")
     assert "s3cret-pw" not in str(failed.value) + str(refused.value)
+
+
+def test_digest_authentication_answers_the_challenge_and_logs_nothing(
+    scripted: tuple[str, dict[str, object]], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, script = scripted
+    script["authorization"] = "digest"
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(RemoteError, match="401") as refused:
+        SparqlClient(Endpoints(url, url)).solutions("SELECT ?x {}")
+    monkeypatch.setenv("TRADEKG_STORE_USER", USER)
+    monkeypatch.setenv("TRADEKG_STORE_PASSWORD", "wrong")
+    with pytest.raises(RemoteError, match="401"):
+        SparqlClient(Endpoints(url, url)).solutions("SELECT ?x {}")
+    monkeypatch.setenv("TRADEKG_STORE_PASSWORD", PASSWORD)
+    solutions, _ = SparqlClient(Endpoints(url, url)).solutions("SELECT ?x {}")
+    assert len(list(solutions)) == 1
+    assert PASSWORD not in str(refused.value) + caplog.text
+
+
+def test_no_command_takes_credentials_on_its_command_line() -> None:
+    from click.testing import CliRunner
+
+    from tradekg.cli import main
+
+    for command in ("serve", "query", "load", "import-csv", "validate", "export", "stats", "duty"):
+        usage = CliRunner().invoke(main, [command, "--help"]).output
+        assert "--store" in usage, command
+        assert not re.search(r"--(user|password|credentials?|auth)\b", usage), command
 
 
 def test_a_url_carrying_credentials_is_refused_without_echoing_them() -> None:

@@ -165,3 +165,16 @@ def test_predeclared_prefixes_apply_only_where_the_text_does_not_declare_its_own
     assert not bundled_store.query("PREFIX tkg: <http://example.org/> ASK { ?s a tkg:Country }")
     with pytest.raises(SyntaxError):  # an undeclared prefix that is not predeclared either
         bundled_store.query("ASK { ?s a nosuch:Country }")
+
+
+def test_has_data_means_a_quad_in_a_named_graph() -> None:
+    store = OxigraphStore(None)
+    assert not store.has_data()
+    store.apply((), [], created_graphs=[ox.NamedNode("http://example.org/empty")])
+    assert not store.has_data()  # a graph created empty holds nothing
+    store.add_quads(
+        [ox.Quad(ox.NamedNode("http://a"), ox.NamedNode("http://b"), ox.Literal("c"), ox.NamedNode("http://g"))]
+    )
+    assert store.has_data()  # and the union default graph holds it too, which alone would not count
+    store.replace_graphs({"http://g": []})
+    assert not store.has_data()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 
 import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tradekg.graph import text_documents
 from tradekg.graph.load import load_quads, open_store
 from tradekg.graph.store import TradeStore
 from tradekg.graph.text_documents import fold
@@ -143,6 +145,50 @@ def test_an_index_followed_through_random_writes_equals_one_rebuilt(fresh_store)
     assert followed == contents(index)
 
 
+def test_a_search_during_a_background_build_says_so_and_writes_meanwhile_are_not_lost(fresh_store, monkeypatch):
+    """A build reads a snapshot of the store; writes committed after that snapshot are read again before the index
+    answers, so the index built in the background equals one built after the writes."""
+    read, release = threading.Event(), threading.Event()
+    real_rebuild = text_documents.rebuild
+
+    def rebuild_then_pause(database, store) -> None:
+        real_rebuild(database, store)  # the store is read: later writes are not in this snapshot
+        read.set()
+        assert release.wait(60)
+
+    monkeypatch.setattr(text_documents, "rebuild", rebuild_then_pause)
+    index = TextIndex(fresh_store)
+    index.build_in_background()
+    assert read.wait(60)
+    answer = index.search("japan tariff")
+    assert answer.building and answer.hits == [] and index.building
+    index.build_in_background()  # already under way: no second build
+    index.close()  # a server stopping meanwhile does not wait for the build
+    apply_update(fresh_store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Wombat"@en }} }}')
+    release.set()
+    assert index.wait(60) and not index.building and index.build_error is None
+    assert found(index, "wombat") == [JAPAN_RATE]  # the write made during the build is in the index
+    assert not index.search("japan tariff").building
+    followed = contents(index)
+    monkeypatch.setattr(text_documents, "rebuild", real_rebuild)
+    index.rebuild()
+    assert followed == contents(index)
+
+
+def test_a_failed_background_build_is_kept_and_the_next_search_builds_again(fresh_store, monkeypatch):
+    real_rebuild = text_documents.rebuild
+
+    def broken(database, store) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(text_documents, "rebuild", broken)
+    index = TextIndex(fresh_store)
+    index.build_in_background()
+    assert not index.wait(60) and isinstance(index.build_error, OSError)
+    monkeypatch.setattr(text_documents, "rebuild", real_rebuild)
+    assert JAPAN_RATE in found(index, "japan tariff")  # built in the searching thread
+
+
 def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
     path = tmp_path / "store"
 
@@ -153,6 +199,15 @@ def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
     store, index = reopened()
     assert index.path == tmp_path / "store.search.sqlite3"
     assert JAPAN_RATE in found(index, "japan tariff")
+    apply_update(store, f'INSERT DATA {{ GRAPH <{NOTES}> {{ <{JAPAN_RATE}> tkg:note "Quokka"@en }} }}')  # followed
+    assert found(index, "quokka") == [JAPAN_RATE]
+    index._conn().execute("INSERT INTO meta(key, value) VALUES ('mark', 'kept')")  # a rebuild empties meta
+    index.close()
+    store.close()
+
+    store, index = reopened()
+    index.ensure()  # written while open and followed, the quads counted along: reused
+    assert index._conn().execute("SELECT value FROM meta WHERE key = 'mark'").fetchone() == ("kept",)
     index._conn().execute("INSERT INTO docs(docs) VALUES ('delete-all')")  # a reuse shows: a rebuild refills it
     index.close()
     store.close()
@@ -230,3 +285,28 @@ def test_the_snippet_of_an_ascii_text_is_the_one_found_word_by_word(text: str, w
     """One regular expression finds the words searched for in an ASCII text: the same snippet as comparing each
     word of the text in Python (which any other text still gets)."""
     assert snippet(text, words, around=around) == _snippet_word_by_word(text, words, around=around)
+
+
+def test_a_rebuild_reads_from_the_union_what_a_query_of_the_data_graphs_reads(fresh_store):
+    """``read_all`` (the union default graph, predicate by predicate) gives the rows of ``read`` (a SPARQL query of
+    the data graphs): a triple only the ontology holds is left out, one a data graph holds too is kept."""
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    tariff = ox.NamedNode(TKG + "Tariff")
+    ontology_label = next(fresh_store.quads_for_pattern(tariff, ox.NamedNode(label))).object
+    load_quads(fresh_store, [ox.Quad(tariff, ox.NamedNode(label), ontology_label, ox.NamedNode(NOTES))], validate=False)
+    rows = list(text_documents.read_all(fresh_store))
+    assert len(rows) == len(set(rows)) and set(rows) == set(text_documents.read(fresh_store, None))
+    assert (TKG + "Tariff", label, ontology_label.value, ontology_label.language or "") in rows  # in a data graph
+    assert not any(row[0] == TKG + "Exemption" for row in rows)  # only in the ontology
+
+
+def test_a_rebuild_numbers_resources_class_by_class_the_rarest_first(bundled_index):
+    database = bundled_index._conn()
+    sizes = dict(database.execute("SELECT class, count(*) FROM types GROUP BY class"))
+    rarest = [
+        min((sizes[c], c) for c in classes.split("\n"))
+        for _, classes in database.execute(
+            "SELECT resource, group_concat(class, char(10)) FROM types GROUP BY resource ORDER BY resource"
+        )
+    ]
+    assert rarest == sorted(rarest) and len(set(rarest)) < len(rarest)  # in order, and classes share a rank

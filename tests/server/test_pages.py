@@ -273,3 +273,27 @@ def test_search_says_more_than_when_matches_are_not_all_counted(bundled_store):
     assert (data["total"], data["total_is_lower_bound"], data["window"], len(data["items"])) == (5, True, 3, 3)
     page = client.get("/search?q=tariff").get_data(as_text=True)
     assert "More than 5 resources match every word of “tariff” (the order and the kinds count the first 3" in page
+
+
+def test_search_while_the_index_is_built_answers_503_and_says_so(bundled_store, monkeypatch):
+    import threading
+
+    from tradekg.graph import text_documents
+
+    release = threading.Event()
+    real_rebuild = text_documents.rebuild
+    monkeypatch.setattr(text_documents, "rebuild", lambda database, store: release.wait(60) and None)
+    app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store})
+    index = app.extensions["tradekg.search"] = TextIndex(bundled_store)
+    index.build_in_background()  # as `tradekg serve` does at start
+    client = app.test_client()
+    response = client.get("/search?q=tariff")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+    assert "The search index is being built" in response.get_data(as_text=True)
+    assert client.get("/search?q=tariff&format=json").json["building"] is True
+    monkeypatch.setattr(text_documents, "rebuild", real_rebuild)
+    release.set()
+    assert index.wait(60)
+    index.rebuild()  # the paused build wrote nothing
+    data = client.get("/search?q=tariff&format=json").json
+    assert data["building"] is False and data["total"] > 0

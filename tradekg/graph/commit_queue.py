@@ -3,8 +3,9 @@
 Writes are serialised (:meth:`TradeStore.writing`), and each used to wait for the one before it to be validated and
 flushed. Here a writer puts its request in the store's queue; the first writer to find the store free takes every
 request waiting (a *batch*, in arrival order) and settles them all under one :meth:`~TradeStore.writing`, while
-writers arriving meanwhile queue for the next batch. Every writer gets exactly the answer it would have had if the
-requests had run one by one in that order:
+writers arriving meanwhile queue for the next batch (a new leader first waits, at most :data:`GATHER_SECONDS`, for
+the writers already preparing a request: :meth:`CommitQueue.expect`). Every writer gets exactly the answer it would
+have had if the requests had run one by one in that order:
 
 1. **Change sets in order.** Each request's change set is computed over the store as the earlier requests of the
    batch leave it (:class:`PendingView`), as if they had committed. A request whose evaluation must query the
@@ -33,6 +34,7 @@ it was written, as one by one the first would have.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,7 +42,15 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from tradekg.graph.changes import AfterView, ChangeSet, NeedsCommittedStore, PendingView
-from tradekg.graph.neighbourhood import DataReader, Targets, Term, _engine_term, affected, footprint_quads
+from tradekg.graph.neighbourhood import (
+    DataReader,
+    SharedReads,
+    Targets,
+    Term,
+    _engine_term,
+    affected,
+    footprint_quads,
+)
 from tradekg.graph.neighbourhood import validate_change as validate_alone
 from tradekg.graph.per_store import PerStore
 from tradekg.graph.shacl_sparql import validate_focus
@@ -49,6 +59,8 @@ from tradekg.graph.validate import ValidationReport, short_name
 
 MAX_GROUP = 32
 """Most requests validated together (a bound on one validation's size, and on the wait of the last of them)."""
+GATHER_SECONDS = 0.01
+"""Longest a new leader waits for the writers already preparing a request (:meth:`CommitQueue.expect`)."""
 
 
 def merge(into: ChangeSet, changes: ChangeSet) -> None:
@@ -111,28 +123,64 @@ class _Group:
     pending: ChangeSet = field(default_factory=ChangeSet)
 
 
+class Ticket:
+    """A writer preparing a request it will submit (see :meth:`CommitQueue.expect`); :meth:`cancel` if it will not."""
+
+    def __init__(self, queue: CommitQueue) -> None:
+        self._queue: CommitQueue | None = queue
+
+    def cancel(self) -> None:
+        """The writer will not submit (its request was refused, or was submitted): stop waiting for it."""
+        queue, self._queue = self._queue, None
+        if queue is not None:
+            with queue._changed:
+                queue._expected -= 1
+                queue._changed.notify_all()
+
+
 class CommitQueue:
     """The write queue of one store (see the module's description); get it with :func:`commit_queue`."""
 
     def __init__(self, store: TradeStore) -> None:
         self.store = store
         self._waiting: list[_Request] = []
+        self._expected = 0
         self._leading = False
+        self._gathering = False
         self._changed = threading.Condition()
         self.settled = {"together": 0, "one by one": 0}
         """How many requests each way settled (validated together, or one at a time)."""
+        self.groups = 0
+        """How many groups were settled (``sum(settled.values()) / groups`` is the mean group)."""
+
+    def expect(self) -> Ticket:
+        """Announce a request being prepared (its text parsed and checked) that will be submitted with the ticket.
+
+        A writer that becomes the leader waits up to :data:`GATHER_SECONDS` for the requests announced, so that
+        writers arriving together are validated together: a group's validation costs about as much for one request
+        as for six (the compiled queries are parsed and planned once per group). Cancel the ticket if the request
+        will not be submitted.
+        """
+        with self._changed:
+            self._expected += 1
+        return Ticket(self)
 
     @property
     def leading(self) -> bool:
-        """Whether a writer is settling a batch now."""
-        return self._leading
+        """Whether a writer is settling a batch now (it has taken the requests waiting)."""
+        return self._leading and not self._gathering
+
+    @property
+    def gathering(self) -> bool:
+        """Whether a new leader is waiting for the requests announced before it takes the batch."""
+        return self._gathering
 
     @property
     def waiting(self) -> int:
         """How many requests wait for the next batch."""
         return len(self._waiting)
 
-    def submit(self, compute: Compute, *, solo: bool = False) -> Outcome:
+    def submit(self, compute: Compute, *, solo: bool = False, ticket: Ticket | None = None) -> Outcome:
         """Settle one request (maybe with others) and return its outcome, or raise what ``compute`` raised.
 
         Args:
@@ -141,6 +189,7 @@ class CommitQueue:
                 over the committed store), and may be called again when an earlier request of its group is
                 rejected.
             solo: Settle the request in a group of its own (its computation must run once: ``LOAD``).
+            ticket: The ticket of :meth:`expect`, if the request was announced (it is used up here).
 
         Raises:
             Whatever ``compute`` raised; ``StoreError`` when the commit failed (nothing of the group was written).
@@ -148,10 +197,15 @@ class CommitQueue:
         request = _Request(compute, solo)
         with self._changed:
             self._waiting.append(request)
+            if ticket is not None:
+                ticket._queue = None
+                self._expected -= 1
+                self._changed.notify_all()
             while self._leading and not request.done:
                 self._changed.wait()
             if not request.done:
                 self._leading = True
+                self._gather()
                 batch, self._waiting = self._waiting, []
         if not request.done:
             try:
@@ -170,6 +224,19 @@ class CommitQueue:
             raise request.error
         assert request.outcome is not None
         return request.outcome
+
+    def _gather(self) -> None:
+        """Wait (holding the condition's lock, released while waiting) for the requests announced, a short while."""
+        deadline = time.monotonic() + GATHER_SECONDS
+        self._gathering = True
+        try:
+            while self._expected > 0 and len(self._waiting) < MAX_GROUP:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._changed.wait(left)
+        finally:
+            self._gathering = False
 
     # -- the leader's work, holding the store's write lock ----------------------------------------
 
@@ -210,6 +277,7 @@ class CommitQueue:
     def _settle(self, group: _Group) -> None:
         """Settle a group; each accepted request's outcome is set only once its commit has succeeded."""
         members = [request for request in group.requests if request.changes is not None]
+        self.groups += 1
         if len(members) > 1 and self._together(members, group.pending):
             self.settled["together"] += len(members)
         else:
@@ -221,8 +289,9 @@ class CommitQueue:
         view = AfterView(self.store, pending, indexed=True)
         changed = [[*request.changes.added, *request.changes.removed] for request in members]  # type: ignore[union-attr]
         readers, focus_sets, quad_sets = [], [], []
+        shared = SharedReads(view)  # the members read the same store: each scan once, each member's reads recorded
         for quads in changed:
-            reader = DataReader(view)
+            reader = DataReader(view, shared)
             focus = affected(reader, Targets(reader), quads)
             quad_sets.append(footprint_quads(reader, focus) if focus else set())
             readers.append(reader)

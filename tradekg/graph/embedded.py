@@ -159,6 +159,17 @@ class OxigraphStore(TradeStore):
         """Whether a quad of a named graph is stored."""
         return isinstance(quad, ox.Quad) and not isinstance(quad.graph_name, ox.DefaultGraph) and quad in self._store
 
+    def has_data(self) -> bool:
+        """Whether any named graph holds a quad, looked up graph by graph.
+
+        Reading every quad until a named one (:meth:`TradeStore.has_data`) first passes the whole union default
+        graph, which Oxigraph returns first: 1.8 s of CPU at 10^5 quads and minutes at 10^7, at every opening.
+        """
+        store = self._store
+        return any(
+            next(store.quads_for_pattern(None, None, None, graph), None) is not None for graph in store.named_graphs()
+        )
+
     def named_graphs(self) -> list[URIRef]:
         """The IRIs of the named graphs, sorted."""
         return sorted(URIRef(graph.value) for graph in self._store.named_graphs() if isinstance(graph, ox.NamedNode))

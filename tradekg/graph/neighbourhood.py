@@ -20,6 +20,8 @@ first, then fast.
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Protocol
@@ -28,9 +30,10 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.term import Node
 
-from tradekg.graph.changes import PendingView
+from tradekg.graph.changes import AfterView, ChangeSet, PendingView
 from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.footprint import Chain, ShapeFootprint, Step, footprints
+from tradekg.graph.per_store import PerStore
 from tradekg.graph.shacl_sparql import validate_focus
 from tradekg.graph.store import TradeStore, to_engine, to_rdflib
 from tradekg.graph.validate import VALIDATION_PREDICATES, ValidationReport, ontology_graph
@@ -85,24 +88,107 @@ def _scans_lazily(view: object) -> bool:
     return isinstance(view, OxigraphStore)
 
 
+class SharedReads:
+    """Every scan of one view, made once for all the readers of it (the requests of a group read the same store).
+
+    A scan of a predicate wherever it occurs (the class hierarchy) is answered from :class:`CommittedPatterns`
+    when the view is an embedded store, or layers of change sets over one, and adjusted by those change sets.
+    """
+
+    def __init__(self, view: QuadSource) -> None:
+        self.view = view
+        self.along: dict[tuple[object, object, bool], list[ox.Quad]] = {}
+        self.outgoing: dict[Term, list[ox.Quad]] = {}
+        self.incoming: dict[Term, list[ox.Quad] | None] = {}
+        self.patterns: dict[ox.NamedNode, list[ox.Quad]] = {}
+        self.bounded_scans = _scans_lazily(view)
+
+    def pattern(self, predicate: ox.NamedNode) -> list[ox.Quad]:
+        """Every data quad with ``predicate`` in the view."""
+        found = self.patterns.get(predicate)
+        if found is None:
+            layers, root = _layers(self.view)
+            if isinstance(root, OxigraphStore):
+                quads = dict.fromkeys(committed_patterns(root).quads(predicate))
+                for changes in reversed(layers):  # the change nearest the store first
+                    for quad in changes.removed:
+                        quads.pop(quad, None)
+                    quads.update((quad, None) for quad in changes.added if quad.predicate == predicate)
+                found = [quad for quad in quads if _validated(quad)]
+            else:
+                found = [quad for quad in self.view.quads_for_pattern(None, predicate, None, None) if _validated(quad)]
+            self.patterns[predicate] = found
+        return found
+
+
+def _layers(view: object) -> tuple[list[ChangeSet], object]:
+    """The change sets a view lays over its store (outermost first), and that store."""
+    layers = []
+    while True:
+        if isinstance(view, AfterView):
+            layers.append(view.changes)
+        elif isinstance(view, PendingView):
+            layers.append(view.pending)
+        else:
+            return layers, view
+        view = view.store
+
+
+class CommittedPatterns:
+    """The quads of a predicate in an embedded store, read once and kept until a commit adds or removes one.
+
+    Every write of an :class:`~tradekg.graph.embedded.OxigraphStore` goes through its ``apply``, which tells
+    :meth:`~tradekg.graph.store.TradeStore.on_commit` listeners what it committed; a read that a commit overtook
+    is not kept.
+    """
+
+    def __init__(self, store: TradeStore) -> None:
+        self._store = weakref.ref(store)
+        self._found: dict[ox.NamedNode, list[ox.Quad]] = {}
+        self._commits = 0
+        self._lock = threading.Lock()
+        store.on_commit(self._committed)
+
+    def _committed(self, removed: Collection[ox.Quad], added: Collection[ox.Quad]) -> None:
+        with self._lock:
+            self._commits += 1
+            for quad in (*removed, *added):
+                self._found.pop(quad.predicate, None)  # type: ignore[arg-type]
+
+    def quads(self, predicate: ox.NamedNode) -> list[ox.Quad]:
+        """The committed quads of the named graphs with ``predicate``."""
+        with self._lock:
+            found, commits = self._found.get(predicate), self._commits
+        if found is None:
+            store = self._store()
+            assert store is not None, "the store of a live reader was collected"
+            found = list(store.quads_for_pattern(None, predicate, None, None))
+            with self._lock:
+                if commits == self._commits:
+                    self._found[predicate] = found
+        return found
+
+
+committed_patterns: PerStore[CommittedPatterns] = PerStore(CommittedPatterns)
+
+
 class DataReader:
     """The validated dataset (the data and what validation reads of the ontology) read from a view, each read once.
 
     The ontology's part (:data:`~tradekg.graph.validate.VALIDATION_PREDICATES`) is read from its graph in the store,
-    installed from the same file the validator merges.
+    installed from the same file the validator merges. Readers of the same view may share their scans
+    (``shared``); each records only its own reads.
 
     Attributes:
         reads: Every ``(node, predicate, inverse)`` read so far, with the quads found.
         scanned: Every predicate read wherever it occurs (``None``: every quad), by :meth:`pattern`.
     """
 
-    def __init__(self, view: QuadSource) -> None:
+    def __init__(self, view: QuadSource, shared: SharedReads | None = None) -> None:
         self.view = view
         self.reads: dict[tuple[object, object, bool], list[ox.Quad]] = {}
         self.scanned: set[URIRef | None] = set()
-        self._outgoing: dict[Term, list[ox.Quad]] = {}
-        self._incoming: dict[Term, list[ox.Quad] | None] = {}
-        self._bounded_scans = _scans_lazily(view)
+        self.shared = SharedReads(view) if shared is None else shared
 
     def outgoing(self, node: Term) -> list[ox.Quad]:
         """Every data quad with ``node`` as subject, read once: one index scan serves each predicate read of it.
@@ -111,10 +197,10 @@ class DataReader:
         dominates), and the shapes read several predicates of the same nodes. Only what :meth:`along` hands out
         is recorded in :attr:`reads`.
         """
-        found = self._outgoing.get(node)
+        found = self.shared.outgoing.get(node)
         if found is None:
             quads = self.view.quads_for_pattern(node, None, None, None)
-            found = self._outgoing[node] = [quad for quad in quads if _validated(quad)]
+            found = self.shared.outgoing[node] = [quad for quad in quads if _validated(quad)]
         return found
 
     def incoming(self, node: Term) -> list[ox.Quad] | None:
@@ -123,31 +209,38 @@ class DataReader:
         Walking a change back reads many predicates into the same node, usually a new one that nothing points to
         yet: one bounded scan answers them all. A node many quads point to (a country) is read by predicate.
         """
-        if not self._bounded_scans:
+        shared = self.shared
+        if not shared.bounded_scans:
             return None
-        if node not in self._incoming:
+        if node not in shared.incoming:
             quads = list(islice(self.view.quads_for_pattern(None, None, node, None), FEW_INCOMING + 1))
-            self._incoming[node] = [quad for quad in quads if _validated(quad)] if len(quads) <= FEW_INCOMING else None
-        return self._incoming[node]
+            shared.incoming[node] = [quad for quad in quads if _validated(quad)] if len(quads) <= FEW_INCOMING else None
+        return shared.incoming[node]
 
     def along(self, node: Term, step: Step) -> list[ox.Quad]:
         """The data quads one step reads at ``node``: ``(node, p, ?)``, or ``(?, p, node)`` when inverse."""
         key = (node, step.predicate, step.inverse)
         found = self.reads.get(key)
         if found is None:
-            predicate = _engine_term(step.predicate)
-            if step.inverse:
-                few = self.incoming(node)
-                if few is None:
-                    quads = self.view.quads_for_pattern(None, predicate, node, None)
-                else:
-                    quads = (quad for quad in few if predicate is None or quad.predicate == predicate)
-            elif isinstance(node, ox.Literal):
-                quads = ()
-            else:
-                quads = (quad for quad in self.outgoing(node) if predicate is None or quad.predicate == predicate)
-            found = self.reads[key] = [quad for quad in quads if _validated(quad)]
+            found = self.shared.along.get(key)
+            if found is None:
+                found = self.shared.along[key] = self._read(node, step)
+            self.reads[key] = found
         return found
+
+    def _read(self, node: Term, step: Step) -> list[ox.Quad]:
+        predicate = _engine_term(step.predicate)
+        if step.inverse:
+            few = self.incoming(node)
+            if few is None:
+                quads: Iterable[ox.Quad] = self.view.quads_for_pattern(None, predicate, node, None)
+            else:
+                quads = (quad for quad in few if predicate is None or quad.predicate == predicate)
+        elif isinstance(node, ox.Literal):
+            quads = ()
+        else:
+            quads = (quad for quad in self.outgoing(node) if predicate is None or quad.predicate == predicate)
+        return [quad for quad in quads if _validated(quad)]
 
     def step(self, nodes: Iterable[Term], step: Step, *, backwards: bool = False) -> set[Term]:
         """The nodes one step leads to from ``nodes`` (``backwards``: the nodes it leads from), repeats included."""
@@ -168,7 +261,11 @@ class DataReader:
     def pattern(self, predicate: URIRef | None) -> Iterator[ox.Quad]:
         """Every data quad with ``predicate`` (``None``: every data quad)."""
         self.scanned.add(predicate)
-        for quad in self.view.quads_for_pattern(None, _engine_term(predicate), None, None):
+        engine = _engine_term(predicate)
+        if engine is not None:
+            yield from self.shared.pattern(engine)
+            return
+        for quad in self.view.quads_for_pattern(None, None, None, None):
             if _validated(quad):
                 yield quad
 

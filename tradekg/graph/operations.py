@@ -18,6 +18,7 @@ The update's default graph is the named graph :data:`~tradekg.graph.store.DEFAUL
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,6 +61,13 @@ class Operation:
 
 def operations(update: str) -> tuple[str, list[Operation]]:
     """The request's prologue and its operations, split at the ``;`` outside braces."""
+    prologue, found = _split_operations(update)
+    return prologue, list(found)
+
+
+@functools.lru_cache(maxsize=32)
+def _split_operations(update: str) -> tuple[str, tuple[Operation, ...]]:
+    """:func:`operations`, kept for the few texts being written now (the gate and the evaluator both split one)."""
     prologue, body = split_prologue(update)
     found: list[Operation] = []
     depth, start, words = 0, 0, []
@@ -74,7 +82,7 @@ def operations(update: str) -> tuple[str, list[Operation]]:
             words.append(token)
     if words:
         found.append(Operation(body[start:], tuple(words), start))
-    return prologue, found
+    return prologue, tuple(found)
 
 
 def _blocks(operation: Operation) -> list[tuple[Token, str]]:

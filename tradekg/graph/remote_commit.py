@@ -141,9 +141,10 @@ class VersionedWrites(TradeStore):
     anyone else commits meanwhile, the commit finds another version and nothing is written. So what the writing
     thread learns of which quads are stored (read by pattern, or looked up) is kept until its next commit, and the
     write gate's many "is this quad stored?" questions cost one request each at most. So are the quads around a
-    node: validation walks back from each changed node along every predicate the shapes read (some fifty), and
-    the first such read fetches every quad with that node as object (or subject) in one request, up to
-    :data:`AROUND_LIMIT`.
+    node: validation walks back from each changed node along every predicate the shapes read (some fifty). The
+    first lookup of a change reads, in two requests, every quad around the change's nodes (with a changed subject
+    as subject or object, or with an IRI the change points to as subject); a node read later costs one request,
+    up to :data:`AROUND_LIMIT` quads. So does a pattern, read once per write.
     """
 
     client: SparqlClient
@@ -154,6 +155,8 @@ class VersionedWrites(TradeStore):
         self._known: dict[ox.Quad, bool] = {}
         self._around: dict[tuple[bool, object], list[ox.Quad]] = {}
         """Every quad of the named graphs with a given subject (``True``) or object (``False``), as read."""
+        self._patterns: dict[tuple[object, object, object], list[ox.Quad]] = {}
+        """The quads of the named graphs matching a pattern, as read by the writing thread."""
         self._writer: int | None = None
 
     @abstractmethod
@@ -177,6 +180,7 @@ class VersionedWrites(TradeStore):
     def _forget(self) -> None:
         self._known.clear()
         self._around.clear()
+        self._patterns.clear()
 
     def _note_read(self, quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
         """Pass quads read from the named graphs along, noting them as stored when the writing thread reads them."""

@@ -201,6 +201,13 @@ def pattern_query(subject: Term | None, predicate: ox.NamedNode | None, object_:
     return f"SELECT * WHERE {{ {pattern} }}" if union else f"SELECT * WHERE {{ GRAPH ?g {{ {pattern} }} }}"
 
 
+def around_query(nodes: Sequence[Term], *, outgoing: bool, limit: int) -> str:
+    """A SELECT of the quads with any of the nodes as subject (``outgoing``) or as object, at most ``limit``."""
+    variable = "?s" if outgoing else "?o"
+    values = " ".join(term_text(node) for node in nodes)
+    return f"SELECT * WHERE {{ VALUES {variable} {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {limit}"
+
+
 def lookup_query(quads: Sequence[ox.Quad]) -> str:
     """A SELECT of the indexes ``?i`` of the quads that are stored.
 

@@ -16,13 +16,19 @@ index never depends on the order or the exact form of the changes, only on which
 in-memory store gets an in-memory index; a store on disk gets an index file beside its directory
 (``<store>.search.sqlite3``), reused when it was closed cleanly over a store of the same size, and rebuilt
 otherwise (missing, from an older format, left open by a process that died, or the store written without it).
+
+Building. :meth:`TextIndex.ensure` opens (or builds) the index in the caller's thread; a server calls
+:meth:`TextIndex.build_in_background` at start instead, and until the index is ready every search answers at once
+that it is being built (``SearchAnswer.building``), rather than making the first user wait for a scan of the
+store (minutes at 10^7 quads). Writes committed meanwhile are not lost: the build reads a snapshot of the store,
+the subjects those writes touch are kept aside, and their documents are read again before the index is used.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -83,6 +89,8 @@ class SearchAnswer:
     """Set when more resources match than the ranking and facets cover: they cover the first ``window``."""
     total_is_lower_bound: bool = False
     """Whether more than ``total`` resources match (they are counted up to the index's ``count_limit``)."""
+    building: bool = False
+    """Set when the index is still being built (:meth:`TextIndex.build_in_background`): nothing was searched."""
 
     @property
     def reachable(self) -> int:
@@ -127,8 +135,9 @@ class TextIndex:
         window: Most matches ranked and counted into facets.
         count_limit: Matches are counted up to this many (at least ``window``).
 
-    The index is built at the first search (:meth:`ensure`), not at construction, and follows every write
-    committed after that. Methods are safe to call from several threads.
+    The index is built at the first search (:meth:`ensure`), or in a thread of its own
+    (:meth:`build_in_background`), not at construction, and follows every write committed after that. Methods are
+    safe to call from several threads.
     """
 
     def __init__(
@@ -141,7 +150,18 @@ class TextIndex:
         self.window = window
         self.count_limit = count_limit
         self._lock = threading.RLock()
+        """Held to read or write the database, and for the whole of a build."""
+        self._state_lock = threading.Lock()
+        """Guards what a writer checks without waiting for a build: ``_pending``, ``_quads`` and ``_builder``."""
         self._db: sqlite3.Connection | None = None
+        """Set once the index is complete and current; searches and refreshes use it only then."""
+        self._pending: set[str] | None = None
+        """While the index is opened or built: the subjects that writes committed meanwhile touched."""
+        self._quads: int | None = None
+        """The store's quad count, followed through the change sets (counting a store of 10^7 quads takes seconds)."""
+        self._builder: threading.Thread | None = None
+        self.build_error: BaseException | None = None
+        """Why the last background build failed (searches then try again in the caller's thread)."""
         self._listening = False
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -151,36 +171,97 @@ class TextIndex:
         with self._lock:
             if self._db is not None:
                 return
-            if self.path is not None and self.path.exists() and not documents.has_format(self.path, FORMAT_VERSION):
-                self.path.unlink()  # another format (or not an index at all): built anew below
-            self._db = documents.connect(self.path)
-            if not self._listening:
-                self.store.on_commit(self.changed)
-                self._listening = True
-            if not self._is_current():
-                self.rebuild()
-            self._set_meta(clean="0")
+            with self._state_lock:
+                self._pending = set()  # before the store is read: writes from now on are kept aside
+            try:
+                if not self._listening:
+                    self.store.on_commit(self.changed)
+                    self._listening = True
+                database = self._opened()
+                self._catch_up(database)
+            finally:
+                with self._state_lock:
+                    self._pending = None
+
+    def _opened(self) -> sqlite3.Connection:
+        """The index's database, reused when current, else built from a snapshot of the store; marked in use."""
+        if self.path is not None and self.path.exists() and not documents.has_format(self.path, FORMAT_VERSION):
+            self.path.unlink()  # another format (or not an index at all): built anew below
+        database = documents.connect(self.path)
+        quads = None
+        if self.path is not None:  # counted once, between two writes; then followed through the change sets
+            with self.store.write_lock:
+                quads = len(self.store)
+                with self._state_lock:
+                    self._quads = quads
+        if quads is None or not self._is_current(database, quads):
+            documents.rebuild(database, self.store)
+        _set_meta(database, clean="0")
+        return database
+
+    def _catch_up(self, database: sqlite3.Connection) -> None:
+        """Read again what writes touched while the index was opened or built, then publish it (holding the lock)."""
+        while True:
+            with self._state_lock:
+                subjects = self._pending
+                if not subjects:
+                    self._pending = None  # writes from now on refresh the index themselves
+                    self._db = database
+                    return
+                self._pending = set()
+            documents.refresh(database, self.store, subjects)
+
+    def build_in_background(self) -> None:
+        """Open or build the index in a thread of its own; until it is ready, searches answer ``building``.
+
+        Does nothing when the index is open or already being built.
+        """
+        with self._state_lock:
+            if self._db is not None or (self._builder is not None and self._builder.is_alive()):
+                return
+            self._builder = threading.Thread(target=self._build, name="tradekg-text-index", daemon=True)
+            self._builder.start()
+
+    def _build(self) -> None:
+        try:
+            self.ensure()
+        except BaseException as error:  # noqa: BLE001 - kept for the next search, which builds again and raises
+            self.build_error = error
+
+    @property
+    def building(self) -> bool:
+        """Whether a background build is under way."""
+        builder = self._builder
+        return builder is not None and builder.is_alive() and self._db is None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a background build to end (at most ``timeout`` seconds); returns whether the index is ready."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+        return self._db is not None
 
     def close(self) -> None:
-        """Record that the index matches the store (so that the next process reuses it) and close it."""
+        """Record that the index matches the store (so that the next process reuses it) and close it.
+
+        During a background build it returns at once (a server stopping need not wait for the build): the file,
+        not marked as matching, is built again at the next start.
+        """
+        if self.building:
+            return
         with self._lock:
             if self._db is None:
                 return
-            self._set_meta(clean="1", quads=str(len(self.store)))
+            with self._state_lock:
+                quads = self._quads
+            if quads is not None:
+                _set_meta(self._db, clean="1", quads=str(quads))
             self._db.close()
             self._db = None
 
-    def _is_current(self) -> bool:
-        meta = dict(self._conn().execute("SELECT key, value FROM meta"))
-        return (
-            self.path is not None
-            and meta.get("version") == FORMAT_VERSION
-            and meta.get("clean") == "1"
-            and meta.get("quads") == str(len(self.store))
-        )
-
-    def _set_meta(self, **values: str) -> None:
-        self._conn().executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items())
+    def _is_current(self, database: sqlite3.Connection, quads: int) -> bool:
+        meta = dict(database.execute("SELECT key, value FROM meta"))
+        return meta.get("version") == FORMAT_VERSION and meta.get("clean") == "1" and meta.get("quads") == str(quads)
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -194,14 +275,21 @@ class TextIndex:
         with self._lock:
             documents.rebuild(self._conn(), self.store)
 
-    def changed(self, removed: Iterable[Any], added: Iterable[Any]) -> None:
+    def changed(self, removed: Collection[Any], added: Collection[Any]) -> None:
         """Follow a committed change set: read again every resource whose names, texts or types it touches.
 
         Called by the store inside its write lock, right after the commit (see :meth:`TradeStore.on_commit`).
         """
         subjects = documents.touched(removed, added)
-        if subjects:
-            self.refresh(subjects)
+        with self._state_lock:
+            if self._quads is not None:
+                self._quads += len(added) - len(removed)  # the net change of the named graphs' quads
+            if not subjects or self._db is None and self._pending is None:  # not built: its build reads it all
+                return
+            if self._pending is not None:  # being opened or built: read again before it is used
+                self._pending.update(subjects)
+                return
+        self.refresh(subjects)
 
     def refresh(self, subjects: Iterable[str]) -> None:
         """Read the documents of these resources again from the store."""
@@ -228,6 +316,8 @@ class TextIndex:
         expression = match_expression(text)
         if not expression:
             return SearchAnswer(0, [], [])
+        if self.building:
+            return SearchAnswer(0, [], [], building=True)
         self.ensure()
         with self._lock:
             database = self._conn()
@@ -257,6 +347,10 @@ class TextIndex:
             return len(first), False
         counted = database.execute(_COUNT, (expression, self.count_limit + 1)).fetchone()[0]
         return min(counted, self.count_limit), counted > self.count_limit
+
+
+def _set_meta(database: sqlite3.Connection, **values: str) -> None:
+    database.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items())
 
 
 def _prefix_expression(database: sqlite3.Connection, text: str) -> str:

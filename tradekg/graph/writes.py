@@ -38,11 +38,11 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from tradekg.graph.changes import ChangeSet
-from tradekg.graph.commit_queue import Compute, commit_queue
+from tradekg.graph.commit_queue import Compute, Ticket, commit_queue
 from tradekg.graph.embedded import check_update_syntax
 from tradekg.graph.load import VOCABULARY_GRAPHS
 from tradekg.graph.operations import LoadRefused, OperationFailed, operations, update_changes
-from tradekg.graph.sparql_text import add_using_clauses, is_empty, split_prologue, tokens, uses_keyword
+from tradekg.graph.sparql_text import add_using_clauses, is_empty, split_prologue, tokens
 from tradekg.graph.store import DEFAULT_GRAPH_IRI, TradeStore
 from tradekg.graph.validate import ValidationReport
 
@@ -117,9 +117,10 @@ def _check(update: str, *, base_iri: str | None, allow_federation: bool) -> None
         check_update_syntax(update, prologue_end=len(split_prologue(update)[0]), base_iri=base_iri)
     except SyntaxError as error:
         raise UpdateSyntaxError(str(error)) from None
-    if not allow_federation and uses_keyword(update, "SERVICE"):
+    found = list(tokens(update))
+    if not allow_federation and any(token.kind == "name" and token.text.upper() == "SERVICE" for token in found):
         raise FederationRefused("SERVICE is disabled on this server (start it with --allow-federation)")
-    if any(token.kind == "iri" and token.text == f"<{DEFAULT_GRAPH_IRI}>" for token in tokens(update)):
+    if any(token.kind == "iri" and token.text == f"<{DEFAULT_GRAPH_IRI}>" for token in found):
         raise ProtectedGraph(f"<{DEFAULT_GRAPH_IRI}> is the default graph: write to the default graph instead")
 
 
@@ -137,12 +138,14 @@ def _checked(changes: ChangeSet) -> ChangeSet:
     return changes
 
 
-def _commit(store: TradeStore, compute: Compute, started: float, *, solo: bool = False) -> WriteResult:
+def _commit(
+    store: TradeStore, compute: Compute, started: float, *, solo: bool = False, ticket: Ticket | None = None
+) -> WriteResult:
     """Queue the write (see :mod:`tradekg.graph.commit_queue`); when it conforms, exactly its change set commits.
 
     ``compute`` computes the change set over the store it is given, as the writes queued before it leave it.
     """
-    outcome = commit_queue(store).submit(lambda view: _checked(compute(view)), solo=solo)
+    outcome = commit_queue(store).submit(lambda view: _checked(compute(view)), solo=solo, ticket=ticket)
     if not outcome.report.conforms:
         raise ValidationRejected(outcome.report)
     added, removed = len(outcome.changes.added), len(outcome.changes.removed)
@@ -176,25 +179,29 @@ def apply_update(
         sparql_text.DatasetConflict: ``using`` given and the update has ``USING``/``WITH``.
     """
     started = time.perf_counter()
-    _check(update, base_iri=base_iri, allow_federation=allow_federation)
-    if is_empty(update):
-        return WriteResult(0, 0, 0, 0, time.perf_counter() - started)
-    text = add_using_clauses(update, using, using_named)
+    ticket = commit_queue(store).expect()  # a leader settling now may wait for this request (see its queue)
+    try:
+        _check(update, base_iri=base_iri, allow_federation=allow_federation)
+        if is_empty(update):
+            return WriteResult(0, 0, 0, 0, time.perf_counter() - started)
+        text = add_using_clauses(update, using, using_named)
 
-    def compute(view: TradeStore) -> ChangeSet:
-        try:
-            return evaluate(view, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
-        except LoadRefused as error:
-            raise FederationRefused(str(error)) from None
-        except PermissionError as error:
-            raise ProtectedGraph(str(error)) from None
-        except OperationFailed as error:
-            raise UpdateFailed(str(error)) from None
+        def compute(view: TradeStore) -> ChangeSet:
+            try:
+                return evaluate(view, text, base_iri=base_iri, allow_load=allow_federation, protected=PROTECTED)
+            except LoadRefused as error:
+                raise FederationRefused(str(error)) from None
+            except PermissionError as error:
+                raise ProtectedGraph(str(error)) from None
+            except OperationFailed as error:
+                raise UpdateFailed(str(error)) from None
 
-    # An update with a pattern to evaluate or a document to fetch is settled alone, over the store as committed:
-    # it is evaluated once (a server may evaluate it in a worker process that reads the committed store).
-    solo = any(operation.kind in ("MODIFY", "DELETE WHERE", "LOAD") for operation in operations(text)[1])
-    return _commit(store, compute, started, solo=solo)
+        # An update with a pattern to evaluate or a document to fetch is settled alone, over the store as committed:
+        # it is evaluated once (a server may evaluate it in a worker process that reads the committed store).
+        solo = any(operation.kind in ("MODIFY", "DELETE WHERE", "LOAD") for operation in operations(text)[1])
+        return _commit(store, compute, started, solo=solo, ticket=ticket)
+    finally:
+        ticket.cancel()  # refused before it was queued (or used up by the queue: then nothing to do)
 
 
 def _target(graph: str | None) -> ox.NamedNode:

@@ -274,6 +274,7 @@ def search_page() -> Response:
             "total": answer.total,
             "total_is_lower_bound": answer.total_is_lower_bound,
             "window": answer.window,
+            "building": answer.building,
             "offset": offset,
             "items": [
                 {**hit.to_json(), "types": [{"iri": t, "label": labels[t]} for t in hit.types]} for hit in answer.hits
@@ -281,9 +282,10 @@ def search_page() -> Response:
             "facets": [{"class": f.iri, "label": labels[f.iri], "count": f.count} for f in answer.facets],
         }
 
-    return page(
+    response = page(
         "search.html",
         data,
+        status=503 if answer.building else 200,
         q=text,
         answer=answer,
         class_iri=class_iri,
@@ -291,6 +293,9 @@ def search_page() -> Response:
         offset=offset,
         limit=PAGE_SIZE,
     )
+    if answer.building:  # the index of a big store is being built at start: a few seconds to minutes
+        response.headers["Retry-After"] = "10"
+    return response
 
 
 @bp.get("/timeline")

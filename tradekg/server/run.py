@@ -109,6 +109,7 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     _end_with_parent()
     app = load_app()
     Finalize(None, text_index(app).close, exitpriority=20)  # before the workers: marks an index file up to date
+    text_index(app).build_in_background()  # a big store's first search need not wait for its index (minutes)
     bounded = float(app.config["TRADEKG_TIMEOUT"] or 0) > 0 and not app.extensions["tradekg"].bounds_queries
     pool = query_pool(app) if bounded else None  # none without a timeout, nor for a store that keeps it itself
     if pool is not None:

@@ -20,6 +20,9 @@ from rdflib import RDF, RDFS, XSD, Literal, URIRef
 
 from tradekg.graph.store import to_rdflib
 
+VALUES_KEPT = 8192
+"""Answers each test keeps (a test is a function of the RDF terms it is given: the same dates, codes and rates recur
+from write to write, and reading a literal's value through rdflib costs more than the rest of its row)."""
 DATATYPE_MATCHES = ox.NamedNode("urn:tradekg:shacl:datatype-matches")
 PATTERN_MATCHES = ox.NamedNode("urn:tradekg:shacl:pattern-matches")
 RANGE_HOLDS = ox.NamedNode("urn:tradekg:shacl:range-holds")
@@ -45,6 +48,7 @@ def _has_value_type(value: Literal, datatype: URIRef) -> bool:
     return wanted is None or isinstance(value.value, wanted)
 
 
+@functools.lru_cache(maxsize=VALUES_KEPT)
 def datatype_matches(value: ox.Literal, datatype: ox.NamedNode) -> ox.Literal:
     """Whether a literal matches ``sh:datatype``: same datatype and not ill-typed."""
     literal = to_rdflib(value)
@@ -79,12 +83,14 @@ def _string_form(term: ox.NamedNode | ox.Literal) -> str:
     return str(node)
 
 
+@functools.lru_cache(maxsize=VALUES_KEPT)
 def pattern_matches(value: ox.NamedNode | ox.Literal, pattern: ox.Literal, flags: ox.Literal) -> ox.Literal:
     """Whether a value's string form matches ``sh:pattern`` (``re.search``, flags ``i`` and ``m``)."""
     found = _expression(pattern.value, flags.value).search(_string_form(value))
     return TRUE if found else FALSE
 
 
+@functools.lru_cache(maxsize=VALUES_KEPT)
 def range_holds(value: ox.NamedNode | ox.BlankNode | ox.Literal, limit: ox.Literal, operator: ox.Literal) -> ox.Literal:
     """Whether a value is within a ``sh:minInclusive`` (...) limit: a literal comparable with it, on its side."""
     if not isinstance(value, ox.Literal):
