@@ -40,7 +40,9 @@ class Served:
         return f"http://{self.host}:{self.port}"
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        # Longer than any ``--timeout`` the tests give a server (30 s), so that its own answer (a 503) is what a slow
+        # request gets on a busy machine, not a client-side TimeoutError.
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=90)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
