@@ -1,6 +1,6 @@
 """The engines compared in process, behind one small interface, and the queries they run.
 
-* ``tradekg``: our :class:`~tradekg.graph.store.TradeStore`, loaded with :func:`tradekg.graph.load.load_files`
+* ``tradekg``: our :class:`~tradekg.store.interface.TradeStore`, loaded with :func:`tradekg.graph.load.load_files`
   (parse, then one transaction; validation is measured apart) and queried with ``TradeStore.query`` (the path
   the server serialises to the wire), every value of every row read.
 * ``tradekg-select``: the same store through ``TradeStore.select`` (rows as rdflib terms), the path Python
@@ -23,8 +23,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
-from tradekg.graph.store import to_engine
 from tradekg.ontology.vocab import PREFIXES
+from tradekg.store.interface import to_engine
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 ID = "https://w3id.org/tradekg/id/"

@@ -125,7 +125,7 @@ def bulk_load_with_union(data: Path, directory: Path) -> None:
     """
     import pyoxigraph as ox
 
-    from tradekg.graph.embedded import OxigraphStore
+    from tradekg.store.embedded import OxigraphStore
 
     def with_union() -> Iterator[ox.Quad]:
         for quad in ox.parse(path=str(data), format=ox.RdfFormat.N_QUADS):

@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.interleaved FILE.nq [--runs 5]``: loads the file into a raw ``pyoxigraph.Store``
 (queried with ``use_default_graph_as_union``, as ``benchmarks.engines.PyoxigraphEngine`` does) and into
-:class:`tradekg.graph.embedded.OxigraphStore` (its union default graph built when the directory-less store is
+:class:`tradekg.store.embedded.OxigraphStore` (its union default graph built when the directory-less store is
 filled), then runs each catalog query (example parameters) alternately on one and the other, so that a busy
 machine slows both alike; prints the medians and their ratio. A query whose first run passes ``--cap`` seconds on
 either side is run once.
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tradekg.graph.embedded import OxigraphStore
-from tradekg.graph.store import to_engine
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.queries.catalog import load_catalog
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import to_engine
 
 
 def _timed(run: object) -> tuple[float, int]:

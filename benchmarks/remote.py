@@ -1,7 +1,7 @@
 """tradekg on a SPARQL server: the catalog, the point lookup and a 100-triple validated write, side by side.
 
 The same N-Quads file is held by the embedded store (a directory), Virtuoso 7 and the Oxigraph server, each laid
-out as tradekg keeps it (:mod:`tradekg.graph.remote`: the named graphs, the union graph, the registry). Prepare
+out as tradekg keeps it (:mod:`tradekg.store.remote`: the named graphs, the union graph, the registry). Prepare
 each store once (bulk loads, minutes at 10^6 quads), then time them as often as needed:
 
     python -m benchmarks.remote prepare DATA.nq --backend embedded --directory DIR/embedded
@@ -31,12 +31,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from tradekg.graph.backends import ServerAddress
-from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.load import install_vocabulary, open_store
-from tradekg.graph.remote_text import REGISTRY_GRAPH, SD_NAMED_GRAPH, SKOLEM_PREFIX, STORE_NODE, UNION_GRAPH, VERSION
-from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import load_catalog
+from tradekg.store.backends import ServerAddress
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import TradeStore
+from tradekg.store.remote_text import REGISTRY_GRAPH, SD_NAMED_GRAPH, SKOLEM_PREFIX, STORE_NODE, UNION_GRAPH, VERSION
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from sparql_servers import RunningServer, start_oxigraph, start_virtuoso  # noqa: E402
@@ -109,7 +109,7 @@ def prepare(data: Path, backend: str, directory: Path) -> None:
 
 def open_store_at(server: RunningServer) -> TradeStore:
     """tradekg's store on a running server (nothing loaded)."""
-    from tradekg.graph.backends import open_backend
+    from tradekg.store.backends import open_backend
 
     return open_backend(ServerAddress(server.query_endpoint, server.update_endpoint, server.gsp_endpoint, 120.0))
 
@@ -138,7 +138,7 @@ def workloads(measures: int, part: str, names: set[str] | None = None) -> dict[s
     """Named actions on a store (given the round's number), each returning its row count: writes first."""
     from benchmarks.engines import lookup_query
     from benchmarks.writes import write_quads
-    from tradekg.graph.writes import add_to_graph
+    from tradekg.gate.writes import add_to_graph
 
     parts = set(part.split(","))
     found: dict[str, Callable[[TradeStore, int], int]] = {}

@@ -42,10 +42,10 @@ import pyoxigraph as ox
 from benchmarks.pages import percentile
 from benchmarks.run import dataset
 from benchmarks.servers import ROOT, Server, descendants, free_port, stop, wait_ready
-from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.load import DATA_GRAPHS_FILTER, open_store
-from tradekg.graph.store import TradeStore
-from tradekg.graph.text_search import SearchAnswer, TextIndex, index_path
+from tradekg.search.text_search import SearchAnswer, TextIndex, index_path
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import TradeStore
 
 TKG = "https://w3id.org/tradekg/ontology#"
 SEARCHES: tuple[tuple[str, str | None, str], ...] = (
@@ -73,7 +73,7 @@ LABEL_SUBSTRING = """SELECT ?s (SAMPLE(?text) AS ?label) WHERE {{
     {graphs}
     FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?text)), {needle}))
 }} GROUP BY ?s ORDER BY STRLEN(STR(?label)) LCASE(STR(?label)) LIMIT 50"""
-"""The search ``/search`` ran before the index (``tradekg.graph.index.search``, its first query)."""
+"""The search ``/search`` ran before the index (``tradekg.linkeddata.index.search``, its first query)."""
 
 
 def timed(work: Callable[[], object], runs: int) -> tuple[float, float, object]:

@@ -1,8 +1,8 @@
-"""FTS5 alone at the size of the 10^7-quad index: what each choice of ``tradekg.graph.text_search`` saves there.
+"""FTS5 alone at the size of the 10^7-quad index: what each choice of ``tradekg.search.text_search`` saves there.
 
     python -m benchmarks.search_fts5 [--measures 670000] [--runs 5] [--path FILE]
 
-Builds (once, then reuses) an index of the same schema (:data:`tradekg.graph.text_documents.SCHEMA_SQL`) with
+Builds (once, then reuses) an index of the same schema (:data:`tradekg.search.text_documents.SCHEMA_SQL`) with
 documents shaped like the generator's: per measure a label "USA 25.3% tariff on HS 630110 (#123)" and the Tariff
 class, a fifth with an exemption "Exemption from measure 123", and as many other documents without "tariff" (about
 1.4 million documents at 670,000 measures, as the 10^7-quad graph). Exemptions are numbered among the measures, as
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tradekg.graph.text_documents import SCHEMA_SQL, kind_token, kind_words
+from tradekg.search.text_documents import SCHEMA_SQL, kind_token, kind_words
 
 TKG = "https://w3id.org/tradekg/ontology#"
 FIRST = "SELECT rowid FROM docs WHERE docs MATCH ? LIMIT 1001"

@@ -70,7 +70,7 @@ def prepare_tradekg_store(data: Path, directory: Path) -> None:
     """
     import pyoxigraph as ox
 
-    from tradekg.graph.embedded import OxigraphStore
+    from tradekg.store.embedded import OxigraphStore
 
     store = ox.Store(str(directory))
     store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)

@@ -1,6 +1,6 @@
 """What the union default graph costs on disk and in memory: ``python -m benchmarks.union_cost FILE.nq``.
 
-tradekg keeps the set union of the named graphs in Oxigraph's own default graph (see tradekg/graph/embedded.py).
+tradekg keeps the set union of the named graphs in Oxigraph's own default graph (see tradekg/store/embedded.py).
 This loads the same N-Quads file twice, each in a child process of its own: as raw pyoxigraph holds it (the named
 graphs only) and as tradekg holds it (the named graphs and their union), on disk (a RocksDB directory, optimized)
 and in memory, and prints quads, directory size and the child's peak resident memory side by side.
@@ -26,7 +26,7 @@ def _child(kind: str, data: Path, directory: Path | None) -> dict[str, object]:
     """Load ``data`` as ``kind`` (``raw`` or ``tradekg``), in memory or in ``directory``; report sizes."""
     import pyoxigraph as ox
 
-    from tradekg.graph.embedded import OxigraphStore
+    from tradekg.store.embedded import OxigraphStore
 
     engine = ox.Store(str(directory)) if directory else ox.Store()
     engine.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)

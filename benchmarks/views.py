@@ -36,11 +36,11 @@ from flask.testing import FlaskClient
 
 from benchmarks.generate import write_nquads
 from benchmarks.servers import Server, free_port, start, stop, wait_ready
-from tradekg.graph.class_index import class_index
+from tradekg.gate.writes import apply_update
 from tradekg.graph.load import load_files, open_store
-from tradekg.graph.store import TradeStore
-from tradekg.graph.writes import apply_update
+from tradekg.linkeddata.class_index import class_index
 from tradekg.server import create_app
+from tradekg.store.interface import TradeStore
 
 DAY = "2025-05-15"
 PAGES = (

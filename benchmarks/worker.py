@@ -258,7 +258,7 @@ def run_write(args: argparse.Namespace) -> dict[str, object]:
 
 def run_full(args: argparse.Namespace) -> dict[str, object]:
     """Validate the whole file against the shapes, as ``tradekg validate`` does."""
-    from tradekg.graph.validate import quads_to_graph, validate_graph
+    from tradekg.gate.validate import quads_to_graph, validate_graph
 
     start = time.perf_counter()
     try:

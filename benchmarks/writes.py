@@ -3,10 +3,10 @@
 Two paths are timed on the same store and the same writes:
 
 * ``neighbourhood``: validation alone, as the write gate does it
-  (:func:`tradekg.graph.neighbourhood.validate_change` over the store as it would be after the write): the focus
+  (:func:`tradekg.gate.neighbourhood.validate_change` over the store as it would be after the write): the focus
   nodes whose verdict the new triples can change, over what their shapes read. Its time grows with the write, not
   with the store.
-* ``write_gate``: :func:`tradekg.graph.writes.add_to_graph`, the server's write gate (SPARQL Update and Graph
+* ``write_gate``: :func:`tradekg.gate.writes.add_to_graph`, the server's write gate (SPARQL Update and Graph
   Store writes): the whole write, timed end to end, a new batch of measures each run (writing the same quads
   again would change nothing and validate nothing).
 * ``load_quads``: :func:`tradekg.graph.load.load_quads`, the path ``tradekg load`` takes: it copies every
@@ -38,8 +38,8 @@ def write_quads(base_measures: int, count: int, *, seed: int, first: int | None 
 
 def validate_neighbourhood(store: object, quads: list[ox.Quad]) -> bool:
     """Validate a write as the write gate does (nothing committed): what it can change, over what shapes read."""
-    from tradekg.graph.changes import AfterView, ChangeSet
-    from tradekg.graph.neighbourhood import validate_change
+    from tradekg.gate.changes import AfterView, ChangeSet
+    from tradekg.gate.neighbourhood import validate_change
 
     added = {quad for quad in quads if quad not in store}  # type: ignore[operator]
     report, _, _ = validate_change(AfterView(store, ChangeSet(added=added), indexed=True), added)  # type: ignore[arg-type]
@@ -51,8 +51,8 @@ def measure_writes(
 ) -> dict[str, object]:
     """Load ``data`` into tradekg's store, then time each write path for each write size."""
     from benchmarks.worker import TimeLimit, time_limit, timed_runs
+    from tradekg.gate.writes import add_to_graph
     from tradekg.graph.load import ValidationFailed, load_files, load_quads, open_store
-    from tradekg.graph.writes import add_to_graph
 
     store = open_store(empty=True)
     load_files(store, [data], validate=False)

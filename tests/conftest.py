@@ -18,10 +18,10 @@ from flask.testing import FlaskClient
 from rdflib.plugins.sparql import processor
 from werkzeug.serving import make_server
 
-from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.load import open_store
-from tradekg.graph.store import TradeStore
 from tradekg.server import answer_cache, create_app
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import TradeStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 from longest_first import pytest_xdist_make_scheduler  # noqa: E402, F401  (the hook, under ``-n 2 --dist loadfile``)

@@ -17,10 +17,10 @@ LONGEST_MODULES = (
     "tests/server/test_views_browser.py",
     "tests/browser/test_site_crawl.py",  # the whole site in Chromium (new in session 6, not yet measured)
     "tests/server/test_w3c_update.py",  # with test_w3c_conformance.py (RUNS_WITH)
-    "tests/graph/test_backends.py",
+    "tests/store/test_backends.py",
     "tests/server/test_run.py",
     "tests/test_benchmarks.py",
-    "tests/graph/test_gate_differential.py",
+    "tests/gate/test_gate_differential.py",
     "tests/server/test_browser.py",
     "tests/server/test_hostile_clients.py",
     "tests/test_cli.py",

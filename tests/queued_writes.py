@@ -6,9 +6,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from tradekg.graph.commit_queue import commit_queue
-from tradekg.graph.store import TradeStore
-from tradekg.graph.writes import ValidationRejected, WriteError, apply_update, drop_graph
+from tradekg.gate.commit_queue import commit_queue
+from tradekg.gate.writes import ValidationRejected, WriteError, apply_update, drop_graph
+from tradekg.store.interface import TradeStore
 
 
 def queued_together(store: TradeStore, writes: list[tuple[str, str]]) -> list[str]:

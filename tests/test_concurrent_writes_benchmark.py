@@ -6,8 +6,8 @@ import pyoxigraph as ox
 
 from benchmarks.concurrent_writes import measure_bodies
 from benchmarks.generate import write_nquads
+from tradekg.gate.writes import apply_update
 from tradekg.graph.load import load_files, open_store
-from tradekg.graph.writes import apply_update
 
 
 def test_each_body_is_one_new_measure_with_what_hangs_on_it_and_the_gate_accepts_it(tmp_path) -> None:

@@ -1,4 +1,4 @@
-"""One door to the store: only the store modules touch pyoxigraph's engine (tradekg/graph/store.py, embedded.py)."""
+"""One door to the store: only the store modules touch pyoxigraph's engine (tradekg/store/interface.py, embedded.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH_ONLY = {"tradekg/graph/validate.py", "tradekg/graph/shacl_sparql/validator.py"}
+SCRATCH_ONLY = {"tradekg/gate/validate.py", "tradekg/gate/shacl_sparql/validator.py"}
 """Modules that build a throwaway in-memory engine for a computation, never the project's store."""
 
 
@@ -35,4 +35,4 @@ def test_no_private_modules_and_no_rdflib_dataset_over_the_store() -> None:
 
 def test_only_the_embedded_backend_opens_an_engine() -> None:
     opened = {name for name, text in sources("tradekg").items() if re.search(r"\box\.Store\b", text)}
-    assert opened <= {"tradekg/graph/embedded.py", "tradekg/graph/store.py", *SCRATCH_ONLY}
+    assert opened <= {"tradekg/store/embedded.py", "tradekg/store/interface.py", *SCRATCH_ONLY}

@@ -17,8 +17,7 @@ import pyoxigraph as ox
 
 from tradekg.duty import DutyInputError, compute_duty
 from tradekg.duty.report import answer_table as duty_table
-from tradekg.graph.answers import GRAPH_FORMATS, answer_table, serialize_answer
-from tradekg.graph.backends import StoreLocation, open_backend, store_location
+from tradekg.gate.validate import quads_to_graph, validate_graph
 from tradekg.graph.load import (
     VOCABULARY_GRAPHS,
     LoadError,
@@ -31,11 +30,12 @@ from tradekg.graph.load import (
     parse_file,
 )
 from tradekg.graph.reference import reference_quads
-from tradekg.graph.store import StoreConflict, StoreError, TradeStore
-from tradekg.graph.validate import quads_to_graph, validate_graph
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.queries.catalog import CatalogError, NamedQuery, ParamError, load_catalog
 from tradekg.settings import SETTINGS, Setting
+from tradekg.store.answers import GRAPH_FORMATS, answer_table, serialize_answer
+from tradekg.store.backends import StoreLocation, open_backend, store_location
+from tradekg.store.interface import StoreConflict, StoreError, TradeStore
 
 EXIT_NOT_CONFORMING = 1
 EXIT_UNREADABLE = 2
@@ -55,7 +55,7 @@ def store_options(
     """``--store`` (a directory or a server's URL) with ``--update-endpoint`` and ``--gsp-endpoint``.
 
     The command receives ``location``: a :class:`~pathlib.Path`, a
-    :class:`~tradekg.graph.backends.ServerAddress`, or ``None``.
+    :class:`~tradekg.store.backends.ServerAddress`, or ``None``.
     """
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:

@@ -15,7 +15,7 @@ from tradekg.duty import DutyInputError, compute_duty, coverage, rules_for
 from tradekg.duty.calculator import Goods, additional_duty_by_origin, calculate
 from tradekg.duty.records import RuleBook
 from tradekg.graph.load import open_store
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 
 FIXTURE = Path(__file__).with_name("fixture-rules.trig")
 ID = "https://w3id.org/tradekg/id/measure/"

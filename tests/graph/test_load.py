@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tradekg.graph.embedded import OxigraphStore
 from tradekg.graph.load import (
     RdfSyntaxError,
     UnreadableFile,
@@ -16,8 +15,9 @@ from tradekg.graph.load import (
     load_files,
     open_store,
 )
-from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import TradeStore
 
 PREFIXES = """\
 @prefix tkg: <https://w3id.org/tradekg/ontology#> .

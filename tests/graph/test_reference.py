@@ -9,14 +9,14 @@ from __future__ import annotations
 import pycountry
 from rdflib import Literal, URIRef
 
+from tradekg.gate.validate import validate_quads
 from tradekg.graph.reference import (
     EU_MEMBER_STATES,
     WIKIDATA_COUNTRY_ITEMS,
     pycountry_version,
     reference_quads,
 )
-from tradekg.graph.store import TradeStore
-from tradekg.graph.validate import validate_quads
+from tradekg.store.interface import TradeStore
 
 
 def test_the_reference_graph_conforms_to_the_shapes() -> None:

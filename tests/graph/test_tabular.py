@@ -9,8 +9,8 @@ import pytest
 from tradekg.cli import main
 from tradekg.graph.load import open_store
 from tradekg.graph.reference import reference_quads
-from tradekg.graph.store import TradeStore
 from tradekg.graph.tabular import BadRows, import_csv
+from tradekg.store.interface import TradeStore
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MAPPING = EXAMPLES / "tariff-tracker.yarrrml.yml"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from tradekg.graph.validate import validate_graph
+from tradekg.gate.validate import validate_graph
 from tradekg.ontology.vocab import TKG
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "duty-rules.md"

@@ -13,7 +13,7 @@ import pytest
 from pyshacl import validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
-from tradekg.graph.validate import PreparedQueryGraph
+from tradekg.gate.validate import PreparedQueryGraph
 from tradekg.ontology import vocab
 
 pytestmark = pytest.mark.usefixtures("prepared_query_cache")
@@ -125,7 +125,7 @@ def run(turtle: str, base: bool = True, backend: str = "rdflib") -> tuple[bool, 
         graph.add(triple)
     try:
         data: Graph | pyoxigraph.Store = graph
-        if backend == "prepared":  # what tradekg.graph.validate.with_ontology builds
+        if backend == "prepared":  # what tradekg.gate.validate.with_ontology builds
             data = PreparedQueryGraph()
             data += graph
         elif backend == "oxigraph":

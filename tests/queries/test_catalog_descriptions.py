@@ -15,8 +15,8 @@ import pycountry
 import pyoxigraph as ox
 import pytest
 
-from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import ParamError, load_catalog
+from tradekg.store.interface import TradeStore
 
 CATALOG = load_catalog()
 WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}

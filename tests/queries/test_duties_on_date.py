@@ -17,7 +17,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 
 ID = "https://w3id.org/tradekg/id/"
 

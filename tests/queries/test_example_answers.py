@@ -12,8 +12,8 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import NamedQuery, load_catalog
+from tradekg.store.interface import TradeStore
 
 CATALOG = load_catalog()
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tradekg.graph.load import open_store
-from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import load_catalog
+from tradekg.store.interface import TradeStore
 
 ID = "https://w3id.org/tradekg/id/"
 

@@ -13,8 +13,8 @@ import pyoxigraph as ox
 import pytest
 
 from tradekg.graph.load import load_files, open_store
-from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import load_catalog
+from tradekg.store.interface import TradeStore
 
 CATALOG = load_catalog()
 SAMPLE = Path(__file__).parent / "data" / "legal-basis-sample.trig"

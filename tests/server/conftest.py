@@ -18,8 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tradekg.graph.load import open_store
-from tradekg.graph.store import TradeStore
 from tradekg.server import answer_cache, create_app
+from tradekg.store.interface import TradeStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVED_TOKEN = "served-write-token"

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
-from tradekg.graph.sparql_text import tokens
 from tradekg.server import create_app
 from tradekg.server.fast_sparql import SparqlFastPath, _only_query
 from tradekg.server.sparql import QUERY_FORMS, query_form
+from tradekg.store.sparql_text import tokens
 
 SELECT = "SELECT ?s WHERE { ?s a tkg:Country } ORDER BY ?s LIMIT 3"
 PROLOGUE_THEN_CONSTRUCT = (

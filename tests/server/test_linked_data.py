@@ -7,7 +7,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from tradekg.graph.describe import describe, format_date, inverse_label, resource_triples
+from tradekg.linkeddata.describe import describe, format_date, inverse_label, resource_triples
 
 JPN = "https://w3id.org/tradekg/id/country/JPN"
 TST = "https://w3id.org/tradekg/id/country/TST"

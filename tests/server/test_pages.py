@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tradekg.graph.index import class_counts, instances
-from tradekg.graph.text_search import TextIndex
-from tradekg.graph.timeline import timeline
+from tradekg.linkeddata.index import class_counts, instances
+from tradekg.linkeddata.timeline import timeline
+from tradekg.search.text_search import TextIndex
 from tradekg.server import create_app
 
 TKG = "https://w3id.org/tradekg/ontology#"
@@ -346,7 +346,7 @@ def test_every_page_type_names_its_json_alternate_which_answers_json(client, kin
 def test_search_while_the_index_is_built_answers_503_and_says_so(bundled_store, monkeypatch):
     import threading
 
-    from tradekg.graph import text_documents
+    from tradekg.search import text_documents
 
     release = threading.Event()
     real_rebuild = text_documents.rebuild

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.server.conftest import descendants_of, start_server, stop_server
-from tradekg.graph.embedded import OxigraphStore
-from tradekg.graph.store import StoreError
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import StoreError
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
 

@@ -26,8 +26,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 from tests.server.conftest import SERVED_TOKEN, Served, start_server, stop_server
-from tradekg.graph.remote import RemoteStore
-from tradekg.graph.sparql_client import Endpoints
+from tradekg.store.remote import RemoteStore
+from tradekg.store.sparql_client import Endpoints
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # ``shared/`` sits beside the project root (a git worktree may sit one level deeper: look up the ancestors).

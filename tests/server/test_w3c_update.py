@@ -30,7 +30,7 @@ from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import RDF, RDFS
 
 from tradekg.graph.load import VOCABULARY_GRAPHS
-from tradekg.graph.store import DEFAULT_GRAPH_IRI
+from tradekg.store.interface import DEFAULT_GRAPH_IRI
 
 from .test_w3c_conformance import BACKENDS, W3C, Served, served_on
 

@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import WRITE_TOKEN
 from tests.server.conftest import descendants_of, start_server, stop_server
+from tradekg.gate.writes import apply_update
 from tradekg.graph.load import open_store
-from tradekg.graph.writes import apply_update
 from tradekg.server import create_app
 from tradekg.server.worker import QueryPool, QueryRequest, QueryTimeout
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from flask.testing import FlaskClient
 
-from tradekg.graph.embedded import OxigraphStore
-from tradekg.graph.store import TradeStore
-from tradekg.graph.writes import apply_update
+from tradekg.gate.writes import apply_update
 from tradekg.server import create_app
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import TradeStore
 from tradekg.views.duties import TABLE_LIMIT, decode_cursor, duty_page, encode_cursor
 from tradekg.views.measure_rows import measure_rows
 from tradekg.views.measures import load_measures

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from tradekg.duty import rules_for
 from tradekg.duty.rules import load_rules, load_shared
-from tradekg.graph.class_index import class_index
-from tradekg.graph.store import TradeStore
-from tradekg.graph.writes import apply_update
+from tradekg.gate.writes import apply_update
+from tradekg.linkeddata.class_index import class_index
 from tradekg.server import create_app
+from tradekg.store.interface import TradeStore
 
 ID = "https://w3id.org/tradekg/id/"
 USA, JPN = f"{ID}country/USA", f"{ID}country/JPN"

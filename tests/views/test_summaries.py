@@ -9,12 +9,12 @@ import datetime as dt
 
 import pytest
 
-from tradekg.graph.class_index import ClassIndex, class_index
-from tradekg.graph.describe import describe
-from tradekg.graph.index import instances, items_of
-from tradekg.graph.store import TradeStore
-from tradekg.graph.writes import apply_update
+from tradekg.gate.writes import apply_update
+from tradekg.linkeddata.class_index import ClassIndex, class_index
+from tradekg.linkeddata.describe import describe
+from tradekg.linkeddata.index import instances, items_of
 from tradekg.server import create_app
+from tradekg.store.interface import TradeStore
 from tradekg.views.duties import country_duties
 from tradekg.views.tariff_index import TariffIndex, tariff_index
 
@@ -92,7 +92,7 @@ def test_links_here_are_counted_once_and_recounted_after_a_write(fresh_store: Tr
 
 
 def test_many_links_are_paged_in_store_order_reading_only_the_shown(fresh_store: TradeStore, monkeypatch):
-    monkeypatch.setattr("tradekg.graph.describe.LABEL_ALL", 5)
+    monkeypatch.setattr("tradekg.linkeddata.describe.LABEL_ALL", 5)
     whole = describe(fresh_store, USA, incoming_limit=10_000)
     assert whole is not None and whole.incoming_total > 20
     pairs = [(g.property, v.value) for g in whole.incoming for v in g.values]
@@ -177,9 +177,9 @@ def test_class_pages_by_date_follow_writes_latest_first(fresh_store: TradeStore)
 
 
 def test_labels_read_in_one_query_are_those_read_one_by_one(bundled_store: TradeStore):
-    from tradekg.graph.describe import Labeller
-    from tradekg.graph.incoming import links_to
-    from tradekg.graph.vocabulary import vocabulary
+    from tradekg.linkeddata.describe import Labeller
+    from tradekg.linkeddata.incoming import links_to
+    from tradekg.linkeddata.vocabulary import vocabulary
 
     iris = [s.value for _, s in links_to(bundled_store, JPN)] + [JPN, USA, CAN, TKG + "Tariff", ID + "no/such-thing"]
     one_by_one, in_one_query = (

@@ -23,14 +23,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from tradekg import __version__
-from tradekg.graph.backends import StoreLocation, open_backend
-from tradekg.graph.changes import AfterView, ChangeSet
-from tradekg.graph.embedded import OxigraphStore
+from tradekg.gate.changes import AfterView, ChangeSet
+from tradekg.gate.neighbourhood import validate_change
+from tradekg.gate.validate import ValidationReport, validate_quads
 from tradekg.graph.hs import hs_quads
-from tradekg.graph.neighbourhood import validate_change
 from tradekg.graph.reference import reference_quads
-from tradekg.graph.store import TradeStore
-from tradekg.graph.validate import ValidationReport, validate_quads
 from tradekg.ontology.vocab import (
     ONTOLOGY_IRI,
     ONTOLOGY_PATH,
@@ -38,6 +35,9 @@ from tradekg.ontology.vocab import (
     SHAPES_PATH,
     source_graph_iri,
 )
+from tradekg.store.backends import StoreLocation, open_backend
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import TradeStore
 
 FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -264,7 +264,7 @@ def validate_new_quads(
 ) -> ValidationReport:
     """Validate quads about to be added: all of them into a store without data, else the nodes they touch.
 
-    With data already stored, this is the write gate's check (:mod:`tradekg.graph.neighbourhood`): the nodes the
+    With data already stored, this is the write gate's check (:mod:`tradekg.gate.neighbourhood`): the nodes the
     new quads touch are validated over their neighbourhood in the store as it would be after the load, read where
     the new data touches it; the store is never copied. Call it holding the write lock (:meth:`TradeStore.writing`).
     ``trusted`` quads are added too and serve as context, but are not focus nodes' sources.
@@ -382,7 +382,7 @@ def open_store(
     keeps it as it is. See :func:`load_bundled` for what is validated when.
 
     Args:
-        location: A directory for a persistent store, a SPARQL server (:mod:`tradekg.graph.backends`), or
+        location: A directory for a persistent store, a SPARQL server (:mod:`tradekg.store.backends`), or
             ``None`` for memory.
         data_files: Files to load instead of the bundled graph.
         empty: Start with no data (the vocabulary is still installed).

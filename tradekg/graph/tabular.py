@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from tradekg.gate.validate import Violation, short_name
 from tradekg.graph.load import LoadError, UnreadableFile, file_graph_iri, validate_new_quads
 from tradekg.graph.rml import RDF_TYPE, MappingError, PredicateObject, TermMap, TriplesMap, expand, read_mapping
-from tradekg.graph.store import TradeStore, to_rdflib
-from tradekg.graph.validate import Violation, short_name
+from tradekg.store.interface import TradeStore, to_rdflib
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 HEADER_ROW = 1

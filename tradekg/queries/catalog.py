@@ -40,9 +40,9 @@ import yaml
 from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
-from tradekg.graph.embedded import OxigraphStore
-from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import QUERY_PREFIXES, country_iri
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import TradeStore
 
 QUERIES_DIR: Final = Path(__file__).resolve().parent
 """Directory of the bundled named queries."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import QUERY_PREFIXES
 from tradekg.queries.catalog import Param
+from tradekg.store.interface import TradeStore
 
 MAX_CHOICES = 1000
 """A picker lists at most this many resources (the field still accepts any other)."""

@@ -16,9 +16,9 @@ from itertools import islice
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from tradekg.graph.answers import sparql_json_term
-from tradekg.graph.store import TradeStore
 from tradekg.queries.catalog import NamedQuery
+from tradekg.store.answers import sparql_json_term
+from tradekg.store.interface import TradeStore
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

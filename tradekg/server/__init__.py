@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, TypeVar
 from flask import Flask, current_app, has_request_context
 from flask import request as flask_request
 
-from tradekg.graph.backends import store_location
 from tradekg.graph.load import open_store
-from tradekg.graph.store import TradeStore
-from tradekg.graph.text_search import TextIndex, index_path
+from tradekg.search.text_search import TextIndex, index_path
 from tradekg.server import guard
 from tradekg.server.answer_cache import AnswerCache
 from tradekg.server.bodies import BoundedBodies
 from tradekg.server.compiled_templates import TEMPLATE_CODE
 from tradekg.server.shares import CLIENT
 from tradekg.settings import default_config
+from tradekg.store.backends import store_location
+from tradekg.store.interface import TradeStore
 
 if TYPE_CHECKING:
     from tradekg.server.worker import QueryPool, Request

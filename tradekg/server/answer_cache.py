@@ -16,7 +16,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from tradekg.graph.sparql_text import uses_keyword
+from tradekg.store.sparql_text import uses_keyword
 
 if TYPE_CHECKING:  # no worker code is imported until a query needs it
     from tradekg.server.results import Answer

@@ -17,10 +17,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
-from tradekg.graph.describe import format_date
-from tradekg.graph.store import XSD_STRING, StoreError, TradeStore
-from tradekg.graph.validate import short_name
-from tradekg.graph.vocabulary import DATE_TYPES
+from tradekg.gate.validate import short_name
+from tradekg.linkeddata.describe import format_date
+from tradekg.linkeddata.vocabulary import DATE_TYPES
 from tradekg.queries.catalog import QUERIES_DIR, VIEW_NEEDS, NamedQuery, ParamError, load_catalog
 from tradekg.queries.choices import param_choices
 from tradekg.queries.openapi import MEDIA_TYPES, openapi_document
@@ -29,6 +28,7 @@ from tradekg.server import current_store, run_bounded
 from tradekg.server.web import href, wants_json
 from tradekg.server.web import page as html_or_json
 from tradekg.server.worker import QueryTimeout, WorkerFailed
+from tradekg.store.interface import XSD_STRING, StoreError, TradeStore
 
 DEFAULT_LIMIT = 100
 EXTENSION_KEY = "tradekg.catalog"

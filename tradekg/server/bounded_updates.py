@@ -1,13 +1,13 @@
 """Updates bounded by ``--timeout``: the part of an update that can run away is evaluated in a query worker.
 
-An update's ``WHERE`` is evaluated once, by Oxigraph, as a ``SELECT`` (:mod:`tradekg.graph.operations`), and a
+An update's ``WHERE`` is evaluated once, by Oxigraph, as a ``SELECT`` (:mod:`tradekg.gate.operations`), and a
 cross product there runs as long as a runaway query would, holding the store's write lock, so that every other
 write waits. So an update with a ``WHERE`` (``DELETE/INSERT ... WHERE``, ``DELETE WHERE``) or a ``LOAD`` has its
 whole change set computed in a query worker process (:mod:`tradekg.server.worker`), which is killed at the
 deadline: the update is then answered 503 with nothing changed, and the write lock is released. The worker reads
 the store exactly as committed: the write gate holds the write lock while it waits, so no write happens meanwhile
 (in memory, a worker forked under that lock; on disk, a checkpoint taken under it). Validation and the commit stay
-in the server (:mod:`tradekg.graph.writes`). ``INSERT DATA``, ``DELETE DATA`` and the graph operations (``CLEAR``,
+in the server (:mod:`tradekg.gate.writes`). ``INSERT DATA``, ``DELETE DATA`` and the graph operations (``CLEAR``,
 ``COPY``...) have no pattern to evaluate and run in the server's thread, bounded by the size of the body and of
 the graphs they name.
 """
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Flask
 
-from tradekg.graph.changes import ChangeSet
-from tradekg.graph.operations import operations, update_changes
-from tradekg.graph.store import TradeStore
-from tradekg.graph.writes import ChangeEvaluator
+from tradekg.gate.changes import ChangeSet
+from tradekg.gate.operations import operations, update_changes
+from tradekg.gate.writes import ChangeEvaluator
 from tradekg.server import run_bounded
+from tradekg.store.interface import TradeStore
 
 EVALUATED_KINDS = frozenset({"MODIFY", "DELETE WHERE", "LOAD"})
 """The operations whose cost the request's size does not bound: a pattern to evaluate, a document to fetch."""

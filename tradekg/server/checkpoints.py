@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 
 
 class Checkpoints:

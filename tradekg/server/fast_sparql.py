@@ -18,12 +18,12 @@ from urllib.parse import parse_qsl
 
 from werkzeug.sansio.utils import get_host
 
-from tradekg.graph.nesting import TooDeep, check_nesting
 from tradekg.server.bodies import Environ, StartResponse, WSGIApplication
 from tradekg.server.http import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, error_response
 from tradekg.server.shares import CLIENT
 from tradekg.server.sparql import GRAPH_FORMS, ProtocolError, answer_headers, answer_query, calls_service, query_form
 from tradekg.server.worker import QueryRequest
+from tradekg.store.nesting import TooDeep, check_nesting
 
 if TYPE_CHECKING:
     from flask import Flask

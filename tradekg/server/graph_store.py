@@ -1,7 +1,7 @@
 """The SPARQL 1.1 Graph Store HTTP Protocol at ``/rdf-graph-store`` (indirect identification).
 
 ``?graph=IRI`` names a graph and ``?default`` the default graph. The default graph here is the one SPARQL Update
-writes to outside ``GRAPH``: it is kept in the named graph :data:`tradekg.graph.writes.DEFAULT_GRAPH_IRI`, so a
+writes to outside ``GRAPH``: it is kept in the named graph :data:`tradekg.gate.writes.DEFAULT_GRAPH_IRI`, so a
 query's default graph (the union of the named graphs) includes it, and ``GET ?default`` returns just it. Every
 write (PUT, POST, DELETE) goes through the write gate: validated against the shapes, all or nothing.
 """
@@ -13,11 +13,7 @@ import uuid
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from tradekg.graph.answers import GRAPH_FORMATS
-from tradekg.graph.load import RdfSyntaxError, parse_rdf
-from tradekg.graph.nesting import EntityDeclared, TooDeep, check_nesting, check_xml
-from tradekg.graph.store import StoreConflict, StoreError
-from tradekg.graph.writes import (
+from tradekg.gate.writes import (
     DEFAULT_GRAPH_IRI,
     ProtectedGraph,
     UpdateFailed,
@@ -28,10 +24,14 @@ from tradekg.graph.writes import (
     drop_graph,
     replace_graph,
 )
+from tradekg.graph.load import RdfSyntaxError, parse_rdf
 from tradekg.ontology.vocab import ID
 from tradekg.server import current_store
 from tradekg.server.guard import request_iri
 from tradekg.server.http import GRAPH_MEDIA_TYPES, allow_cors, content_type, error_response, negotiate, write_refusal
+from tradekg.store.answers import GRAPH_FORMATS
+from tradekg.store.interface import StoreConflict, StoreError
+from tradekg.store.nesting import EntityDeclared, TooDeep, check_nesting, check_xml
 
 bp = Blueprint("graph_store", __name__)
 

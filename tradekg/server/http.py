@@ -16,7 +16,7 @@ RESULT_MEDIA_TYPES: dict[str, str] = {
     "application/xml": "xml",
     "text/xml": "xml",
 }
-"""Media types of SELECT/ASK answers, to the short names of :mod:`tradekg.graph.answers`; the first is the default."""
+"""Media types of SELECT/ASK answers, to the short names of :mod:`tradekg.store.answers`; the first is the default."""
 
 GRAPH_MEDIA_TYPES: dict[str, str] = {
     "text/turtle": "ttl",

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
-from tradekg.graph.describe import INCOMING_PAGE_SIZE, Description, describe, resource_triples
-from tradekg.graph.store import TradeStore
+from tradekg.linkeddata.describe import INCOMING_PAGE_SIZE, Description, describe, resource_triples
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store
 from tradekg.server.guard import request_iri
@@ -34,6 +33,7 @@ from tradekg.server.web import (
     site_url,
     wants_json,
 )
+from tradekg.store.interface import TradeStore
 from tradekg.views.facts import until_write
 
 bp = Blueprint("linked_data", __name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from tradekg.graph.vocabulary import Term, vocabulary
+from tradekg.linkeddata.vocabulary import Term, vocabulary
 from tradekg.ontology.vocab import ONTOLOGY_IRI, PREFIXES
 from tradekg.server import current_store
 from tradekg.server.web import HTML, JSON, RDF_FORMATS, RDF_MEDIA_TYPES, open_to_all, page, site_url

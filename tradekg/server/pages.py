@@ -14,11 +14,10 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
-from tradekg.graph.class_index import class_index
-from tradekg.graph.index import SORTS, ClassCount, Item, class_counts, examples, instances
-from tradekg.graph.store import TradeStore
-from tradekg.graph.timeline import Entry, timeline
-from tradekg.graph.vocabulary import local_name, vocabulary
+from tradekg.linkeddata.class_index import class_index
+from tradekg.linkeddata.index import SORTS, ClassCount, Item, class_counts, examples, instances
+from tradekg.linkeddata.timeline import Entry, timeline
+from tradekg.linkeddata.vocabulary import local_name, vocabulary
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store, text_index
 from tradekg.server.guard import request_iri
@@ -34,6 +33,7 @@ from tradekg.server.web import (
     page,
     site_url,
 )
+from tradekg.store.interface import TradeStore
 from tradekg.views.chart import chart
 from tradekg.views.chart import svg as chart_svg
 from tradekg.views.facts import until_write

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request
 from rdflib.term import Node
 
-from tradekg.graph.sparql_text import tokens
 from tradekg.ontology.vocab import ID_PREFIXES, PREFIXES, QUERY_PREFIXES
 from tradekg.queries.catalog import NamedQuery, ParamError
 from tradekg.queries.choices import Choice, param_choices
@@ -23,6 +22,7 @@ from tradekg.server import current_store
 from tradekg.server.api import catalog
 from tradekg.server.pages import named_queries
 from tradekg.server.web import dataset_base, page, site_url
+from tradekg.store.sparql_text import tokens
 
 bp = Blueprint("query_page", __name__)
 EDITOR_PREFIXES = ("tkg", "id", "rdf", "rdfs", "owl", "xsd", "skos", "prov", "dcterms", "schema", "wd")

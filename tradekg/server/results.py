@@ -19,9 +19,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from tradekg.graph.answers import GRAPH_FORMATS, RESULT_FORMATS, serialize_answer, sparql_json_term
-from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import PREFIXES
+from tradekg.store.answers import GRAPH_FORMATS, RESULT_FORMATS, serialize_answer, sparql_json_term
+from tradekg.store.interface import TradeStore
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

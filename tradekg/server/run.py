@@ -33,7 +33,7 @@ from granian.constants import Interfaces
 from granian.log import LogLevels
 from granian.server import Server
 
-from tradekg.graph.footprint import footprints
+from tradekg.gate.footprint import footprints
 from tradekg.server import create_app, query_pool, text_index
 from tradekg.server.body_deadline import unavailable_note
 from tradekg.settings import SETTINGS, SETTINGS_BY_NAME

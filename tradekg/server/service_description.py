@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Response, current_app, request
 
-from tradekg.graph.answers import GRAPH_FORMATS
-from tradekg.graph.store import DEFAULT_GRAPH_IRI
 from tradekg.server.http import GRAPH_MEDIA_TYPES, allow_cors, content_type, error_response, negotiate
+from tradekg.store.answers import GRAPH_FORMATS
+from tradekg.store.interface import DEFAULT_GRAPH_IRI
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"

@@ -2,7 +2,7 @@
 
 A query is evaluated in one of the application's worker processes (:mod:`tradekg.server.worker`), killed at
 ``--timeout`` (with ``--timeout 0``, in the server's own process), and its answer is written in the negotiated
-format, cut at ``--max-rows``. An update passes the write gate (:mod:`tradekg.graph.writes`). A GET with no query
+format, cut at ``--max-rows``. An update passes the write gate (:mod:`tradekg.gate.writes`). A GET with no query
 answers the service description (or, for a browser, a redirect to the query page at ``/query``).
 """
 
@@ -13,11 +13,7 @@ from functools import lru_cache
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request
 
-from tradekg.graph.answers import FormatError
-from tradekg.graph.nesting import TooDeep, check_nesting
-from tradekg.graph.sparql_text import DatasetConflict, tokens, uses_keyword
-from tradekg.graph.store import StoreConflict, StoreError
-from tradekg.graph.writes import (
+from tradekg.gate.writes import (
     FederationRefused,
     ProtectedGraph,
     UpdateFailed,
@@ -41,6 +37,10 @@ from tradekg.server.http import (
 from tradekg.server.results import Answer
 from tradekg.server.service_description import service_description_response
 from tradekg.server.worker import QueryRequest, QueryTimeout, WorkerFailed
+from tradekg.store.answers import FormatError
+from tradekg.store.interface import StoreConflict, StoreError
+from tradekg.store.nesting import TooDeep, check_nesting
+from tradekg.store.sparql_text import DatasetConflict, tokens, uses_keyword
 
 bp = Blueprint("sparql", __name__)
 

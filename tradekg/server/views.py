@@ -15,10 +15,10 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 from markupsafe import Markup
 
-from tradekg.graph.store import TradeStore
 from tradekg.ontology.vocab import ID, TKG
 from tradekg.server import current_store
 from tradekg.server.web import bad_request, href, int_arg, not_found, page
+from tradekg.store.interface import TradeStore
 from tradekg.views import chart, worldmap
 from tradekg.views.country import country_view
 from tradekg.views.duties import SIDES, decode_cursor, duty_page

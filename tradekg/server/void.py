@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from tradekg.graph.void import VOID_PREFIXES, Addresses, void_triples
+from tradekg.linkeddata.void import VOID_PREFIXES, Addresses, void_triples
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.server import current_store
 from tradekg.server.web import (

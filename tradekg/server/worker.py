@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from tradekg.graph.store import TradeStore
 from tradekg.server.checkpoints import Checkpoints
 from tradekg.server.frames import receive_frame, send_frame
 from tradekg.server.shares import CLIENT, Shares
@@ -50,6 +49,7 @@ from tradekg.server.worker_process import (
     forked_child,
     request_message,
 )
+from tradekg.store.interface import TradeStore
 
 __all__ = ["QueryPool", "QueryRequest", "QueryTimeout", "Request", "WorkerFailed", "can_fork"]
 

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from tradekg.graph.embedded import OxigraphStore
-from tradekg.graph.store import TradeStore
 from tradekg.server.frames import receive_frame, send_frame
 from tradekg.server.lifeline import end_with_server
 from tradekg.server.results import Answer, evaluate
+from tradekg.store.embedded import OxigraphStore
+from tradekg.store.interface import TradeStore
 
 T_co = TypeVar("T_co", covariant=True)
 

@@ -15,7 +15,7 @@ from html import escape
 
 import pyoxigraph as ox
 
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 from tradekg.views.duties import measures_facing, measures_imposed
 from tradekg.views.facts import Day, Ref, labels, solutions, until_write
 from tradekg.views.measures import Measure, load_measures

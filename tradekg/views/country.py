@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 from tradekg.views.duties import CountryDuties, country_duties
 from tradekg.views.facts import Day, Ref, labels, solutions, tkg, until_write
 

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent
 from tradekg.views.measure_rows import measure_rows
 from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, statuses

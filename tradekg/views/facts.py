@@ -16,10 +16,10 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from tradekg.graph.describe import format_date
-from tradekg.graph.store import TradeStore
-from tradekg.graph.vocabulary import local_name
+from tradekg.linkeddata.describe import format_date
+from tradekg.linkeddata.vocabulary import local_name
 from tradekg.ontology.vocab import PREFIXES, TKG
+from tradekg.store.interface import TradeStore
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Facts = dict[str, dict[str, list[Term]]]

@@ -5,7 +5,7 @@ the measure's rate, dates, legal basis, scope, exemptions, suspensions and amend
 :class:`~tradekg.views.measures.Measure`. Reading them costs a few batched queries (about a second for 277
 measures at 10^6 quads); this summary keeps each measure read, so a page shown again reads only memory.
 
-Freshness follows :class:`~tradekg.graph.following.CommitFollower`: a committed change set names the resources it
+Freshness follows :class:`~tradekg.store.following.CommitFollower`: a committed change set names the resources it
 touches (subjects of the facts a row shows, and measures that an exemption, suspension, amendment or stacking
 rule points at), and every kept measure that mentions one of them is dropped, to be read again at its next use.
 A measure being read while a write commits is not kept (its facts may predate the write).
@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from tradekg.graph.following import CommitFollower
-from tradekg.graph.store import TradeStore
+from tradekg.store.following import CommitFollower
+from tradekg.store.interface import TradeStore
 from tradekg.views.measures import INCOMING_PROPERTIES, MEASURE_PROPERTIES, RELATED_PROPERTIES, Measure, load_measures
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 from tradekg.views.facts import (
     Day,
     Facts,

@@ -6,7 +6,7 @@ quads a country faces thousands of tariffs (every tariff on all countries among 
 of them at each view costs seconds. This index holds, for every tariff, only what ranks it (rate, dates, whom it
 names, who imposes it, whether it names products), by target and by imposer, each list kept sorted by rate.
 
-Freshness follows the text index's design (:mod:`tradekg.graph.text_search`): the index listens to
+Freshness follows the text index's design (:mod:`tradekg.search.text_search`): the index listens to
 :meth:`TradeStore.on_commit`; each committed change set names the tariffs whose ranked facts it touches, and only
 those are read again from the store (and only the lists of the countries they name, before or after, are sorted
 again). A change to the class hierarchy, or a change set touching more than :data:`REREAD_LIMIT` resources, makes
@@ -24,8 +24,8 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from tradekg.graph.following import CommitFollower
-from tradekg.graph.store import TradeStore
+from tradekg.store.following import CommitFollower
+from tradekg.store.interface import TradeStore
 from tradekg.views.facts import solutions, tkg
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

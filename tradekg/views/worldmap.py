@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tradekg.duty import rules_for
 from tradekg.duty.calculator import Goods, calculate
-from tradekg.graph.store import TradeStore
+from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent, solutions, until_write
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"

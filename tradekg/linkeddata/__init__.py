@@ -1,0 +1,1 @@
+"""Generic linked-data views of the dataset: any resource described, classes listed, VoID, the vocabulary."""

@@ -1,0 +1,455 @@
+"""Search by words: a full-text index of labels, notes and descriptions, kept up to date on every write.
+
+The index is SQLite FTS5 (Python's standard library): one document per resource of the data graphs, with its
+names, its texts and a token per class (:mod:`tradekg.search.text_documents` says what is indexed and how it is
+written). Every word must match, in any order, stemmed (Porter: ``tariffs`` finds "tariff"): ``japan tariff``
+finds "US 24% tariff rate on Japan". When nothing matches word for word, the words are tried as prefixes
+(``tarif``, ``akaz``). Hits holding more of the words in their names come first, then the shortest names.
+
+Bounded work per search, whatever the size of the graph: the ranking and the facets cover the first
+``window`` matches, and matches are counted up to ``count_limit`` (beyond, the answer says "more than").
+So a word found in every resource costs about what a rare one does.
+
+Freshness. The index follows the store through :meth:`TradeStore.on_commit`: each committed change set names the
+resources whose names, texts or types it touches, and their documents are read again from the store (so the
+index never depends on the order or the exact form of the changes, only on which resources they touch). An
+in-memory store gets an in-memory index; a store on disk gets an index file beside its directory
+(``<store>.search.sqlite3``), reused when it was closed cleanly over a store of the same size, and rebuilt
+otherwise (missing, from an older format, left open by a process that died, or the store written without it).
+
+Building. :meth:`TextIndex.ensure` opens (or builds) the index in the caller's thread; a server calls
+:meth:`TextIndex.build_in_background` at start instead, and until the index is ready every search answers at once
+that it is being built (``SearchAnswer.building``), rather than making the first user wait for a scan of the
+store (minutes at 10^7 quads). Writes committed meanwhile are not lost: the build reads a snapshot of the store,
+the subjects those writes touch are kept aside, and their documents are read again before the index is used.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from tradekg.search import text_documents as documents
+from tradekg.search.text_documents import FORMAT_VERSION, NAME_PROPERTIES, WORD, fold, in_list, kind_token
+from tradekg.search.text_snippets import Snippet, label, snippet
+from tradekg.store.interface import TradeStore
+
+MAX_WORDS = 16
+WINDOW = 1000
+"""Most matches ranked and counted into facets, by default; see :meth:`TextIndex.search`."""
+COUNT_LIMIT = 10_000
+"""Matches are counted up to this many by default; when more match, the total says "more than" this."""
+EXPANDED = 64
+"""A prefix is replaced by the words it begins when they are at most this many (see :func:`_prefix_expression`)."""
+_MATCHES = "SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?"
+_COUNT = "SELECT count(*) FROM (SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?)"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One resource found: its IRI, label, classes and the matched text with the words marked."""
+
+    iri: str
+    label: str
+    types: tuple[str, ...]
+    snippet: Snippet
+    """The best-matching text in pieces, each with whether it is a matched word."""
+
+    @cached_property
+    def snippet_text(self) -> str:
+        """The snippet as plain text."""
+        return "".join(text for text, _ in self.snippet)
+
+    def to_json(self) -> dict[str, object]:
+        """The hit as JSON."""
+        return {"iri": self.iri, "label": self.label, "types": list(self.types), "snippet": self.snippet_text}
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A class and how many of the matching resources it types."""
+
+    iri: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    """What a search found: how many resources match, one page of them, and the classes among the matches."""
+
+    total: int
+    hits: list[Hit]
+    facets: list[Facet]
+    window: int | None = None
+    """Set when more resources match than the ranking and facets cover: they cover the first ``window``."""
+    total_is_lower_bound: bool = False
+    """Whether more than ``total`` resources match (they are counted up to the index's ``count_limit``)."""
+    building: bool = False
+    """Set when the index is still being built (:meth:`TextIndex.build_in_background`): nothing was searched."""
+
+    @property
+    def reachable(self) -> int:
+        """How many hits the pages can show: the ranked ones (all matches, or the first ``window``)."""
+        return min(self.total, self.window) if self.window else self.total
+
+
+def match_expression(text: str, *, prefixes: bool = False) -> str:
+    """The FTS5 query for what a user typed: every word, stemmed; with ``prefixes``, each also as a prefix.
+
+    Words may be in the names, the prose or the class (``exemption``). Words written together with punctuation
+    (``9903.01.25``) must follow each other. Punctuation and FTS5 operators are dropped, so no input is a syntax
+    error. Returns ``""`` when no word is left. One-letter words are never prefixes.
+    """
+    phrases = [_phrase(words, prefix=prefixes) for words in _phrases(text)]
+    columns = "names texts" if prefixes else "names texts kinds"  # a class's words match whole, never as prefixes
+    return f"{{{columns}}} : ({' '.join(phrases)})" if phrases else ""
+
+
+def _phrases(text: str) -> list[list[str]]:
+    """The words of what a user typed, lower-cased, grouped as written together (``9903.01.25``, ``usa-jpn``)."""
+    phrases, count = [], 0
+    for chunk in text.lower().split():
+        words = WORD.findall(chunk)[: MAX_WORDS - count]
+        count += len(words)
+        if words:
+            phrases.append(words)
+    return phrases
+
+
+def _phrase(words: list[str], *, prefix: bool) -> str:
+    phrase = " ".join(words)
+    return f'"{phrase}"*' if prefix and len(words[-1]) > 1 else f'"{phrase}"'
+
+
+class TextIndex:
+    """The full-text index of one store (see the module's description).
+
+    Args:
+        store: The store to index and follow.
+        path: The index file; ``None`` keeps it in memory.
+        window: Most matches ranked and counted into facets.
+        count_limit: Matches are counted up to this many (at least ``window``).
+
+    The index is built at the first search (:meth:`ensure`), or in a thread of its own
+    (:meth:`build_in_background`), not at construction, and follows every write committed after that. Methods are
+    safe to call from several threads.
+    """
+
+    def __init__(
+        self, store: TradeStore, path: Path | None = None, *, window: int = WINDOW, count_limit: int = COUNT_LIMIT
+    ) -> None:
+        if not 0 < window <= count_limit:
+            raise ValueError(f"window ({window}) must be positive and at most count_limit ({count_limit})")
+        self.store = store
+        self.path = path
+        self.window = window
+        self.count_limit = count_limit
+        self._lock = threading.RLock()
+        """Held to read or write the database, and for the whole of a build."""
+        self._state_lock = threading.Lock()
+        """Guards what a writer checks without waiting for a build: ``_pending``, ``_quads`` and ``_builder``."""
+        self._db: sqlite3.Connection | None = None
+        """Set once the index is complete and current; searches and refreshes use it only then."""
+        self._pending: set[str] | None = None
+        """While the index is opened or built: the subjects that writes committed meanwhile touched."""
+        self._quads: int | None = None
+        """The store's quad count, followed through the change sets (counting a store of 10^7 quads takes seconds)."""
+        self._builder: threading.Thread | None = None
+        self.build_error: BaseException | None = None
+        """Why the last background build failed (searches then try again in the caller's thread)."""
+        self._listening = False
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def ensure(self) -> None:
+        """Open the index, building it from the store if it is missing or stale, and start following writes."""
+        with self._lock:
+            if self._db is not None:
+                return
+            with self._state_lock:
+                self._pending = set()  # before the store is read: writes from now on are kept aside
+            try:
+                if not self._listening:
+                    self.store.on_commit(self.changed)
+                    self._listening = True
+                database = self._opened()
+                self._catch_up(database)
+            finally:
+                with self._state_lock:
+                    self._pending = None
+
+    def _opened(self) -> sqlite3.Connection:
+        """The index's database, reused when current, else built from a snapshot of the store; marked in use."""
+        if self.path is not None and self.path.exists() and not documents.has_format(self.path, FORMAT_VERSION):
+            self.path.unlink()  # another format (or not an index at all): built anew below
+        database = documents.connect(self.path)
+        quads = None
+        if self.path is not None:  # counted once, between two writes; then followed through the change sets
+            with self.store.write_lock:
+                quads = len(self.store)
+                with self._state_lock:
+                    self._quads = quads
+        if quads is None or not self._is_current(database, quads):
+            documents.rebuild(database, self.store)
+        _set_meta(database, clean="0")
+        return database
+
+    def _catch_up(self, database: sqlite3.Connection) -> None:
+        """Read again what writes touched while the index was opened or built, then publish it (holding the lock)."""
+        while True:
+            with self._state_lock:
+                subjects = self._pending
+                if not subjects:
+                    self._pending = None  # writes from now on refresh the index themselves
+                    self._db = database
+                    return
+                self._pending = set()
+            documents.refresh(database, self.store, subjects)
+
+    def build_in_background(self) -> None:
+        """Open or build the index in a thread of its own; until it is ready, searches answer ``building``.
+
+        Does nothing when the index is open or already being built.
+        """
+        with self._state_lock:
+            if self._db is not None or (self._builder is not None and self._builder.is_alive()):
+                return
+            self._builder = threading.Thread(target=self._build, name="tradekg-text-index", daemon=True)
+            self._builder.start()
+
+    def _build(self) -> None:
+        try:
+            self.ensure()
+        except BaseException as error:  # noqa: BLE001 - kept for the next search, which builds again and raises
+            self.build_error = error
+
+    @property
+    def building(self) -> bool:
+        """Whether a background build is under way."""
+        builder = self._builder
+        return builder is not None and builder.is_alive() and self._db is None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a background build to end (at most ``timeout`` seconds); returns whether the index is ready."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+        return self._db is not None
+
+    def close(self) -> None:
+        """Record that the index matches the store (so that the next process reuses it) and close it.
+
+        During a background build it returns at once (a server stopping need not wait for the build): the file,
+        not marked as matching, is built again at the next start.
+        """
+        if self.building:
+            return
+        with self._lock:
+            if self._db is None:
+                return
+            with self._state_lock:
+                quads = self._quads
+            if quads is not None:
+                _set_meta(self._db, clean="1", quads=str(quads))
+            self._db.close()
+            self._db = None
+
+    def _is_current(self, database: sqlite3.Connection, quads: int) -> bool:
+        meta = dict(database.execute("SELECT key, value FROM meta"))
+        return meta.get("version") == FORMAT_VERSION and meta.get("clean") == "1" and meta.get("quads") == str(quads)
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("the text index is not open")
+        return self._db
+
+    # -- building and following --------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Index the whole store again."""
+        with self._lock:
+            documents.rebuild(self._conn(), self.store)
+
+    def changed(self, removed: Collection[Any], added: Collection[Any]) -> None:
+        """Follow a committed change set: read again every resource whose names, texts or types it touches.
+
+        Called by the store inside its write lock, right after the commit (see :meth:`TradeStore.on_commit`).
+        """
+        subjects = documents.touched(removed, added)
+        with self._state_lock:
+            if self._quads is not None:
+                self._quads += len(added) - len(removed)  # the net change of the named graphs' quads
+            if not subjects or self._db is None and self._pending is None:  # not built: its build reads it all
+                return
+            if self._pending is not None:  # being opened or built: read again before it is used
+                self._pending.update(subjects)
+                return
+        self.refresh(subjects)
+
+    def refresh(self, subjects: Iterable[str]) -> None:
+        """Read the documents of these resources again from the store."""
+        with self._lock:
+            if self._db is not None:  # else not built yet: the first search reads the whole store
+                documents.refresh(self._db, self.store, subjects)
+
+    # -- searching ---------------------------------------------------------------------------------
+
+    def search(self, text: str, *, class_iri: str | None = None, limit: int = 50, offset: int = 0) -> SearchAnswer:
+        """The resources matching every word of ``text``, best first.
+
+        Matches are counted up to ``count_limit`` (``SearchAnswer.total_is_lower_bound`` says when more match).
+        The ranking and the facets cover every match, or, when more than ``window`` resources match, the first
+        ``window`` of them in index order (``SearchAnswer.window`` says so): a single common word then costs no
+        more than a precise phrase.
+
+        Args:
+            text: What the user typed.
+            class_iri: Only resources of this class (a facet picked).
+            limit: Hits per page.
+            offset: The first hit to return.
+        """
+        expression = match_expression(text)
+        if not expression:
+            return SearchAnswer(0, [], [])
+        if self.building:
+            return SearchAnswer(0, [], [], building=True)
+        self.ensure()
+        with self._lock:
+            database = self._conn()
+            first = self._first(database, expression)
+            if not first:  # no word-for-word match: words as prefixes (tarif, japan for Japanese)
+                expression = _prefix_expression(database, text)
+                first = self._first(database, expression) if expression else []
+            if not first:  # nor as prefixes: nothing matches, of any class
+                return SearchAnswer(0, [], [])
+            facets = _facets(database, first[: self.window])
+            if class_iri:  # the first matches of that class, found by the index itself
+                expression = f'kinds : "{kind_token(class_iri)}" AND {expression}'
+                first = self._first(database, expression)
+            total, more = self._count(database, expression, first)
+            words = [fold(word) for word in WORD.findall(text.lower())[:MAX_WORDS]]
+            ranked = _ranked(database, first[: self.window], words, limit=limit, offset=offset)
+            hits = _hits(database, ranked, words)
+        return SearchAnswer(total, hits, facets, self.window if len(first) > self.window else None, more)
+
+    def _first(self, database: sqlite3.Connection, expression: str) -> list[int]:
+        """The rows of the first matches in index order: ``window`` and one more (which tells there are more)."""
+        return [row[0] for row in database.execute(_MATCHES, (expression, self.window + 1))]
+
+    def _count(self, database: sqlite3.Connection, expression: str, first: list[int]) -> tuple[int, bool]:
+        """How many rows match, up to ``count_limit``, and whether more do."""
+        if len(first) <= self.window:
+            return len(first), False
+        counted = database.execute(_COUNT, (expression, self.count_limit + 1)).fetchone()[0]
+        return min(counted, self.count_limit), counted > self.count_limit
+
+
+def _set_meta(database: sqlite3.Connection, **values: str) -> None:
+    database.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items())
+
+
+def _prefix_expression(database: sqlite3.Connection, text: str) -> str:
+    """:func:`match_expression` with prefixes, each long prefix replaced by the words of the index it begins.
+
+    ``tarif`` becomes ``("tariff" OR "tariffs")``, which FTS5 reads lazily, as it reads one word; a prefix of 2 or
+    3 letters is in FTS5's own prefix index; a prefix beginning more than :data:`EXPANDED` words, or the last
+    word of a phrase, stays a prefix for FTS5. Returns ``""`` when a word begins no word of the index.
+    """
+    groups = []
+    for words in _phrases(text):
+        if len(words) > 1 or len(words[0]) <= 3:
+            groups.append(_phrase(words, prefix=True))
+            continue
+        start = fold(words[0])
+        found = [
+            row[0]
+            for row in database.execute(
+                "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
+                (start, start + "\U0010ffff", EXPANDED + 1),
+            )
+        ]
+        if not found:
+            return ""
+        expanded = " OR ".join(f'"{word}"' for word in found)
+        groups.append(f"({expanded})" if len(found) <= EXPANDED else _phrase(words, prefix=True))
+    return f"{{names texts}} : ({' AND '.join(groups)})" if groups else ""
+
+
+def _facets(database: sqlite3.Connection, numbers: list[int]) -> list[Facet]:
+    """The classes of these rows, each with how many of them it types, commonest first."""
+    if not numbers:
+        return []
+    marks = ",".join("?" * len(numbers))
+    return [
+        Facet(iri, count)
+        for iri, count in database.execute(
+            f"SELECT class, count(*) FROM types WHERE resource IN ({marks})"  # noqa: S608 - marks only
+            " GROUP BY class ORDER BY count(*) DESC, class",
+            numbers,
+        )
+    ]
+
+
+def _ranked(
+    database: sqlite3.Connection, numbers: list[int], words: list[str], *, limit: int, offset: int
+) -> list[int]:
+    """One page of matching rows, best first: most words in the names, then the shortest names.
+
+    BM25 would weigh the same evidence, but FTS5 computes it by reading the whole list of documents of each
+    word, which for a common word costs more than everything else a search does. Words are compared by their
+    first letters (``tariffs`` holds ``tariff``).
+    """
+    if not numbers:
+        return []
+    stems = [word[: max(3, len(word) - 2)] for word in words]
+    in_names = " + ".join("(instr(lower(coalesce(names, '')), ?) > 0)" for _ in stems) or "0"
+    marks = ",".join("?" * len(numbers))
+    return [
+        row[0]
+        for row in database.execute(
+            f"SELECT id FROM documents WHERE id IN ({marks})"  # noqa: S608 - marks and constants
+            f" ORDER BY {in_names} DESC, length(coalesce(names, '')), id LIMIT ? OFFSET ?",
+            [*numbers, *stems, int(limit), int(offset)],
+        )
+    ]
+
+
+def _hits(database: sqlite3.Connection, numbers: list[int], words: list[str]) -> list[Hit]:
+    """The hits of these rows, in order: IRI, label, classes and the words found (4 statements in all)."""
+    if not numbers:
+        return []
+    marks = ",".join("?" * len(numbers))
+    iris = dict(database.execute(f"SELECT id, iri FROM resources WHERE id IN ({marks})", numbers))  # noqa: S608
+    names: dict[int, list[tuple[str, str, str]]] = {number: [] for number in numbers}
+    for number, predicate, value, lang in database.execute(
+        f"SELECT resource, predicate, value, lang FROM texts WHERE resource IN ({marks})"  # noqa: S608
+        f" AND predicate IN ({in_list(NAME_PROPERTIES)})",
+        numbers,
+    ):
+        names[number].append((predicate, value, lang))
+    types: dict[int, list[str]] = {number: [] for number in numbers}
+    for number, class_iri in database.execute(
+        f"SELECT resource, class FROM types WHERE resource IN ({marks}) ORDER BY class",  # noqa: S608
+        numbers,
+    ):
+        types[number].append(class_iri)
+    snippets = {
+        number: snippet(prose or "", words) or snippet(found_in_names or "", words)  # prose first, else a name
+        for number, found_in_names, prose in database.execute(
+            f"SELECT id, names, texts FROM documents WHERE id IN ({marks})",  # noqa: S608
+            numbers,
+        )
+    }
+    return [Hit(iris[n], label(names[n]) or iris[n], tuple(types[n]), snippets.get(n, ())) for n in numbers]
+
+
+def index_path(store: TradeStore) -> Path | None:
+    """Where the index of a store lives: a file beside its directory, or ``None`` (in memory) for a memory store."""
+    if store.path is None:
+        return None
+    return store.path.with_name(store.path.name + ".search.sqlite3")
