@@ -72,7 +72,8 @@ from tradekg.store.remote_text import (
 )
 from tradekg.store.sparql_client import Endpoints, RemoteError, SparqlClient
 from tradekg.store.sparql_text import dataset_clauses
-from tradekg.store.virtuoso import UnanswerableQuery, crashes_virtuoso, with_virtuoso_answers
+from tradekg.store.virtuoso import with_virtuoso_answers
+from tradekg.store.virtuoso_crash import UnanswerableQuery, crashes_virtuoso
 
 REGISTRY_SECONDS = 1.0
 """How long the list of tradekg's graphs and the store's version are reused before they are read again."""
@@ -184,7 +185,7 @@ class RemoteStore(QuadReads):
 
         Raises:
             UnanswerableQuery: The server is Virtuoso and the query has the shape it crashes on
-                (:mod:`tradekg.store.virtuoso`); nothing was sent.
+                (:mod:`tradekg.store.virtuoso_crash`); nothing was sent.
         """
         if self.virtuoso and crashes_virtuoso(sparql):
             raise UnanswerableQuery(
