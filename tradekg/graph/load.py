@@ -285,11 +285,27 @@ def validate_new_quads(
 
 
 def install_vocabulary(store: TradeStore) -> None:
-    """Put the current ontology and shapes into their graphs, replacing older copies."""
+    """Put the current ontology and shapes into their graphs, replacing older copies.
+
+    Copies that are already the same graphs, blank nodes aside, are kept: a store opened again is not written
+    (a write would change its stamp, and the indexes kept beside it would be rebuilt at every start).
+    """
     by_graph: dict[str, list[ox.Quad]] = {iri: [] for iri in VOCABULARY_GRAPHS}
     for quad in vocabulary_quads():
         by_graph[quad.graph_name.value].append(quad)  # type: ignore[union-attr]
+    if all(_same_graph(list(store.quads(iri)), quads) for iri, quads in by_graph.items()):
+        return
     store.replace_graphs(by_graph)
+
+
+def _same_graph(old: list[ox.Quad], new: list[ox.Quad]) -> bool:
+    """Whether two graphs' quads are the same, blank nodes renamed (RDF canonicalization of both)."""
+    graphs = [ox.Dataset(quads) for quads in (old, new)]
+    if len(graphs[0]) != len(graphs[1]):
+        return False
+    for graph in graphs:
+        graph.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return set(graphs[0]) == set(graphs[1])
 
 
 def _cache_folder() -> Path:

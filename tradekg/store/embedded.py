@@ -252,7 +252,10 @@ class OxigraphStore(TradeStore):
         new = {quad for quad in wanted if quad not in store}
         union_gone, union_new = self._union_changes(gone, new)
         try:
-            stamp = self._stamps.prepare() if self._stamps is not None else ""  # in the file before the commit
+            stamp = ""
+            if self._stamps is not None:  # a new stamp in the file before the commit; a change of nothing keeps it
+                changes = gone or new or union_gone or union_new or created_graphs or dropped_graphs
+                stamp = self._stamps.prepare() if changes else self._stamps.value
             if not gone and not union_gone and not dropped_graphs and not created_graphs:
                 store.extend([*new, *union_new])  # one transaction
                 self._stamped(stamp, gone, new)

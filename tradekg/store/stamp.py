@@ -10,8 +10,8 @@ its own update for that commit. So when the index opens again, an equal stamp pr
 - a write by a tradekg process that did not update the index (say ``tradekg load`` while no server runs) writes
   new values: they differ;
 - a store opened by another tool (Oxigraph's own command, a script) is caught at the next opening by the store's
-  files: when the store is closed cleanly, the stamp records the names, sizes and times of its files (RocksDB makes
-  new ones at every opening for writing), and files that no longer match make a new value;
+  files: when the store is closed cleanly, the stamp records the names and sizes of its files (RocksDB makes new
+  ones at every opening for writing), and files that no longer match make a new value;
 - after a machine crash (a power cut) the file and the store's write-ahead log may each have lost their last
   writes, neither being synced at each commit: a stamp left by a store not closed cleanly is trusted only within
   the same boot of the machine (``/proc/sys/kernel/random/boot_id``).
@@ -46,13 +46,17 @@ def _boot() -> str:
 
 
 def fingerprint(directory: Path) -> list[list[str | int]]:
-    """Each data file of a store's directory with its size and modification time (RocksDB's text logs left out)."""
+    """Each data file of a store's directory with its size (RocksDB's text logs left out).
+
+    RocksDB names its files by a counter and makes new ones (a write-ahead log, a manifest, options) at every
+    opening for writing. Modification times are left out: the engine touches its manifest while it closes, after
+    the store has let go of it.
+    """
     files = []
     with contextlib.suppress(FileNotFoundError):
         for entry in os.scandir(directory):
             if entry.is_file() and not entry.name.startswith("LOG"):
-                info = entry.stat()
-                files.append([entry.name, info.st_size, info.st_mtime_ns])
+                files.append([entry.name, entry.stat().st_size])
     return sorted(files)
 
 
