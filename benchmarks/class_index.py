@@ -11,7 +11,8 @@ previous implementation on the same file (``plain``), whose rows must be the sam
     python -m benchmarks.class_index classes --store /work/bench-data/classdisk13/events-1m.store --runs 7
     python -m benchmarks.class_index search --store /work/bench-data/classdisk13/search-1e7/trade-670000-seed1-b...
 
-The store is written to (its stamp, and the index files beside it): run them on a copy.
+The store is written to (its stamp, and the index files beside it): run them on a copy. ``--build-only`` stops
+once the class index is ready (to prepare the file without holding the benchmark lock for minutes).
 """
 
 from __future__ import annotations
@@ -47,17 +48,22 @@ def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
 
 
-def classes(store_dir: Path, runs: int) -> None:
-    """Print the start-up costs and the paging table (see the module)."""
+def classes(store_dir: Path, runs: int, *, build_only: bool = False) -> None:
+    """Print the start-up costs and the paging table (see the module); with ``build_only``, stop once it is ready."""
     print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
     started = time.perf_counter()
     store = open_store(store_dir)
     opened = time.perf_counter() - started
+    print(f"store opened in {opened:.1f} s", flush=True)
     began = time.perf_counter()
     client = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": store}).test_client()  # opens a kept index
     index = class_index(store)
     total = index.count(CLASS)  # builds it when it was not kept
     ready = time.perf_counter() - began
+    if build_only:
+        print(f"class index ({total:,} instances) {'built' if index.builds else 'reused'} in {ready:.1f} s", flush=True)
+        store.close()
+        return
     name = CLASS.rsplit("#", 1)[-1]
     began = time.perf_counter()
     status = client.get(f"/class/{name}?limit=50").status_code
@@ -116,9 +122,10 @@ def main() -> None:
     parser.add_argument("part", choices=("classes", "search"))
     parser.add_argument("--store", type=Path, required=True, help="a store directory (a copy: it is written)")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--build-only", action="store_true", help="classes: stop once the index is ready")
     args = parser.parse_args()
     if args.part == "classes":
-        classes(args.store, args.runs)
+        classes(args.store, args.runs, build_only=args.build_only)
     else:
         search(args.store)
 
