@@ -186,9 +186,13 @@ DATA_GRAPHS_FILTER = "FILTER(?g NOT IN (" + ", ".join(f"<{iri}>" for iri in VOCA
 
 
 def has_data(store: TradeStore) -> bool:
-    """Whether any graph besides the ontology and the shapes holds a triple."""
-    answer = store.query(f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} {DATA_GRAPHS_FILTER} }}")
-    return bool(answer)
+    """Whether any graph besides the ontology and the shapes holds a triple.
+
+    Asked graph by graph: Oxigraph answers ``ASK { GRAPH ?g { ?s ?p ?o } FILTER(?g NOT IN (...)) }`` by stepping
+    through quads (5.8 s at every opening of a 10^6-quad store), one graph named in the pattern at once.
+    """
+    data_graphs = [graph for graph in store.named_graphs() if str(graph) not in VOCABULARY_GRAPHS]
+    return any(bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")) for graph in data_graphs)
 
 
 def load_files(
