@@ -62,6 +62,7 @@ class OxigraphStore(TradeStore):
         self.flush_delay = flush_delay
         self._flush_timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
+        self._flush_lock = threading.RLock()  # held by a flush: closing waits for a timed one to let go of the engine
         self._stamps = StoreStamp(path) if path is not None and not read_only else None
         try:
             if path is None:
@@ -329,12 +330,13 @@ class OxigraphStore(TradeStore):
 
     def flush(self) -> None:
         """Make acknowledged writes durable (a no-op in memory)."""
-        engine = self._engine  # a timed flush may run while the store is being closed
-        if self.path is not None and engine is not None:
-            try:
-                engine.flush()
-            except (OSError, RuntimeError):
-                pass  # a read-only checkpoint has nothing to flush (Oxigraph 0.5 raises RuntimeError)
+        with self._flush_lock:
+            engine = self._engine
+            if self.path is not None and engine is not None:
+                try:
+                    engine.flush()
+                except (OSError, RuntimeError):
+                    pass  # a read-only checkpoint has nothing to flush (Oxigraph 0.5 raises RuntimeError)
 
     def close(self) -> None:
         """Flush and release the store, so that another process (or a new store) may open its directory."""
@@ -342,7 +344,9 @@ class OxigraphStore(TradeStore):
             if self._flush_timer is not None:
                 self._flush_timer.cancel()
                 self._flush_timer = None
-        if self._engine is not None:
+        with self._flush_lock:
+            if self._engine is None:
+                return
             self.flush()
             self._engine = None
             if self._stamps is not None:  # the engine is released: its files are as the next opening finds them
