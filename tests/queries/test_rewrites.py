@@ -46,8 +46,14 @@ def duties_parameters() -> Iterator[dict[str, str]]:
             yield {"date": date, "country": country, "product": f"https://w3id.org/tradekg/id/product/{product}"}
 
 
+TKG = "https://w3id.org/tradekg/ontology#"
 PARAMETERS: dict[str, list[dict[str, str]]] = {
     "duties-in-force-on-date": list(duties_parameters()),
+    "highest-rates": [{"imposer": code} for code in ("USA", "CHN", "CAN", "JPN", "KOR", "IND", "GBR", "BRA")],
+    "single-source-facts": [
+        {"class": f"{TKG}{name}"} for name in ("Tariff", "Exemption", "Proposal", "NegotiationRound", "Country")
+    ]
+    + [{"class": ""}],
 }
 
 
