@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from tradekg.gate.writes import ValidationRejected, apply_update
-from tradekg.graph.load import VOCABULARY_GRAPHS
+from tradekg.graph.load import VOCABULARY_GRAPHS, open_store
 from tradekg.linkeddata.class_index import ClassIndex, class_index
 from tradekg.linkeddata.class_table import table_path
 from tradekg.server import create_app
@@ -213,3 +213,17 @@ def test_offset_pages_from_fences_are_the_plain_offsets_through_writes(tmp_path:
     for number in range(2000, 2060):  # one gap grows, a row at a time
         store.add_quads(event(number, label=f"Event 050 {number}"))
     offsets_as_plain_offset(store, fenced)
+
+
+def test_opening_the_store_as_the_server_does_and_a_change_of_nothing_keep_its_stamp(indexed_dir: Path):
+    store = OxigraphStore(indexed_dir)
+    stamp = store.stamp
+    store.close()
+    store = open_store(indexed_dir)  # installs the vocabulary again: the same graphs, new blank nodes aside
+    try:
+        store.add_quads(event(1))  # quads already there
+        assert store.stamp == stamp
+        index = ClassIndex(store)
+        assert index.count(EVENT) == 60 and index.builds == 0  # the kept file reused
+    finally:
+        store.close()
