@@ -76,9 +76,13 @@ DATA_GRAPHS_FILTER = "FILTER(?g NOT IN (" + ", ".join(f"<{iri}>" for iri in VOCA
 
 
 def has_data(store: TradeStore) -> bool:
-    """Whether any graph besides the ontology and the shapes holds a triple."""
-    answer = store.query(f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} {DATA_GRAPHS_FILTER} }}")
-    return bool(answer)
+    """Whether any graph besides the ontology and the shapes holds a triple.
+
+    Asked graph by graph: Oxigraph answers ``ASK { GRAPH ?g { ?s ?p ?o } FILTER(?g NOT IN (...)) }`` by stepping
+    through quads (5.8 s at every opening of a 10^6-quad store), one graph named in the pattern at once.
+    """
+    data_graphs = [graph for graph in store.named_graphs() if str(graph) not in VOCABULARY_GRAPHS]
+    return any(bool(store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")) for graph in data_graphs)
 
 
 def load_files(
@@ -175,11 +179,27 @@ def validate_new_quads(
 
 
 def install_vocabulary(store: TradeStore) -> None:
-    """Put the current ontology and shapes into their graphs, replacing older copies."""
+    """Put the current ontology and shapes into their graphs, replacing older copies.
+
+    Copies that are already the same graphs, blank nodes aside, are kept: a store opened again is not written
+    (a write would change its stamp, and the indexes kept beside it would be rebuilt at every start).
+    """
     by_graph: dict[str, list[ox.Quad]] = {iri: [] for iri in VOCABULARY_GRAPHS}
     for quad in vocabulary_quads():
         by_graph[quad.graph_name.value].append(quad)  # type: ignore[union-attr]
+    if all(_same_graph(list(store.quads(iri)), quads) for iri, quads in by_graph.items()):
+        return
     store.replace_graphs(by_graph)
+
+
+def _same_graph(old: list[ox.Quad], new: list[ox.Quad]) -> bool:
+    """Whether two graphs' quads are the same, blank nodes renamed (RDF canonicalization of both)."""
+    graphs = [ox.Dataset(quads) for quads in (old, new)]
+    if len(graphs[0]) != len(graphs[1]):
+        return False
+    for graph in graphs:
+        graph.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return set(graphs[0]) == set(graphs[1])
 
 
 def _cache_folder() -> Path:
