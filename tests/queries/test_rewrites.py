@@ -46,14 +46,16 @@ def duties_parameters() -> Iterator[dict[str, str]]:
             yield {"date": date, "country": country, "product": f"https://w3id.org/tradekg/id/product/{product}"}
 
 
-TKG = "https://w3id.org/tradekg/ontology#"
 PARAMETERS: dict[str, list[dict[str, str]]] = {
     "duties-in-force-on-date": list(duties_parameters()),
     "highest-rates": [{"imposer": code} for code in ("USA", "CHN", "CAN", "JPN", "KOR", "IND", "GBR", "BRA")],
-    "single-source-facts": [
-        {"class": f"{TKG}{name}"} for name in ("Tariff", "Exemption", "Proposal", "NegotiationRound", "Country")
+    "negotiation-timeline": [
+        {"negotiation": f"https://w3id.org/tradekg/id/negotiation/{slug}"}
+        for slug in ("usa-jpn-trade-talks", "n0", "n1", "usa-chn-trade-talks")
     ]
-    + [{"class": ""}],
+    + [{"negotiation": ""}],
+    "officials": [{"country": code} for code in ("JPN", "USA", "CHN", "", "KOR", "GBR")],
+    "proposals-by-country": [{"country": code} for code in ("JPN", "USA", "", "CHN", "KOR", "IND")],
 }
 
 
