@@ -56,6 +56,7 @@ PARAMETERS: dict[str, list[dict[str, str]]] = {
     + [{"negotiation": ""}],
     "officials": [{"country": code} for code in ("JPN", "USA", "CHN", "", "KOR", "GBR")],
     "proposals-by-country": [{"country": code} for code in ("JPN", "USA", "", "CHN", "KOR", "IND")],
+    "tariffs-without-exemptions": [{"country": code} for code in ("JPN", "CAN", "GBR", "", "KOR", "ABW")],
 }
 
 
