@@ -22,7 +22,7 @@ WORKLOADS = {
 """The HTTP workloads by key (in ``results["http"]``), with the label the report gives them."""
 THREADS = 2
 """wrk's threads at most (one per core here); a script interleaves its table over them."""
-_ENCODED = re.compile(r"query=[A-Za-z0-9_.~%+-]+")
+_ENCODED = re.compile(r"query=[A-Za-z0-9_.~%+-]*")
 
 LUA_TEMPLATE = """\
 -- Written by benchmarks/wrk.py: {count} SPARQL queries, URL-encoded, asked in turn; the text they all start with
@@ -71,15 +71,17 @@ def lua_script(queries: list[str]) -> str:
     """The text of a wrk script asking ``queries`` in turn (interleaved over wrk's threads), SPARQL JSON accepted."""
     if not queries:
         raise ValueError("a wrk script needs at least one query")
-    encoded = [encoded_query(query) for query in queries]
-    for text in encoded:
-        if not _ENCODED.fullmatch(text):  # a Lua string literal holds it as is: no quote, no backslash
-            raise ValueError(f"unexpected characters in the encoded query {text[:80]!r}")
     # Distinct lookups differ in a few characters: written whole, 20,000 of them made a 25 MB script that wrk parsed
-    # in each of its threads for tens of seconds on a loaded machine, inside the measurement's lock.
-    head = os.path.commonprefix(encoded)
-    tail = os.path.commonprefix([text[len(head) :][::-1] for text in encoded])[::-1]
-    middles = [text[len(head) : len(text) - len(tail)] for text in encoded]
+    # in each of its threads, and encoding each whole text in Python took longer than the rounds' requests, all
+    # inside the measurement's lock. What they share is encoded and written once (form encoding maps each character
+    # on its own, so the pieces' encodings joined are the whole text's).
+    head = os.path.commonprefix(queries)
+    tail = os.path.commonprefix([query[len(head) :][::-1] for query in queries])[::-1]
+    middles = [urllib.parse.quote_plus(query[len(head) : len(query) - len(tail)]) for query in queries]
+    head, tail = encoded_query(head), urllib.parse.quote_plus(tail)
+    for piece in (head, tail, *middles):
+        if not _ENCODED.fullmatch("query=" + piece.removeprefix("query=")):  # a Lua literal holds it as it is
+            raise ValueError(f"unexpected characters in the encoded query {piece[:80]!r}")
     entries = "\n".join(f'  "{middle}",' for middle in middles)
     return LUA_TEMPLATE.format(count=len(queries), accept=ACCEPT, head=head, tail=tail, entries=entries)
 
