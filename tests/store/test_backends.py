@@ -31,7 +31,7 @@ from tradekg.store.backends import StoreLocation, store_location
 from tradekg.store.interface import TradeStore
 from tradekg.store.remote import RemoteStore
 from tradekg.store.sparql_client import Endpoints
-from tradekg.store.virtuoso import UnanswerableQuery
+from tradekg.store.virtuoso_crash import UnanswerableQuery
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
@@ -179,7 +179,7 @@ def embedded_store() -> Iterator[TradeStore]:
 ENGINE_BUGS: dict[tuple[str, str], str] = {}
 """Named queries a server answers wrongly (listed in the README under what differs), not compared there."""
 ENGINE_CRASHES = {
-    ("virtuoso", "duties-in-force-on-date"): "Virtuoso 7.2.5 dies on its shape (tradekg.store.virtuoso); refused",
+    ("virtuoso", "duties-in-force-on-date"): "Virtuoso 7.2.5 dies on its shape (tradekg.store.virtuoso_crash); refused",
 }
 """Named queries tradekg refuses to send to a server (it would die on them): refused, and the server still answers."""
 

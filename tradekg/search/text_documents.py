@@ -170,8 +170,10 @@ def touched(removed: Iterable[Any], added: Iterable[Any]) -> set[str]:
     }
 
 
-def rebuild(database: sqlite3.Connection, store: TradeStore) -> None:
+def rebuild(database: sqlite3.Connection, store: TradeStore, *, stamp: str | None = None) -> None:
     """Index the whole store again, in one transaction; the index is then of this format, not yet closed cleanly.
+
+    ``stamp`` is the store's stamp read before the store is (:mod:`tradekg.store.stamp`), recorded with the rows.
 
     The store is read once (:func:`read_all`) into a temporary table; SQLite then numbers the resources
     (:data:`_NUMBERED_BY_CLASS_SQL`), fills the tables and builds the FTS5 index in one pass each.
@@ -198,7 +200,8 @@ def rebuild(database: sqlite3.Connection, store: TradeStore) -> None:
         database.execute("INSERT INTO docs(docs) VALUES ('rebuild')")
         _add_words(database, database.execute("SELECT names, texts FROM documents"))
         database.executemany(
-            "INSERT INTO meta(key, value) VALUES (?, ?)", (("version", FORMAT_VERSION), ("clean", "0"))
+            "INSERT INTO meta(key, value) VALUES (?, ?)",
+            (("version", FORMAT_VERSION), ("clean", "0"), ("stamp", stamp or "")),
         )
 
 
@@ -258,10 +261,19 @@ def _vocabulary_only(store: TradeStore) -> set[tuple[ox.NamedNode, ox.NamedNode,
     return {(subject, predicate, value) for subject, predicate, value in answer}  # type: ignore[union-attr, misc]
 
 
-def refresh(database: sqlite3.Connection, store: TradeStore, subjects: Iterable[str]) -> None:
-    """Read the documents of these resources again from the store, in one transaction."""
+def set_stamp(database: sqlite3.Connection, stamp: str | None) -> None:
+    """Record the store's stamp (:mod:`tradekg.store.stamp`); ``None`` (a store without stamps) records nothing."""
+    if stamp is not None:
+        database.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('stamp', ?)", (stamp,))
+
+
+def refresh(
+    database: sqlite3.Connection, store: TradeStore, subjects: Iterable[str], *, stamp: str | None = None
+) -> None:
+    """Read the documents of these resources again from the store, in one transaction with the commit's ``stamp``."""
     subjects = sorted(set(subjects))
     with transaction(database):
+        set_stamp(database, stamp)
         ids = _ids(database, subjects)
         numbers = [ids[s] for s in subjects]
         for chunk in chunks(numbers):
