@@ -117,6 +117,8 @@ def test_lua_script_holds_each_lookup_url_encoded():
     assert len(script) < sum(map(len, queries)) / 10  # what all the lookups share is written once
     with pytest.raises(ValueError, match="at least one query"):
         lua_script([])
+    for texts in (["ASK {}"], ["ASK {}", "ASK {} "], ["SELECT * { ?s ?p 'é' }", "SELECT * { ?s ?p 'è' }"]):
+        assert _queries_of(lua_script(texts)) == texts  # one text, a text inside another, a multibyte difference
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
