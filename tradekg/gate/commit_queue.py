@@ -42,16 +42,9 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from tradekg.gate.changes import AfterView, ChangeSet, NeedsCommittedStore, PendingView
-from tradekg.gate.neighbourhood import (
-    DataReader,
-    SharedReads,
-    Targets,
-    Term,
-    _engine_term,
-    affected,
-    footprint_quads,
-)
+from tradekg.gate.neighbourhood import Targets, affected, footprint_quads
 from tradekg.gate.neighbourhood import validate_change as validate_alone
+from tradekg.gate.reads import DataReader, SharedReads, Term, _engine_term
 from tradekg.gate.shacl_sparql import validate_focus
 from tradekg.gate.validate import ValidationReport, short_name
 from tradekg.store.interface import TradeStore, to_rdflib
