@@ -78,7 +78,7 @@ def _dated(store: TradeStore, sparql: str) -> list[Dated]:
         store, [row[k].value for row in rows for k in ("x", "parent", "note") if isinstance(row.get(k), ox.NamedNode)]
     )
     found: dict[tuple[str, str], Dated] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: tuple(str(r.get(k, "")) for k in ("x", "parent", "date", "note"))):
         date, note, parent = row.get("date"), row.get("note"), row.get("parent")
         day = Day(date.value, date.datatype.value) if isinstance(date, ox.Literal) else None
         text = names[note.value] if isinstance(note, ox.NamedNode) else (note.value if note is not None else "")
