@@ -178,7 +178,7 @@ class DutyMap:
         }
 
 
-def _countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
+def countries_by_code(store: TradeStore) -> dict[str, tuple[Ref, str]]:
     """The countries by ISO numeric code, kept while no country's codes, class or label change."""
     return kept(store, "map", ("countries",), lambda: _read_countries(store))
 
@@ -262,7 +262,7 @@ def duty_map(
     """
     if (imposer is None) == (target is None):
         raise ValueError("give an imposer or a target, not both")
-    countries = _countries(store)
+    countries = countries_by_code(store)
     if imposer is not None:
         rates, parts = _by_origin(store, imposer, countries, day)
         return DutyMap(day, "imposer", imposer, countries, rates, parts)
