@@ -28,13 +28,13 @@ Each family of answers has its own size limit; the least recently used are dropp
 
 from __future__ import annotations
 
+import bisect
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -48,6 +48,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LIMITS = {"rendered view": 128, "all goods": 65_536, "until write": 4096}
 """The answers kept per family (others: :data:`DEFAULT_LIMIT`)."""
 DEFAULT_LIMIT = 4096
+LOGGED = 4096
+"""Bumps logged (see :class:`Revisions`); past them an answer is checked dependency by dependency."""
 T = TypeVar("T")
 
 
@@ -82,11 +84,17 @@ def changed_by(removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> set[Depe
 
 
 class Revisions:
-    """When each dependency last changed, on a clock every change moves on; follows the store's commits."""
+    """When each dependency last changed, on a clock every change moves on; follows the store's commits.
+
+    The changes of the last :data:`LOGGED` bumps are also logged, so that an answer checked at clock ``c`` is checked
+    again by looking at what changed after ``c`` (a few keys a write) rather than at each of its dependencies
+    (thousands for the shared duty rules).
+    """
 
     def __init__(self, store: TradeStore) -> None:
         self.clock = 0
         self._changed: dict[Dependency, int] = {}
+        self._log: list[tuple[int, frozenset[Dependency]]] = []  # (clock, what changed), oldest first
         self._lock = threading.Lock()
         store.on_commit(self._committed)
 
@@ -95,22 +103,40 @@ class Revisions:
 
     def bump(self, dependencies: Iterable[Dependency]) -> None:
         """Mark ``dependencies`` changed now (a summary calls this after updating itself)."""
+        changed = frozenset(dependencies)
         with self._lock:
-            self.clock += 1
-            for dependency in dependencies:
-                self._changed[dependency] = self.clock
+            clock = self.clock + 1
+            for dependency in changed:
+                self._changed[dependency] = clock
+            self._log.append((clock, changed))
+            if len(self._log) > 2 * LOGGED:
+                del self._log[:LOGGED]
+            self.clock = clock  # last: a reader that sees this clock sees every change made at it
 
-    def changed_since(self, dependencies: Iterable[Dependency], clock: int) -> bool:
+    def changed_since(self, dependencies: frozenset[Dependency], clock: int) -> bool:
         """Whether one of ``dependencies`` changed after ``clock``."""
+        with self._lock:
+            if clock >= self.clock:
+                return False
+            log = self._log
+            logged = bool(log) and log[0][0] <= clock + 1  # the log holds every change after ``clock``
+            if logged:
+                since = log[bisect.bisect_right(log, clock, key=lambda entry: entry[0]) :]
+        if logged:
+            return any(not dependencies.isdisjoint(changed) for _, changed in since)
         changed = self._changed
         return any(changed.get(dependency, 0) > clock for dependency in dependencies)
 
 
-@dataclass(frozen=True)
 class _Kept:
-    value: object
-    clock: int  # the clock read before the answer was computed
-    dependencies: frozenset[Dependency]
+    """A kept answer: its value, what it depends on, and the clock up to which none of that changed."""
+
+    __slots__ = ("checked", "dependencies", "value")
+
+    def __init__(self, value: object, checked: int, dependencies: frozenset[Dependency]) -> None:
+        self.value = value
+        self.checked = checked
+        self.dependencies = dependencies
 
 
 class _StoreAnswers:
@@ -217,9 +243,11 @@ def _lookup(answers: _StoreAnswers, family: str, key: Hashable) -> _Kept | None:
         found = entries.get(key) if entries is not None else None
         if found is None:
             return None
-        if answers.revisions.changed_since(found.dependencies, found.clock):
+        now = answers.revisions.clock
+        if answers.revisions.changed_since(found.dependencies, found.checked):
             del entries[key]  # type: ignore[union-attr]
             return None
+        found.checked = now
         entries.move_to_end(key)  # type: ignore[union-attr]
         return found
 

@@ -87,14 +87,18 @@ def rule_book(store: TradeStore, importer: str) -> RuleBook:
 
     A kept answer computed with it depends on both its parts.
     """
-    own = _own_part(store, importer)
-    shared = shared_rules(store)
-    return dataclasses.replace(
-        own,
-        exemptions=shared.exemptions,
-        rules=shared.rules,
-        categories=shared.categories,
-        instruments=shared.instruments,
-        unions=shared.unions,
-        labels=shared.labels,
-    )
+
+    def combine() -> RuleBook:
+        own = _own_part(store, importer)
+        shared = shared_rules(store)
+        return dataclasses.replace(
+            own,
+            exemptions=shared.exemptions,
+            rules=shared.rules,
+            categories=shared.categories,
+            instruments=shared.instruments,
+            unions=shared.unions,
+            labels=shared.labels,
+        )
+
+    return kept(store, "duty rules", ("book", importer), combine)
