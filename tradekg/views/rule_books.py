@@ -19,6 +19,8 @@ the current shared part put in: the same book :func:`tradekg.duty.rules.load_rul
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass
 
 from tradekg.duty.records import RuleBook
 from tradekg.duty.rules import SharedRules, load_rules, load_shared
@@ -102,3 +104,48 @@ def rule_book(store: TradeStore, importer: str) -> RuleBook:
         )
 
     return kept(store, "duty rules", ("book", importer), combine)
+
+
+@dataclass(frozen=True)
+class OriginIndex:
+    """An importer's rule book with its measures by the origins they name (by name or through a customs union)."""
+
+    book: RuleBook
+    named: dict[str, frozenset[str]]  # origin IRI -> the measures naming it
+    everyone: frozenset[str]  # the measures on all countries
+
+    def book_for(self, origin: str) -> RuleBook:
+        """The book with only the measures that can hit goods of ``origin`` (an IRI), and those they amend.
+
+        The calculator gives the same duties with it as with the whole book: a measure that does not hit the
+        origin is never a candidate, and is read only when a candidate's chain of amendments passes through it
+        (so every measure a kept one amends, directly or along a chain, is kept too).
+        """
+        measures = self.book.measures
+        wanted = set(self.named.get(origin, ())) | self.everyone
+        frontier = list(wanted)
+        while frontier:
+            measure = measures.get(frontier.pop())
+            for target in measure.amends if measure else ():
+                if target in measures and target not in wanted:
+                    wanted.add(target)
+                    frontier.append(target)
+        return dataclasses.replace(self.book, measures={iri: measures[iri] for iri in sorted(wanted)})
+
+
+def origin_index(store: TradeStore, importer: str) -> OriginIndex:
+    """The rule book of ``importer`` by origin, kept as the book is (a map asks it for every country)."""
+
+    def build() -> OriginIndex:
+        book = rule_book(store, importer)
+        named: dict[str, set[str]] = defaultdict(set)
+        for measure in book.measures.values():
+            for origin in measure.applies_to:
+                named[origin].add(measure.iri)
+            for union in measure.applies_to_unions:
+                for origin in book.unions.get(union, ()):
+                    named[origin].add(measure.iri)
+        everyone = frozenset(m.iri for m in book.measures.values() if m.applies_to_all)
+        return OriginIndex(book, {origin: frozenset(iris) for origin, iris in named.items()}, everyone)
+
+    return kept(store, "duty rules", ("by origin", importer), build)

@@ -17,11 +17,11 @@ from html import escape
 from pathlib import Path
 
 from tradekg.duty.calculator import Goods, calculate
-from tradekg.ontology.vocab import TKG
+from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent, solutions
 from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes
-from tradekg.views.rule_books import rule_book
+from tradekg.views.rule_books import origin_index
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
 WIDTH = 1000.0
@@ -213,7 +213,8 @@ def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) 
     """
 
     def compute() -> tuple[Decimal, tuple[Ref, ...]]:
-        answer = calculate(rule_book(store, importer), Goods(origin=origin, hs=None, day=day))
+        book = origin_index(store, importer).book_for(str(country_iri(origin)))
+        answer = calculate(book, Goods(origin=origin, hs=None, day=day))
         return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
 
     return kept(store, "all goods", (importer, origin, day), compute)
