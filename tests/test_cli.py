@@ -111,12 +111,12 @@ def test_load_into_a_persistent_store(runner: CliRunner, tmp_path: Path) -> None
     bad = tmp_path / "broken.ttl"
     bad.write_text(BAD_SYNTAX)
     refused = runner.invoke(main, ["load", str(bad), "--store", str(store)])
-    assert refused.exit_code == 2
+    assert refused.exit_code == 2, refused.output
     assert "broken.ttl:2:" in refused.output
     nonconforming = tmp_path / "nowhere.ttl"
     nonconforming.write_text(NOT_CONFORMING)
     rejected = runner.invoke(main, ["load", str(nonconforming), "--store", str(store)])
-    assert rejected.exit_code == 1
+    assert rejected.exit_code == 1, rejected.output
     good = tmp_path / "good.ttl"
     good.write_text("<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
     loaded = runner.invoke(main, ["load", str(good), "--store", str(store)])

@@ -8,8 +8,12 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from granian.server import Server
 
 from tests.server.conftest import descendants_of, start_server, stop_server
+from tradekg.cli import main
+from tradekg.server.run import served_data
 from tradekg.store.embedded import OxigraphStore
 from tradekg.store.interface import StoreError
 
@@ -168,3 +172,31 @@ def test_a_dead_serving_process_is_started_again():
         assert status == 200 and process.poll() is None  # the supervisor lives, and a new serving process answers
     finally:
         stop_server(process)
+
+
+def test_serve_says_what_it_serves_without_counting_the_store(monkeypatch):
+    """The start message costs nothing: counting the quads reads the whole store (seconds at 10^7 quads)."""
+
+    def counted(self: OxigraphStore) -> int:
+        raise AssertionError("the store was counted")
+
+    monkeypatch.setattr(Server, "serve", lambda self, **_: None)
+    monkeypatch.setattr(OxigraphStore, "__len__", counted)
+    monkeypatch.setattr(OxigraphStore, "triple_count", counted)
+    result = CliRunner().invoke(main, ["serve", "--empty", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert "tradekg serving an empty store in memory on http://127.0.0.1:0/" in result.output
+
+
+@pytest.mark.parametrize(
+    ("store", "data", "empty", "said"),
+    [
+        ("/srv/tradekg", (), False, "the store in /srv/tradekg"),
+        ("http://127.0.0.1:7878/query", (), False, "the SPARQL server at http://127.0.0.1:7878/query"),
+        (None, (), True, "an empty store in memory"),
+        (None, (Path("a.ttl"), Path("b.ttl")), False, "2 data file(s) in memory"),
+        (None, (), False, "the bundled graph in memory"),
+    ],
+)
+def test_the_start_message_names_the_store_from_the_settings(store, data, empty, said):
+    assert served_data({"TRADEKG_STORE": store, "TRADEKG_DATA": data, "TRADEKG_EMPTY": empty}) == said

@@ -7,7 +7,8 @@ books and the rules every importer shares: each is checked before and after a wr
 from __future__ import annotations
 
 from tradekg.duty import rules_for
-from tradekg.duty.rules import load_rules, load_shared
+from tradekg.duty.rules import load_rules
+from tradekg.duty.shared_rules import load_shared
 from tradekg.gate.writes import apply_update
 from tradekg.linkeddata.class_index import class_index
 from tradekg.server import create_app

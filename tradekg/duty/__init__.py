@@ -13,7 +13,9 @@ from decimal import Decimal
 from tradekg.duty.calculator import DutyAnswer, Goods, additional_duty_by_origin, calculate
 from tradekg.duty.inputs import DutyInputError, coverage, parse_day, parse_hs, parse_origin
 from tradekg.duty.records import RuleBook
-from tradekg.duty.rules import SelectStore, SharedRules, load_rules, load_shared
+from tradekg.duty.rules import load_rules
+from tradekg.duty.shared_rules import SharedRules, load_shared
+from tradekg.duty.sparql_reads import SelectStore
 
 __all__ = [
     "DutyAnswer",

@@ -37,6 +37,7 @@ from tradekg.gate.footprint import footprints
 from tradekg.server import create_app, query_pool, text_index
 from tradekg.server.body_deadline import unavailable_note
 from tradekg.settings import SETTINGS, SETTINGS_BY_NAME
+from tradekg.store.backends import is_server_url
 from tradekg.views.warm import warm_up_in_background
 
 _PR_SET_PDEATHSIG = 1
@@ -54,7 +55,7 @@ def run_server(settings: Mapping[str, object]) -> None:
     store = app.extensions["tradekg"]
     host = str(config["TRADEKG_HOST"])
     port = int(str(config["TRADEKG_PORT"]))
-    click.echo(f"tradekg serving {len(store):,} quads on http://{host}:{port}/", err=True)
+    click.echo(f"tradekg serving {served_data(config)} on http://{host}:{port}/", err=True)
     note = unavailable_note(float(str(config["TRADEKG_BODY_READ_TIMEOUT"] or 0)))
     if note:
         click.echo(f"tradekg: {note}", err=True)
@@ -83,6 +84,22 @@ def run_server(settings: Mapping[str, object]) -> None:
     )
     logging.getLogger("_granian").addFilter(_threads_waiting_on_workers)
     server.serve(target_loader=loader, wrap_loader=False)  # called in the serving process
+
+
+def served_data(config: Mapping[str, object]) -> str:
+    """What is served, said from the settings alone: counting the quads would read the whole store (seconds at 10^7).
+
+    ``tradekg stats`` counts them.
+    """
+    store_text = str(config["TRADEKG_STORE"] or "")
+    if store_text:
+        return f"the SPARQL server at {store_text}" if is_server_url(store_text) else f"the store in {store_text}"
+    if config["TRADEKG_EMPTY"]:
+        return "an empty store in memory"
+    data_files = config["TRADEKG_DATA"]
+    if isinstance(data_files, (list, tuple)) and data_files:
+        return f"{len(data_files)} data file(s) in memory"
+    return "the bundled graph in memory"
 
 
 def forget_write_token() -> None:

@@ -1,7 +1,7 @@
 """The duty calculator's rule books for the views, kept across the writes that cannot change them.
 
 A rule book (:class:`tradekg.duty.records.RuleBook`) is two parts: the rules every importer shares (labels,
-legal instruments, exemptions, stacking rules, product categories, customs unions; :func:`~tradekg.duty.rules.
+legal instruments, exemptions, stacking rules, product categories, customs unions; :func:`~tradekg.duty.shared_rules.
 load_shared`) and one importer's own measures, suspensions, quotas and MFN rates. At 10^6 quads the shared part
 costs seconds and a big importer's own part about as much, so each is kept (:mod:`tradekg.views.kept`) with what
 it was read from:
@@ -23,7 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tradekg.duty.records import RuleBook
-from tradekg.duty.rules import SharedRules, load_rules, load_shared
+from tradekg.duty.rules import load_rules
+from tradekg.duty.shared_rules import SharedRules, load_shared
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import classes_below, solutions
@@ -34,7 +35,7 @@ LABELLED = (
     "TradeMeasure", "Exemption", "StackingRule", "Programme", "LegalInstrument", "ProductCategory", "Country",
     "CustomsUnion", "Source", "MFNRate",
 )  # fmt: skip
-"""The classes whose members' labels the shared part holds (as :func:`tradekg.duty.rules.load_shared` reads)."""
+"""The classes whose members' labels the shared part holds (as :func:`tradekg.duty.shared_rules.load_shared` reads)."""
 SHARED_READS = (
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://purl.org/dc/terms/title",
