@@ -154,8 +154,8 @@ def pages(
         load_files(store, [path], validate=False)
     try:
         client = _client(store)
-        if warm:  # as tradekg serve does at start (there for today; here for the pages' day)
-            print(f"warmed up in {warm_up(store, day=dt.date.fromisoformat(DAY)):.1f} s", file=sys.stderr, flush=True)
+        if warm:  # as tradekg serve does at start
+            print(f"warmed up in {warm_up(store):.1f} s", file=sys.stderr, flush=True)
         timed = []
         for page in chosen:  # each as it comes: a run stopped by its time limit still says what it measured
             timed.append((page, *timed_ms(client, page, runs)))

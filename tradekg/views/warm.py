@@ -2,10 +2,10 @@
 
 The first country page after a start paid for what all pages share: the tariff index, the rules every importer
 shares, each importer's own rules, the table of countries and the map's projected shapes (53.8 s at 10^6 quads
-on an idle machine). :func:`warm_up` computes them, then the duty on all goods from every importer to every
-country for today (the day pages show by default). Each is a kept answer (:mod:`tradekg.views.kept`) or a summary
-that follows the store: a page asked meanwhile computes what it needs itself, or waits for the same computation
-under way, and never gets an answer older than the store.
+on an idle machine). :func:`warm_up` computes them; the duties on all goods of a day, which depend on the day a
+page asks for, are computed by the pages (a few milliseconds each with the rules kept). Each is a kept answer
+(:mod:`tradekg.views.kept`) or a summary that follows the store: a page asked meanwhile computes what it needs
+itself, or waits for the same computation under way, and never gets an answer older than the store.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def warm_up(store: TradeStore, *, day: dt.date | None = None) -> float:
-    """Compute what the country pages and the map share, and the duties on all goods of ``day`` (today).
+    """Compute what the country pages and the map share (and, given ``day``, every duty on all goods that day).
 
     Returns:
         The seconds it took.
@@ -35,13 +35,13 @@ def warm_up(store: TradeStore, *, day: dt.date | None = None) -> float:
     importers = imposing_countries(store)
     for importer in importers:
         rule_book(store, importer.iri.rsplit("/", 1)[-1])
-    origins = [code for _, code in countries_by_code(store).values()]
-    day = day or dt.date.today()
-    for importer in importers:
-        code = importer.iri.rsplit("/", 1)[-1]
-        for origin in origins:
-            if origin != code:
-                all_goods_duty(store, code, origin, day)
+    countries = countries_by_code(store)
+    if day is not None:  # the duties on all goods of one day, between every pair (minutes at 10^5 quads)
+        for importer in importers:
+            code = importer.iri.rsplit("/", 1)[-1]
+            for _, origin in countries.values():
+                if origin != code:
+                    all_goods_duty(store, code, origin, day)
     return time.perf_counter() - started
 
 
