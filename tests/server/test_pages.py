@@ -350,7 +350,7 @@ def test_search_while_the_index_is_built_answers_503_and_says_so(bundled_store, 
 
     release = threading.Event()
     real_rebuild = text_documents.rebuild
-    monkeypatch.setattr(text_documents, "rebuild", lambda database, store: release.wait(60) and None)
+    monkeypatch.setattr(text_documents, "rebuild", lambda database, store, **options: release.wait(60) and None)
     app = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": bundled_store})
     index = app.extensions["tradekg.search"] = TextIndex(bundled_store)
     index.build_in_background()  # as `tradekg serve` does at start
