@@ -62,6 +62,25 @@ def opened(store_dir: Path) -> Iterator[OxigraphStore]:
     store.close()
 
 
+@pytest.fixture()
+def indexed_dir(store_dir: Path) -> Path:
+    """``store_dir`` with its class index built and kept beside it, the store closed cleanly."""
+    store = OxigraphStore(store_dir)
+    ClassIndex(store).count(EVENT)
+    store.close()
+    return store_dir
+
+
+def reopened(store_dir: Path) -> tuple[int, int, str]:
+    """Open the store again: its class's count, how many builds that took, and the first instance by label."""
+    store = OxigraphStore(store_dir)
+    try:
+        index = ClassIndex(store)
+        return index.count(EVENT), index.builds, members(index)[0]
+    finally:
+        store.close()
+
+
 def members(index: ClassIndex, sort: str = "label") -> list[str]:
     return index.page(EVENT, limit=100_000, sort=sort)
 
@@ -88,30 +107,19 @@ def test_a_second_start_reuses_the_kept_index_without_building_it(store_dir: Pat
         store.close()
 
 
-def test_a_store_written_without_the_index_is_detected_and_the_index_rebuilt(store_dir: Path):
-    store = OxigraphStore(store_dir)
-    ClassIndex(store).count(EVENT)
-    store.close()
-    store = OxigraphStore(store_dir)  # a tradekg process that does not keep the index (say, a load)
+def test_a_store_written_without_the_index_is_detected_and_the_index_rebuilt(indexed_dir: Path):
+    store = OxigraphStore(indexed_dir)  # a tradekg process that does not keep the index (say, a load)
     store.add_quads(event(500, label="Aaa first"))
     store.close()
-    store = OxigraphStore(store_dir)
-    try:
-        index = ClassIndex(store)
-        assert members(index)[0].endswith("e0500") and index.count(EVENT) == 61
-        assert index.builds == 1
-    finally:
-        store.close()
+    assert reopened(indexed_dir) == (61, 1, "https://w3id.org/tradekg/id/event/e0500")
 
 
-def test_a_store_written_by_another_tool_is_detected_by_its_files(store_dir: Path):
-    store = OxigraphStore(store_dir)
-    stamp = store.stamp
-    ClassIndex(store).count(EVENT)
-    store.close()
+def test_a_store_written_by_another_tool_is_detected_by_its_files(indexed_dir: Path):
+    store_dir = indexed_dir
     OxigraphStore(store_dir, read_only=True).close()  # a reader changes nothing
     store = OxigraphStore(store_dir)
-    assert store.stamp == stamp  # reopened: the same state
+    stamp = store.stamp
+    assert class_index(store).open_kept() is True  # reopened: the same state
     store.close()
     other = ox.Store(str(store_dir))  # another program writes the store, knowing nothing of its stamp
     for quad in event(504, label="Aae"):  # in its graph and in the union default graph, as tradekg keeps it
@@ -129,10 +137,8 @@ def test_a_store_written_by_another_tool_is_detected_by_its_files(store_dir: Pat
         store.close()
 
 
-def test_a_crash_between_the_commit_and_the_index_update_makes_a_rebuild(store_dir: Path):
-    store = OxigraphStore(store_dir)
-    ClassIndex(store).count(EVENT)
-    store.close()
+def test_a_crash_between_the_commit_and_the_index_update_makes_a_rebuild(indexed_dir: Path):
+    store_dir = indexed_dir
     crashed = OxigraphStore(store_dir, flush_delay=0)  # no timer holding it: dropped, it is released unclosed
     before = crashed.stamp
     crashed.add_quads(event(501, label="Aab"))  # committed; no index followed it, and the process "dies"
@@ -162,20 +168,12 @@ def test_every_commit_is_recorded_with_its_stamp_and_shows_at_once(opened: Oxigr
     assert kept_stamp(opened.path) == opened.stamp and index.builds == 1  # type: ignore[arg-type]
 
 
-def test_an_index_open_at_start_follows_writes_and_is_reused_after(store_dir: Path):
-    store = OxigraphStore(store_dir)
-    ClassIndex(store).count(EVENT)
-    store.close()
-    store = OxigraphStore(store_dir)
+def test_an_index_open_at_start_follows_writes_and_is_reused_after(indexed_dir: Path):
+    store = OxigraphStore(indexed_dir)
     create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": store})  # opens the kept index: it follows writes
     store.add_quads(event(503, label="Aad"))
     store.close()
-    store = OxigraphStore(store_dir)
-    try:
-        index = ClassIndex(store)
-        assert members(index)[0].endswith("e0503") and index.builds == 0
-    finally:
-        store.close()
+    assert reopened(indexed_dir) == (61, 0, "https://w3id.org/tradekg/id/event/e0503")
 
 
 def test_a_refused_write_changes_nothing_in_the_index(opened: OxigraphStore):

@@ -25,9 +25,10 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable
 from pathlib import Path
+
+from tradekg.store.stamp import transaction
 
 FORMAT_VERSION = "2"
 """Bumped when what the file holds changes: a file of another version is built again."""
@@ -82,18 +83,6 @@ def connect(path: Path | None) -> sqlite3.Connection:
         database.execute("PRAGMA synchronous = NORMAL")
     database.executescript(_SCHEMA)
     return database
-
-
-@contextmanager
-def transaction(database: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN`` ... ``COMMIT`` on an autocommit connection, ``ROLLBACK`` on any error."""
-    database.execute("BEGIN")
-    try:
-        yield database
-    except BaseException:
-        database.execute("ROLLBACK")
-        raise
-    database.execute("COMMIT")
 
 
 def _meta(stamp: str | None, dates: Collection[str]) -> dict[str, str]:

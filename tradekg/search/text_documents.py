@@ -21,7 +21,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from tradekg.graph.load import DATA_GRAPHS_FILTER, VOCABULARY_GRAPHS
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.store.interface import TradeStore
+from tradekg.store.stamp import transaction
 
 _RDF, _RDFS, _SKOS, _DCT, _SCHEMA, _TKG = (
     PREFIXES[name] for name in ("rdf", "rdfs", "skos", "dcterms", "schema", "tkg")
@@ -296,18 +297,6 @@ def refresh(
                 chunk,
             )
             _add_words(database, database.execute(f"SELECT names, texts FROM documents WHERE id IN ({marks})", chunk))
-
-
-@contextmanager
-def transaction(database: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN`` ... ``COMMIT`` on an autocommit connection, ``ROLLBACK`` on any error."""
-    database.execute("BEGIN")
-    try:
-        yield database
-    except BaseException:
-        database.execute("ROLLBACK")
-        raise
-    database.execute("COMMIT")
 
 
 def read(store: TradeStore, subjects: Sequence[str] | None) -> Iterator[Row]:

@@ -70,7 +70,7 @@ from tradekg.store.remote_text import (
     with_bindings,
     with_prefixes,
 )
-from tradekg.store.sparql_client import Endpoints, RemoteError, SparqlClient
+from tradekg.store.sparql_client import Endpoints, RemoteError, RemoteNotFound, SparqlClient
 from tradekg.store.sparql_text import dataset_clauses
 from tradekg.store.virtuoso import with_virtuoso_answers
 from tradekg.store.virtuoso_crash import UnanswerableQuery, crashes_virtuoso
@@ -281,10 +281,22 @@ class RemoteStore(QuadReads):
         return bool(answer)
 
     def _graph_quads(self, graph: str) -> Iterator[ox.Quad]:
+        """One named graph's quads, through the Graph Store endpoint when there is one.
+
+        A graph emptied by a write stays one of tradekg's (as Oxigraph keeps an emptied graph), but Virtuoso forgets
+        it with its last triple and its Graph Store endpoint answers 404: read as empty when the graph holds nothing.
+        """
         name = ox.NamedNode(graph)
-        if self.endpoints.graph_store:
-            return (ox.Quad(t.subject, t.predicate, t.object, name) for t in self.client.graph_triples(graph))
-        return self.quads_for_pattern(None, None, None, name)
+        if not self.endpoints.graph_store:
+            return self.quads_for_pattern(None, None, None, name)
+        try:
+            triples = self.client.graph_triples(graph)
+        except RemoteNotFound:
+            held, _ = self.client.solutions("ASK { GRAPH ?g { ?s ?p ?o } }", named_graphs=[graph])
+            if bool(held):
+                raise  # the graph is there: the endpoint is not a Graph Store endpoint
+            return iter(())
+        return (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
     def dump(
         self, rdf_format: ox.RdfFormat, *, graph: str | None = None, prefixes: Mapping[str, str] | None = None

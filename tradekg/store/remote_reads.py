@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -25,7 +26,9 @@ from tradekg.store.remote_text import (
     lookup_query,
     pattern_query,
 )
+from tradekg.store.virtuoso import matched_in_values_tables
 
+Item = TypeVar("Item")
 LOOKUP_CHUNK = 200
 """Quads looked up per ``VALUES`` query."""
 DEFAULT = ox.DefaultGraph()
@@ -33,6 +36,9 @@ DEFAULT = ox.DefaultGraph()
 
 class QuadReads(VersionedWrites):
     """Reading quads from the server, each pattern or lookup in one request, a write's surroundings in two."""
+
+    virtuoso = False
+    """Whether the server is Virtuoso (whose quirks the text sent works around)."""
 
     @abstractmethod
     def graph_names(self) -> list[str]:
@@ -143,7 +149,7 @@ class QuadReads(VersionedWrites):
         ]
         found = {quad for quad in wanted if known.get(quad)} if known is not None else set()
         asked = [quad for quad in wanted if quad not in known] if known is not None else wanted
-        for chunk in chunks(asked, LOOKUP_CHUNK):
+        for chunk in self._lookup_chunks(asked, [quad.object for quad in asked]):
             named = sorted({quad.graph_name.value for quad in chunk})  # type: ignore[union-attr]
             rows = self._select(lookup_query(chunk), named=named)
             hits = {chunk[int(row["i"].value)] for row in rows}  # type: ignore[union-attr]
@@ -154,9 +160,24 @@ class QuadReads(VersionedWrites):
 
     def _holders(self, triples: list[ox.Triple]) -> Iterator[tuple[ox.Triple, str]]:
         """Each stored (triple, named graph) of the given triples."""
-        for chunk in chunks(triples, LOOKUP_CHUNK):
+        for chunk in self._lookup_chunks(triples, [triple.object for triple in triples]):
             for row in self._select(holders_query(chunk), named=self._all_named()):
-                yield ox.Triple(row["s"], row["p"], row["o"]), row["g"].value  # type: ignore[arg-type,union-attr]
+                # A chunk of one is the triple asked for, whatever spelling of its object the server answers with.
+                held = chunk[0] if len(chunk) == 1 else ox.Triple(row["s"], row["p"], row["o"])  # type: ignore[arg-type]
+                yield held, row["g"].value  # type: ignore[union-attr]
+
+    def _lookup_chunks(self, items: Sequence[Item], objects: Sequence[Term]) -> Iterator[Sequence[Item]]:
+        """The items to look up, :data:`LOOKUP_CHUNK` to a ``VALUES`` table; on Virtuoso, some one to a table.
+
+        Virtuoso 7.2.5 matches a language-tagged or numeric literal given in a ``VALUES`` table of several rows to
+        nothing (:func:`~tradekg.store.virtuoso.matched_in_values_tables`): those are asked one by one.
+        """
+        if not self.virtuoso:
+            yield from chunks(items, LOOKUP_CHUNK)
+            return
+        alone = [not matched_in_values_tables(term) for term in objects]
+        yield from chunks([item for item, single in zip(items, alone, strict=True) if not single], LOOKUP_CHUNK)
+        yield from ([item] for item, single in zip(items, alone, strict=True) if single)
 
     def __contains__(self, quad: object) -> bool:
         """Whether a quad of a named graph is stored."""

@@ -26,6 +26,8 @@ import contextlib
 import json
 import os
 import secrets
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 SUFFIX = ".stamp"
@@ -122,3 +124,18 @@ class StoreStamp:
     def close(self) -> None:
         """Record the stamp with the directory's files, synced: call after the engine has closed the directory."""
         self._write(self.value, closed=True, sync=True)
+
+
+@contextlib.contextmanager
+def transaction(database: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN`` ... ``COMMIT`` on an autocommit SQLite connection, ``ROLLBACK`` on any error.
+
+    The transaction in which an index kept beside a store writes its update and the stamp that goes with it.
+    """
+    database.execute("BEGIN")
+    try:
+        yield database
+    except BaseException:
+        database.execute("ROLLBACK")
+        raise
+    database.execute("COMMIT")

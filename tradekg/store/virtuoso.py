@@ -13,6 +13,9 @@ subquery of its own.
 **Language tags of ``GROUP_CONCAT``** (:func:`with_tagged_concatenations`): Oxigraph tags the concatenation of
 values that all have one language tag with that tag (``"a, b"@en``); Virtuoso always answers a plain string.
 
+**Literals in ``VALUES`` tables** (:func:`matched_in_values_tables`): in a table of several rows, a language-tagged
+or numeric literal matches nothing (in a table of one row it matches).
+
 **The crash** it refuses to send is recognised by :mod:`tradekg.store.virtuoso_crash`.
 """
 
@@ -20,7 +23,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from tradekg.store.sparql_text import Token, tokens
+
+MATCHED_DATATYPES = frozenset({"http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/2001/XMLSchema#date"})
+"""Datatypes of literals that Virtuoso 7.2.5 matches in a ``VALUES`` table of several rows (tried: a language-tagged
+string and an ``xsd:decimal`` match nothing there; other datatypes untried are taken as failing)."""
+
+
+def matched_in_values_tables(term: object) -> bool:
+    """Whether Virtuoso matches the term given in a ``VALUES`` table of several rows: an IRI, a plain or dated literal.
+
+    Virtuoso 7.2.5 answers ``VALUES (?s ?p ?o) { (<c> <label> "A"@en) (<c> <p> <o>) } GRAPH ?g { ?s ?p ?o }`` with the
+    second row only, although it holds both (each row alone is found). A lookup of such rows is made row by row.
+    """
+    if not isinstance(term, ox.Literal):
+        return True
+    return term.language is None and term.datatype.value in MATCHED_DATATYPES
+
 
 BOOLEAN_OPERATORS = frozenset("=<>&|!")
 """Characters of the comparison and logical operators (``=``, ``!=``, ``<=``, ``&&``, ``||``, ``!``...)."""
