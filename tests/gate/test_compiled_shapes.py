@@ -169,11 +169,26 @@ def _results(report: ValidationReport) -> set[tuple[str, ...]]:
 
 
 PARTLY = compile_shapes(shapes_graph(), untranslated=frozenset({SH.pattern, SH["or"]}))
+QUERIES_ONLY = compile_shapes(shapes_graph(), direct=False)
+"""Every constraint a query, none tested in Python (:mod:`tradekg.gate.shacl_sparql.direct`)."""
 
 
 def test_some_shapes_are_left_to_pyshacl_in_the_partial_compilation() -> None:
     assert PARTLY.unsupported and PARTLY.compiled
     assert all("is left to pySHACL" in reason for reason in PARTLY.unsupported.values())
+
+
+def test_most_constraints_are_tested_in_python_and_the_rest_are_queries() -> None:
+    compiled = compiled_shapes().compiled.values()
+    tested = {test.kind for shape in compiled for _, test in shape.direct}
+    assert {"minCount", "maxCount", "datatype", "class", "nodeKind", "pattern", "in", "range", "or"} <= tested
+    queried = {number for shape in compiled for number in range(len(shape.checks))} - {
+        number for shape in compiled for number, _ in shape.direct
+    }
+    assert queried, "the SHACL-SPARQL constraints stay queries"
+    every = [check for shape in QUERIES_ONLY.compiled.values() for check in shape.checks]
+    assert sum(len(shape.checks) for shape in compiled) == len(every)
+    assert sum(len(shape.queries) for shape in compiled) < sum(len(s.queries) for s in QUERIES_ONLY.compiled.values())
 
 
 def test_every_shape_of_the_project_is_compiled() -> None:
@@ -203,7 +218,7 @@ def test_the_compiled_shapes_find_exactly_the_violations_pyshacl_finds() -> None
         quads = list(store)
         expected = validate_graph(quads_to_graph(quads, into=Graph()))
         focus = _all_targets(store)
-        for compiled in (None, PARTLY):
+        for compiled in (None, PARTLY, QUERIES_ONLY):
             found = validate_focus(quads, focus, compiled=compiled)  # type: ignore[arg-type]
             assert found.conforms == expected.conforms
             assert _results(found) == _results(expected)

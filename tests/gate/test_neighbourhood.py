@@ -183,7 +183,7 @@ def test_reads_walk_repeated_steps_both_ways() -> None:
 
 
 def test_incoming_quads_are_read_in_one_scan_only_for_a_node_few_point_to() -> None:
-    from tradekg.gate.neighbourhood import FEW_INCOMING
+    from tradekg.gate.reads import FEW_INCOMING
     from tradekg.store.embedded import OxigraphStore
 
     store = OxigraphStore()
@@ -202,7 +202,7 @@ def test_incoming_quads_are_read_in_one_scan_only_for_a_node_few_point_to() -> N
 
 def test_a_predicates_quads_are_kept_between_writes_until_a_commit_changes_them() -> None:
     from tradekg.gate.changes import PendingView
-    from tradekg.gate.neighbourhood import committed_patterns
+    from tradekg.gate.reads import committed_reads
     from tradekg.store.embedded import OxigraphStore
 
     subclass = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
@@ -210,7 +210,7 @@ def test_a_predicates_quads_are_kept_between_writes_until_a_commit_changes_them(
     store = OxigraphStore()
     with store.writing():
         store.apply([], [first, quad(res("x"), LABEL, ox.Literal("x"))])
-    cache = committed_patterns(store)
+    cache = committed_reads(store)
     assert cache.quads(subclass) == [first]
     assert cache.quads(subclass) is cache.quads(subclass)  # kept
     with store.writing():
@@ -230,7 +230,7 @@ def test_a_predicates_quads_are_kept_between_writes_until_a_commit_changes_them(
 
 
 def test_readers_sharing_scans_record_only_their_own_reads() -> None:
-    from tradekg.gate.neighbourhood import SharedReads
+    from tradekg.gate.reads import SharedReads
 
     store = ox.Store()
     store.extend([quad(res("a"), LABEL, ox.Literal("a")), quad(res("b"), LABEL, ox.Literal("b"))])
@@ -243,3 +243,35 @@ def test_readers_sharing_scans_record_only_their_own_reads() -> None:
     assert set(first.reads) == {(res("a"), step.predicate, False)}
     assert set(second.reads) == {(res("a"), step.predicate, False), (res("b"), step.predicate, False)}
     assert list(first.pattern(URIRef(LABEL.value))) and first.scanned == {URIRef(LABEL.value)} and not second.scanned
+
+
+def test_a_subjects_quads_are_kept_between_writes_until_a_commit_changes_them() -> None:
+    from tradekg.gate.changes import PendingView
+    from tradekg.gate.reads import committed_reads
+    from tradekg.store.embedded import OxigraphStore
+
+    country, other = res("country/JPN"), res("country/USA")
+    named = quad(country, LABEL, ox.Literal("Japan"))
+    store = OxigraphStore()
+    with store.writing():
+        store.apply([], [named, quad(other, LABEL, ox.Literal("United States"))])
+    cache = committed_reads(store)
+    kept = cache.outgoing(country)
+    assert kept == [named] and cache.outgoing(country) is kept  # read once, kept
+    with store.writing():
+        store.apply([], [quad(other, tkg("note"), ox.Literal("x"))])  # another subject: still kept
+    assert cache.outgoing(country) is kept
+    renamed = quad(country, LABEL, ox.Literal("Nippon"))
+    with store.writing():
+        store.apply([named], [renamed])
+    assert cache.outgoing(country) == [renamed]  # a commit of the subject: read again
+    # Over uncommitted layers: the kept quads with each layer's removals and additions, nearest the store first.
+    coded = quad(country, tkg("iso3"), ox.Literal("JPN"))
+    view = AfterView(PendingView(store, ChangeSet(added={coded})), ChangeSet(removed={renamed}), indexed=True)
+    assert DataReader(view).outgoing(country) == [coded]
+    assert sorted(map(str, DataReader(PendingView(store, ChangeSet(added={coded}))).outgoing(country))) == sorted(
+        map(str, [renamed, coded])
+    )
+    assert sorted(map(str, DataReader(view).outgoing(other))) == sorted(
+        map(str, store.quads_for_pattern(other, None, None, None))
+    )

@@ -42,16 +42,9 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from tradekg.gate.changes import AfterView, ChangeSet, NeedsCommittedStore, PendingView
-from tradekg.gate.neighbourhood import (
-    DataReader,
-    SharedReads,
-    Targets,
-    Term,
-    _engine_term,
-    affected,
-    footprint_quads,
-)
+from tradekg.gate.neighbourhood import Targets, affected, footprint_quads
 from tradekg.gate.neighbourhood import validate_change as validate_alone
+from tradekg.gate.reads import DataReader, SharedReads, Term, _engine_term
 from tradekg.gate.shacl_sparql import validate_focus
 from tradekg.gate.validate import ValidationReport, short_name
 from tradekg.store.interface import TradeStore, to_rdflib
@@ -147,7 +140,11 @@ class CommitQueue:
         self._expected = 0
         self._leading = False
         self._gathering = False
-        self._changed = threading.Condition()
+        lock = threading.Lock()
+        self._changed = threading.Condition(lock)
+        """Notified when a request arrives or an announced one is cancelled (only a gathering leader waits on it)."""
+        self._free = threading.Condition(lock)
+        """Notified when a leader has settled its batch (the writers waiting for their answer, or to lead)."""
         self.settled = {"together": 0, "one by one": 0}
         """How many requests each way settled (validated together, or one at a time)."""
         self.groups = 0
@@ -200,9 +197,9 @@ class CommitQueue:
             if ticket is not None:
                 ticket._queue = None
                 self._expected -= 1
-                self._changed.notify_all()
+                self._changed.notify()
             while self._leading and not request.done:
-                self._changed.wait()
+                self._free.wait()
             if not request.done:
                 self._leading = True
                 self._gather()
@@ -217,9 +214,9 @@ class CommitQueue:
                         waiting.error, waiting.done = _as_exception(error), True
                 raise
             finally:
-                with self._changed:
+                with self._free:
                     self._leading = False
-                    self._changed.notify_all()
+                    self._free.notify_all()
         if request.error is not None:
             raise request.error
         assert request.outcome is not None

@@ -38,6 +38,7 @@ from tradekg.gate.shacl_sparql.components import (
     Unsupported,
     members,
 )
+from tradekg.gate.shacl_sparql.direct import Direct, direct_test
 from tradekg.gate.validate import SH, TARGETS
 from tradekg.store.sparql_text import Token, tokens
 
@@ -72,6 +73,8 @@ class Branch(NamedTuple):
     pattern: str
     value: str | None
     focus: str
+    direct: Direct | None = None
+    """The same constraint as a test Python makes without a query, when it can (:mod:`.direct`)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class CompiledShape:
     node: ox.NamedNode
     queries: tuple[str, ...]
     checks: tuple[Check, ...]
+    direct: tuple[tuple[int, Direct], ...] = ()
+    """The checks tested in Python (:mod:`.direct`), by number; the queries hold the other checks."""
 
 
 @dataclass
@@ -95,9 +100,10 @@ class CompiledShapes:
 class _Compiler:
     """Translates the shapes of one shapes graph (see the module's description)."""
 
-    def __init__(self, shapes: Graph, *, untranslated: frozenset[URIRef]) -> None:
+    def __init__(self, shapes: Graph, *, untranslated: frozenset[URIRef], direct: bool = True) -> None:
         self.shapes = shapes
         self.untranslated = untranslated
+        self.direct = direct
         self.current: Node = RDF.nil
         self.counter = itertools.count()
         self.active: list[Node] = []
@@ -113,6 +119,11 @@ class _Compiler:
         if not patterns:
             return "FILTER (false)"
         return " UNION ".join(f"{{ {pattern} }}" for pattern in patterns)
+
+    def nested_tests(self, shape: Node) -> tuple[Direct, ...] | None:
+        """A nested shape's constraints as Python tests, or ``None`` when one of them needs a query."""
+        tests = tuple(branch.direct for branch in self.branches(shape, self.fresh(), nested=True))
+        return None if any(test is None for test in tests) else tests  # type: ignore[return-value]
 
     def branches(self, shape: Node, focus: str, *, nested: bool) -> list[Branch]:
         """Each constraint of ``shape`` on the node bound to ``focus``; with ``nested``, only what decides conformance.
@@ -147,13 +158,18 @@ class _Compiler:
                     finally:
                         self.current = outer
                     check = Check(shape, component, path_node, message)
+                    direct = (
+                        direct_test(shapes, shape, parameter, argument, path_node, self.nested_tests)
+                        if self.direct
+                        else None
+                    )
                     if value_level:
-                        found.append(Branch(check, f"{site.values()} FILTER ({text})", site.value, focus))
+                        found.append(Branch(check, f"{site.values()} FILTER ({text})", site.value, focus, direct))
                     else:
-                        found.append(Branch(check, text, None, focus))
+                        found.append(Branch(check, text, None, focus, direct))
                     if parameter == SH.node and not nested:
                         for detail in self.branches(argument, site.value, nested=False):
-                            found.append(detail._replace(pattern=f"{site.values()} {detail.pattern}"))
+                            found.append(detail._replace(pattern=f"{site.values()} {detail.pattern}", direct=None))
         for inner in sorted(shapes.objects(shape, SH.property)):
             if path is not None:
                 raise Unsupported("sh:property under a property shape")
@@ -258,14 +274,18 @@ BRANCHES_PER_QUERY = 4
 four took about a third of that), so a shape's branches are split."""
 
 
-def compile_shape(shapes: Graph, shape: Node, number: int, *, untranslated: frozenset[URIRef]) -> CompiledShape:
-    """The queries of one targeted shape (raises :class:`Unsupported`)."""
-    compiler = _Compiler(shapes, untranslated=untranslated)
+def compile_shape(
+    shapes: Graph, shape: Node, number: int, *, untranslated: frozenset[URIRef], direct: bool = True
+) -> CompiledShape:
+    """The queries and Python tests of one targeted shape (raises :class:`Unsupported`); ``direct``: any tests."""
+    compiler = _Compiler(shapes, untranslated=untranslated, direct=direct)
     node = ox.NamedNode(f"urn:tradekg:shacl:shape:{number}")
     branches = compiler.branches(shape, "?this", nested=False)
     focus = f"GRAPH <{FOCUS_GRAPH.value}> {{ <{node.value}> <{FOCUS.value}> ?this }}"
     parts = []
     for index, branch in enumerate(branches):
+        if branch.direct is not None:
+            continue
         bound = f" BIND ({branch.value} AS ?value)" if branch.value is not None else ""
         parts.append(f"{{ {focus} {branch.pattern}{bound} BIND ({branch.focus} AS ?focus) BIND ({index} AS ?check) }}")
     prologue = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in compiler.prefixes.items())
@@ -275,15 +295,22 @@ def compile_shape(shapes: Graph, shape: Node, number: int, *, untranslated: froz
         + "\n}"
         for start in range(0, len(parts), BRANCHES_PER_QUERY)
     )
-    return CompiledShape(shape, node, queries, tuple(branch.check for branch in branches))
+    direct = tuple((index, branch.direct) for index, branch in enumerate(branches) if branch.direct is not None)
+    return CompiledShape(shape, node, queries, tuple(branch.check for branch in branches), direct)
 
 
-def compile_shapes(shapes: Graph, *, untranslated: frozenset[URIRef] = frozenset()) -> CompiledShapes:
-    """Compile every targeted shape of ``shapes``; ``untranslated`` parameters are left to pySHACL (for tests)."""
+def compile_shapes(
+    shapes: Graph, *, untranslated: frozenset[URIRef] = frozenset(), direct: bool = True
+) -> CompiledShapes:
+    """Compile every targeted shape of ``shapes``; ``untranslated`` parameters are left to pySHACL (for tests).
+
+    With ``direct`` (the default) the constraints :mod:`.direct` answers are tested in Python; without, every
+    constraint is a query (the tests compare both).
+    """
     result = CompiledShapes()
     for number, shape in enumerate(targeted_shapes(shapes)):
         try:
-            result.compiled[shape] = compile_shape(shapes, shape, number, untranslated=untranslated)
+            result.compiled[shape] = compile_shape(shapes, shape, number, untranslated=untranslated, direct=direct)
         except Unsupported as reason:
             result.unsupported[shape] = str(reason)
     return result

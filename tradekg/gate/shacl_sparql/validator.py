@@ -23,6 +23,7 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from tradekg.gate.shacl_sparql.compiler import FOCUS, FOCUS_GRAPH, Check, CompiledShapes, compile_shapes
+from tradekg.gate.shacl_sparql.direct import Dataset, direct_violations
 from tradekg.gate.shacl_sparql.functions import EXTENSION_FUNCTIONS
 from tradekg.gate.validate import (
     ValidationReport,
@@ -119,6 +120,17 @@ def compiled_violations(
             key = (number, shape.shape, row["focus"], row["value"])
             if key not in found:
                 found[key] = _violation(shape.checks[number], row["focus"], row["value"])  # type: ignore[arg-type]
+        tested = [shape for shape in shapes if shape.direct]
+        if tested:  # read back from the store: its terms, literals in canonical form, as the queries read them
+            dataset = Dataset(store.quads_for_pattern(None, None, None, DATA_GRAPH))
+            for shape in tested:
+                for quad in store.quads_for_pattern(shape.node, FOCUS, None, FOCUS_GRAPH):
+                    node = quad.object
+                    for number, test in shape.direct:
+                        for value in direct_violations(test, node, dataset):  # type: ignore[arg-type]
+                            key = (number, shape.shape, node, value)
+                            if key not in found:
+                                found[key] = _violation(shape.checks[number], node, value)  # type: ignore[arg-type]
     return list(found.values())
 
 
