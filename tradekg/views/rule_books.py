@@ -1,10 +1,10 @@
 """The duty calculator's rule books for the views, kept across the writes that cannot change them.
 
 A rule book (:class:`tradekg.duty.records.RuleBook`) is two parts: the rules every importer shares (labels,
-legal instruments, exemptions, stacking rules, product categories, customs unions; :func:`~tradekg.duty.shared_rules.
-load_shared`) and one importer's own measures, suspensions, quotas and MFN rates. At 10^6 quads the shared part
-costs seconds and a big importer's own part about as much, so each is kept (:mod:`tradekg.views.kept`) with what
-it was read from:
+legal instruments, exemptions, stacking rules, product categories, customs unions;
+:func:`tradekg.duty.shared_rules.load_shared`) and one importer's own measures, suspensions, quotas and MFN rates.
+At 10^6 quads the shared part costs seconds and a big importer's own part about as much, so each is kept
+(:mod:`tradekg.views.kept`) with what it was read from:
 
 * the shared part: the classes it reads (and their subclasses), the nodes it holds, labels and titles anywhere,
   and the properties it reads from nodes it may not hold yet (HS ranges, statutes);
@@ -12,8 +12,9 @@ it was read from:
   ``tkg:imposedBy`` the importer itself (a measure of its coming or going).
 
 So a write to one importer's measure reads that importer's part again, and nothing else; a new exemption or a
-relabelled node reads the shared part again, and no importer's own part. A book is its importer's own part with
-the current shared part put in: the same book :func:`tradekg.duty.rules.load_rules` reads whole.
+relabelled node reads the shared part again (a relabelled measure, its importer's part too). A book is its
+importer's own part with the current shared part put in: the same book :func:`tradekg.duty.rules.load_rules`
+reads whole.
 """
 
 from __future__ import annotations
