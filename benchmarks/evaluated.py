@@ -50,7 +50,12 @@ from benchmarks.wrk import run_wrk, write_lua_script
 
 RDFLIB_MAX_QUADS = 2_000_000
 """rdflib-endpoint is not started above this size (its Memory store takes about 1.7 GiB per 10^6 quads)."""
-OURS = ("tradekg", "tradekg-uncached")
+OURS = ("tradekg", "tradekg-uncached", "tradekg-in-thread")
+IN_THREAD = "tradekg-in-thread"
+"""``tradekg serve --answer-cache-mb 0 --timeout 0``: queries evaluated in the serving process's threads, no worker and
+no time limit (unsafe to serve: a runaway query cannot be stopped). Started only when asked for: it measures what
+the design would cost with the process hop gone, which a query that can be cancelled in process would allow."""
+CHOICES = (*SERVERS, IN_THREAD)
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,8 @@ def server_command(name: str, data: Path, workdir: Path, port: int) -> Server:
         ox.Store.read_only(str(workdir / "tradekg-pristine")).backup(str(directory))  # hard links: seconds at 10^7
         command = [python, "-m", "tradekg", "serve", "--store", str(directory), "--port", str(port)]
         command += ["--query-workers", str(QUERY_WORKERS)]
-        command += ["--answer-cache-mb", "0"] if name == "tradekg-uncached" else []
+        command += ["--answer-cache-mb", "0"] if name != "tradekg" else []
+        command += ["--timeout", "0"] if name == IN_THREAD else []
         return Server(name, command, "/sparql", port)
     if name == "oxigraph":
         oxigraph = str(Path(python).with_name("oxigraph"))
@@ -159,7 +165,7 @@ def server_command(name: str, data: Path, workdir: Path, port: int) -> Server:
         return Server(name, [*command, "--union-default-graph", "--bind", f"127.0.0.1:{port}"], "/query", port)
     if name == "rdflib-endpoint":
         return Server(name, [python, "-m", "benchmarks.rdflib_server", str(data), "--port", str(port)], "/", port)
-    raise ValueError(f"unknown server {name!r} (known: {', '.join(SERVERS)})")
+    raise ValueError(f"unknown server {name!r} (known: {', '.join(CHOICES)})")
 
 
 def start_servers(
@@ -400,7 +406,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--measures", type=int, default=6500, help="generated measures (6,500: ~10^5 quads)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--servers", nargs="+", choices=SERVERS, default=list(SERVERS))
+    parser.add_argument("--servers", nargs="+", choices=CHOICES, default=list(SERVERS))
     parser.add_argument("--runs", type=int, default=5, help="rounds (every server once a round)")
     parser.add_argument("--duration", type=float, default=3.0, help="seconds of wrk per server and round")
     parser.add_argument("--distinct", type=int, default=20000, help="distinct lookups a round (at most the measures)")

@@ -1,6 +1,8 @@
 """Time search by words on a generated graph: the FTS5 index beside the former label-substring SPARQL search.
 
     python -m benchmarks.search --measures 65000 [--runs 50] [--workdir DIR] [--http | --http-only | --prepare]
+    python -m benchmarks.search --measures 670000 --serve-only    # then, under the lock:
+    python -m benchmarks.search --measures 670000 --http-only --attach PORT --attach-pid PID
 
 The generated graph (with the bundled one appended, as ``benchmarks.run`` does) is bulk-loaded once into an
 on-disk Oxigraph store under ``--workdir`` (reused afterwards, as ``tradekg serve --store`` would use it), and its
@@ -259,21 +261,47 @@ def matches(answer: SearchAnswer) -> str:
     return f"more than {answer.total:,}" if answer.total_is_lower_bound else f"{answer.total:,}"
 
 
-def over_http(directory: Path, args: argparse.Namespace) -> None:
-    """``tradekg serve --store`` answering ``/search`` (HTML, then JSON): median and p99 per search."""
+def serve_for_search(directory: Path) -> None:
+    """``--serve-only``: start ``tradekg serve --store`` and print its port and process id until Ctrl-C (or SIGTERM).
+
+    Starting a server at 10^7 quads (opening the store, reopening the index) is preparation: run this without the
+    shared lock under ``nice -n 19``, then time it with ``--attach PORT --attach-pid PID`` under the lock.
+    """
     port = free_port()
     command = [sys.executable, "-m", "tradekg", "serve", "--store", str(directory), "--port", str(port)]
-    server = Server("tradekg", command, "/sparql", port)
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
-        started = time.perf_counter()
-        wait_ready(server, process, ready_timeout=600)
+        wait_ready(Server("tradekg", command, "/sparql", port), process, ready_timeout=3600)
+        print(f"serving on port {port}, process {process.pid}", flush=True)
+        process.wait()
+    finally:
+        stop(process)
+
+
+def over_http(directory: Path, args: argparse.Namespace) -> None:
+    """``tradekg serve --store`` answering ``/search`` (HTML, then JSON): median and p99 per search.
+
+    With ``args.attach`` (a port), the server a ``--serve-only`` run started is timed instead (``args.attach_pid``
+    is its process, for the CPU it takes).
+    """
+    process: subprocess.Popen[bytes] | None = None
+    started = time.perf_counter()
+    if args.attach:
+        port, pid = args.attach, args.attach_pid
+    else:
+        port = free_port()
+        command = [sys.executable, "-m", "tradekg", "serve", "--store", str(directory), "--port", str(port)]
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        pid = process.pid
+        wait_ready(Server("tradekg", command, "/sparql", port), process, ready_timeout=600)
+    try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         ready, first, building = index_ready(connection, started)
         print(
             f"\nServer ready {time.perf_counter() - started:.1f} s after start (it opened the store); the first"
             f" `/search` answered in {first:.1f} ms; {building} searches answered 503 (index being built) until"
             f" the index answered, {ready:.1f} s after start."
+            + (" (An attached server: these count from this run's start, not the server's.)" if args.attach else "")
         )
         print(
             "\n| search | kind picked | `/search` p50 ms | p99 ms | server CPU ms"
@@ -286,14 +314,15 @@ def over_http(directory: Path, args: argparse.Namespace) -> None:
             for extra in ({}, {"format": "json"}):
                 target = "/search?" + urllib.parse.urlencode({**query, **extra})
                 get(connection, target)  # warm-up, outside the CPU count
-                before = cpu_seconds(process.pid)
+                before = cpu_seconds(pid)
                 median, p99, _ = timed(lambda t=target: get(connection, t), args.runs)
-                cpu = (cpu_seconds(process.pid) - before) * 1000 / (args.runs + 1)  # timed() warms up once more
+                cpu = (cpu_seconds(pid) - before) * 1000 / (args.runs + 1)  # timed() warms up once more
                 cells.append(f"{median:.1f} | {p99:.1f} | {cpu:.1f}")
             print(f"| `{text}` | {short(kind)} | {' | '.join(cells)} |")
         connection.close()
     finally:
-        stop(process)
+        if process is not None:
+            stop(process)
 
 
 def index_ready(connection: http.client.HTTPConnection, started: float) -> tuple[float, float, int]:
@@ -358,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--http-only", action="store_true", help="only time /search through tradekg serve (a run split in two)"
     )
+    parser.add_argument("--serve-only", action="store_true", help="start tradekg serve on the store and wait (no lock)")
+    parser.add_argument("--attach", type=int, metavar="PORT", help="with --http-only: time a --serve-only server")
+    parser.add_argument("--attach-pid", type=int, default=0, help="the attached server's process id (for its CPU)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     data, _ = dataset(args.measures, args.seed, args.workdir)
@@ -365,6 +397,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"load average before (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.prepare:
         prepare_index(directory, rebuild=args.rebuild)
+        return
+    if args.serve_only:
+        serve_for_search(directory)
         return
     if not args.http_only:
         in_process(directory, args)

@@ -14,25 +14,38 @@ from typing import Any
 import pytest
 
 LONGEST_MODULES = (
-    "tests/server/test_views_browser.py",
-    "tests/browser/test_site_crawl.py",  # the whole site in Chromium (new in session 6, not yet measured)
-    "tests/server/test_w3c_update.py",  # with test_w3c_conformance.py (RUNS_WITH)
-    "tests/store/test_backends.py",
-    "tests/server/test_run.py",
-    "tests/test_benchmarks.py",
+    "tests/server/test_w3c_update.py",  # with the other modules of the SPARQL servers (RUNS_WITH)
+    "tests/browser/test_analyst_walk.py",  # every page type at two widths, axe-core on each: the most CPU of all
     "tests/gate/test_gate_differential.py",
-    "tests/server/test_browser.py",
+    "tests/server/test_run.py",
+    "tests/browser/test_site_crawl.py",
+    "tests/test_benchmarks.py",
+    "tests/ontology/test_shapes.py",
+    "tests/search/test_text_search.py",
     "tests/server/test_hostile_clients.py",
     "tests/test_cli.py",
-    "tests/server/test_worker.py",
-    "tests/ontology/test_shapes.py",
-    "tests/server/test_browser_query_search.py",
     "tests/server/test_hostile_input.py",
+    "tests/gate/test_commit_queue.py",
+    "tests/gate/test_compiled_shapes.py",
+    "tests/server/test_worker.py",
+    "tests/server/test_browser.py",
+    "tests/queries/test_duties_on_date.py",
+    "tests/server/test_hostile_limits.py",
+    "tests/duty/test_dated_cases.py",
+    "tests/server/test_views_browser.py",
+    "tests/browser/test_query_pickers.py",
 )
-"""Modules by wall time in a serial run (5 December 2026, load 4, tests/README.md), longest first."""
-RUNS_WITH = {"tests/server/test_w3c_conformance.py": "tests/server/test_w3c_update.py"}
-"""Modules handed out together with another, whose session servers they share: the W3C suites each start
-``tradekg serve`` over the three backends (three processes and Virtuoso), so on one worker they start them once."""
+"""Modules by wall time in a whole-suite run (5 December 2026, session 7, tests/README.md), longest first."""
+SPARQL_SERVER_MODULES = (
+    "tests/server/test_w3c_conformance.py",
+    "tests/store/test_backends.py",
+    "tests/store/test_remote.py",
+    "tests/store/test_sparql_client.py",
+)
+RUNS_WITH = dict.fromkeys(SPARQL_SERVER_MODULES, "tests/server/test_w3c_update.py")
+"""Modules handed out together with another, whose session servers they share: the W3C suites, the backends' suite
+and the remote store's tests use Virtuoso and the Oxigraph server (and the W3C suites three ``tradekg serve``), so on
+one worker these start once per run instead of once per worker (Virtuoso: about 5 CPU-s and 10-25 s to start)."""
 
 
 def order_of(module: str, tests: int) -> tuple[int, int]:

@@ -93,8 +93,10 @@ def test_report_has_every_section(results):
 
 
 def _queries_of(script: str) -> list[str]:
-    entries = re.findall(r'^  "(query=[^"]*)",$', script, re.MULTILINE)
-    return [urllib.parse.parse_qs(entry, strict_parsing=True)["query"][0] for entry in entries]
+    """The queries of a wrk script: each entry between the text they all start and end with (written once)."""
+    head, tail = re.search(r'^local head, tail = "([^"]*)", "([^"]*)"$', script, re.MULTILINE).groups()
+    entries = re.findall(r'^  "([^"]*)",$', script, re.MULTILINE)
+    return [urllib.parse.parse_qs(head + entry + tail, strict_parsing=True)["query"][0] for entry in entries]
 
 
 def test_distinct_lookups_are_spread_over_existing_measures():
@@ -112,8 +114,11 @@ def test_lua_script_holds_each_lookup_url_encoded():
     assert len(set(_queries_of(script))) == 60
     assert f'wrk.headers["Accept"] = "{ACCEPT}"' in script
     assert "wrk.path" in script  # the server's query path comes from the URL given to wrk
+    assert len(script) < sum(map(len, queries)) / 10  # what all the lookups share is written once
     with pytest.raises(ValueError, match="at least one query"):
         lua_script([])
+    for texts in (["ASK {}"], ["ASK {}", "ASK {} "], ["SELECT * { ?s ?p 'é' }", "SELECT * { ?s ?p 'è' }"]):
+        assert _queries_of(lua_script(texts)) == texts  # one text, a text inside another, a multibyte difference
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tradekg.graph.load import (
-    RdfSyntaxError,
-    UnreadableFile,
-    ValidationFailed,
-    bundled_data_files,
-    file_graph_iri,
-    load_files,
-    open_store,
-)
+from tradekg.graph.load import ValidationFailed, bundled_data_files, load_files, open_store
+from tradekg.graph.rdf_files import RdfSyntaxError, UnreadableFile, file_graph_iri
 from tradekg.ontology.vocab import ONTOLOGY_IRI, SHAPES_GRAPH_IRI
 from tradekg.store.embedded import OxigraphStore
 from tradekg.store.interface import TradeStore

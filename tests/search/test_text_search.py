@@ -151,8 +151,8 @@ def test_a_search_during_a_background_build_says_so_and_writes_meanwhile_are_not
     read, release = threading.Event(), threading.Event()
     real_rebuild = text_documents.rebuild
 
-    def rebuild_then_pause(database, store) -> None:
-        real_rebuild(database, store)  # the store is read: later writes are not in this snapshot
+    def rebuild_then_pause(database, store, **options) -> None:
+        real_rebuild(database, store, **options)  # the store is read: later writes are not in this snapshot
         read.set()
         assert release.wait(60)
 
@@ -178,7 +178,7 @@ def test_a_search_during_a_background_build_says_so_and_writes_meanwhile_are_not
 def test_a_failed_background_build_is_kept_and_the_next_search_builds_again(fresh_store, monkeypatch):
     real_rebuild = text_documents.rebuild
 
-    def broken(database, store) -> None:
+    def broken(database, store, **options) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(text_documents, "rebuild", broken)
@@ -206,7 +206,8 @@ def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
     store.close()
 
     store, index = reopened()
-    index.ensure()  # written while open and followed, the quads counted along: reused
+    index.ensure()  # written while open and followed, each commit's stamp recorded: reused without a count
+    assert index._quads is None
     assert index._conn().execute("SELECT value FROM meta WHERE key = 'mark'").fetchone() == ("kept",)
     index._conn().execute("INSERT INTO docs(docs) VALUES ('delete-all')")  # a reuse shows: a rebuild refills it
     index.close()
@@ -221,10 +222,38 @@ def test_an_index_file_beside_a_store_is_reused_only_while_it_matches(tmp_path):
     store, index = reopened()
     assert JAPAN_RATE in found(index, "japan tariff wombat")  # the store changed without it: rebuilt
     index._conn().execute("INSERT INTO docs(docs) VALUES ('delete-all')")
-    store.close()  # the index is left open, as by a process that died
+    store.close()  # the index is left open, as by a process that died after its last refresh
 
     store, index = reopened()
-    assert JAPAN_RATE in found(index, "japan tariff")  # not closed cleanly: rebuilt
+    assert found(index, "japan tariff") == []  # its stamp is the store's: every commit is in it, reused
+    index.close()
+    store.close()
+
+
+def test_an_index_file_without_a_stamp_is_checked_by_counting_the_store(tmp_path):
+    store = open_store(tmp_path / "store")
+    index = TextIndex(store, index_path(store))
+    index.ensure()
+    database = index._conn()
+    database.execute("DELETE FROM meta WHERE key = 'stamp'")  # as an index file from before stamps
+    database.execute("INSERT INTO meta(key, value) VALUES ('mark', 'kept')")  # a rebuild empties meta
+    database.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("clean", "1"), ("quads", str(len(store)))])
+    database.close()
+    index._db = None
+    store.close()
+
+    store = open_store(tmp_path / "store")
+    index = TextIndex(store, index_path(store))
+    index.ensure()  # closed cleanly over a store of the same size: reused, and from now on stamped
+    assert index._quads == len(store)
+    assert dict(index._conn().execute("SELECT key, value FROM meta"))["mark"] == "kept"
+    index.close()
+    store.close()
+
+    store = open_store(tmp_path / "store")
+    index = TextIndex(store, index_path(store))
+    index.ensure()
+    assert index._quads is None and dict(index._conn().execute("SELECT key, value FROM meta"))["mark"] == "kept"
     index.close()
     store.close()
 

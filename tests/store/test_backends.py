@@ -1,8 +1,10 @@
 """One suite on every backend: the embedded store, Virtuoso 7 and the Oxigraph server (``--store DIR`` or ``URL``).
 
 The command line and the application are used as a person would; only the ``--store`` arguments differ. Each backend
-is set up once per module (the bundled graph installed by the first command), so tests that write undo what they
-wrote or write where the others do not look.
+is set up once per module, the bundled graph installed before the first test (as ``tradekg load`` installs it: without
+the HS tree the server adds). Every test starts from that graph and leaves it as it found it: a test that writes takes
+back what it wrote, even when it fails, and a test that leaves quads behind fails itself
+(:func:`leaves_the_store_as_it_found_it`), so the tests do not depend on their order.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from tradekg.cli import main
 from tradekg.duty import compute_duty
 from tradekg.gate.writes import add_to_graph
 from tradekg.graph.load import open_store
+from tradekg.graph.rdf_files import file_graph_iri
 from tradekg.queries.catalog import load_catalog
 from tradekg.server import create_app
-from tradekg.store.backends import StoreLocation, store_location
+from tradekg.store.backends import StoreLocation, open_backend, store_location
 from tradekg.store.interface import TradeStore
 from tradekg.store.remote import RemoteStore
 from tradekg.store.sparql_client import Endpoints
-from tradekg.store.virtuoso import UnanswerableQuery
+from tradekg.store.virtuoso_crash import UnanswerableQuery
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
@@ -53,6 +56,10 @@ class Backend:
         self.arguments = arguments
         self.config = config
         self.server = server
+        self.quads = (0, 0)
+        """How many quads and distinct triples the store holds between tests: the bundled graph's."""
+        self.graphs: list[str] = []
+        """The named graphs it has between tests: the bundled graph's."""
 
     def app(self, **config: object) -> Flask:
         return create_app({"TESTING": True, "TRADEKG_TIMEOUT": 0, **self.config, **config})
@@ -64,7 +71,7 @@ def backend(
 ) -> Iterator[Backend]:
     if request.param == "embedded":
         directory = str(tmp_path_factory.mktemp("store") / "db")
-        yield Backend("embedded", ["--store", directory], {"TRADEKG_STORE": directory})
+        yield with_the_bundled_graph(Backend("embedded", ["--store", directory], {"TRADEKG_STORE": directory}))
         return
     server = sparql_server(request.param)
     endpoints = Endpoints(server.query_endpoint, server.update_endpoint, server.gsp_endpoint)
@@ -76,8 +83,48 @@ def backend(
         "TRADEKG_UPDATE_ENDPOINT": server.update_endpoint,
         "TRADEKG_GSP_ENDPOINT": server.gsp_endpoint,
     }
-    yield Backend(request.param, arguments, config, server)
+    yield with_the_bundled_graph(Backend(request.param, arguments, config, server))
     RemoteStore(endpoints).clear()
+
+
+def with_the_bundled_graph(backend: Backend) -> Backend:
+    """The backend's store holding the bundled graph (whichever test runs first), its quads counted, graphs listed."""
+    store = open_store(store_location_of(backend))
+    try:
+        backend.quads = (len(store), store.triple_count())
+        backend.graphs = [str(graph) for graph in store.named_graphs()]
+    finally:
+        store.close()
+    return backend
+
+
+@pytest.fixture(autouse=True)
+def leaves_the_store_as_it_found_it(backend: Backend) -> Iterator[None]:
+    """After each test (and its ``app``, torn down first): the store holds the bundled graph's quads and graphs."""
+    yield
+    store = open_backend(store_location_of(backend))
+    try:
+        left, graphs = (len(store), store.triple_count()), [str(graph) for graph in store.named_graphs()]
+    finally:
+        store.close()
+    assert left == backend.quads, f"(quads, triples) were {backend.quads} before the test, {left} after"
+    assert graphs == backend.graphs, f"the test left graphs {sorted(set(graphs) ^ set(backend.graphs))}"
+
+
+def dropped(store: TradeStore, *graphs: str) -> None:
+    """Take back what a test wrote into graphs of its own: the graphs dropped, as if never written."""
+    with store.writing():
+        removed = [quad for graph in graphs for quad in store.quads(graph)]
+        store.apply(removed, [], dropped_graphs=[ox.NamedNode(graph) for graph in graphs])
+
+
+def dropped_from(backend: Backend, *graphs: str) -> None:
+    """:func:`dropped`, through a store opened for it (no command or application holds the backend's store)."""
+    store = open_backend(store_location_of(backend))
+    try:
+        dropped(store, *graphs)
+    finally:
+        store.close()
 
 
 def store_location_of(backend: Backend) -> StoreLocation:
@@ -137,6 +184,24 @@ def test_the_default_graph_counts_each_triple_once(backend: Backend) -> None:
     assert union < quads  # a triple in two graphs is one triple of the default graph
 
 
+def test_a_graph_emptied_by_a_write_is_exported_as_empty(backend: Backend) -> None:
+    """An emptied graph stays one of tradekg's; Virtuoso's Graph Store endpoint forgets it (404), read as empty."""
+    graph = ox.NamedNode("http://example.org/emptied")
+    quad = ox.Quad(ox.NamedNode(f"{graph.value}-node"), RDFS_LABEL, ox.Literal("emptied"), graph)
+    store = open_backend(store_location_of(backend))
+    try:
+        with store.writing():
+            store.apply([], [quad])
+        with store.writing():
+            store.apply([quad], [])
+    finally:
+        store.close()
+    try:
+        assert quad not in exported(backend)  # the export reads every graph, the emptied one too
+    finally:
+        dropped_from(backend, graph.value)
+
+
 JAPAN = "<https://w3id.org/tradekg/id/country/JPN>"
 
 
@@ -179,7 +244,7 @@ def embedded_store() -> Iterator[TradeStore]:
 ENGINE_BUGS: dict[tuple[str, str], str] = {}
 """Named queries a server answers wrongly (listed in the README under what differs), not compared there."""
 ENGINE_CRASHES = {
-    ("virtuoso", "duties-in-force-on-date"): "Virtuoso 7.2.5 dies on its shape (tradekg.store.virtuoso); refused",
+    ("virtuoso", "duties-in-force-on-date"): "Virtuoso 7.2.5 dies on its shape (tradekg.store.virtuoso_crash); refused",
 }
 """Named queries tradekg refuses to send to a server (it would die on them): refused, and the server still answers."""
 
@@ -239,12 +304,19 @@ def test_load_is_validated_and_all_or_nothing(backend: Backend, tmp_path: Path) 
     assert code == 1, output
     good = tmp_path / "good.ttl"
     good.write_text(GOOD)
-    code, output = run(backend, "load", str(good))
-    assert code == 0 and "Loaded 1 quads" in output, output
-    after = exported(backend)
-    assert len(after) == before + 1  # nothing of the refused file
     graph = ox.NamedNode("https://w3id.org/tradekg/id/graph/good")
-    assert ox.Quad(*(ox.NamedNode(f"http://example.org/{name}") for name in "abc"), graph) in after
+    try:
+        code, output = run(backend, "load", str(good))
+        assert code == 0 and "Loaded 1 quads" in output, output
+        after = exported(backend)
+        assert len(after) == before + 1  # nothing of the refused file
+        assert ox.Quad(*(ox.NamedNode(f"http://example.org/{name}") for name in "abc"), graph) in after
+    finally:
+        dropped_from(backend, graph.value)
+
+
+TRACKER_GRAPH = "https://w3id.org/tradekg/id/graph/backend-suite-tracker"
+"""Where the mapping puts every row of :func:`tracker_rows` (the graph of its source)."""
 
 
 def tracker_rows() -> list[dict[str, str]]:
@@ -271,14 +343,17 @@ def test_import_csv_validates_every_row_first(backend: Backend, tmp_path: Path) 
     before = len(exported(backend))
     code, output = run(backend, "import-csv", str(write_csv(tmp_path / "broken.csv", broken)), "--mapping", mapping)
     assert code == 1 and "row 3" in output, output
-    code, output = run(backend, "import-csv", str(write_csv(tmp_path / "good.csv", rows)), "--mapping", mapping)
-    assert code == 0, output
-    written = int(output.split(" as ", 1)[1].split(" quads", 1)[0].replace(",", ""))
-    after = exported(backend)
-    assert len(after) == before + written  # nothing of the refused file
-    rate = ox.NamedNode("https://w3id.org/tradekg/ontology#ratePercent")
-    measure = ox.NamedNode("https://w3id.org/tradekg/id/measure/tracker-reciprocal-jpn")
-    assert {quad.object.value for quad in after if quad.subject == measure and quad.predicate == rate} == {"24"}
+    try:
+        code, output = run(backend, "import-csv", str(write_csv(tmp_path / "good.csv", rows)), "--mapping", mapping)
+        assert code == 0, output
+        written = int(output.split(" as ", 1)[1].split(" quads", 1)[0].replace(",", ""))
+        after = exported(backend)
+        assert len(after) == before + written  # nothing of the refused file
+        rate = ox.NamedNode("https://w3id.org/tradekg/ontology#ratePercent")
+        measure = ox.NamedNode("https://w3id.org/tradekg/id/measure/tracker-reciprocal-jpn")
+        assert {quad.object.value for quad in after if quad.subject == measure and quad.predicate == rate} == {"24"}
+    finally:
+        dropped_from(backend, TRACKER_GRAPH)  # the tracker's measures would change the duty cases and named queries
 
 
 @pytest.fixture()
@@ -312,7 +387,6 @@ CUBED = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 @pytest.mark.parametrize("backend", ["virtuoso"], indirect=True)  # the Oxigraph server has no limit to be told
 def test_the_timeout_is_kept_here_and_told_to_virtuoso_whose_stop_is_answered_503(backend: Backend) -> None:
-    open_store(store_location_of(backend)).close()  # the bundled graph installed without a tight limit
     application = backend.app(TRADEKG_TIMEOUT=10)
     try:
         store = application.extensions["tradekg"]
@@ -327,6 +401,13 @@ def test_the_timeout_is_kept_here_and_told_to_virtuoso_whose_stop_is_answered_50
 
 
 def test_the_write_gate_accepts_and_refuses(app: Flask) -> None:
+    try:
+        writes_through_the_gate(app)
+    finally:
+        dropped(app.extensions["tradekg"], GATE)
+
+
+def writes_through_the_gate(app: Flask) -> None:
     client = app.test_client()
     label = 'GRAPH <http://example.org/gate> { <http://example.org/gate-test> rdfs:label "gate test"@en }'
     accepted = client.post("/sparql", data={"update": f"INSERT DATA {{ {label} }}"}, headers=AUTH)
@@ -382,8 +463,7 @@ def test_a_validated_write_reads_the_store_in_a_few_requests_whatever_its_size(
         result = add_to_graph(store, GATE, quads)
         assert result.added == len(COUNTRIES)
     finally:
-        with store.writing():
-            store.apply(quads, [])
+        dropped(store, GATE)
         store.close()
 
 
@@ -413,11 +493,15 @@ def test_a_write_by_another_process_between_check_and_commit_is_answered_409(
 
     store.apply = meanwhile  # type: ignore[method-assign]
     update = 'INSERT DATA { GRAPH <http://example.org/gate> { <http://example.org/y> rdfs:label "mine"@en } }'
-    response = app.test_client().post("/sparql", data={"update": update}, headers=AUTH)
-    del store.apply
-    assert response.status_code == 409, response.data
-    assert not bool(store.query("ASK { <http://example.org/y> ?p ?o }"))  # nothing of the refused write
-    assert bool(store.query("ASK { <http://example.org/outside> ?p ?o }"))  # the other process's write stands
-    response = app.test_client().post("/sparql", data={"update": update}, headers=AUTH)
-    assert response.status_code == 200, response.data  # sent again, it commits
-    assert bool(store.query("ASK { <http://example.org/y> ?p ?o }"))
+    try:
+        response = app.test_client().post("/sparql", data={"update": update}, headers=AUTH)
+        del store.apply
+        assert response.status_code == 409, response.data
+        assert not bool(store.query("ASK { <http://example.org/y> ?p ?o }"))  # nothing of the refused write
+        assert bool(store.query("ASK { <http://example.org/outside> ?p ?o }"))  # the other process's write stands
+        response = app.test_client().post("/sparql", data={"update": update}, headers=AUTH)
+        assert response.status_code == 200, response.data  # sent again, it commits
+        assert bool(store.query("ASK { <http://example.org/y> ?p ?o }"))
+    finally:
+        vars(store).pop("apply", None)
+        dropped(store, GATE, file_graph_iri(Path("outside.ttl")))

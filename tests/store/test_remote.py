@@ -251,3 +251,16 @@ def test_a_store_of_many_graphs_is_queried_whole(store: RemoteStore) -> None:
     counted = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{EX}a> <{EX}p> ?o }} }}")
     assert values(counted, "n") == [typed("130", "integer")]
     assert len(store) == 130 and store.triple_count() == 130
+
+
+def test_language_tagged_and_numeric_literals_are_found_among_other_quads(store: RemoteStore) -> None:
+    """Virtuoso 7.2.5 matches them to nothing in a ``VALUES`` table of several rows: they are looked up alone."""
+    objects = [JAPAN, typed("15", "decimal"), ox.Literal("plain"), ox.NamedNode(EX + "o"), typed("2025-04-05", "date")]
+    mine = [ox.Quad(A, P, value, G1) for value in objects]
+    shared = [ox.Quad(A, P, value, G2) for value in objects[:2]]
+    write(store, [*mine, *shared])
+    assert store.stored([*mine, *shared]) == {*mine, *shared}
+    write(store, [], removed=shared)  # the triples stay in G1, so in the default graph
+    assert store.triple_count() == len(objects) and len(store) == len(objects)
+    assert bool(store.query(f"ASK {{ <{EX}a> <{EX}p> {JAPAN} }}"))
+    assert bool(store.query(f'ASK {{ <{EX}a> <{EX}p> "15"^^<{XSD}decimal> }}'))

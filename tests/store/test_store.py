@@ -151,7 +151,8 @@ def test_dumps_hold_the_named_graphs_only() -> None:
 
 
 def test_open_store_releases_the_lock_when_a_load_fails(tmp_path: Path) -> None:
-    from tradekg.graph.load import LoadError, open_store
+    from tradekg.graph.load import open_store
+    from tradekg.graph.rdf_files import LoadError
 
     bad = tmp_path / "bad.ttl"
     bad.write_text("this is not turtle")

@@ -1,4 +1,4 @@
-"""The shape Virtuoso 7.2.5 crashes on, recognised in query text (tradekg.store.virtuoso).
+"""The shape Virtuoso 7.2.5 crashes on, recognised in query text (tradekg.store.virtuoso_crash), and the rewrites.
 
 Each query below was sent to a throwaway Virtuoso 7.2.5 while bisecting ``duties-in-force-on-date``: those marked
 ``True`` killed the server (SIGSEGV), those marked ``False`` were answered.
@@ -14,12 +14,12 @@ import pytest
 from tradekg.graph.load import open_store
 from tradekg.queries.catalog import load_catalog
 from tradekg.store.virtuoso import (
-    crashes_virtuoso,
     with_isolated_paths,
     with_tagged_concatenations,
     with_typed_booleans,
     with_virtuoso_answers,
 )
+from tradekg.store.virtuoso_crash import crashes_virtuoso
 
 UNION = "{ ?a :q ?o } UNION { ?a :w ?o }"
 SENT = [

@@ -12,16 +12,8 @@ import pyoxigraph as ox
 from tradekg.cli.exits import EXIT_NOT_CONFORMING, EXIT_UNREADABLE, fail
 from tradekg.cli.store_option import open_or_exit, store_options
 from tradekg.gate.validate import quads_to_graph, validate_graph
-from tradekg.graph.load import (
-    VOCABULARY_GRAPHS,
-    LoadError,
-    RdfSyntaxError,
-    UnreadableFile,
-    ValidationFailed,
-    bundled_data_files,
-    load_files,
-    parse_file,
-)
+from tradekg.graph.load import VOCABULARY_GRAPHS, ValidationFailed, bundled_data_files, load_files
+from tradekg.graph.rdf_files import LoadError, RdfSyntaxError, UnreadableFile, parse_file
 from tradekg.graph.reference import reference_quads
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.store.answers import GRAPH_FORMATS, serialize_answer

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from tradekg.cli.exits import EXIT_NOT_CONFORMING, EXIT_UNREADABLE, fail
-from tradekg.graph.load import LoadError, ValidationFailed
+from tradekg.graph.load import ValidationFailed
+from tradekg.graph.rdf_files import LoadError
 from tradekg.queries.catalog import CatalogError
 from tradekg.settings import SETTINGS, Setting
 from tradekg.store.interface import StoreError

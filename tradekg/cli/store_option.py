@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from tradekg.cli.exits import EXIT_NOT_CONFORMING, EXIT_UNREADABLE, fail
-from tradekg.graph.load import LoadError, ValidationFailed, open_store
+from tradekg.graph.load import ValidationFailed, open_store
+from tradekg.graph.rdf_files import LoadError
 from tradekg.store.backends import StoreLocation, store_location
 from tradekg.store.interface import StoreError, TradeStore
 

@@ -24,7 +24,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tradekg.gate.validate import Violation, short_name
-from tradekg.graph.load import LoadError, UnreadableFile, file_graph_iri, validate_new_quads
+from tradekg.graph.load import validate_new_quads
+from tradekg.graph.rdf_files import LoadError, UnreadableFile, file_graph_iri
 from tradekg.graph.rml import RDF_TYPE, MappingError, PredicateObject, TermMap, TriplesMap, expand, read_mapping
 from tradekg.store.interface import TradeStore, to_rdflib
 

@@ -9,24 +9,33 @@ standard library's) with an index for each order: a page is a range read after t
 value of the ontology's date properties, as text, latest first, undated last; ties go by label key, then IRI (the
 orders of :func:`tradekg.linkeddata.index.instances`).
 
-Freshness follows the text index's design (:mod:`tradekg.search.text_search`): the index is built at its first use
-and listens to :meth:`TradeStore.on_commit`; each committed change set names the resources whose types, labels or
-dates it touches, and only their rows are read again from the store. A change to the class hierarchy, or a change set
-touching more than :data:`REREAD_LIMIT` resources, makes the index read the whole store again at its next use. Only
-the store's public query method is used, so it works over any backend.
+Beside a store on disk the index is a file (``<store>.classes.sqlite3``, :mod:`tradekg.linkeddata.class_table`),
+reused at the next start when it records the store's current stamp (:mod:`tradekg.store.stamp`), and built again
+(in the background: :meth:`ClassIndex.wait_ready`) when it does not. ``?offset=`` pages start from the fences the
+file keeps, so they cost what a page by key does at any depth.
+
+Freshness follows the text index's design (:mod:`tradekg.search.text_search`): the index listens to
+:meth:`TradeStore.on_commit`; each committed change set names the resources whose types, labels or dates it
+touches, and only their rows are read again from the store, in one SQLite transaction with the commit's stamp. A
+change to the class hierarchy, or a change set touching more than :data:`REREAD_LIMIT` resources, makes the index
+read the whole store again at its next use. Only the store's public query method is used, so it works over any
+backend.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from pathlib import Path
 
 import pyoxigraph as ox
 
+from tradekg.linkeddata import class_table as table
+from tradekg.linkeddata.class_table import FENCE_EVERY, ORDERS, Row
 from tradekg.linkeddata.vocabulary import vocabulary
 from tradekg.ontology.vocab import PREFIXES
-from tradekg.store.following import CommitFollower
+from tradekg.store.following import CommitFollower, touched_subjects
 from tradekg.store.interface import TradeStore
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -34,17 +43,6 @@ RDFS_LABEL = PREFIXES["rdfs"] + "label"
 REREAD_LIMIT = 20_000
 """A change set touching more resources than this (a bulk load) makes the index read the whole store again."""
 CHUNK = 500
-_TABLE = """
-CREATE TABLE members(
-    class TEXT NOT NULL, key TEXT NOT NULL, iri TEXT NOT NULL, dkey TEXT NOT NULL, PRIMARY KEY (class, key, iri)
-) WITHOUT ROWID
-"""
-# Made after the first fill: one sort each, instead of a random insertion per row into three trees.
-_INDEXES = (
-    "CREATE INDEX members_by_iri ON members(iri)",
-    "CREATE INDEX members_by_date ON members(class, dkey, key, iri)",
-)
-ORDERS = {"label": ("key", "iri"), "date": ("dkey", "key", "iri")}
 UNDATED = "1"
 
 
@@ -63,24 +61,46 @@ _LABEL = "OPTIONAL { ?s rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), 'en') || LANG
 
 
 class ClassIndex(CommitFollower):
-    """Every class's instances in label order, for one store; see the module."""
+    """Every class's instances in label and date order, for one store; see the module.
 
-    def __init__(self, store: TradeStore) -> None:
-        self._db: sqlite3.Connection | None = None  # None: to be built at the next use
+    Args:
+        store: The store indexed and followed.
+        fence_every: Rows between two fences of the ``?offset=`` lookups (:mod:`tradekg.linkeddata.class_table`).
+    """
+
+    def __init__(self, store: TradeStore, *, fence_every: int = FENCE_EVERY) -> None:
+        self._db: sqlite3.Connection | None = None  # None: to be opened or built at the next use
         self._counts: dict[str, int] = {}
         self._supers: dict[str, set[str]] = {}  # a class -> itself and every class above it
         self._dates = _date_properties(store)
+        self._fence_every = fence_every
+        self.path = kept_path(store)
+        """The file the index is kept in beside the store (``None``: in memory)."""
+        self.builds = 0
+        """How many times this index was built from the whole store (not counting openings of a kept file)."""
         self._builder: threading.Thread | None = None  # the build under way in the background, if any
         self._builder_lock = threading.Lock()
         super().__init__(store, watched=(RDF_TYPE, RDFS_LABEL, *self._dates), reread_limit=REREAD_LIMIT)
 
-    def wait_ready(self, timeout: float) -> bool:
-        """Whether the index is built, after starting its build in the background and waiting up to ``timeout`` s.
+    def open_kept(self) -> bool:
+        """Open the file kept beside the store when it is in step with it (cheap; never builds); whether it is open.
 
-        A page asks this first. Over a small store the build ends within the wait; over 10^6 instances it takes
-        longer, and the reader is told that the index is being built rather than left waiting on a request: the
-        build goes on in its own thread and the next pages use it. (``count`` and ``page`` build it in the
-        caller's thread when asked first.)
+        A server calls it at start, so that the writes from then on keep the file in step (a write while the file
+        is closed moves the store's stamp past the file's, and the file is then built again).
+        """
+        with self._lock:
+            store = self._store()
+            if self._db is None and store is not None and self.path is not None:
+                self._open(store, build=False)
+            return self._db is not None
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether the index is ready, after starting to open or build it in the background and waiting ``timeout`` s.
+
+        A page asks this first. A kept file in step, or a small store's build, is ready within the wait; a build
+        over 10^6 instances takes longer, and the reader is told that the index is being built rather than left
+        waiting on a request: the build goes on in its own thread and the next pages use it. (``count`` and
+        ``page`` open or build it in the caller's thread when asked first.)
         """
         if self._db is not None:
             return True
@@ -102,20 +122,49 @@ class ClassIndex(CommitFollower):
     def _is_built(self) -> bool:
         return self._db is not None
 
+    def changed(self, removed: Collection[ox.Quad], added: Collection[ox.Quad]) -> None:
+        """Follow a committed change set: its rows and the store's new stamp, in one transaction.
+
+        Every commit writes the stamp, even one touching no type, label or date: the file must name the store's
+        state to be reused. Any failure closes the index (it is opened or built again at the next use).
+        """
+        touched = touched_subjects(removed, added, self._watched)
+        with self._lock:
+            store = self._store()
+            if self._db is None or store is None:
+                return
+            if touched is None or len(touched) > self._reread_limit:
+                self.invalidate()
+                return
+            try:
+                with table.transaction(self._db):
+                    if touched:
+                        self._reread(store, touched)
+                    table.set_stamp(self._db, store.stamp)
+            except BaseException:
+                self.invalidate()  # the counts in memory may be half-changed, and the file is not at the store's stamp
+                raise
+
     def _reread(self, store: TradeStore, touched: set[str]) -> None:
-        """Read again the rows of the resources whose types or labels a commit touched."""
+        """Read again the rows of the resources whose types, labels or dates a commit touched (in a transaction)."""
         assert self._db is not None
         subjects = sorted(touched)
         for start in range(0, len(subjects), CHUNK):
             chunk = subjects[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
-            for (cls,) in self._db.execute(f"SELECT class FROM members WHERE iri IN ({marks})", chunk):  # noqa: S608
+            old: list[Row] = self._db.execute(
+                f"SELECT class, key, iri, dkey FROM members WHERE iri IN ({marks})",  # noqa: S608 - marks only
+                chunk,
+            ).fetchall()
+            new = list(self._rows(self._read(store, chunk)))
+            table.change(self._db, old, new, fence_every=self._fence_every)
+            for cls, *_ in old:
                 self._counts[cls] -= 1
-            self._db.execute(f"DELETE FROM members WHERE iri IN ({marks})", chunk)  # noqa: S608
-            self._insert(self._read(store, chunk))
+            for cls, *_ in new:
+                self._counts[cls] = self._counts.get(cls, 0) + 1
 
     def invalidate(self) -> None:
-        """Forget everything: the whole store is read again at the next use."""
+        """Forget everything: the index is opened (if still in step) or built again at the next use."""
         with self._lock:
             if self._db is not None:
                 self._db.close()
@@ -128,26 +177,35 @@ class ClassIndex(CommitFollower):
     # -- building ----------------------------------------------------------------------------------
 
     def _ready(self) -> sqlite3.Connection:
-        """The table, built from the store first if needed (call holding the lock)."""
+        """The database: the kept file when in step, else built from the store (call holding the lock)."""
         if self._db is None:
             store = self._store()
             if store is None:
                 raise RuntimeError("the store of this index is closed")
-            database = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-            database.execute(_TABLE)
+            self._open(store, build=True)
+        assert self._db is not None
+        return self._db
+
+    def _open(self, store: TradeStore, *, build: bool) -> None:
+        """Open the kept file if in step; else, with ``build``, build the index from the store (holding the lock).
+
+        The stamp is read before the store is: a commit meanwhile waits for the lock, then reads its rows again
+        and records its own stamp.
+        """
+        stamp = store.stamp
+        database = None if self.path is None else table.open_current(self.path, stamp, self._dates)
+        if database is None:
+            if not build:
+                return
             self._supers = _superclasses(store)
             rows = sorted(set(self._rows(self._read(store, None))))  # in the table's order: appended, not inserted
-            database.execute("BEGIN")
-            database.executemany("INSERT INTO members(class, key, iri, dkey) VALUES (?, ?, ?, ?)", rows)
-            for index in _INDEXES:
-                database.execute(index)
-            database.execute("COMMIT")
+            database = table.build(self.path, rows, stamp=stamp, dates=self._dates, fence_every=self._fence_every)
             del rows
-            self._counts = {
-                str(cls): int(n) for cls, n in database.execute("SELECT class, COUNT(*) FROM members GROUP BY class")
-            }
-            self._db = database
-        return self._db
+            self.builds += 1
+        else:
+            self._supers = _superclasses(store)
+        self._counts = table.counts(database)
+        self._db = database
 
     def _read(self, store: TradeStore, subjects: Sequence[str] | None) -> Iterator[tuple[str, list[str], str, str]]:
         """(instance, its types, its label key, its date key) of every typed IRI, or of ``subjects``.
@@ -178,7 +236,7 @@ class ClassIndex(CommitFollower):
         for subject, kinds in types.items():
             yield subject, kinds, keys.get(subject, subject).lower(), date_key(dates.get(subject))
 
-    def _rows(self, found: Iterable[tuple[str, list[str], str, str]]) -> Iterator[tuple[str, str, str, str]]:
+    def _rows(self, found: Iterable[tuple[str, list[str], str, str]]) -> Iterator[Row]:
         """The table's rows (class, label key, instance, date key) of instances with their types and keys."""
         for subject, kinds, key, dkey in found:
             classes = set()
@@ -186,22 +244,6 @@ class ClassIndex(CommitFollower):
                 classes |= self._supers.get(kind, {kind})
             for cls in classes:
                 yield cls, key, subject, dkey
-
-    def _insert(self, found: Iterable[tuple[str, list[str], str, str]]) -> None:
-        assert self._db is not None
-        batch = list(self._rows(found))
-        self._db.execute("BEGIN")
-        try:
-            self._flush(batch)
-        finally:
-            self._db.execute("COMMIT")
-
-    def _flush(self, batch: list[tuple[str, str, str, str]]) -> None:
-        assert self._db is not None
-        self._db.executemany("INSERT OR IGNORE INTO members(class, key, iri, dkey) VALUES (?, ?, ?, ?)", batch)
-        for cls, _, _, _ in batch:
-            self._counts[cls] = self._counts.get(cls, 0) + 1
-        batch.clear()
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -225,20 +267,32 @@ class ClassIndex(CommitFollower):
         with self._lock:
             database = self._ready()
             if after is None:
-                rows = database.execute(
-                    f"SELECT iri FROM members WHERE class = ? ORDER BY {columns} LIMIT ? OFFSET ?",  # noqa: S608
-                    (class_iri, limit, offset),
+                start, skip = table.offset_start(
+                    database,
+                    class_iri,
+                    sort,
+                    offset,
+                    total=self._counts.get(class_iri, 0),
+                    fence_every=self._fence_every,
                 )
-                return [iri for (iri,) in rows]
-            known = self._keys_of(class_iri, after)
-            if known is None:
-                return []
-            cursor = (known[1], known[0], after) if sort == "date" else (known[0], after)
+                if start is None:
+                    rows = database.execute(
+                        f"SELECT iri FROM members WHERE class = ? ORDER BY {columns} LIMIT ? OFFSET ?",  # noqa: S608
+                        (class_iri, limit, offset),
+                    )
+                    return [iri for (iri,) in rows]
+                cursor, comparison = start[: len(ORDERS[sort])], ">="
+            else:
+                known = self._keys_of(class_iri, after)
+                if known is None:
+                    return []
+                cursor = (known[1], known[0], after) if sort == "date" else (known[0], after)
+                comparison, skip = ">", 0
             marks = ", ".join("?" * len(cursor))
             rows = database.execute(
-                f"SELECT iri FROM members WHERE class = ? AND ({columns}) > ({marks})"  # noqa: S608
-                f" ORDER BY {columns} LIMIT ?",
-                (class_iri, *cursor, limit),
+                f"SELECT iri FROM members WHERE class = ? AND ({columns}) {comparison} ({marks})"  # noqa: S608
+                f" ORDER BY {columns} LIMIT ? OFFSET ?",
+                (class_iri, *cursor, limit, skip),
             )
             return [iri for (iri,) in rows]
 
@@ -283,6 +337,18 @@ def _superclasses(store: TradeStore) -> dict[str, set[str]]:
                     pending.append(parent)
         closure[start] = seen
     return closure
+
+
+def kept_path(store: TradeStore) -> Path | None:
+    """Where a store's class index is kept: beside a store on disk that keeps a stamp, else nowhere (in memory)."""
+    return table.table_path(store.path) if store.stamp is not None else None
+
+
+def open_kept(store: TradeStore) -> None:
+    """At a server's start: follow the store's writes with its kept class index, when there is one in step."""
+    path = kept_path(store)
+    if path is not None and path.exists():
+        class_index(store).open_kept()
 
 
 def class_index(store: TradeStore) -> ClassIndex:

@@ -21,7 +21,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from tradekg.graph.load import DATA_GRAPHS_FILTER, VOCABULARY_GRAPHS
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.store.interface import TradeStore
+from tradekg.store.stamp import transaction
 
 _RDF, _RDFS, _SKOS, _DCT, _SCHEMA, _TKG = (
     PREFIXES[name] for name in ("rdf", "rdfs", "skos", "dcterms", "schema", "tkg")
@@ -170,8 +171,10 @@ def touched(removed: Iterable[Any], added: Iterable[Any]) -> set[str]:
     }
 
 
-def rebuild(database: sqlite3.Connection, store: TradeStore) -> None:
+def rebuild(database: sqlite3.Connection, store: TradeStore, *, stamp: str | None = None) -> None:
     """Index the whole store again, in one transaction; the index is then of this format, not yet closed cleanly.
+
+    ``stamp`` is the store's stamp read before the store is (:mod:`tradekg.store.stamp`), recorded with the rows.
 
     The store is read once (:func:`read_all`) into a temporary table; SQLite then numbers the resources
     (:data:`_NUMBERED_BY_CLASS_SQL`), fills the tables and builds the FTS5 index in one pass each.
@@ -198,7 +201,8 @@ def rebuild(database: sqlite3.Connection, store: TradeStore) -> None:
         database.execute("INSERT INTO docs(docs) VALUES ('rebuild')")
         _add_words(database, database.execute("SELECT names, texts FROM documents"))
         database.executemany(
-            "INSERT INTO meta(key, value) VALUES (?, ?)", (("version", FORMAT_VERSION), ("clean", "0"))
+            "INSERT INTO meta(key, value) VALUES (?, ?)",
+            (("version", FORMAT_VERSION), ("clean", "0"), ("stamp", stamp or "")),
         )
 
 
@@ -258,10 +262,19 @@ def _vocabulary_only(store: TradeStore) -> set[tuple[ox.NamedNode, ox.NamedNode,
     return {(subject, predicate, value) for subject, predicate, value in answer}  # type: ignore[union-attr, misc]
 
 
-def refresh(database: sqlite3.Connection, store: TradeStore, subjects: Iterable[str]) -> None:
-    """Read the documents of these resources again from the store, in one transaction."""
+def set_stamp(database: sqlite3.Connection, stamp: str | None) -> None:
+    """Record the store's stamp (:mod:`tradekg.store.stamp`); ``None`` (a store without stamps) records nothing."""
+    if stamp is not None:
+        database.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('stamp', ?)", (stamp,))
+
+
+def refresh(
+    database: sqlite3.Connection, store: TradeStore, subjects: Iterable[str], *, stamp: str | None = None
+) -> None:
+    """Read the documents of these resources again from the store, in one transaction with the commit's ``stamp``."""
     subjects = sorted(set(subjects))
     with transaction(database):
+        set_stamp(database, stamp)
         ids = _ids(database, subjects)
         numbers = [ids[s] for s in subjects]
         for chunk in chunks(numbers):
@@ -284,18 +297,6 @@ def refresh(database: sqlite3.Connection, store: TradeStore, subjects: Iterable[
                 chunk,
             )
             _add_words(database, database.execute(f"SELECT names, texts FROM documents WHERE id IN ({marks})", chunk))
-
-
-@contextmanager
-def transaction(database: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN`` ... ``COMMIT`` on an autocommit connection, ``ROLLBACK`` on any error."""
-    database.execute("BEGIN")
-    try:
-        yield database
-    except BaseException:
-        database.execute("ROLLBACK")
-        raise
-    database.execute("COMMIT")
 
 
 def read(store: TradeStore, subjects: Sequence[str] | None) -> Iterator[Row]:

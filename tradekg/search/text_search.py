@@ -14,8 +14,11 @@ Freshness. The index follows the store through :meth:`TradeStore.on_commit`: eac
 resources whose names, texts or types it touches, and their documents are read again from the store (so the
 index never depends on the order or the exact form of the changes, only on which resources they touch). An
 in-memory store gets an in-memory index; a store on disk gets an index file beside its directory
-(``<store>.search.sqlite3``), reused when it was closed cleanly over a store of the same size, and rebuilt
-otherwise (missing, from an older format, left open by a process that died, or the store written without it).
+(``<store>.search.sqlite3``), reused when it records the store's stamp (:mod:`tradekg.store.stamp`: a value the
+store writes before each commit, recorded here in the transaction of the commit's refresh), and rebuilt when the
+stamps differ (the store written without the index, a process that died between the two, another tool). Where
+either side has no stamp (an index file from before stamps, a store opened read-only) the store's quads are
+counted instead (25 s at 10^7 quads): the file is reused when it was closed cleanly over a store of that size.
 
 Building. :meth:`TextIndex.ensure` opens (or builds) the index in the caller's thread; a server calls
 :meth:`TextIndex.build_in_background` at start instead, and until the index is ready every search answers at once
@@ -29,101 +32,32 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from tradekg.search import text_documents as documents
-from tradekg.search.text_documents import FORMAT_VERSION, NAME_PROPERTIES, WORD, fold, in_list, kind_token
-from tradekg.search.text_snippets import Snippet, label, snippet
+from tradekg.search.text_documents import FORMAT_VERSION, WORD, fold, kind_token
+from tradekg.search.text_ranking import (
+    MAX_WORDS,
+    Facet,
+    Hit,
+    SearchAnswer,
+    class_facets,
+    hits_of,
+    match_expression,
+    prefix_expression,
+    ranked_rows,
+)
 from tradekg.store.interface import TradeStore
 
-MAX_WORDS = 16
+__all__ = ["COUNT_LIMIT", "WINDOW", "Facet", "Hit", "SearchAnswer", "TextIndex", "index_path", "match_expression"]
+
 WINDOW = 1000
 """Most matches ranked and counted into facets, by default; see :meth:`TextIndex.search`."""
 COUNT_LIMIT = 10_000
 """Matches are counted up to this many by default; when more match, the total says "more than" this."""
-EXPANDED = 64
-"""A prefix is replaced by the words it begins when they are at most this many (see :func:`_prefix_expression`)."""
 _MATCHES = "SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?"
 _COUNT = "SELECT count(*) FROM (SELECT rowid FROM docs WHERE docs MATCH ? LIMIT ?)"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One resource found: its IRI, label, classes and the matched text with the words marked."""
-
-    iri: str
-    label: str
-    types: tuple[str, ...]
-    snippet: Snippet
-    """The best-matching text in pieces, each with whether it is a matched word."""
-
-    @cached_property
-    def snippet_text(self) -> str:
-        """The snippet as plain text."""
-        return "".join(text for text, _ in self.snippet)
-
-    def to_json(self) -> dict[str, object]:
-        """The hit as JSON."""
-        return {"iri": self.iri, "label": self.label, "types": list(self.types), "snippet": self.snippet_text}
-
-
-@dataclass(frozen=True)
-class Facet:
-    """A class and how many of the matching resources it types."""
-
-    iri: str
-    count: int
-
-
-@dataclass(frozen=True)
-class SearchAnswer:
-    """What a search found: how many resources match, one page of them, and the classes among the matches."""
-
-    total: int
-    hits: list[Hit]
-    facets: list[Facet]
-    window: int | None = None
-    """Set when more resources match than the ranking and facets cover: they cover the first ``window``."""
-    total_is_lower_bound: bool = False
-    """Whether more than ``total`` resources match (they are counted up to the index's ``count_limit``)."""
-    building: bool = False
-    """Set when the index is still being built (:meth:`TextIndex.build_in_background`): nothing was searched."""
-
-    @property
-    def reachable(self) -> int:
-        """How many hits the pages can show: the ranked ones (all matches, or the first ``window``)."""
-        return min(self.total, self.window) if self.window else self.total
-
-
-def match_expression(text: str, *, prefixes: bool = False) -> str:
-    """The FTS5 query for what a user typed: every word, stemmed; with ``prefixes``, each also as a prefix.
-
-    Words may be in the names, the prose or the class (``exemption``). Words written together with punctuation
-    (``9903.01.25``) must follow each other. Punctuation and FTS5 operators are dropped, so no input is a syntax
-    error. Returns ``""`` when no word is left. One-letter words are never prefixes.
-    """
-    phrases = [_phrase(words, prefix=prefixes) for words in _phrases(text)]
-    columns = "names texts" if prefixes else "names texts kinds"  # a class's words match whole, never as prefixes
-    return f"{{{columns}}} : ({' '.join(phrases)})" if phrases else ""
-
-
-def _phrases(text: str) -> list[list[str]]:
-    """The words of what a user typed, lower-cased, grouped as written together (``9903.01.25``, ``usa-jpn``)."""
-    phrases, count = [], 0
-    for chunk in text.lower().split():
-        words = WORD.findall(chunk)[: MAX_WORDS - count]
-        count += len(words)
-        if words:
-            phrases.append(words)
-    return phrases
-
-
-def _phrase(words: list[str], *, prefix: bool) -> str:
-    phrase = " ".join(words)
-    return f'"{phrase}"*' if prefix and len(words[-1]) > 1 else f'"{phrase}"'
 
 
 class TextIndex:
@@ -184,32 +118,45 @@ class TextIndex:
                     self._pending = None
 
     def _opened(self) -> sqlite3.Connection:
-        """The index's database, reused when current, else built from a snapshot of the store; marked in use."""
+        """The index's database, reused when in step, else built from a snapshot of the store; marked in use."""
         if self.path is not None and self.path.exists() and not documents.has_format(self.path, FORMAT_VERSION):
             self.path.unlink()  # another format (or not an index at all): built anew below
         database = documents.connect(self.path)
-        quads = None
-        if self.path is not None:  # counted once, between two writes; then followed through the change sets
-            with self.store.write_lock:
-                quads = len(self.store)
-                with self._state_lock:
-                    self._quads = quads
-        if quads is None or not self._is_current(database, quads):
-            documents.rebuild(database, self.store)
+        stamp = self.store.stamp  # before the store is read: a later commit's subjects are pending
+        if self.path is None or not self._in_step(database, stamp):
+            documents.rebuild(database, self.store, stamp=stamp)
         _set_meta(database, clean="0")
         return database
 
-    def _catch_up(self, database: sqlite3.Connection) -> None:
-        """Read again what writes touched while the index was opened or built, then publish it (holding the lock)."""
-        while True:
+    def _in_step(self, database: sqlite3.Connection, stamp: str | None) -> bool:
+        """Whether the file holds what the store holds (see the module): equal stamps, else clean and the same count."""
+        meta = dict(database.execute("SELECT key, value FROM meta"))
+        if meta.get("version") != FORMAT_VERSION:
+            return False
+        if stamp is not None and meta.get("stamp"):
+            return meta["stamp"] == stamp
+        with self.store.write_lock:  # counted once, between two writes; then followed through the change sets
+            quads = len(self.store)
             with self._state_lock:
-                subjects = self._pending
+                self._quads = quads
+        return meta.get("clean") == "1" and meta.get("quads") == str(quads)
+
+    def _catch_up(self, database: sqlite3.Connection) -> None:
+        """Read again what writes touched while the index was opened or built, then publish it (holding the lock).
+
+        The pending subjects and the stamp are taken holding the store's write lock, so no commit is half told:
+        every commit up to that stamp is in what was read, or in those subjects.
+        """
+        while True:
+            with self.store.write_lock, self._state_lock:
+                subjects, stamp = self._pending, self.store.stamp
                 if not subjects:
+                    documents.set_stamp(database, stamp)
                     self._pending = None  # writes from now on refresh the index themselves
                     self._db = database
                     return
                 self._pending = set()
-            documents.refresh(database, self.store, subjects)
+            documents.refresh(database, self.store, subjects, stamp=stamp)
 
     def build_in_background(self) -> None:
         """Open or build the index in a thread of its own; until it is ready, searches answer ``building``.
@@ -254,14 +201,10 @@ class TextIndex:
                 return
             with self._state_lock:
                 quads = self._quads
-            if quads is not None:
+            if quads is not None:  # counted at the opening (no stamp): the count the next opening compares
                 _set_meta(self._db, clean="1", quads=str(quads))
             self._db.close()
             self._db = None
-
-    def _is_current(self, database: sqlite3.Connection, quads: int) -> bool:
-        meta = dict(database.execute("SELECT key, value FROM meta"))
-        return meta.get("version") == FORMAT_VERSION and meta.get("clean") == "1" and meta.get("quads") == str(quads)
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -271,9 +214,9 @@ class TextIndex:
     # -- building and following --------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        """Index the whole store again."""
+        """Index the whole store again (the writes meanwhile wait for it, then refresh what they touched)."""
         with self._lock:
-            documents.rebuild(self._conn(), self.store)
+            documents.rebuild(self._conn(), self.store, stamp=self.store.stamp)
 
     def changed(self, removed: Collection[Any], added: Collection[Any]) -> None:
         """Follow a committed change set: read again every resource whose names, texts or types it touches.
@@ -284,18 +227,18 @@ class TextIndex:
         with self._state_lock:
             if self._quads is not None:
                 self._quads += len(added) - len(removed)  # the net change of the named graphs' quads
-            if not subjects or self._db is None and self._pending is None:  # not built: its build reads it all
+            if self._db is None and self._pending is None:  # not built: its build reads it all
                 return
             if self._pending is not None:  # being opened or built: read again before it is used
                 self._pending.update(subjects)
                 return
-        self.refresh(subjects)
+        self.refresh(subjects, stamp=self.store.stamp)  # even none: the file records every commit's stamp
 
-    def refresh(self, subjects: Iterable[str]) -> None:
-        """Read the documents of these resources again from the store."""
+    def refresh(self, subjects: Iterable[str], *, stamp: str | None = None) -> None:
+        """Read the documents of these resources again from the store; with the commit's ``stamp`` when it has one."""
         with self._lock:
             if self._db is not None:  # else not built yet: the first search reads the whole store
-                documents.refresh(self._db, self.store, subjects)
+                documents.refresh(self._db, self.store, subjects, stamp=stamp)
 
     # -- searching ---------------------------------------------------------------------------------
 
@@ -323,18 +266,18 @@ class TextIndex:
             database = self._conn()
             first = self._first(database, expression)
             if not first:  # no word-for-word match: words as prefixes (tarif, japan for Japanese)
-                expression = _prefix_expression(database, text)
+                expression = prefix_expression(database, text)
                 first = self._first(database, expression) if expression else []
             if not first:  # nor as prefixes: nothing matches, of any class
                 return SearchAnswer(0, [], [])
-            facets = _facets(database, first[: self.window])
+            facets = class_facets(database, first[: self.window])
             if class_iri:  # the first matches of that class, found by the index itself
                 expression = f'kinds : "{kind_token(class_iri)}" AND {expression}'
                 first = self._first(database, expression)
             total, more = self._count(database, expression, first)
             words = [fold(word) for word in WORD.findall(text.lower())[:MAX_WORDS]]
-            ranked = _ranked(database, first[: self.window], words, limit=limit, offset=offset)
-            hits = _hits(database, ranked, words)
+            ranked = ranked_rows(database, first[: self.window], words, limit=limit, offset=offset)
+            hits = hits_of(database, ranked, words)
         return SearchAnswer(total, hits, facets, self.window if len(first) > self.window else None, more)
 
     def _first(self, database: sqlite3.Connection, expression: str) -> list[int]:
@@ -351,101 +294,6 @@ class TextIndex:
 
 def _set_meta(database: sqlite3.Connection, **values: str) -> None:
     database.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items())
-
-
-def _prefix_expression(database: sqlite3.Connection, text: str) -> str:
-    """:func:`match_expression` with prefixes, each long prefix replaced by the words of the index it begins.
-
-    ``tarif`` becomes ``("tariff" OR "tariffs")``, which FTS5 reads lazily, as it reads one word; a prefix of 2 or
-    3 letters is in FTS5's own prefix index; a prefix beginning more than :data:`EXPANDED` words, or the last
-    word of a phrase, stays a prefix for FTS5. Returns ``""`` when a word begins no word of the index.
-    """
-    groups = []
-    for words in _phrases(text):
-        if len(words) > 1 or len(words[0]) <= 3:
-            groups.append(_phrase(words, prefix=True))
-            continue
-        start = fold(words[0])
-        found = [
-            row[0]
-            for row in database.execute(
-                "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
-                (start, start + "\U0010ffff", EXPANDED + 1),
-            )
-        ]
-        if not found:
-            return ""
-        expanded = " OR ".join(f'"{word}"' for word in found)
-        groups.append(f"({expanded})" if len(found) <= EXPANDED else _phrase(words, prefix=True))
-    return f"{{names texts}} : ({' AND '.join(groups)})" if groups else ""
-
-
-def _facets(database: sqlite3.Connection, numbers: list[int]) -> list[Facet]:
-    """The classes of these rows, each with how many of them it types, commonest first."""
-    if not numbers:
-        return []
-    marks = ",".join("?" * len(numbers))
-    return [
-        Facet(iri, count)
-        for iri, count in database.execute(
-            f"SELECT class, count(*) FROM types WHERE resource IN ({marks})"  # noqa: S608 - marks only
-            " GROUP BY class ORDER BY count(*) DESC, class",
-            numbers,
-        )
-    ]
-
-
-def _ranked(
-    database: sqlite3.Connection, numbers: list[int], words: list[str], *, limit: int, offset: int
-) -> list[int]:
-    """One page of matching rows, best first: most words in the names, then the shortest names.
-
-    BM25 would weigh the same evidence, but FTS5 computes it by reading the whole list of documents of each
-    word, which for a common word costs more than everything else a search does. Words are compared by their
-    first letters (``tariffs`` holds ``tariff``).
-    """
-    if not numbers:
-        return []
-    stems = [word[: max(3, len(word) - 2)] for word in words]
-    in_names = " + ".join("(instr(lower(coalesce(names, '')), ?) > 0)" for _ in stems) or "0"
-    marks = ",".join("?" * len(numbers))
-    return [
-        row[0]
-        for row in database.execute(
-            f"SELECT id FROM documents WHERE id IN ({marks})"  # noqa: S608 - marks and constants
-            f" ORDER BY {in_names} DESC, length(coalesce(names, '')), id LIMIT ? OFFSET ?",
-            [*numbers, *stems, int(limit), int(offset)],
-        )
-    ]
-
-
-def _hits(database: sqlite3.Connection, numbers: list[int], words: list[str]) -> list[Hit]:
-    """The hits of these rows, in order: IRI, label, classes and the words found (4 statements in all)."""
-    if not numbers:
-        return []
-    marks = ",".join("?" * len(numbers))
-    iris = dict(database.execute(f"SELECT id, iri FROM resources WHERE id IN ({marks})", numbers))  # noqa: S608
-    names: dict[int, list[tuple[str, str, str]]] = {number: [] for number in numbers}
-    for number, predicate, value, lang in database.execute(
-        f"SELECT resource, predicate, value, lang FROM texts WHERE resource IN ({marks})"  # noqa: S608
-        f" AND predicate IN ({in_list(NAME_PROPERTIES)})",
-        numbers,
-    ):
-        names[number].append((predicate, value, lang))
-    types: dict[int, list[str]] = {number: [] for number in numbers}
-    for number, class_iri in database.execute(
-        f"SELECT resource, class FROM types WHERE resource IN ({marks}) ORDER BY class",  # noqa: S608
-        numbers,
-    ):
-        types[number].append(class_iri)
-    snippets = {
-        number: snippet(prose or "", words) or snippet(found_in_names or "", words)  # prose first, else a name
-        for number, found_in_names, prose in database.execute(
-            f"SELECT id, names, texts FROM documents WHERE id IN ({marks})",  # noqa: S608
-            numbers,
-        )
-    }
-    return [Hit(iris[n], label(names[n]) or iris[n], tuple(types[n]), snippets.get(n, ())) for n in numbers]
 
 
 def index_path(store: TradeStore) -> Path | None:

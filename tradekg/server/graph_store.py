@@ -24,7 +24,7 @@ from tradekg.gate.writes import (
     drop_graph,
     replace_graph,
 )
-from tradekg.graph.load import RdfSyntaxError, parse_rdf
+from tradekg.graph.rdf_files import RdfSyntaxError, parse_rdf
 from tradekg.ontology.vocab import ID
 from tradekg.server import current_store
 from tradekg.server.guard import request_iri

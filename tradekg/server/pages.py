@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
-from tradekg.linkeddata.class_index import class_index
+from tradekg.linkeddata.class_index import class_index, open_kept
 from tradekg.linkeddata.index import SORTS, ClassCount, Item, class_counts, examples, instances
 from tradekg.linkeddata.timeline import Entry, timeline
 from tradekg.linkeddata.vocabulary import local_name, vocabulary
@@ -94,6 +94,12 @@ def page_link_without(name: str) -> str:
 def _install_template_helpers(state: BlueprintSetupState) -> None:
     """Give every template (imported macros included) the helpers it uses."""
     state.app.jinja_env.globals.update(template_helpers())
+
+
+@bp.record_once
+def _follow_kept_class_index(state: BlueprintSetupState) -> None:
+    """Open the class index kept beside a store on disk when it is in step, so that every write keeps it so."""
+    open_kept(state.app.extensions["tradekg"])
 
 
 def template_helpers() -> dict[str, object]:

@@ -38,6 +38,7 @@ from tradekg.server import create_app, query_pool, text_index
 from tradekg.server.body_deadline import unavailable_note
 from tradekg.settings import SETTINGS, SETTINGS_BY_NAME
 from tradekg.store.backends import is_server_url
+from tradekg.views.warm import warm_up_in_background
 
 _PR_SET_PDEATHSIG = 1
 
@@ -127,6 +128,7 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     app = load_app()
     Finalize(None, text_index(app).close, exitpriority=20)  # before the workers: marks an index file up to date
     text_index(app).build_in_background()  # a big store's first search need not wait for its index (minutes)
+    warm_up_in_background(app.extensions["tradekg"])  # what every country page and map shares (tradekg.views.warm)
     bounded = float(app.config["TRADEKG_TIMEOUT"] or 0) > 0 and not app.extensions["tradekg"].bounds_queries
     pool = query_pool(app) if bounded else None  # none without a timeout, nor for a store that keeps it itself
     if pool is not None:

@@ -8,8 +8,6 @@ on it; ``/map?target=JPN`` by what each country levies on Japan's goods. ``/map.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
@@ -24,6 +22,7 @@ from tradekg.views.country import country_view
 from tradekg.views.duties import SIDES, decode_cursor, duty_page
 from tradekg.views.facts import (
     Ref,
+    classes_below,
     day_of,
     english_texts,
     first_literal,
@@ -31,13 +30,14 @@ from tradekg.views.facts import (
     outgoing,
     percent,
     solutions,
-    until_write,
 )
+from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes
 from tradekg.views.measures import STATUS_TEXT, load_measures, statuses
 
 bp = Blueprint("views", __name__)
 COUNTRY = str(TKG) + "Country"
 CHART_LIMIT = 40  # measures drawn on a country's timeline (its table's first ones)
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 MEASURE_CLASSES = frozenset(str(TKG) + name for name in ("TradeMeasure", "Tariff", "Suspension"))
 
 
@@ -70,9 +70,10 @@ def country_ref(store: TradeStore, code: str) -> Ref | None:
 def imposers(store: TradeStore) -> list[tuple[str, str]]:
     """The countries that impose at least one tariff, as (alpha-3 code, label), by label, kept until the next write.
 
-    Every map page lists them; at 10^6 quads the query reads every tariff's imposer.
+    Every map page lists them; at 10^6 quads the query reads every tariff's imposer. Kept while no measure's
+    imposer, no country code and no label of theirs changes.
     """
-    return until_write(store, ("imposers",), lambda: _read_imposers(store))
+    return kept(store, "map", ("imposer codes",), lambda: _read_imposers(store))
 
 
 def _read_imposers(store: TradeStore) -> list[tuple[str, str]]:
@@ -80,13 +81,14 @@ def _read_imposers(store: TradeStore) -> list[tuple[str, str]]:
         store,
         "SELECT DISTINCT ?c ?code WHERE { ?m tkg:imposedBy ?c . ?c tkg:iso3166Alpha3 ?code }",
     )
+    depend({predicate(str(TKG.imposedBy)), predicate(str(TKG.iso3166Alpha3)), *rows_nodes(rows)})
     names = labels(store, [row["c"].value for row in rows])
     return sorted(((row["code"].value, names[row["c"].value]) for row in rows), key=lambda item: item[1].lower())
 
 
 def imposers_and_targets(store: TradeStore) -> list[tuple[str, str]]:
-    """The countries a tariff names or that impose one, (alpha-3 code, label) by label; kept until the next write."""
-    return until_write(store, ("imposers and targets",), lambda: _read_imposers_and_targets(store))
+    """The countries a measure names or that impose one, (alpha-3 code, label) by label; kept while they stay."""
+    return kept(store, "map", ("imposer and target codes",), lambda: _read_imposers_and_targets(store))
 
 
 def _read_imposers_and_targets(store: TradeStore) -> list[tuple[str, str]]:
@@ -95,6 +97,9 @@ def _read_imposers_and_targets(store: TradeStore) -> list[tuple[str, str]]:
         "SELECT DISTINCT ?c ?code WHERE { { ?m tkg:imposedBy ?c } UNION { ?m tkg:appliesTo ?c }"
         " ?m a/rdfs:subClassOf* tkg:TradeMeasure . ?c tkg:iso3166Alpha3 ?code }",
     )
+    read = ("imposedBy", "appliesTo", "iso3166Alpha3")
+    depend({predicate(str(TKG[name])) for name in read} | {predicate(SUBCLASS_OF), *rows_nodes(rows)})
+    depend({link(RDF_TYPE, kind) for kind in classes_below(store, ("TradeMeasure",))})
     names = labels(store, [row["c"].value for row in rows])
     return sorted(((row["code"].value, names[row["c"].value]) for row in rows), key=lambda item: item[1].lower())
 
@@ -257,18 +262,14 @@ def duty_list(code: str, side: str) -> Response:
     )
 
 
-_HTML_KEPT: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
-_HTML_LOCK = threading.Lock()
-HTML_KEPT = 128
-"""Rendered domain views kept (about 250 kB each, most of it the map)."""
-
-
 def resource_view_html(iri: str, types: list[str]) -> Markup | None:
-    """The domain view of a resource page rendered as HTML, kept until the store's next write; ``None`` if none.
+    """The domain view of a resource page rendered as HTML, kept while what it shows stays; ``None`` if none.
 
-    A country's view (its duty tables, map and timeline) is the same for every reader of a day until a write: most
-    of a country page's cost is reading and rendering it, so the rendered fragment is kept, by store state, IRI,
-    day and the site's addresses (its links depend on them).
+    A country's view (its duty tables, map and timeline) is the same for every reader of a day until a write
+    changes what it shows: most of a country page's cost is reading and rendering it, so the rendered fragment is
+    kept (:func:`tradekg.views.kept.kept`, family ``"rendered view"``, at most ``LIMITS["rendered view"]``) by IRI,
+    day, today's date (the timeline marks it) and the site's addresses (its links depend on them), with the
+    dependencies of everything it read.
 
     Raises:
         ValueError: The page's ``date`` parameter is not a day.
@@ -276,26 +277,17 @@ def resource_view_html(iri: str, types: list[str]) -> Markup | None:
     if not (COUNTRY in types or MEASURE_CLASSES & set(types)):
         return None
     store = current_store()
-    generation = getattr(store, "generation", None)
     config = current_app.config
-    key = (id(store), generation, iri, day_arg(), config["TRADEKG_WEB_BASE"], config["TRADEKG_DATASET_BASE"])
-    if generation is not None:
-        with _HTML_LOCK:
-            found = _HTML_KEPT.get(key)
-            if found is not None:
-                _HTML_KEPT.move_to_end(key)
-                return found
-    view = resource_view(iri, types)
-    if view is None:
-        return None
-    template, data, context = view
-    html = Markup(render_template(template, view=data, **context))  # noqa: S704 - a template Jinja escaped
-    if generation is not None and getattr(store, "generation", None) == generation:  # no write while rendering
-        with _HTML_LOCK:
-            _HTML_KEPT[key] = html
-            while len(_HTML_KEPT) > HTML_KEPT:
-                _HTML_KEPT.popitem(last=False)
-    return html
+    key = (iri, tuple(types), day_arg(), dt.date.today(), config["TRADEKG_WEB_BASE"], config["TRADEKG_DATASET_BASE"])
+
+    def render() -> Markup | None:
+        view = resource_view(iri, types)
+        if view is None:
+            return None
+        template, data, context = view
+        return Markup(render_template(template, view=data, **context))  # noqa: S704 - a template Jinja escaped
+
+    return kept(store, "rendered view", key, render)
 
 
 def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, object]] | None:

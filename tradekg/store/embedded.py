@@ -30,6 +30,7 @@ from tradekg.store.interface import (
     to_engine,
 )
 from tradekg.store.sparql_text import dataset_clauses
+from tradekg.store.stamp import StoreStamp
 
 DEFAULT = ox.DefaultGraph()
 FLUSH_DELAY = 1.0
@@ -61,6 +62,8 @@ class OxigraphStore(TradeStore):
         self.flush_delay = flush_delay
         self._flush_timer: threading.Timer | None = None
         self._timer_lock = threading.Lock()
+        self._flush_lock = threading.RLock()  # held by a flush: closing waits for a timed one to let go of the engine
+        self._stamps = StoreStamp(path) if path is not None and not read_only else None
         try:
             if path is None:
                 self._engine: ox.Store | None = ox.Store()
@@ -71,13 +74,23 @@ class OxigraphStore(TradeStore):
                 self._engine = ox.Store(str(path))
         except OSError as error:
             raise StoreError(f"cannot open the store in {path}: {error}") from error
+        if self._stamps is not None:
+            self._stamps.opened()
         if (
             not read_only
             and self.has_data()
             and next(self._store.quads_for_pattern(None, None, None, DEFAULT), None) is None
         ):
             # A directory from before the union default graph was kept: build it once, in one transaction.
+            stamp = self._stamps.prepare() if self._stamps is not None else ""
             self._store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+            if self._stamps is not None:
+                self._stamps.commit(stamp)
+
+    @property
+    def stamp(self) -> str | None:
+        """The stamp of the committed state (see :mod:`tradekg.store.stamp`); ``None`` in memory or read-only."""
+        return self._stamps.value if self._stamps is not None else None
 
     @property
     def _store(self) -> ox.Store:
@@ -240,9 +253,13 @@ class OxigraphStore(TradeStore):
         new = {quad for quad in wanted if quad not in store}
         union_gone, union_new = self._union_changes(gone, new)
         try:
+            stamp = ""
+            if self._stamps is not None:  # a new stamp in the file before the commit; a change of nothing keeps it
+                changes = gone or new or union_gone or union_new or created_graphs or dropped_graphs
+                stamp = self._stamps.prepare() if changes else self._stamps.value
             if not gone and not union_gone and not dropped_graphs and not created_graphs:
                 store.extend([*new, *union_new])  # one transaction
-                self.committed(gone, new)
+                self._stamped(stamp, gone, new)
                 return
             lists = [list(gone), list(union_gone), list(new), list(union_new)]
             operations = []
@@ -258,11 +275,17 @@ class OxigraphStore(TradeStore):
 
             update = " ;\n".join(operation for operation in operations if operation)
             store.update(update, custom_functions={TERM_FUNCTION: term})  # type: ignore[dict-item]
-            self.committed(gone, new)
+            self._stamped(stamp, gone, new)
         except OSError as error:
             raise StoreError(f"the store could not be written: {error}") from error
         finally:
             self._flush_soon()
+
+    def _stamped(self, stamp: str, removed: Collection[ox.Quad], added: Collection[ox.Quad]) -> None:
+        """A commit is in: its stamp becomes the store's, then the listeners are told (and record that stamp)."""
+        if self._stamps is not None:
+            self._stamps.commit(stamp)
+        self.committed(removed, added)
 
     def _flush_soon(self) -> None:
         """Flush now (``flush_delay`` 0), or ``flush_delay`` seconds from now unless a flush is already due."""
@@ -307,12 +330,13 @@ class OxigraphStore(TradeStore):
 
     def flush(self) -> None:
         """Make acknowledged writes durable (a no-op in memory)."""
-        engine = self._engine  # a timed flush may run while the store is being closed
-        if self.path is not None and engine is not None:
-            try:
-                engine.flush()
-            except OSError:
-                pass  # a read-only checkpoint has nothing to flush
+        with self._flush_lock:
+            engine = self._engine
+            if self.path is not None and engine is not None:
+                try:
+                    engine.flush()
+                except (OSError, RuntimeError):
+                    pass  # a read-only checkpoint has nothing to flush (Oxigraph 0.5 raises RuntimeError)
 
     def close(self) -> None:
         """Flush and release the store, so that another process (or a new store) may open its directory."""
@@ -320,9 +344,14 @@ class OxigraphStore(TradeStore):
             if self._flush_timer is not None:
                 self._flush_timer.cancel()
                 self._flush_timer = None
-        if self._engine is not None:
+        with self._flush_lock:
+            if self._engine is None:
+                return
             self.flush()
             self._engine = None
+            if self._stamps is not None:  # the engine is released: its files are as the next opening finds them
+                self._stamps.close()
+                self._stamps = None
 
 
 def _term_operation(keyword: str, template: str, which: int, count: int) -> str:

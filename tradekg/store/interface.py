@@ -230,6 +230,17 @@ class TradeStore(ABC):
     ) -> bytes:
         """The named graphs (or one of them, as triples) serialised; the union default graph is never included."""
 
+    @property
+    def stamp(self) -> str | None:
+        """A name for the committed state, new at every commit and kept across restarts; ``None`` when unknown.
+
+        An index kept on disk beside the store records it in the same transaction as its update for each commit;
+        an equal stamp when the index opens again proves it is in step (:mod:`tradekg.store.stamp`). Backends that
+        cannot vouch for their state across processes (memory, remote, read-only) give ``None``: then nothing is
+        proved and such an index is rebuilt or checked otherwise.
+        """
+        return None
+
     # -- writing -----------------------------------------------------------------------------------
 
     @contextmanager

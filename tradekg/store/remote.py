@@ -14,6 +14,7 @@ Every query is sent with that dataset (``default-graph-uri`` = the union graph, 
 registered graphs), unless it names its own with ``FROM`` / ``FROM NAMED``. Other graphs on the server (Virtuoso's
 system graphs, other applications' data) are never seen. Several default graphs are merged as a set too
 (:meth:`RemoteStore._merged_default`).
+Quads are read by pattern, by lookup and around a write's nodes as :mod:`tradekg.store.remote_reads` says.
 
 Writes (:meth:`RemoteStore.apply`). The write gate computes the exact change set by reading this store (inside
 :meth:`RemoteStore.writing`, which notes the store's version first) and validates it; the change is then
@@ -50,15 +51,13 @@ from rdflib.term import Node
 
 from tradekg.store.embedded import OxigraphStore
 from tradekg.store.interface import (
-    GraphName,
     QueryAnswer,
     StoreError,
-    Subject,
     Term,
     names_own_dataset,
     to_engine,
 )
-from tradekg.store.remote_commit import AROUND_LIMIT, VersionedWrites
+from tradekg.store.remote_reads import DEFAULT, QuadReads
 from tradekg.store.remote_text import (
     NO_GRAPH,
     REGISTRY_GRAPH,
@@ -67,27 +66,20 @@ from tradekg.store.remote_text import (
     STORE_NODE,
     UNION_GRAPH,
     VERSION,
-    around_query,
-    chunks,
-    holders_query,
-    lookup_query,
-    pattern_query,
     query_form,
     with_bindings,
     with_prefixes,
 )
-from tradekg.store.sparql_client import Endpoints, RemoteError, SparqlClient
+from tradekg.store.sparql_client import Endpoints, RemoteError, RemoteNotFound, SparqlClient
 from tradekg.store.sparql_text import dataset_clauses
-from tradekg.store.virtuoso import UnanswerableQuery, crashes_virtuoso, with_virtuoso_answers
+from tradekg.store.virtuoso import with_virtuoso_answers
+from tradekg.store.virtuoso_crash import UnanswerableQuery, crashes_virtuoso
 
-LOOKUP_CHUNK = 200
-"""Quads looked up per ``VALUES`` query."""
 REGISTRY_SECONDS = 1.0
 """How long the list of tradekg's graphs and the store's version are reused before they are read again."""
-DEFAULT = ox.DefaultGraph()
 
 
-class RemoteStore(VersionedWrites):
+class RemoteStore(QuadReads):
     """tradekg's dataset on a SPARQL server (see the module's description).
 
     Args:
@@ -175,9 +167,6 @@ class RemoteStore(VersionedWrites):
             raise RemoteError(f"{self.endpoints.query} answered a SELECT with a boolean")
         return answer
 
-    def _all_named(self) -> list[str]:
-        return self.graph_names() or [NO_GRAPH]
-
     # -- reading ----------------------------------------------------------------------------------------------
 
     def query(
@@ -196,7 +185,7 @@ class RemoteStore(VersionedWrites):
 
         Raises:
             UnanswerableQuery: The server is Virtuoso and the query has the shape it crashes on
-                (:mod:`tradekg.store.virtuoso`); nothing was sent.
+                (:mod:`tradekg.store.virtuoso_crash`); nothing was sent.
         """
         if self.virtuoso and crashes_virtuoso(sparql):
             raise UnanswerableQuery(
@@ -267,122 +256,6 @@ class RemoteStore(VersionedWrites):
             sparql, bindings=bindings, default_graph_uris=graphs, named_graph_uris=named, base_iri=base_iri
         )
 
-    def quads_for_pattern(
-        self,
-        subject: Subject | None = None,
-        predicate: ox.NamedNode | None = None,
-        object: Term | None = None,  # noqa: A002 - pyoxigraph's name
-        graph: GraphName | None = None,
-    ) -> Iterator[ox.Quad]:
-        """The quads matching a pattern (see :meth:`TradeStore.quads_for_pattern`), streamed."""
-        if graph is None and (subject is None) != (object is None) and self._knowing() is not None:
-            around = self._quads_around(subject if object is None else object, outgoing=object is None)
-            if around is not None:
-                return (quad for quad in around if predicate is None or quad.predicate == predicate)
-        if graph is None and self._knowing() is not None:  # the writing thread: the store stays as it was read
-            key = (subject, predicate, object)
-            if key not in self._patterns:
-                self._patterns[key] = list(self._pattern_quads(subject, predicate, object, None))
-            return iter(self._patterns[key])
-        return self._pattern_quads(subject, predicate, object, graph)
-
-    def _pattern_quads(
-        self, subject: Subject | None, predicate: ox.NamedNode | None, object: Term | None, graph: GraphName | None
-    ) -> Iterator[ox.Quad]:
-        if isinstance(graph, ox.DefaultGraph):
-            rows = self._select(pattern_query(subject, predicate, object, union=True), default=[UNION_GRAPH])
-        elif graph is not None:
-            if not isinstance(graph, ox.NamedNode) or graph.value not in self.graph_names():
-                return iter(())
-            rows = self._select(pattern_query(subject, predicate, object, union=False), named=[graph.value])
-        else:
-            rows = self._select(pattern_query(subject, predicate, object, union=False), named=self._all_named())
-        quads = (
-            ox.Quad(
-                subject or row["s"],  # type: ignore[arg-type]
-                predicate or row["p"],  # type: ignore[arg-type]
-                object or row["o"],  # type: ignore[arg-type]
-                DEFAULT if isinstance(graph, ox.DefaultGraph) else row["g"],  # type: ignore[arg-type]
-            )
-            for row in rows
-        )
-        return quads if isinstance(graph, ox.DefaultGraph) else self._note_read(quads)
-
-    def _quads_around(self, node: Term | None, *, outgoing: bool) -> list[ox.Quad] | None:
-        """Every quad with ``node`` as subject (or object), read once per write; ``None`` past :data:`AROUND_LIMIT`."""
-        key = (outgoing, node)
-        if key not in self._around:
-            pattern = (node, None, None) if outgoing else (None, None, node)
-            text = pattern_query(*pattern, union=False) + f" LIMIT {AROUND_LIMIT + 1}"  # type: ignore[arg-type]
-            rows = list(self._select(text, named=self._all_named()))
-            if len(rows) > AROUND_LIMIT:
-                return None
-            quads = [
-                ox.Quad(node if outgoing else row["s"], row["p"], row["o"] if outgoing else node, row["g"])  # type: ignore[arg-type]
-                for row in rows
-            ]
-            self._known.update((quad, True) for quad in quads)
-            self._around[key] = quads
-        return self._around[key]
-
-    def _read_around(self, quads: Sequence[ox.Quad]) -> None:
-        """Read, in two requests, what validating a change of these quads reads around their nodes, one by one.
-
-        Every quad with a changed subject as subject or object, and every quad with one of the IRIs they point to
-        as subject (the class and properties of what a change refers to): the write gate then finds them in
-        :attr:`_around` instead of asking for each node (about sixty requests for a 100-triple write). A direction
-        with more than :data:`AROUND_LIMIT` quads per node on average is left to be read node by node.
-        """
-        subjects = {quad.subject for quad in quads if not isinstance(quad.subject, ox.Triple)}
-        objects = {quad.object for quad in quads if isinstance(quad.object, ox.NamedNode | ox.BlankNode)}
-        for outgoing, nodes in ((True, subjects | objects), (False, subjects)):
-            nodes = {node for node in nodes if (outgoing, node) not in self._around}
-            if not nodes:
-                continue
-            limit = AROUND_LIMIT * len(nodes)
-            rows = list(self._select(around_query(sorted(nodes, key=str), outgoing=outgoing, limit=limit + 1),
-                                     named=self._all_named()))  # fmt: skip
-            if len(rows) > limit:
-                continue
-            found: dict[Term, list[ox.Quad]] = {node: [] for node in nodes}
-            for row in rows:
-                quad = ox.Quad(row["s"], row["p"], row["o"], row["g"])  # type: ignore[arg-type]
-                found.setdefault(quad.subject if outgoing else quad.object, []).append(quad)  # type: ignore[arg-type]
-            for node, around in found.items():
-                self._known.update((quad, True) for quad in around)
-                self._around[(outgoing, node)] = around
-
-    def stored(self, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
-        """Which of the quads the store holds, asked :data:`LOOKUP_CHUNK` at a time (the writing thread asks once)."""
-        graphs = set(self.graph_names())
-        known = self._knowing()
-        asked_for = list(dict.fromkeys(quads))
-        if known is not None:
-            self._read_around(asked_for)  # a new graph's quads too: their nodes may be stored elsewhere
-        wanted = [
-            quad for quad in asked_for if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in graphs
-        ]
-        found = {quad for quad in wanted if known.get(quad)} if known is not None else set()
-        asked = [quad for quad in wanted if quad not in known] if known is not None else wanted
-        for chunk in chunks(asked, LOOKUP_CHUNK):
-            named = sorted({quad.graph_name.value for quad in chunk})  # type: ignore[union-attr]
-            rows = self._select(lookup_query(chunk), named=named)
-            hits = {chunk[int(row["i"].value)] for row in rows}  # type: ignore[union-attr]
-            found |= hits
-            if known is not None:
-                known.update((quad, quad in hits) for quad in chunk)
-        return found
-
-    def _holders(self, triples: list[ox.Triple]) -> Iterator[tuple[ox.Triple, str]]:
-        """Each stored (triple, named graph) of the given triples."""
-        for chunk in chunks(triples, LOOKUP_CHUNK):
-            for row in self._select(holders_query(chunk), named=self._all_named()):
-                yield ox.Triple(row["s"], row["p"], row["o"]), row["g"].value  # type: ignore[arg-type,union-attr]
-
-    def __contains__(self, quad: object) -> bool:
-        """Whether a quad of a named graph is stored."""
-        return isinstance(quad, ox.Quad) and bool(self.stored([quad]))
-
     def named_graphs(self) -> list[URIRef]:
         """The IRIs of tradekg's named graphs, sorted."""
         return [URIRef(name) for name in self.graph_names()]
@@ -408,10 +281,22 @@ class RemoteStore(VersionedWrites):
         return bool(answer)
 
     def _graph_quads(self, graph: str) -> Iterator[ox.Quad]:
+        """One named graph's quads, through the Graph Store endpoint when there is one.
+
+        A graph emptied by a write stays one of tradekg's (as Oxigraph keeps an emptied graph), but Virtuoso forgets
+        it with its last triple and its Graph Store endpoint answers 404: read as empty when the graph holds nothing.
+        """
         name = ox.NamedNode(graph)
-        if self.endpoints.graph_store:
-            return (ox.Quad(t.subject, t.predicate, t.object, name) for t in self.client.graph_triples(graph))
-        return self.quads_for_pattern(None, None, None, name)
+        if not self.endpoints.graph_store:
+            return self.quads_for_pattern(None, None, None, name)
+        try:
+            triples = self.client.graph_triples(graph)
+        except RemoteNotFound:
+            held, _ = self.client.solutions("ASK { GRAPH ?g { ?s ?p ?o } }", named_graphs=[graph])
+            if bool(held):
+                raise  # the graph is there: the endpoint is not a Graph Store endpoint
+            return iter(())
+        return (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
     def dump(
         self, rdf_format: ox.RdfFormat, *, graph: str | None = None, prefixes: Mapping[str, str] | None = None

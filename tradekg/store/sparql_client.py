@@ -66,6 +66,10 @@ class RemoteTimeout(RemoteError, TimeoutError):
     """The server did not finish answering within the time limit."""
 
 
+class RemoteNotFound(RemoteError):
+    """The server answered 404: no such endpoint, or, from a Graph Store endpoint, no such graph."""
+
+
 class RemoteConflict(RemoteError, StoreConflict):
     """Someone else changed the store between the check of a write and its commit."""
 
@@ -253,6 +257,8 @@ class SparqlClient:
             message = f"{redact(url)} answered {error.code}: {text[:ERROR_BODY_CHARS]}"
             if error.code == 400:
                 raise RemoteSyntaxError(message) from None
+            if error.code == 404:
+                raise RemoteNotFound(message) from None
             if error.code == 409 or error.code == 412:
                 raise RemoteConflict(message) from None
             if error.code >= 500 and VIRTUOSO_CANCELLED.match(text):  # its limit hit before any row was sent

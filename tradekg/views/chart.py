@@ -17,7 +17,8 @@ import pyoxigraph as ox
 
 from tradekg.store.interface import TradeStore
 from tradekg.views.duties import measures_facing, measures_imposed
-from tradekg.views.facts import Day, Ref, labels, solutions, until_write
+from tradekg.views.facts import Day, Ref, labels, solutions, tkg
+from tradekg.views.kept import depend, kept, predicate, rows_nodes
 from tradekg.views.measures import Measure, load_measures
 
 WIDTH = 1000
@@ -66,8 +67,17 @@ def _dated_measures(store: TradeStore) -> list[str]:
 
 
 def _events(store: TradeStore, country: str | None) -> list[Point]:
-    """The dated events (of ``country``'s negotiations, agreements and officials), kept until the next write."""
-    return until_write(store, ("events", country), lambda: _read_events(store, country))
+    """The dated events (of ``country``'s negotiations, agreements and officials), kept while none changes.
+
+    They depend on the properties followed to find them and on every event shown (its label).
+    """
+
+    def read() -> list[Point]:
+        depend({predicate(tkg(name)) for name in ("party", "partOf", "postIn", "holdsPost", "participant")})
+        depend({predicate(tkg(name)) for name in ("date", "concludedOn")})
+        return _read_events(store, country)
+
+    return kept(store, "country", ("events", country), read)
 
 
 def _read_events(store: TradeStore, country: str | None) -> list[Point]:
@@ -81,6 +91,7 @@ def _read_events(store: TradeStore, country: str | None) -> list[Point]:
             f" UNION {{ ?post tkg:postIn {c} . ?who tkg:holdsPost ?post . ?e tkg:participant ?who . {dated} }}"
         )
     rows = solutions(store, f"SELECT DISTINCT ?e ?p ?d WHERE {{ {where} }}")
+    depend(rows_nodes(rows))
     names = labels(store, [row["e"].value for row in rows])
     points = [
         Point(

@@ -9,7 +9,8 @@ import pyoxigraph as ox
 
 from tradekg.store.interface import TradeStore
 from tradekg.views.duties import CountryDuties, country_duties
-from tradekg.views.facts import Day, Ref, labels, solutions, tkg, until_write
+from tradekg.views.facts import Day, Ref, classes_below, labels, solutions, tkg
+from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,30 @@ class CountryView:
         }
 
 
+AFFAIRS_PROPERTIES = (
+    "party",
+    "concludedOn",
+    "status",
+    "partOf",
+    "date",
+    "proposedBy",
+    "proposedTo",
+    "holdsPost",
+    "postIn",
+)
+AFFAIRS_CLASSES = ("TradeAgreement", "Negotiation", "Event", "Proposal")
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+
+
 def _dated(store: TradeStore, sparql: str) -> list[Dated]:
-    """Rows of ``?x ?date ?note ?parent`` as labelled entries, oldest first, undated last."""
+    """Rows of ``?x ?date ?note ?parent`` as labelled entries, oldest first, undated last (kept: depends on them)."""
     rows = solutions(store, sparql)
+    depend(rows_nodes(rows))
     names = labels(
         store, [row[k].value for row in rows for k in ("x", "parent", "note") if isinstance(row.get(k), ox.NamedNode)]
     )
     found: dict[tuple[str, str], Dated] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: tuple(str(r.get(k, "")) for k in ("x", "parent", "date", "note"))):
         date, note, parent = row.get("date"), row.get("note"), row.get("parent")
         day = Day(date.value, date.datatype.value) if isinstance(date, ox.Literal) else None
         text = names[note.value] if isinstance(note, ox.NamedNode) else (note.value if note is not None else "")
@@ -91,11 +108,18 @@ def country_view(store: TradeStore, country: str, day: dt.date) -> CountryView:
 
 
 def country_affairs(store: TradeStore, country: str) -> Affairs:
-    """A country's agreements, negotiations, rounds, proposals and officials, kept until the store's next write.
+    """A country's agreements, negotiations, rounds, proposals and officials, kept while nothing they show changes.
 
-    Five small queries and their labels, which cost a country page more than its duty tables at 10^6 quads.
+    Five small queries and their labels, which cost a country page more than its duty tables at 10^6 quads. They
+    depend on the properties they follow, the classes they filter by and every node they show.
     """
-    return until_write(store, ("affairs", country), lambda: _read_affairs(store, country))
+
+    def read() -> Affairs:
+        depend({predicate(tkg(name)) for name in AFFAIRS_PROPERTIES} | {predicate(SUBCLASS_OF)})
+        depend({link(RDF_TYPE, kind) for kind in classes_below(store, AFFAIRS_CLASSES)})
+        return _read_affairs(store, country)
+
+    return kept(store, "country", ("affairs", country), read)
 
 
 def _read_affairs(store: TradeStore, country: str) -> Affairs:

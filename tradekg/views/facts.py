@@ -1,18 +1,17 @@
 """Batched reads for the views: the chosen properties of many subjects in one query, labels, dates as people read them.
 
 A view asks a handful of queries, each over a ``VALUES`` list of the nodes it has found so far, rather than one
-query per node: at 10^6 quads a page stays a few index lookups.
+query per node: at 10^6 quads a page stays a few index lookups. :func:`outgoing`, :func:`incoming` and
+:func:`labels` name the nodes they read as dependencies of the kept answer being computed
+(:mod:`tradekg.views.kept`); a view that reads with :func:`solutions` names its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -20,42 +19,12 @@ from tradekg.linkeddata.describe import format_date
 from tradekg.linkeddata.vocabulary import local_name
 from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.store.interface import TradeStore
+from tradekg.views.kept import depend, node
+from tradekg.views.kept import until_write as until_write  # pages import it from here
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Facts = dict[str, dict[str, list[Term]]]
 XSD = PREFIXES["xsd"]
-
-
-_KEPT: weakref.WeakKeyDictionary[TradeStore, tuple[object, dict[Hashable, object]]] = weakref.WeakKeyDictionary()
-_KEPT_LOCK = threading.Lock()
-KEPT_PER_STORE = 4096
-T = TypeVar("T")
-
-
-def until_write(store: TradeStore, key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, kept for ``key`` until the store's next write (its ``generation``; stores without one: never).
-
-    For what a page reads from many facts and shows again at each view (a country's agreements, the duty on all
-    goods): any write drops every answer kept for that store.
-    """
-    generation = getattr(store, "generation", None)
-    if generation is None:
-        return compute()
-    with _KEPT_LOCK:
-        seen, answers = _KEPT.get(store, (None, {}))
-        if seen == generation and key in answers:
-            return answers[key]  # type: ignore[return-value]
-    found = compute()
-    with _KEPT_LOCK:
-        seen, answers = _KEPT.get(store, (None, {}))
-        if seen != generation:
-            answers = {}
-        if getattr(store, "generation", None) == generation:  # no write while computing
-            if len(answers) >= KEPT_PER_STORE:
-                answers.clear()
-            answers[key] = found
-            _KEPT[store] = (generation, answers)
-    return found
 
 
 def tkg(name: str) -> str:
@@ -100,6 +69,7 @@ def _links(store: TradeStore, nodes: Iterable[str], predicates: Iterable[str], *
     nodes = list(nodes)
     if not nodes:
         return {}
+    depend(node(iri) for iri in nodes)  # any triple from (or to) them: a superset of what is read
     rows = solutions(
         store,
         f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?{known} {{ {_values(nodes)} }} ?s ?p ?o"
@@ -111,11 +81,20 @@ def _links(store: TradeStore, nodes: Iterable[str], predicates: Iterable[str], *
     return facts
 
 
+def classes_below(store: TradeStore, names: Iterable[str]) -> set[str]:
+    """The IRIs of the ontology classes ``tkg:name`` and of every class below them."""
+    names = list(names)
+    values = " ".join(f"tkg:{name}" for name in names)
+    rows = solutions(store, f"SELECT DISTINCT ?t WHERE {{ VALUES ?k {{ {values} }} ?t rdfs:subClassOf* ?k }}")
+    return {row["t"].value for row in rows} | {tkg(name) for name in names}
+
+
 def labels(store: TradeStore, iris: Iterable[str]) -> dict[str, str]:
     """The English (or plain) ``rdfs:label`` of each IRI, else its local name."""
     iris = sorted(set(iris))
     if not iris:
         return {}
+    depend(node(iri) for iri in iris)
     rows = solutions(
         store,
         f"SELECT ?s (MIN(STR(?l)) AS ?label) WHERE {{ VALUES ?s {{ {_values(iris)} }} ?s rdfs:label ?l"

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from tradekg.store.following import CommitFollower
 from tradekg.store.interface import TradeStore
+from tradekg.views.kept import Dependency, depend, revisions
 from tradekg.views.measures import INCOMING_PROPERTIES, MEASURE_PROPERTIES, RELATED_PROPERTIES, Measure, load_measures
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -26,6 +27,13 @@ WATCHED = frozenset((*MEASURE_PROPERTIES, *RELATED_PROPERTIES, *INCOMING_PROPERT
 KEPT = 20_000
 """The measures kept at most (the least recently shown are dropped first)."""
 REREAD_LIMIT = 5000
+ALL_ROWS: Dependency = ("measure rows",)
+"""Changed when every kept row is dropped; a kept answer made from rows depends on it and on :func:`row`."""
+
+
+def row(iri: str) -> Dependency:
+    """The dependency of an answer made from the row of the measure ``iri``: changed when the row is dropped."""
+    return ("measure row", iri)
 
 
 def mentioned(measure: Measure) -> set[str]:
@@ -65,9 +73,14 @@ class MeasureRows(CommitFollower):
     def _reread(self, store: TradeStore, touched: set[str]) -> None:
         """Drop the kept measures whose rows show a touched resource (read again at their next use)."""
         self._epoch += 1
-        for iri in touched:
-            for measure in self._mentions.get(iri, set()) | ({iri} & self._rows.keys()):
-                self._drop(measure)
+        dropped = {
+            measure for iri in touched for measure in self._mentions.get(iri, set()) | ({iri} & self._rows.keys())
+        }
+        for measure in dropped:
+            self._drop(measure)
+        kept_revisions = revisions(store)
+        if kept_revisions is not None:  # after the drop: an answer made from a dropped row is not kept
+            kept_revisions.bump({row(iri) for iri in touched | dropped})
 
     def invalidate(self) -> None:
         """Forget every measure kept."""
@@ -75,6 +88,10 @@ class MeasureRows(CommitFollower):
             self._epoch += 1
             self._rows.clear()
             self._mentions.clear()
+            store = self._store()
+            kept_revisions = revisions(store) if store is not None else None
+            if kept_revisions is not None:
+                kept_revisions.bump({ALL_ROWS})
 
     def _drop(self, iri: str) -> None:
         measure = self._rows.pop(iri, None)
@@ -98,6 +115,7 @@ class MeasureRows(CommitFollower):
     def measures(self, iris: Iterable[str]) -> list[Measure]:
         """The measures ``iris`` in their order, from memory, those not kept read from the store (and kept)."""
         wanted = list(dict.fromkeys(iris))
+        depend({ALL_ROWS, *(row(iri) for iri in wanted)})
         with self._lock:
             found = {iri: self._rows[iri] for iri in wanted if iri in self._rows}
             for iri in found:
@@ -113,6 +131,10 @@ class MeasureRows(CommitFollower):
                 if self._epoch == epoch:
                     for measure in loaded:
                         self._keep(measure)
+                else:  # a write overtook the read: an answer made from these rows must not be kept either
+                    kept_revisions = revisions(store)
+                    if kept_revisions is not None:
+                        kept_revisions.bump({row(iri) for iri in missing})
             found.update((m.ref.iri, m) for m in loaded)
         return [found[iri] for iri in wanted]
 

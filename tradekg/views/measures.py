@@ -248,7 +248,7 @@ def load_measures(store: TradeStore, measure_iris: list[str]) -> list[Measure]:
 
 
 def _refs(terms: list[object] | None, names: dict[str, str]) -> tuple[Ref, ...]:
-    return tuple(sorted((Ref(i, names.get(i, i)) for i in iris(terms)), key=lambda r: r.label.lower()))  # type: ignore[arg-type]
+    return tuple(sorted((Ref(i, names.get(i, i)) for i in iris(terms)), key=lambda r: (r.label.lower(), r.iri)))  # type: ignore[arg-type]
 
 
 def _window(facts: dict[str, list[object]]) -> Window:
@@ -288,9 +288,12 @@ def _measure(iri: str, own: dict, links: dict, related: Facts, names: dict[str, 
         conditions=tuple(english_texts(own.get(tkg("condition")))),
         notes=tuple(english_texts(own.get(tkg("note")))),
         sources=one(own.get(PROV_DERIVED), names),
-        exemptions=tuple(sorted(exemptions, key=lambda e: e.ref.label.lower())),
+        exemptions=tuple(sorted(exemptions, key=lambda e: (e.ref.label.lower(), e.ref.iri))),
         suspensions=tuple(
-            (Ref(s, names.get(s, s)), _window(related.get(s, {}))) for s in iris(links.get(tkg("suspends")))
+            sorted(  # by start, then by name: the same order whatever order the store gives
+                ((Ref(s, names.get(s, s)), _window(related.get(s, {}))) for s in iris(links.get(tkg("suspends")))),
+                key=lambda pair: (pair[1].start.lexical if pair[1].start else "~", pair[0].label.lower(), pair[0].iri),
+            )
         ),
         amends=one(own.get(tkg("amends")), names),
         amended_by=one(links.get(tkg("amends")), names),

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from tradekg.store.following import CommitFollower
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import solutions, tkg
+from tradekg.views.kept import Dependency, depend, revisions
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RATE, FROM, UNTIL, COVERS = (tkg(n) for n in ("ratePercent", "effectiveFrom", "effectiveUntil", "covers"))
@@ -36,6 +37,13 @@ WATCHED = frozenset({RDF_TYPE, RATE, FROM, UNTIL, COVERS, APPLIES_TO, APPLIES_TO
 REREAD_LIMIT = 5000
 """A change set touching more tariffs than this (a bulk load) makes the index read the whole store again."""
 EVERYONE = ""  # the key of the list of tariffs on all countries
+WHOLE_INDEX: Dependency = ("tariff index",)
+"""Changed when the index is read again whole (a kept answer read from it depends on this and on its lists)."""
+
+
+def tariff_list(kind: str, country: str) -> Dependency:
+    """The dependency of an answer read from one list of the index (``kind``: ``target`` or ``imposer``)."""
+    return ("tariff list", kind, country)
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,7 @@ class TariffIndex(CommitFollower):
         self._by_imposer: dict[str, set[str]] = {}
         self._ranked: dict[tuple[str, str], list[Candidate]] = {}  # ("target"/"imposer", country) -> sorted
         self._general: set[str] = set()  # the tariffs naming no product category
+        self._changed_lists: set[Dependency] = set()  # told to the kept answers once the index is updated
         super().__init__(store, watched=WATCHED, reread_limit=REREAD_LIMIT)
 
     # -- following the store -----------------------------------------------------------------------
@@ -130,12 +139,24 @@ class TariffIndex(CommitFollower):
             self._remove(iri)
             if iri in fresh:
                 self._add(fresh[iri])
+        self._tell_kept(store)
+
+    def _tell_kept(self, store: TradeStore) -> None:
+        """Tell the kept answers which lists changed since the last call (call holding the lock)."""
+        changed, self._changed_lists = self._changed_lists, set()
+        kept_revisions = revisions(store)
+        if changed and kept_revisions is not None:
+            kept_revisions.bump(changed)
 
     def invalidate(self) -> None:
         """Forget everything: the whole store is read again at the next use."""
         with self._lock:
             self._tariffs = None
             self._by_target, self._by_imposer, self._ranked, self._general = {}, {}, {}, set()
+            self._changed_lists = {WHOLE_INDEX}
+            store = self._store()
+            if store is not None:
+                self._tell_kept(store)
 
     def _remove(self, iri: str) -> None:
         assert self._tariffs is not None
@@ -163,6 +184,7 @@ class TariffIndex(CommitFollower):
             else:
                 members.discard(tariff.iri)
             self._ranked.pop((kind, country), None)
+            self._changed_lists.add(tariff_list(kind, country))
 
     def _ready(self) -> dict[str, Candidate]:
         """The tariffs, read from the store first if needed (call holding the lock)."""
@@ -173,6 +195,7 @@ class TariffIndex(CommitFollower):
             self._tariffs = {}
             for tariff in read_candidates(store).values():
                 self._add(tariff)
+            self._changed_lists = set()  # read whole: nothing was kept from it
         return self._tariffs
 
     def _sorted(self, kind: str, country: str) -> list[Candidate]:
@@ -189,6 +212,7 @@ class TariffIndex(CommitFollower):
 
     def facing(self, country: str) -> Iterator[Candidate]:
         """The tariffs naming ``country`` or all countries and imposed by another, highest rate first (lazily)."""
+        self._depend_facing(country)
         with self._lock:
             named, everyone = self._sorted("target", country), self._sorted("target", EVERYONE)
         merged = heapq.merge(named, everyone, key=lambda c: c.rank)
@@ -196,6 +220,7 @@ class TariffIndex(CommitFollower):
 
     def facing_count(self, country: str) -> int:
         """How many tariffs :meth:`facing` gives."""
+        self._depend_facing(country)
         with self._lock:
             self._ready()
             named = self._by_target.get(country, set()) | self._by_target.get(EVERYONE, set())
@@ -210,6 +235,7 @@ class TariffIndex(CommitFollower):
         return {imposer for c in self._facing_general(country) for imposer in c.imposers}
 
     def _facing_general(self, country: str) -> list[Candidate]:
+        self._depend_facing(country)
         with self._lock:
             tariffs = self._ready()
             named = self._by_target.get(country, set()) | self._by_target.get(EVERYONE, set())
@@ -217,13 +243,21 @@ class TariffIndex(CommitFollower):
 
     def get(self, iri: str) -> Candidate | None:
         """The tariff ``iri`` as the index holds it, if it is one."""
+        depend((WHOLE_INDEX, ("node", iri)))
         with self._lock:
             return self._ready().get(iri)
 
     def imposed(self, country: str) -> list[Candidate]:
         """The tariffs ``country`` imposes, highest rate first."""
+        depend((WHOLE_INDEX, tariff_list("imposer", country)))
         with self._lock:
             return list(self._sorted("imposer", country))
+
+    @staticmethod
+    def _depend_facing(country: str) -> None:
+        """What an answer read from the tariffs ``country`` faces depends on (see :mod:`tradekg.views.kept`)."""
+        lists = (tariff_list("target", country), tariff_list("target", EVERYONE), tariff_list("imposer", country))
+        depend((WHOLE_INDEX, *lists))
 
 
 def _distinct(ranked: Iterable[Candidate]) -> Iterator[Candidate]:

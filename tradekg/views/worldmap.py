@@ -16,10 +16,12 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
-from tradekg.duty import rules_for
 from tradekg.duty.calculator import Goods, calculate
+from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
-from tradekg.views.facts import Ref, labels, percent, solutions, until_write
+from tradekg.views.facts import Ref, labels, percent, solutions
+from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes
+from tradekg.views.rule_books import origin_index
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
 WIDTH = 1000.0
@@ -37,6 +39,7 @@ BINS: tuple[tuple[Decimal, str], ...] = (
 NONE_COLOUR = "#e8f1e4"
 NO_DATA_COLOUR = "#d9dde1"
 SELF_COLOUR = "#4a5a6a"
+TKG_COUNTRY, TKG_ISO_NUMERIC, TKG_ISO_ALPHA3 = (str(TKG[n]) for n in ("Country", "iso3166Numeric", "iso3166Alpha3"))
 
 
 def _equal_earth(longitude: float, latitude: float) -> tuple[float, float]:
@@ -175,20 +178,9 @@ class DutyMap:
         }
 
 
-_COUNTRIES: dict[int, tuple[object, dict[str, tuple[Ref, str]]]] = {}
-
-
-def _countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
-    """The countries by ISO numeric code, kept until the store's next write (every map and country page asks)."""
-    generation = getattr(store, "generation", None)
-    kept = _COUNTRIES.get(id(store))
-    if generation is not None and kept is not None and kept[0] == generation:
-        return kept[1]
-    found = _read_countries(store)
-    if generation is not None:
-        _COUNTRIES.clear()  # one store per process in practice; never let the table grow
-        _COUNTRIES[id(store)] = (generation, found)
-    return found
+def countries_by_code(store: TradeStore) -> dict[str, tuple[Ref, str]]:
+    """The countries by ISO numeric code, kept while no country's codes, class or label change."""
+    return kept(store, "map", ("countries",), lambda: _read_countries(store))
 
 
 def _read_countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
@@ -198,6 +190,7 @@ def _read_countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
         " ?c a tkg:Country ; tkg:iso3166Numeric ?n ; tkg:iso3166Alpha3 ?a ."
         " OPTIONAL { ?c rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), 'en') || LANG(?l) = '') } } GROUP BY ?c",
     )
+    depend({predicate(TKG_ISO_NUMERIC), predicate(TKG_ISO_ALPHA3), link(RDF_TYPE, TKG_COUNTRY), *rows_nodes(rows)})
     return {
         row["num"].value.zfill(3): (
             Ref(row["c"].value, row["label"].value if "label" in row else row["code"].value),
@@ -214,39 +207,35 @@ def _alpha3(ref: Ref) -> str:
 def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) -> tuple[Decimal, tuple[Ref, ...]]:
     """The duty calculator's additional duty on goods no product tariff names, and the measures that make it up.
 
-    ``importer`` and ``origin`` are ISO alpha-3 codes. Answers are kept until the store's next write: at 10^6 quads
-    one answer walks thousands of rules, and each country page and map asks again.
+    ``importer`` and ``origin`` are ISO alpha-3 codes. Answers are kept while the importer's rule book stays
+    (:mod:`tradekg.views.rule_books`): at 10^6 quads one answer walks thousands of rules, and each country page
+    and map asks again.
     """
 
     def compute() -> tuple[Decimal, tuple[Ref, ...]]:
-        answer = calculate(rules_for(store, importer=importer), Goods(origin=origin, hs=None, day=day))
+        book = origin_index(store, importer).book_for(str(country_iri(origin)))
+        answer = calculate(book, Goods(origin=origin, hs=None, day=day))
         return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
 
-    return until_write(store, ("all goods", importer, origin, day), compute)
-
-
-_MAPS: dict[tuple[int, object, str, dt.date], tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]] = {}
+    return kept(store, "all goods", (importer, origin, day), compute)
 
 
 def _by_origin(
     store: TradeStore, importer: Ref, countries: dict[str, tuple[Ref, str]], day: dt.date
 ) -> tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]:
-    """What ``importer`` levies on every other country on ``day``, kept until the store's next write."""
-    generation = getattr(store, "generation", None)
-    key = (id(store), generation, importer.iri, day)
-    if generation is not None and key in _MAPS:
-        return _MAPS[key]
-    rates: dict[str, Decimal] = {}
-    parts: dict[str, tuple[Ref, ...]] = {}
-    code = _alpha3(importer)
-    for ref, origin in countries.values():
-        if ref.iri != importer.iri:
-            rates[ref.iri], parts[ref.iri] = all_goods_duty(store, code, origin, day)
-    if generation is not None:
-        if len(_MAPS) >= 16:
-            _MAPS.clear()
-        _MAPS[key] = (rates, parts)
-    return rates, parts
+    """What ``importer`` levies on every other country on ``day``, kept while its answers stay."""
+
+    def compute() -> tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]:
+        rates: dict[str, Decimal] = {}
+        parts: dict[str, tuple[Ref, ...]] = {}
+        code = _alpha3(importer)
+        for ref, origin in countries.values():
+            if ref.iri != importer.iri:
+                rates[ref.iri], parts[ref.iri] = all_goods_duty(store, code, origin, day)
+        return rates, parts
+
+    origins = tuple(sorted((ref.iri, code) for ref, code in countries.values()))
+    return kept(store, "map", ("by origin", importer.iri, day, origins), compute)
 
 
 def duty_map(
@@ -274,7 +263,7 @@ def duty_map(
     """
     if (imposer is None) == (target is None):
         raise ValueError("give an imposer or a target, not both")
-    countries = _countries(store)
+    countries = countries_by_code(store)
     if imposer is not None:
         rates, parts = _by_origin(store, imposer, countries, day)
         return DutyMap(day, "imposer", imposer, countries, rates, parts)
@@ -288,10 +277,15 @@ def duty_map(
 
 
 def imposing_countries(store: TradeStore) -> list[Ref]:
-    """The countries that impose at least one tariff."""
-    rows = solutions(store, "SELECT DISTINCT ?c WHERE { ?m tkg:imposedBy ?c . ?c a tkg:Country }")
-    names = labels(store, [row["c"].value for row in rows])
-    return [Ref(iri, names[iri]) for iri in sorted(names)]
+    """The countries that impose at least one tariff, kept while no imposer, country or their label changes."""
+
+    def read() -> list[Ref]:
+        rows = solutions(store, "SELECT DISTINCT ?c WHERE { ?m tkg:imposedBy ?c . ?c a tkg:Country }")
+        depend({predicate(str(TKG.imposedBy)), link(RDF_TYPE, TKG_COUNTRY), *rows_nodes(rows)})
+        names = labels(store, [row["c"].value for row in rows])
+        return [Ref(iri, names[iri]) for iri in sorted(names)]
+
+    return kept(store, "map", ("imposers",), read)
 
 
 def svg(data: DutyMap, *, href: dict[str, str], title_id: str = "map-title") -> str:

@@ -1,0 +1,185 @@
+"""Kept answers after random writes equal answers computed from scratch on the same store state.
+
+Random sequences of writes (hypothesis, bounded) on the bundled graph: a measure's rate, a node's label, a new
+tariff of one of four importers on one country or on all, an exemption, a measure's importer changed, a measure
+deleted, a fact no view reads. Every view is first computed (so it is kept), then after each write the kept
+answers are compared with answers computed on a copy of the store, which keeps nothing: each importer's rule
+book, the duty on all goods, a country's view, the map, and the rendered country page and map.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tradekg.duty.calculator import Goods, calculate
+from tradekg.duty.rules import load_rules
+from tradekg.server import create_app
+from tradekg.store.embedded import OxigraphStore
+from tradekg.views.country import country_view
+from tradekg.views.facts import Ref
+from tradekg.views.kept import kept_count
+from tradekg.views.rule_books import rule_book
+from tradekg.views.worldmap import all_goods_duty, duty_map
+
+ID = "https://w3id.org/tradekg/id/"
+TKG = "https://w3id.org/tradekg/ontology#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+GRAPH = ox.NamedNode(ID + "graph/test-kept-differential")
+IMPORTERS = ("USA", "CHN", "CAN", "JPN")
+ORIGINS = ("JPN", "CHN", "MEX", "ABW")
+DAY = dt.date(2025, 5, 15)
+MEASURES = (
+    "usa-steel-tariff",
+    "usa-auto-tariff",
+    "usa-blanket-tariff",
+    "usa-auto-parts-tariff",
+    "usa-aluminum-tariff-50",
+)
+
+
+def tkg(name: str) -> ox.NamedNode:
+    return ox.NamedNode(TKG + name)
+
+
+def country(code: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{ID}country/{code}")
+
+
+def decimal(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal"))
+
+
+def day(text: str) -> ox.Literal:
+    return ox.Literal(text, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+
+
+WRITES = st.one_of(
+    st.tuples(st.just("rate"), st.integers(0, 99), st.integers(1, 90)),
+    st.tuples(st.just("label"), st.integers(0, 99), st.sampled_from(["Renamed", "Another name"])),
+    st.tuples(st.just("new"), st.sampled_from(IMPORTERS), st.sampled_from((*ORIGINS, "all")), st.integers(1, 60)),
+    st.tuples(st.just("exempt"), st.integers(0, 99), st.sampled_from(ORIGINS)),
+    st.tuples(st.just("imposer"), st.integers(0, 99), st.sampled_from(IMPORTERS)),
+    st.tuples(st.just("delete"), st.integers(0, 99), st.just(0)),
+    st.tuples(st.just("comment"), st.integers(0, 99), st.just(0)),
+)
+
+
+def _write(store: OxigraphStore, write: tuple, measures: list[str], number: int) -> None:
+    """Apply one random write straight to the store (the views follow any committed change set)."""
+    kind, first, second = write[0], write[1], write[2]
+    added: list[ox.Quad] = []
+    removed: list[ox.Quad] = []
+    if kind == "new":
+        iri = ox.NamedNode(f"{ID}measure/test-kept-{number}")
+        facts = [
+            (RDF_TYPE, tkg("Tariff")),
+            (LABEL, ox.Literal(f"Test tariff {number}", language="en")),
+            (tkg("imposedBy"), country(first)),
+            (tkg("ratePercent"), decimal(write[3])),
+            (tkg("effectiveFrom"), day("2025-04-01")),
+        ]
+        facts.append(
+            (tkg("appliesToAll"), ox.Literal(True)) if second == "all" else (tkg("appliesTo"), country(second))
+        )
+        added = [ox.Quad(iri, p, o, GRAPH) for p, o in facts]
+        measures.append(iri.value)
+    else:
+        subject = ox.NamedNode(measures[first % len(measures)])
+        if kind == "label" and first % 3 == 0:  # a country's or an exemption's label rather than a measure's
+            subject = (
+                country(ORIGINS[first % len(ORIGINS)])
+                if first % 2
+                else ox.NamedNode(ID + "exemption/usa-blanket-tariff-mex")
+            )
+        own = {"rate": "ratePercent", "label": None, "imposer": "imposedBy"}
+        if kind in own:
+            p = tkg(own[kind]) if own[kind] else LABEL
+            removed = list(store.quads_for_pattern(subject, p, None))
+            removed = [q for q in removed if not isinstance(q.graph_name, ox.DefaultGraph)]
+            if kind == "rate":
+                value: ox.Literal | ox.NamedNode = decimal(second)
+            elif kind == "imposer":
+                value = country(second)
+            else:
+                value = ox.Literal(f"{second} {number}", language="en")
+            added = [ox.Quad(subject, p, value, GRAPH)]
+        elif kind == "exempt":
+            exemption = ox.NamedNode(f"{ID}exemption/test-kept-{number}")
+            facts = [
+                (RDF_TYPE, tkg("Exemption")),
+                (LABEL, ox.Literal(f"Test exemption {number}", language="en")),
+                (tkg("exemptionFrom"), subject),
+                (tkg("exemptCountry"), country(second)),
+                (tkg("effectiveFrom"), day("2025-01-01")),
+            ]
+            added = [ox.Quad(exemption, p, o, GRAPH) for p, o in facts]
+        elif kind == "delete":
+            removed = [
+                q for q in store.quads_for_pattern(subject, None, None) if not isinstance(q.graph_name, ox.DefaultGraph)
+            ]
+        else:
+            added = [ox.Quad(subject, COMMENT, ox.Literal(f"note {number}"), GRAPH)]
+    with store.writing():
+        store.apply(removed, added)
+
+
+def _answers(store: OxigraphStore, client: object) -> dict[str, object]:
+    """Every kept view the test compares, computed on ``store`` (from memory when kept)."""
+    found: dict[str, object] = {}
+    for importer in IMPORTERS:
+        found[f"book {importer}"] = rule_book(store, importer)
+        for origin in ORIGINS:
+            found[f"all goods {importer} {origin}"] = all_goods_duty(store, importer, origin, DAY)
+    for code in ("JPN", "USA", "CHN"):
+        found[f"view {code}"] = country_view(store, f"{ID}country/{code}", DAY).to_json()
+    found["map USA"] = duty_map(store, day=DAY, imposer=Ref(f"{ID}country/USA", "United States")).to_json()
+    found["map on JPN"] = duty_map(store, day=DAY, target=Ref(f"{ID}country/JPN", "Japan")).to_json()
+    for path in (f"/page/country/JPN?date={DAY}", f"/page/country/CHN?date={DAY}"):
+        html = client.get(path).text  # type: ignore[attr-defined]
+        found[path] = html[: html.index("<h2>All facts</h2>")]  # the domain view (the generic part is not kept here)
+    found["/map"] = client.get(f"/map?imposer=CHN&date={DAY}").text  # type: ignore[attr-defined]
+    return found
+
+
+def _from_scratch(store: OxigraphStore) -> dict[str, object]:
+    """The same answers on a copy of the store, which keeps nothing yet; books and duties read by the calculator."""
+    copy = store.copy_in_memory()
+    found = _answers(copy, create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": copy}).test_client())
+    for importer in IMPORTERS:
+        book = load_rules(copy, importer=importer)
+        found[f"book {importer}"] = book
+        for origin in ORIGINS:
+            answer = calculate(book, Goods(origin=origin, hs=None, day=DAY))
+            refs = tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+            found[f"all goods {importer} {origin}"] = (answer.additional, refs)
+    return found
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@settings(
+    max_examples=5,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: each example takes seconds
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(writes=st.lists(WRITES, min_size=1, max_size=4))
+def test_kept_answers_equal_answers_from_scratch_after_random_writes(
+    bundled_graph_only: OxigraphStore, writes: list[tuple]
+) -> None:
+    store = bundled_graph_only.copy_in_memory()
+    client = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": store}).test_client()
+    measures = [f"{ID}measure/{name}" for name in MEASURES]
+    _answers(store, client)  # everything kept
+    assert kept_count(store, "rendered view") == 2 and kept_count(store, "all goods") > 0
+    for number, write in enumerate(writes):
+        _write(store, write, measures, number)
+        kept, scratch = _answers(store, client), _from_scratch(store)
+        for name, answer in scratch.items():
+            assert kept[name] == answer, f"{name} differs after {writes[: number + 1]}"

@@ -1,0 +1,90 @@
+"""The rule books the views keep equal the calculator's, and the book of one origin gives the whole book's duties.
+
+The map and the country pages ask the duty calculator about each origin with a book holding only the measures that
+can hit it (:meth:`tradekg.views.rule_books.OriginIndex.book_for`): checked against the whole book for every
+importer and every country, on the bundled graph and on a generated one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from benchmarks.generate import write_nquads
+from tradekg.duty.calculator import Goods, calculate
+from tradekg.duty.rules import load_rules
+from tradekg.graph.load import load_files, open_store
+from tradekg.store.interface import TradeStore
+from tradekg.views.rule_books import origin_index, rule_book
+
+ID = "https://w3id.org/tradekg/id/"
+DAYS = (dt.date(2025, 5, 15), dt.date(2025, 9, 1))
+
+
+def _importers_and_countries(store: TradeStore) -> tuple[list[str], list[str]]:
+    importers = store.select("SELECT DISTINCT ?c WHERE { ?m tkg:imposedBy ?c . ?c a tkg:Country }")
+    countries = store.select("SELECT ?code WHERE { ?c a tkg:Country ; tkg:iso3166Alpha3 ?code }")
+    return sorted(str(r["c"]).rsplit("/", 1)[-1] for r in importers), sorted(str(r["code"]) for r in countries)
+
+
+def _check_every_origin(store: TradeStore) -> int:
+    importers, countries = _importers_and_countries(store)
+    checked = 0
+    for importer in importers:
+        whole = load_rules(store, importer=importer)
+        assert rule_book(store, importer) == whole
+        index = origin_index(store, importer)
+        for origin in countries:
+            for day in DAYS:
+                goods = Goods(origin=origin, hs=None, day=day)
+                expected = calculate(whole, goods)
+                found = calculate(index.book_for(f"https://w3id.org/tradekg/id/country/{origin}"), goods)
+                assert (found.additional, found.applied) == (expected.additional, expected.applied), (importer, origin)
+                checked += 1
+    return checked
+
+
+def test_the_book_of_one_origin_gives_the_whole_books_duties_on_the_bundled_graph(bundled_store: TradeStore) -> None:
+    assert _check_every_origin(bundled_store) >= 2 * 240
+
+
+@pytest.fixture(scope="module")
+def generated_store(tmp_path_factory: pytest.TempPathFactory) -> TradeStore:
+    path: Path = tmp_path_factory.mktemp("generated") / "trade-300.nq"
+    write_nquads(300, path, seed=3)
+    store = open_store(None)
+    load_files(store, [path], validate=False)
+    return store
+
+
+def test_the_book_of_one_origin_gives_the_whole_books_duties_on_a_generated_graph(generated_store: TradeStore) -> None:
+    importers, _ = _importers_and_countries(generated_store)
+    assert len(importers) >= 10
+    assert _check_every_origin(generated_store) >= 10 * 2 * 70
+
+
+def test_a_chain_of_amendments_through_a_measure_on_another_country_still_replaces(fresh_store: TradeStore) -> None:
+    """C (on Japan) is amended by B (on China only), which A (on Japan) amends: A replaces C for Japan's goods."""
+    measures = {"a": ("JPN", 30, "b"), "b": ("CHN", 20, "c"), "c": ("JPN", 10, None)}
+    lines = []
+    for name, (target, rate, amends) in measures.items():
+        iri = f"<{ID}measure/test-chain-{name}>"
+        lines.append(
+            f"{iri} a tkg:Tariff ; tkg:imposedBy <{ID}country/CAN> ; tkg:appliesTo <{ID}country/{target}> ;"
+            f' tkg:ratePercent {rate} ; tkg:effectiveFrom "2025-01-01"^^xsd:date .'
+        )
+        if amends:
+            lines.append(f"{iri} tkg:amends <{ID}measure/test-chain-{amends}> .")
+    prefixes = "@prefix tkg: <https://w3id.org/tradekg/ontology#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> ."
+    triples = ox.parse(prefixes + "\n".join(lines), format=ox.RdfFormat.TURTLE)
+    graph = ox.NamedNode(ID + "graph/test-chain")
+    with fresh_store.writing():
+        fresh_store.apply((), [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
+    goods = Goods(origin="JPN", hs=None, day=dt.date(2025, 5, 15))
+    expected = calculate(load_rules(fresh_store, importer="CAN"), goods)
+    assert [a["measure"].rsplit("-", 1)[-1] for a in expected.applied] == ["a"]
+    found = calculate(origin_index(fresh_store, "CAN").book_for("https://w3id.org/tradekg/id/country/JPN"), goods)
+    assert (found.additional, found.applied) == (expected.additional, expected.applied)
