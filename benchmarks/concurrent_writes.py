@@ -199,6 +199,8 @@ def measure(name: str, data: Path, workdir: Path, base: int, *, first: int, seco
     """One server, one run: a fresh copy of the pristine store, six writers for ``warm + seconds``."""
     run_dir = workdir / f"run-{name}"
     shutil.rmtree(run_dir, ignore_errors=True)
+    for leftover in workdir.glob(f"run-{name}.*"):  # the search index tradekg keeps beside a store, of a past run
+        leftover.unlink()
     shutil.copytree(pristine(data, workdir, "oxigraph" if name == "oxigraph" else "tradekg"), run_dir)
     port = free_port()
     line, update_path, query_path = command(name, run_dir, port)
