@@ -15,7 +15,6 @@ path, a SHACL-SPARQL constraint) stays a query. ``tests/gate/test_compiled_shape
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
@@ -25,7 +24,7 @@ from rdflib.term import Node
 
 from tradekg.gate.shacl_sparql.components import members
 from tradekg.gate.shacl_sparql.functions import TRUE, datatype_matches, pattern_matches, range_holds
-from tradekg.gate.validate import SH, validation_ontology
+from tradekg.gate.validate import SH
 from tradekg.store.interface import to_engine
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -121,17 +120,25 @@ def direct_test(
     return Direct(kind, value, predicate, inverse)
 
 
-class Dataset:
-    """The terms the queries read, indexed: the data quads of one validation over the ontology's validated part."""
+def indexed(quads: Iterable[ox.Quad]) -> tuple[Index, Index]:
+    """Quads indexed by (subject, predicate) to objects, and by (object, predicate) to subjects."""
+    forward: Index = {}
+    backward: Index = {}
+    for quad in quads:
+        forward.setdefault((quad.subject, quad.predicate), set()).add(quad.object)  # type: ignore[arg-type]
+        backward.setdefault((quad.object, quad.predicate), set()).add(quad.subject)  # type: ignore[arg-type]
+    return forward, backward
 
-    def __init__(self, quads: Iterable[ox.Quad]) -> None:
-        self.forward, self.backward = _ontology_index()
-        self.data_forward: Index = {}
-        self.data_backward: Index = {}
-        for quad in quads:
-            subject, predicate, value = quad.subject, quad.predicate, quad.object
-            self.data_forward.setdefault((subject, predicate), set()).add(value)  # type: ignore[arg-type]
-            self.data_backward.setdefault((value, predicate), set()).add(subject)  # type: ignore[arg-type]
+
+class IndexedQuads:
+    """The terms the queries read, indexed: the data quads of one validation over the ontology's validated part.
+
+    ``ontology`` is that part indexed (:func:`indexed`), read from a store as the data is, once per process.
+    """
+
+    def __init__(self, quads: Iterable[ox.Quad], ontology: tuple[Index, Index]) -> None:
+        self.forward, self.backward = ontology
+        self.data_forward, self.data_backward = indexed(quads)
         self._instances: dict[tuple[Term, ox.NamedNode], bool] = {}
 
     def values(self, node: Term, predicate: ox.NamedNode, *, inverse: bool = False) -> set[Term]:
@@ -159,19 +166,6 @@ class Dataset:
         return known
 
 
-@functools.cache
-def _ontology_index() -> tuple[Index, Index]:
-    """The ontology's validated part, through an Oxigraph store (canonical literals), indexed both ways."""
-    store = ox.Store()
-    store.extend(ox.Quad(*(to_engine(term) for term in triple)) for triple in validation_ontology())  # type: ignore[misc]
-    forward: Index = {}
-    backward: Index = {}
-    for quad in store:
-        forward.setdefault((quad.subject, quad.predicate), set()).add(quad.object)  # type: ignore[arg-type]
-        backward.setdefault((quad.object, quad.predicate), set()).add(quad.subject)  # type: ignore[arg-type]
-    return forward, backward
-
-
 def _holds(test: Callable[[], ox.Literal]) -> bool:
     """Whether an extension function answers true; an error is not a violation (a filter's error is false)."""
     try:
@@ -180,7 +174,7 @@ def _holds(test: Callable[[], ox.Literal]) -> bool:
         return True
 
 
-def value_violates(test: Direct, value: Term, dataset: Dataset) -> bool:
+def value_violates(test: Direct, value: Term, dataset: IndexedQuads) -> bool:
     """Whether a value node violates a value test (the compiler's ``FILTER`` of :mod:`.components`)."""
     kind, argument = test.kind, test.argument
     if kind == "class":  # NOT EXISTS { ?v rdf:type/rdfs:subClassOf* C }
@@ -205,7 +199,7 @@ def value_violates(test: Direct, value: Term, dataset: Dataset) -> bool:
     return not _holds(lambda: range_holds(value, limit, operator))
 
 
-def focus_violates(test: Direct, focus: Term, dataset: Dataset) -> bool:
+def focus_violates(test: Direct, focus: Term, dataset: IndexedQuads) -> bool:
     """Whether a focus node violates a count or ``sh:hasValue`` (the compiler's patterns of :mod:`.components`)."""
     if test.predicate is None:  # sh:hasValue on a node shape: !sameTerm(?this, V)
         return focus != test.argument
@@ -220,7 +214,7 @@ def focus_violates(test: Direct, focus: Term, dataset: Dataset) -> bool:
 COUNTS = frozenset({"minCount", "maxCount", "hasValue"})
 
 
-def direct_violations(test: Direct, focus: Term, dataset: Dataset) -> list[Term | None]:
+def direct_violations(test: Direct, focus: Term, dataset: IndexedQuads) -> list[Term | None]:
     """The value nodes of ``focus`` violating ``test`` (``[None]`` when a count or ``sh:hasValue`` fails)."""
     if test.kind in COUNTS:
         return [None] if focus_violates(test, focus, dataset) else []

@@ -23,7 +23,7 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from tradekg.gate.shacl_sparql.compiler import FOCUS, FOCUS_GRAPH, Check, CompiledShapes, compile_shapes
-from tradekg.gate.shacl_sparql.direct import Dataset, direct_violations
+from tradekg.gate.shacl_sparql.direct import Index, IndexedQuads, direct_violations, indexed
 from tradekg.gate.shacl_sparql.functions import EXTENSION_FUNCTIONS
 from tradekg.gate.validate import (
     ValidationReport,
@@ -67,14 +67,25 @@ def log_unsupported(found: CompiledShapes) -> None:
 _SCRATCH: queue.SimpleQueue[ox.Store] = queue.SimpleQueue()
 
 
+def _ontology_store() -> ox.Store:
+    store = ox.Store()
+    store.extend(ox.Quad(*(to_engine(term) for term in triple)) for triple in validation_ontology())  # type: ignore[misc]
+    return store
+
+
+@functools.cache
+def _ontology_index() -> tuple[Index, Index]:
+    """The ontology's validated part as the scratch store holds it (canonical literals), indexed for direct tests."""
+    return indexed(_ontology_store())
+
+
 @contextmanager
 def _scratch() -> Iterator[ox.Store]:
     """An in-memory store holding the ontology's validated part; emptied of the rest and kept for the next call."""
     try:
         store = _SCRATCH.get_nowait()
     except queue.Empty:
-        store = ox.Store()
-        store.extend(ox.Quad(*(to_engine(term) for term in triple)) for triple in validation_ontology())  # type: ignore[misc]
+        store = _ontology_store()
     yield store
     store.clear_graph(DATA_GRAPH)
     store.clear_graph(FOCUS_GRAPH)
@@ -122,7 +133,7 @@ def compiled_violations(
                 found[key] = _violation(shape.checks[number], row["focus"], row["value"])  # type: ignore[arg-type]
         tested = [shape for shape in shapes if shape.direct]
         if tested:  # read back from the store: its terms, literals in canonical form, as the queries read them
-            dataset = Dataset(store.quads_for_pattern(None, None, None, DATA_GRAPH))
+            dataset = IndexedQuads(store.quads_for_pattern(None, None, None, DATA_GRAPH), _ontology_index())
             for shape in tested:
                 for quad in store.quads_for_pattern(shape.node, FOCUS, None, FOCUS_GRAPH):
                     node = quad.object
