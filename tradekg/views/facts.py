@@ -84,8 +84,12 @@ def _links(store: TradeStore, nodes: Iterable[str], predicates: Iterable[str], *
 def classes_below(store: TradeStore, names: Iterable[str]) -> set[str]:
     """The IRIs of the ontology classes ``tkg:name`` and of every class below them."""
     names = list(names)
-    values = " ".join(f"tkg:{name}" for name in names)
-    rows = solutions(store, f"SELECT DISTINCT ?t WHERE {{ VALUES ?k {{ {values} }} ?t rdfs:subClassOf* ?k }}")
+    if not names:
+        return set()
+    # One path per class with its end given: Virtuoso refuses a transitive path whose both ends are variables
+    # ("transitive start not given"), even when VALUES binds one of them.
+    paths = " UNION ".join(f"{{ ?t rdfs:subClassOf* tkg:{name} }}" for name in names)
+    rows = solutions(store, f"SELECT DISTINCT ?t WHERE {{ {paths} }}")
     return {row["t"].value for row in rows} | {tkg(name) for name in names}
 
 
