@@ -19,6 +19,7 @@ from rdflib.plugins.sparql import processor
 from werkzeug.serving import make_server
 
 from tradekg.graph.load import open_store
+from tradekg.linkeddata.class_index import class_index
 from tradekg.server import answer_cache, create_app
 from tradekg.store.embedded import OxigraphStore
 from tradekg.store.interface import TradeStore
@@ -167,8 +168,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
-    """The read-only app over the bundled graph (``app``), served by a real HTTP server on a free port of 127.0.0.1."""
+def live_server(app: Flask, bundled_store: TradeStore) -> Iterator[str]:
+    """The read-only app over the bundled graph (``app``), served by a real HTTP server on a free port of 127.0.0.1.
+
+    The class index is built first: a class page asked while it is built in the background answers 503 after
+    ``TRADEKG_CLASS_INDEX_WAIT`` (tested in tests/server/test_pages.py), which a loaded machine can exceed when a
+    browser module is a worker's first (seen at load 15); the browser tests are about the pages once built.
+    """
+    assert class_index(bundled_store).wait_ready(120.0), "the class index of the bundled graph was not built in 120 s"
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
