@@ -79,7 +79,7 @@ def anchors_of(path: Path) -> set[str]:
 
 
 def test_anchor_follows_github() -> None:
-    assert anchor("Session 7 (classdisk13): the index, `?offset=` flat") == "session-7-classdisk13-the-index-offset-flat"
+    assert anchor("Session 7 (disk): the index, `?offset=` flat") == "session-7-disk-the-index-offset-flat"
     assert anchor("10^6 quads (session 6)") == "106-quads-session-6"
 
 
