@@ -23,6 +23,7 @@ COMMAND = re.compile(r"python -m (benchmarks\.\w+)([^;&|'#\n]*)")
 # Placeholders the documents write where a value goes, given a value of the type the option takes.
 PLACEHOLDERS = {"N": "6500", "PORT": "8000", "PID": "1"}
 LINK = re.compile(r"\]\(([^)\s]*?)#([^)\s]+)\)")
+REFERENCE = re.compile(r"^\[[^\]]+\]: *(\S*?)#(\S+) *$", re.MULTILINE)  # [name]: file.md#anchor
 HEADING = re.compile(r"^#{1,6} +(.+?) *#*$", re.MULTILINE)
 FENCED_LINE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 
@@ -87,7 +88,8 @@ def test_every_link_to_a_heading_resolves() -> None:
     sources = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *BENCHMARK_DOCS]
     broken = []
     for source in sources:
-        for target, name in LINK.findall(FENCED_LINE.sub("", source.read_text("utf-8"))):
+        text = FENCED_LINE.sub("", source.read_text("utf-8"))
+        for target, name in LINK.findall(text) + REFERENCE.findall(text):
             if target.startswith(("http://", "https://")):
                 continue
             path = (source.parent / target).resolve() if target else source
