@@ -13,6 +13,7 @@ than the wall clock. The digest is of the sorted rows: two texts with the same d
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -72,9 +73,20 @@ def main(store_dir: str, timeout: float, runs: int, budget: float, paths: list[s
     print(f"load {os.getloadavg()}", flush=True)
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("store", help="an embedded store directory")
+    parser.add_argument("timeout", type=float, help="seconds one file's child process may run")
+    parser.add_argument("runs", type=int, help="runs of each file, in a row")
+    parser.add_argument("budget", type=float, help="seconds after which no new file is started")
+    parser.add_argument("files", nargs="+", help="query files (.rq)")
+    return parser
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "one":
+    if sys.argv[1:2] == ["one"]:  # the child process main() starts for each file
         one(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
-        store, limit, count, seconds, *files = sys.argv[1:]
-        main(store, float(limit), int(count), float(seconds), files)
+        args = build_parser().parse_args()
+        main(args.store, args.timeout, args.runs, args.budget, args.files)

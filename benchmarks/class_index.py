@@ -116,14 +116,19 @@ def search(store_dir: Path) -> None:
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
-def main() -> None:
-    """Run one part."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("part", choices=("classes", "search"))
     parser.add_argument("--store", type=Path, required=True, help="a store directory (a copy: it is written)")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--build-only", action="store_true", help="classes: stop once the index is ready")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    """Run one part."""
+    args = build_parser().parse_args()
     if args.part == "classes":
         classes(args.store, args.runs, build_only=args.build_only)
     else:

@@ -265,7 +265,8 @@ def measure(name: str, data: Path, workdir: Path, base: int, *, first: int, seco
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="N-Quads from benchmarks.generate (bundled)")
     parser.add_argument("--measures", type=int, required=True, help="the measures the data was generated with")
@@ -276,7 +277,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per server, alternating; medians reported")
     parser.add_argument("--servers", default="tradekg,oxigraph")
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     names = args.servers.split(",")
     runs: dict[str, list[dict[str, object]]] = {name: [] for name in names}

@@ -401,8 +401,8 @@ def render(result: dict) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The command line; see ``--help``."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--measures", type=int, default=6500, help="generated measures (6,500: ~10^5 quads)")
     parser.add_argument("--seed", type=int, default=1)
@@ -417,7 +417,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lifetime", type=float, default=3600, help="seconds --serve-only keeps the servers")
     parser.add_argument("--attach", type=Path, metavar="STATE", help="measure the servers a --serve-only run started")
     parser.add_argument("--first-round", type=int, default=0, help="number of the first round (--attach)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; see ``--help``."""
+    return build_parser().parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -336,12 +336,17 @@ def write_batch(
     return "".join(lines)
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--measures", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     count = write_nquads(args.measures, args.out, seed=args.seed)
     print(f"{count:,} quads written to {args.out}")
 

@@ -208,7 +208,8 @@ def run(directory: Path, measures: int, runs: int, part: str, cap: float, names:
             server.stop()
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     preparing = commands.add_parser("prepare")
@@ -222,7 +223,11 @@ def main() -> None:
     running.add_argument("--part", default="all", help="catalog, lookup, write or all; several with commas")
     running.add_argument("--cap", type=float, default=10.0, help="stop timing a workload on a backend past this (s)")
     running.add_argument("--queries", default=None, help="with --part catalog: only these named queries (a,b,...)")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     if args.command == "prepare":
         prepare(args.data, args.backend, args.directory)
     else:

@@ -166,8 +166,8 @@ def run(args: argparse.Namespace) -> dict:
     return results
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The command line; see ``--help``."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tier", choices=sorted(TIERS), default="quick")
     parser.add_argument("--measures", type=int, help="overrides the tier's size")
@@ -201,7 +201,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-validation", action="store_true")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; see ``--help``."""
+    args = build_parser().parse_args(argv)
     args.measures = args.measures or TIERS[args.tier]
     for name, value in TIER_DEFAULTS.get(args.tier, OTHER_TIERS).items():
         if getattr(args, name) is None:

@@ -368,7 +368,8 @@ def get(connection: http.client.HTTPConnection, target: str) -> bytes:
     return body
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--measures", type=int, default=65_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -390,7 +391,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--serve-only", action="store_true", help="start tradekg serve on the store and wait (no lock)")
     parser.add_argument("--attach", type=int, metavar="PORT", help="with --http-only: time a --serve-only server")
     parser.add_argument("--attach-pid", type=int, default=0, help="the attached server's process id (for its CPU)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     data, _ = dataset(args.measures, args.seed, args.workdir)
     directory = prepared_store(data, args.workdir)

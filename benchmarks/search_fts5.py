@@ -67,14 +67,19 @@ def build(path: Path, measures: int, *, clustered: bool) -> None:
     database.close()
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--measures", type=int, default=670_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--path", type=Path, default=Path(tempfile.gettempdir()) / "tradekg-bench" / "fts5-synthetic.sqlite3"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     results = {}
     for clustered in (False, True):
         path = args.path.with_name(f"{args.path.stem}-{args.measures}{'-clustered' if clustered else ''}.sqlite3")

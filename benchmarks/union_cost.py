@@ -80,12 +80,17 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("data", type=Path, help="an N-Quads file (python -m benchmarks.generate ... --out FILE)")
     parser.add_argument("--child", choices=("raw", "tradekg"), help=argparse.SUPPRESS)
     parser.add_argument("--directory", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     if args.child:
         print(json.dumps(_child(args.child, args.data, args.directory)))
         return

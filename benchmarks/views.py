@@ -257,8 +257,8 @@ def class_pages(
     return rows
 
 
-def main() -> None:
-    """Run both parts and print their tables."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (the docs test parses every documented command with it)."""
     parser = argparse.ArgumentParser(description="Time the domain views and the class pages at 10^6.")
     parser.add_argument("--measures", type=int, default=65000)
     parser.add_argument("--instances", type=int, default=1_000_000)
@@ -270,6 +270,12 @@ def main() -> None:
     parser.add_argument("--after-write", action="store_true", help="also time each page's first view after a write")
     parser.add_argument("--pages", nargs="+", default=(), help="only the pages whose address holds one of these")
     parser.add_argument("--warm", action="store_true", help="first run the warm-up tradekg serve starts with")
+    return parser
+
+
+def main() -> None:
+    """Run both parts and print their tables."""
+    parser = build_parser()
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if "pages" in args.parts:
