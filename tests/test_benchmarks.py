@@ -30,6 +30,7 @@ def results(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("bench")
     argv = ["--measures", "60", "--full-measures", "15", "--servers", "--runs", "1", "--budget", "0.1"]
     argv += ["--query-timeout", "30"]  # no query may be reported stopped on a busy CI machine
+    argv += ["--full-timeout", "600"]  # nor the full validation (the quick tier's 10 s ran out at load 13)
     args = run.parse_args([*argv, "--workdir", str(workdir), "--json", str(workdir / "results.json")])
     outcome = run.run(args)
     assert json.loads(json.dumps(outcome)) == outcome
@@ -80,7 +81,7 @@ def test_validation_workloads_ran(results):
         assert "median_ms" in entry["neighbourhood"], entry
         assert "median_ms" in entry["write_gate"], entry
     assert "median_ms" in results["write"]["10 triples"]["load_quads"]
-    assert results["full"]["conforms"] is True  # the generated graph conforms to the shapes
+    assert results["full"].get("conforms") is True, results["full"]  # the generated graph conforms to the shapes
     # the write gate refuses writes that break the shapes, so its timings mean the generated writes conform
 
 
