@@ -38,14 +38,16 @@ LONGEST_MODULES = (
 """Modules by wall time in a whole-suite run (5 December 2026, session 7, tests/README.md), longest first."""
 SPARQL_SERVER_MODULES = (
     "tests/server/test_w3c_conformance.py",
+    "tests/store/test_backend_commands.py",
     "tests/store/test_backends.py",
     "tests/store/test_remote.py",
     "tests/store/test_sparql_client.py",
 )
 RUNS_WITH = dict.fromkeys(SPARQL_SERVER_MODULES, "tests/server/test_w3c_update.py")
 """Modules handed out together with another, whose session servers they share: the W3C suites, the backends' suite
-and the remote store's tests use Virtuoso and the Oxigraph server (and the W3C suites three ``tradekg serve``), so on
-one worker these start once per run instead of once per worker (Virtuoso: about 5 CPU-s and 10-25 s to start)."""
+(two modules, sharing each backend's installed bundled graph) and the remote store's tests use Virtuoso and the
+Oxigraph server (and the W3C suites three ``tradekg serve``), so on one worker these start once per run instead of
+once per worker (Virtuoso: about 5 CPU-s and 10-25 s to start)."""
 
 
 def order_of(module: str, tests: int) -> tuple[int, int]:

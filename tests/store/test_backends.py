@@ -1,10 +1,10 @@
 """One suite on every backend: the embedded store, Virtuoso 7 and the Oxigraph server (``--store DIR`` or ``URL``).
 
-The command line and the application are used as a person would; only the ``--store`` arguments differ. Each backend
-is set up once per module, the bundled graph installed before the first test (as ``tradekg load`` installs it: without
-the HS tree the server adds). Every test starts from that graph and leaves it as it found it: a test that writes takes
-back what it wrote, even when it fails, and a test that leaves quads behind fails itself
-(:func:`leaves_the_store_as_it_found_it`), so the tests do not depend on their order.
+The store and the application are used as a person would; only the ``--store`` arguments differ (the command line's
+part is tests/store/test_backend_commands.py). Each backend holds the bundled graph, installed once per session (as
+``tradekg load`` installs it: without the HS tree the server adds; tests/store/conftest.py). Every test starts from
+that graph and leaves it as it found it: a test that writes takes back what it wrote, even when it fails, and a test
+that leaves quads behind fails itself (``leaves_the_store_as_it_found_it``), so the tests do not depend on their order.
 """
 
 from __future__ import annotations
@@ -13,193 +13,26 @@ import csv
 import io
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from click.testing import CliRunner
 from flask import Flask
 
 from tests.conftest import WRITE_TOKEN
 from tests.duty.test_dated_cases import CASES as DUTY_CASES
-from tradekg.cli import main
+from tests.store.backend_suite import AUTH, GATE, JAPAN_LABELS, RDFS_LABEL, Backend, dropped, store_location_of
 from tradekg.duty import compute_duty
 from tradekg.gate.writes import add_to_graph
 from tradekg.graph.load import open_store
 from tradekg.graph.rdf_files import file_graph_iri
 from tradekg.queries.catalog import load_catalog
-from tradekg.server import create_app
-from tradekg.store.backends import StoreLocation, open_backend, store_location
 from tradekg.store.interface import TradeStore
 from tradekg.store.remote import RemoteStore
-from tradekg.store.sparql_client import Endpoints
 from tradekg.store.virtuoso_crash import UnanswerableQuery
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
-GATE = "http://example.org/gate"
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-JAPAN_LABELS = "SELECT ?l WHERE { <https://w3id.org/tradekg/id/country/JPN> rdfs:label ?l }"
-NOT_CONFORMING = """\
-@prefix tkg: <https://w3id.org/tradekg/ontology#> .
-<https://w3id.org/tradekg/id/country/NOWHERE> a tkg:Country ; tkg:iso3166Alpha3 "nowhere" .
-"""
-GOOD = "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
-
-
-class Backend:
-    """A store for the suite: its ``--store`` arguments and the matching application settings."""
-
-    def __init__(self, name: str, arguments: list[str], config: dict[str, object], server: object = None) -> None:
-        self.name = name
-        self.arguments = arguments
-        self.config = config
-        self.server = server
-        self.quads = (0, 0)
-        """How many quads and distinct triples the store holds between tests: the bundled graph's."""
-        self.graphs: list[str] = []
-        """The named graphs it has between tests: the bundled graph's."""
-
-    def app(self, **config: object) -> Flask:
-        return create_app({"TESTING": True, "TRADEKG_TIMEOUT": 0, **self.config, **config})
-
-
-@pytest.fixture(scope="module", params=["embedded", "oxigraph", "virtuoso"])
-def backend(
-    request: pytest.FixtureRequest, sparql_server: Callable, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Backend]:
-    if request.param == "embedded":
-        directory = str(tmp_path_factory.mktemp("store") / "db")
-        yield with_the_bundled_graph(Backend("embedded", ["--store", directory], {"TRADEKG_STORE": directory}))
-        return
-    server = sparql_server(request.param)
-    endpoints = Endpoints(server.query_endpoint, server.update_endpoint, server.gsp_endpoint)
-    RemoteStore(endpoints).clear()
-    arguments = ["--store", server.query_endpoint, "--update-endpoint", server.update_endpoint]
-    arguments += ["--gsp-endpoint", server.gsp_endpoint]
-    config = {
-        "TRADEKG_STORE": server.query_endpoint,
-        "TRADEKG_UPDATE_ENDPOINT": server.update_endpoint,
-        "TRADEKG_GSP_ENDPOINT": server.gsp_endpoint,
-    }
-    yield with_the_bundled_graph(Backend(request.param, arguments, config, server))
-    RemoteStore(endpoints).clear()
-
-
-def with_the_bundled_graph(backend: Backend) -> Backend:
-    """The backend's store holding the bundled graph (whichever test runs first), its quads counted, graphs listed."""
-    store = open_store(store_location_of(backend))
-    try:
-        backend.quads = (len(store), store.triple_count())
-        backend.graphs = [str(graph) for graph in store.named_graphs()]
-    finally:
-        store.close()
-    return backend
-
-
-@pytest.fixture(autouse=True)
-def leaves_the_store_as_it_found_it(backend: Backend) -> Iterator[None]:
-    """After each test (and its ``app``, torn down first): the store holds the bundled graph's quads and graphs."""
-    yield
-    store = open_backend(store_location_of(backend))
-    try:
-        left, graphs = (len(store), store.triple_count()), [str(graph) for graph in store.named_graphs()]
-    finally:
-        store.close()
-    assert left == backend.quads, f"(quads, triples) were {backend.quads} before the test, {left} after"
-    assert graphs == backend.graphs, f"the test left graphs {sorted(set(graphs) ^ set(backend.graphs))}"
-
-
-def dropped(store: TradeStore, *graphs: str) -> None:
-    """Take back what a test wrote into graphs of its own: the graphs dropped, as if never written."""
-    with store.writing():
-        removed = [quad for graph in graphs for quad in store.quads(graph)]
-        store.apply(removed, [], dropped_graphs=[ox.NamedNode(graph) for graph in graphs])
-
-
-def dropped_from(backend: Backend, *graphs: str) -> None:
-    """:func:`dropped`, through a store opened for it (no command or application holds the backend's store)."""
-    store = open_backend(store_location_of(backend))
-    try:
-        dropped(store, *graphs)
-    finally:
-        store.close()
-
-
-def store_location_of(backend: Backend) -> StoreLocation:
-    arguments = dict(zip(backend.arguments[::2], backend.arguments[1::2], strict=True))
-    return store_location(
-        arguments["--store"],
-        update_endpoint=arguments.get("--update-endpoint"),
-        gsp_endpoint=arguments.get("--gsp-endpoint"),
-    )
-
-
-def run(backend: Backend, *arguments: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [*arguments, *backend.arguments])
-    return result.exit_code, result.output
-
-
-def exported(backend: Backend) -> set[ox.Quad]:
-    code, output = run(backend, "export", "--format", "nq")
-    assert code == 0, output
-    return set(ox.parse(output.encode(), ox.RdfFormat.N_QUADS))
-
-
-@pytest.fixture(scope="module")
-def embedded_export() -> set[ox.Quad]:
-    store = open_store()
-    try:
-        return set(ox.parse(store.dump(ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS))
-    finally:
-        store.close()
-
-
-def without_blank_nodes(quads: set[ox.Quad]) -> set[ox.Quad]:
-    def blank(term: object) -> bool:
-        return isinstance(term, ox.BlankNode) or (
-            isinstance(term, ox.NamedNode) and "/.well-known/genid/" in term.value
-        )
-
-    return {quad for quad in quads if not blank(quad.subject) and not blank(quad.object)}
-
-
-def test_export_holds_the_bundled_graph_as_the_embedded_store_does(
-    backend: Backend, embedded_export: set[ox.Quad]
-) -> None:
-    quads = exported(backend)
-    assert len(quads) == len(embedded_export)
-    # Blank nodes (the shapes' property shapes) come back as Skolem IRIs from a SPARQL server.
-    assert without_blank_nodes(quads) == without_blank_nodes(embedded_export)
-
-
-def test_the_default_graph_counts_each_triple_once(backend: Backend) -> None:
-    code, output = run(backend, "query", JAPAN_LABELS, "--format", "csv")
-    assert code == 0, output
-    assert list(csv.reader(io.StringIO(output)))[1:] == [["Japan"]]  # stated by two sources, answered once
-    code, output = run(backend, "stats")
-    union = int(output.split("triples (union of graphs): ", 1)[1].split("\n", 1)[0].replace(",", ""))
-    quads = int(output.split("quads: ", 1)[1].split("\n", 1)[0].replace(",", ""))
-    assert union < quads  # a triple in two graphs is one triple of the default graph
-
-
-def test_a_graph_emptied_by_a_write_is_exported_as_empty(backend: Backend) -> None:
-    """An emptied graph stays one of tradekg's; Virtuoso's Graph Store endpoint forgets it (404), read as empty."""
-    graph = ox.NamedNode("http://example.org/emptied")
-    quad = ox.Quad(ox.NamedNode(f"{graph.value}-node"), RDFS_LABEL, ox.Literal("emptied"), graph)
-    store = open_backend(store_location_of(backend))
-    try:
-        with store.writing():
-            store.apply([], [quad])
-        with store.writing():
-            store.apply([quad], [])
-    finally:
-        store.close()
-    try:
-        assert quad not in exported(backend)  # the export reads every graph, the emptied one too
-    finally:
-        dropped_from(backend, graph.value)
+pytestmark = pytest.mark.usefixtures("leaves_the_store_as_it_found_it")
 
 
 JAPAN = "<https://w3id.org/tradekg/id/country/JPN>"
@@ -288,72 +121,6 @@ def test_the_dated_duty_cases(backend: Backend) -> None:
             assert answer["additional_percent"] == expected, (source, answer["measures"], answer["not_applied"])
     finally:
         store.close()
-
-
-@pytest.mark.parametrize("backend", ["oxigraph"], indirect=True)  # the same code reads any backend; pySHACL is slow
-def test_validate_reads_the_whole_store(backend: Backend) -> None:
-    code, output = run(backend, "validate")
-    assert code == 0 and "Conforms" in output, output
-
-
-def test_load_is_validated_and_all_or_nothing(backend: Backend, tmp_path: Path) -> None:
-    before = len(exported(backend))
-    nonconforming = tmp_path / "nowhere.ttl"
-    nonconforming.write_text(NOT_CONFORMING)
-    code, output = run(backend, "load", str(nonconforming))
-    assert code == 1, output
-    good = tmp_path / "good.ttl"
-    good.write_text(GOOD)
-    graph = ox.NamedNode("https://w3id.org/tradekg/id/graph/good")
-    try:
-        code, output = run(backend, "load", str(good))
-        assert code == 0 and "Loaded 1 quads" in output, output
-        after = exported(backend)
-        assert len(after) == before + 1  # nothing of the refused file
-        assert ox.Quad(*(ox.NamedNode(f"http://example.org/{name}") for name in "abc"), graph) in after
-    finally:
-        dropped_from(backend, graph.value)
-
-
-TRACKER_GRAPH = "https://w3id.org/tradekg/id/graph/backend-suite-tracker"
-"""Where the mapping puts every row of :func:`tracker_rows` (the graph of its source)."""
-
-
-def tracker_rows() -> list[dict[str, str]]:
-    """The example tracker, citing a source of its own (the example cites sources the bundled graph titles already)."""
-    rows = list(csv.DictReader(io.StringIO((EXAMPLES / "tariff-tracker.csv").read_text(encoding="utf-8"))))
-    for row in rows:
-        row.update(source_id="backend-suite-tracker", source_title="The backend suite's tracker", source_url="")
-    return rows
-
-
-def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as output:
-        writer = csv.DictWriter(output, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def test_import_csv_validates_every_row_first(backend: Backend, tmp_path: Path) -> None:
-    mapping = str(EXAMPLES / "tariff-tracker.yarrrml.yml")
-    rows = tracker_rows()
-    broken = [dict(row) for row in rows]
-    broken[1]["rate_percent"] = "forty-six"
-    before = len(exported(backend))
-    code, output = run(backend, "import-csv", str(write_csv(tmp_path / "broken.csv", broken)), "--mapping", mapping)
-    assert code == 1 and "row 3" in output, output
-    try:
-        code, output = run(backend, "import-csv", str(write_csv(tmp_path / "good.csv", rows)), "--mapping", mapping)
-        assert code == 0, output
-        written = int(output.split(" as ", 1)[1].split(" quads", 1)[0].replace(",", ""))
-        after = exported(backend)
-        assert len(after) == before + written  # nothing of the refused file
-        rate = ox.NamedNode("https://w3id.org/tradekg/ontology#ratePercent")
-        measure = ox.NamedNode("https://w3id.org/tradekg/id/measure/tracker-reciprocal-jpn")
-        assert {quad.object.value for quad in after if quad.subject == measure and quad.predicate == rate} == {"24"}
-    finally:
-        dropped_from(backend, TRACKER_GRAPH)  # the tracker's measures would change the duty cases and named queries
 
 
 @pytest.fixture()

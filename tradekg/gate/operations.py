@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from tradekg.gate.changes import DEFAULT_GRAPH, AfterView, ChangeSet, ScratchView, in_write_default
-from tradekg.store.embedded import fetch_rdf, instantiate, resolve_iri, update_quads
 from tradekg.store.interface import DEFAULT_GRAPH_IRI, TradeStore
+from tradekg.store.scratch import fetch_rdf, instantiate, resolve_iri, update_quads
 from tradekg.store.sparql_text import Token, split_prologue, tokens
 
 

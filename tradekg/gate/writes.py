@@ -42,8 +42,8 @@ from tradekg.gate.commit_queue import Compute, Ticket, commit_queue
 from tradekg.gate.operations import LoadRefused, OperationFailed, operations, update_changes
 from tradekg.gate.validate import ValidationReport
 from tradekg.graph.load import VOCABULARY_GRAPHS
-from tradekg.store.embedded import check_update_syntax
 from tradekg.store.interface import DEFAULT_GRAPH_IRI, TradeStore
+from tradekg.store.scratch import check_update_syntax
 from tradekg.store.sparql_text import add_using_clauses, is_empty, split_prologue, tokens
 
 __all__ = ["DEFAULT_GRAPH_IRI", "apply_update", "replace_graph", "add_to_graph", "drop_graph"]
