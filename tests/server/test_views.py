@@ -17,6 +17,19 @@ def test_a_country_page_leads_with_its_duties_on_a_day(client):
     assert "<style" not in page and "<script" not in page  # a strict CSP holds
 
 
+def test_a_country_page_shows_programme_exemptions_and_stacking_rules_inline(client):
+    faced = client.get("/page/country/JPN.json?date=2025-05-15").get_json()["view"]["faced"]
+    rows = {d["iri"].rsplit("/", 1)[-1]: d for d in faced}
+    baseline = rows["usa-blanket-tariff"]  # the 10% on all countries: its programme's exceptions hold for Japan
+    assert {e["iri"].rsplit("/", 1)[-1] for e in baseline["programme_exemptions"]} >= {
+        "usa-reciprocal-annex-ii",
+        "usa-reciprocal-section-232-goods",
+    }
+    assert baseline["stacking"].startswith("not paid on goods that pay US Section 232 duties")
+    assert rows["usa-auto-tariff"]["stacking"].startswith("goods that pay it do not pay")  # it prevails
+    assert rows["usa-reciprocal-jpn"]["status"] == "suspended" and rows["usa-reciprocal-jpn"]["programme_exemptions"]
+
+
 def test_a_country_page_as_json_carries_its_view(client):
     data = client.get("/page/country/JPN.json?date=2025-09-20").get_json()
     assert data["view"]["date"] == "2025-09-20"
@@ -107,8 +120,15 @@ def test_a_measure_page_leads_with_status_scope_basis_stacking_amendments_and_so
     assert "in force from 5 April 2025" in text and "Applies to all countries" in text
     assert "Canada left out of the US 10% blanket tariff" in text  # exemptions inline
     assert "Executive Order 14257" in text and "rests on IEEPA" in text  # legal basis and its statute
-    assert "Stacking adds to the other duties" in text
+    # the exceptions of the whole reciprocal programme, and the rule that Section 232 goods do not pay it
+    assert "Annex II goods left out of the reciprocal tariffs" in text
+    assert "China left out of the US 10% blanket tariff (contradicted by another source)" in text
+    assert "Stacking not paid on goods that pay US Section 232 duties on aluminum" in text
     assert "Amended by" in text and "US 24% tariff rate on Japan" in text
     assert "CBP CSMS 64680374" in text  # its sources
     data = client.get("/page/measure/usa-blanket-tariff?date=2025-09-20&format=json").json["view"]
     assert data["rate_percent"] == "10" and data["applies_to_all"] and data["sources"]
+    assert {r["role"] for r in data["stacking_rules"]} == {"displaced"}
+    assert "https://w3id.org/tradekg/id/exemption/usa-reciprocal-annex-ii" in {
+        e["iri"] for e in data["programme_exemptions"]
+    }

@@ -33,6 +33,7 @@ from tradekg.views.facts import (
 )
 from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes
 from tradekg.views.measures import STATUS_TEXT, load_measures, statuses
+from tradekg.views.programme_rules import measure_view
 
 bp = Blueprint("views", __name__)
 COUNTRY = str(TKG) + "Country"
@@ -330,7 +331,7 @@ def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, ob
         status = statuses([measure], day)[iri]
         instruments = _instruments(store, [r.iri for r in measure.legal_basis])
         context = {"day": day, "measure_status": status, "status_text": STATUS_TEXT, "instruments": instruments}
-        return "views/measure.html", measure, context
+        return "views/measure.html", measure_view(store, measure), context
     return None
 
 

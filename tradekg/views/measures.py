@@ -37,7 +37,7 @@ MEASURE_PROPERTIES = (
         tkg(name)
         for name in (
             "ratePercent imposedBy appliesTo appliesToAll covers effectiveFrom effectiveUntil announcedOn legalBasis "
-            "htsHeading amends correspondsTo notStackedWith status certainty condition note"
+            "htsHeading amends correspondsTo notStackedWith status certainty condition note inProgramme"
         ).split()
     ),
 )
@@ -147,6 +147,7 @@ class Measure:
     not_stacked_with: tuple[Ref, ...] = ()
     not_stacked_by: tuple[Ref, ...] = ()
     corresponds_to: tuple[Ref, ...] = ()
+    programmes: tuple[Ref, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -221,6 +222,7 @@ class Measure:
             "not_stacked_with": [r.to_json() for r in self.not_stacked_with],
             "not_stacked_by": [r.to_json() for r in self.not_stacked_by],
             "corresponds_to": [r.to_json() for r in self.corresponds_to],
+            "programmes": [r.to_json() for r in self.programmes],
             "sources": [r.to_json() for r in self.sources],
         }
         if day is not None:
@@ -300,6 +302,7 @@ def _measure(iri: str, own: dict, links: dict, related: Facts, names: dict[str, 
         not_stacked_with=one(own.get(tkg("notStackedWith")), names),
         not_stacked_by=one(links.get(tkg("notStackedWith")), names),
         corresponds_to=one(own.get(tkg("correspondsTo")), names),
+        programmes=one(own.get(tkg("inProgramme")), names),
     )
 
 
