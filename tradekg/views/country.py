@@ -153,7 +153,8 @@ def _read_affairs(store: TradeStore, country: str) -> Affairs:
         ),
         _dated(  # the classes of events are looked up first: a path per row costs ten times more
             store,
-            f"SELECT ?x ?date ?note ?parent WHERE {{ ?parent tkg:party {c} . ?parent a tkg:Negotiation ."
+            "SELECT ?x ?date ?note ?parent ?period ?periodStatus ?periodFrom"
+            f" WHERE {{ ?parent tkg:party {c} . ?parent a tkg:Negotiation ."
             f" ?x tkg:partOf ?parent . ?x a ?type FILTER(?type IN ({_subclasses(store, 'Event')}))"
             " OPTIONAL { ?x tkg:date ?date } OPTIONAL { ?x tkg:status ?note }"
             " OPTIONAL { ?period tkg:statusOf ?x ; tkg:status ?periodStatus ; tkg:effectiveFrom ?periodFrom } }",
