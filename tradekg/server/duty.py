@@ -6,18 +6,25 @@ is a 400 whose message names the problem and, for a date, what the data covers.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, jsonify, request
 
 from tradekg.duty import DutyAnswer, DutyInputError, compute_duty, coverage, duty_by_origin, rules_for
 from tradekg.duty.inputs import dotted, parse_day, parse_hs
+from tradekg.linkeddata.describe import format_date
+from tradekg.ontology.vocab import country_iri
 from tradekg.server import current_store
 from tradekg.server.web import page
+from tradekg.views.facts import labels
 
 bp = Blueprint("duty", __name__)
 
 BAR_WIDTH = 600
 """Width of the SVG bar, in user units; 100% (or the total, if larger) spans it."""
 
+ISO_DAY_OR_MONTH = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{4}-\d{2})\b")
+XSD = "http://www.w3.org/2001/XMLSchema#"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "off"}
 
@@ -87,6 +94,12 @@ def api_duty_by_origin() -> Response:
     )
 
 
+def _country_label(code: str) -> str:
+    """The graph's label of the country with the ISO 3166-1 alpha-3 ``code`` (the code when it has none)."""
+    iri = str(country_iri(code))
+    return labels(current_store(), [iri]).get(iri, code)
+
+
 def bar_segments(answer: DutyAnswer) -> list[dict[str, object]]:
     """The applied duties as segments of one horizontal bar: x, width, label and rate of each."""
     total = float(answer.additional)
@@ -101,6 +114,14 @@ def bar_segments(answer: DutyAnswer) -> list[dict[str, object]]:
                          "rate": entry["rate_percent"], "tone": index % 4})  # fmt: skip
         x += width
     return segments
+
+
+@bp.app_template_filter("dates_in_words")
+def dates_in_words(text: str) -> str:
+    """ISO days and months in a calculator's reason as words: "from 2025-09-16" reads "from 16 September 2025"."""
+    return ISO_DAY_OR_MONTH.sub(
+        lambda m: format_date(m.group(1), XSD + ("date" if len(m.group(1)) == 10 else "gYearMonth")), text
+    )
 
 
 @bp.get("/duty")
@@ -126,4 +147,7 @@ def duty_page() -> Response:
         context["error"] = str(error)
         return page("duty.html", {"error": str(error), "status": 400}, status=400, **context)
     context.update(answer=answer.to_json(), segments=bar_segments(answer), bar_width=BAR_WIDTH)
+    context["origin_label"] = _country_label(answer.goods.origin)
+    if answer.mfn is not None:  # what the goods paid in all: the MFN (general) rate and the additional duty
+        context["total_percent"] = format((answer.mfn + answer.additional).normalize(), "f")
     return page("duty.html", answer.to_json(), **context)

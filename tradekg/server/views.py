@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 from markupsafe import Markup
 
+from tradekg.duty.inputs import DutyInputError, parse_origin
 from tradekg.ontology.vocab import ID, TKG
 from tradekg.server import current_store
 from tradekg.server.web import bad_request, href, int_arg, not_found, page
@@ -58,10 +59,13 @@ def day_arg() -> dt.date:
 
 
 def country_ref(store: TradeStore, code: str) -> Ref | None:
-    """The country with the ISO 3166-1 alpha-3 ``code`` (any case), or ``None``."""
+    """The country with the ISO 3166-1 alpha-3 ``code`` (any case) or English name (``Japan``), or ``None``."""
     code = code.strip().upper()
     if not (len(code) == 3 and code.isalpha()):
-        return None
+        try:
+            code = parse_origin(code)  # a name, or an alpha-2 code, through pycountry
+        except DutyInputError:
+            return None
     iri = f"{ID}country/{code}"
     if not solutions(store, f"SELECT ?c WHERE {{ BIND(<{iri}> AS ?c) ?c a tkg:Country }} LIMIT 1"):
         return None
@@ -116,7 +120,7 @@ def _map_data(store: TradeStore) -> worldmap.DutyMap | Response:
     code = target or imposer or "USA"
     country = country_ref(store, code)
     if country is None:
-        return not_found(f"No country has the ISO 3166-1 alpha-3 code {code!r}.")
+        return not_found(f"No country of the graph has the ISO 3166-1 alpha-3 code or the name {code!r}.")
     if target:
         return worldmap.duty_map(store, day=day, target=country)
     return worldmap.duty_map(store, day=day, imposer=country)
@@ -173,7 +177,8 @@ def map_page() -> Response:
         legend=worldmap.legend(),
         ranked=ranked,
         imposers=imposers(store),
-        code=request.args.get("target") or request.args.get("imposer") or "USA",
+        countries=imposers_and_targets(store),
+        code=data.subject.iri.rsplit("/", 1)[-1],
     )
 
 

@@ -184,6 +184,17 @@
   }
 
   function explain(message, lineText, column) {
+    // A prefixed name with a slash (id:country/JPN) is two tokens in SPARQL: the parser stops after the first.
+    var slashed = /([A-Za-z][\w.-]*):([\w.-]+)\/([\w.\/-]+)/g;
+    var name;
+    while ((name = slashed.exec(lineText)) !== null) {
+      if (name.index <= column && column <= name.index + name[0].length + 1) {
+        var kind = name[2];
+        return "\u201c" + name[0] + "\u201d is not one SPARQL name: a prefixed name cannot hold \u201c/\u201d. " +
+          "Write " + (name[1] === "id" ? kind + ":" + name[3] + ", or " : "") +
+          "escape the slash: " + name[1] + ":" + name[2] + "\\/" + name[3].replace(/\//g, "\\/") + ".";
+      }
+    }
     if (/Prefix not found|prefix/i.test(message)) {
       var before = lineText.substring(0, Math.max(0, column - 1));
       var found = /([A-Za-z][\w.-]*)?:[\w.\-/]*$/.exec(before);
