@@ -62,7 +62,8 @@ def test_the_page_shows_a_form_then_the_breakdown(client: FlaskClient) -> None:
     assert 'value="CHN"' in page and 'value="8703.23.01"' in page and 'value="2025-04-10"' in page
     assert "45% additional duty" in page  # autos 25% + fentanyl 20%; no reciprocal duty on autos (EO 14257)
     assert re.search(r'<svg class="duty-bar"[^>]*>', page)
-    assert page.count("<rect ") == 2
+    bar = page[page.index('<svg class="duty-bar"') : page.index("</svg>", page.index('<svg class="duty-bar"'))]
+    assert bar.count("<rect ") == 3  # the MFN rate, then the two duties
     assert "not stacked with US 25% auto tariff (EO 14257)" in page
     assert "Goods of China" in page and "entered 10 April 2025" in page  # the origin named, dates in words
     assert "In all: 47.5%" in page  # with the MFN rate of 2.5%

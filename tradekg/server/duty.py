@@ -7,6 +7,7 @@ is a 400 whose message names the problem and, for a date, what the data covers.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -101,17 +102,20 @@ def _country_label(code: str) -> str:
 
 
 def bar_segments(answer: DutyAnswer) -> list[dict[str, object]]:
-    """The applied duties as segments of one horizontal bar: x, width, label and rate of each."""
-    total = float(answer.additional)
+    """The MFN rate and the applied duties as segments of one horizontal bar: x, width, label and rate of each."""
+    parts: list[tuple[str, object, str]] = []
+    if answer.mfn:
+        parts.append(("MFN (general) rate", answer.mfn, "mfn"))
+    parts += [(str(e["label"]), e["rate_percent"], str(i % 4)) for i, e in enumerate(answer.applied)]
+    total = sum(float(rate) for _, rate, _ in parts)  # type: ignore[arg-type]
     scale = BAR_WIDTH / max(total, 100.0)
     segments, x = [], 0.0
-    for index, entry in enumerate(answer.applied):
-        rate = float(entry["rate_percent"])  # type: ignore[arg-type]
-        if rate <= 0:
+    for label, rate, tone in parts:
+        if float(rate) <= 0:  # type: ignore[arg-type]
             continue
-        width = rate * scale
-        segments.append({"x": round(x, 2), "width": round(width, 2), "label": entry["label"],
-                         "rate": entry["rate_percent"], "tone": index % 4})  # fmt: skip
+        width = float(rate) * scale  # type: ignore[arg-type]
+        shown = format(Decimal(str(rate)).normalize(), "f")
+        segments.append({"x": round(x, 2), "width": round(width, 2), "label": label, "rate": shown, "tone": tone})
         x += width
     return segments
 
