@@ -158,7 +158,9 @@ def svg(data: Chart, *, href: dict[str, str], today: dt.date, title_id: str = "c
             f"{_MONTHS[tick.month - 1]} {tick.year}" if tick.month == 1 or tick == start else _MONTHS[tick.month - 1]
         )
         out.append(f'<line x1="{tx}" y1="{AXIS - 6}" x2="{tx}" y2="{height}" stroke="#d8dee4"/>')
-        out.append(f'<text x="{tx + 2}" y="{AXIS - 10}" font-size="11" fill="#5b6670">{escape(label)}</text>')
+        anchor = ' text-anchor="end"' if tx + 7 * len(label) > WIDTH else ""  # the last label ends at the edge
+        at = tx - 2 if anchor else tx + 2
+        out.append(f'<text x="{at}" y="{AXIS - 10}" font-size="11" fill="#5b6670"{anchor}>{escape(label)}</text>')
         tick = _month_start(tick, step)
     if start <= today <= end:
         out.append(
