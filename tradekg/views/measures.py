@@ -37,7 +37,7 @@ MEASURE_PROPERTIES = (
         tkg(name)
         for name in (
             "ratePercent imposedBy appliesTo appliesToAll covers effectiveFrom effectiveUntil announcedOn legalBasis "
-            "htsHeading amends correspondsTo notStackedWith status certainty condition note inProgramme"
+            "htsHeading amends correspondsTo notStackedWith status certainty condition note inProgramme rateBasis"
         ).split()
     ),
 )
@@ -148,6 +148,7 @@ class Measure:
     not_stacked_by: tuple[Ref, ...] = ()
     corresponds_to: tuple[Ref, ...] = ()
     programmes: tuple[Ref, ...] = ()
+    all_in: bool = False  # tkg:rateBasis tkg:allInRate: the rate includes the MFN duty
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -223,6 +224,7 @@ class Measure:
             "not_stacked_by": [r.to_json() for r in self.not_stacked_by],
             "corresponds_to": [r.to_json() for r in self.corresponds_to],
             "programmes": [r.to_json() for r in self.programmes],
+            "all_in": self.all_in,
             "sources": [r.to_json() for r in self.sources],
         }
         if day is not None:
@@ -303,6 +305,7 @@ def _measure(iri: str, own: dict, links: dict, related: Facts, names: dict[str, 
         not_stacked_by=one(links.get(tkg("notStackedWith")), names),
         corresponds_to=one(own.get(tkg("correspondsTo")), names),
         programmes=one(own.get(tkg("inProgramme")), names),
+        all_in=tkg("allInRate") in iris(own.get(tkg("rateBasis"))),
     )
 
 
