@@ -183,17 +183,16 @@
     return Math.min(text.length, offset + Math.max(0, column - 1));
   }
 
-  function explain(message, lineText, column) {
-    // A prefixed name with a slash (id:country/JPN) is two tokens in SPARQL: the parser stops after the first.
+  function explain(message, lineText, column, before) {
+    // A prefixed name with a slash (id:country/JPN) is not one SPARQL name: the parser reads "/JPN" as a property
+    // path and stops at the slash or later, on the same line or the next. The last such name before the error.
     var slashed = /([A-Za-z][\w.-]*):([\w.-]+)\/([\w.\/-]+)/g;
-    var name;
-    while ((name = slashed.exec(lineText)) !== null) {
-      if (name.index <= column && column <= name.index + name[0].length + 1) {
-        var kind = name[2];
-        return "\u201c" + name[0] + "\u201d is not one SPARQL name: a prefixed name cannot hold \u201c/\u201d. " +
-          "Write " + (name[1] === "id" ? kind + ":" + name[3] + ", or " : "") +
-          "escape the slash: " + name[1] + ":" + name[2] + "\\/" + name[3].replace(/\//g, "\\/") + ".";
-      }
+    var name, last = null;
+    while ((name = slashed.exec(before.split("\n").slice(-2).join("\n"))) !== null) { last = name; }
+    if (last) {
+      return "\u201c" + last[0] + "\u201d is not one SPARQL name: a prefixed name cannot hold \u201c/\u201d. " +
+        "Write " + (last[1] === "id" ? last[2] + ":" + last[3] + ", or " : "") +
+        "escape the slash: " + last[1] + ":" + last[2] + "\\/" + last[3].replace(/\//g, "\\/") + ".";
     }
     if (/Prefix not found|prefix/i.test(message)) {
       var before = lineText.substring(0, Math.max(0, column - 1));
@@ -222,7 +221,7 @@
     var heading = document.createElement("p");
     heading.className = "where";
     heading.textContent = "Syntax error at line " + line + ", column " + column + ": " +
-      explain(text, lineText, column);
+      explain(text, lineText, column, query.substring(0, offsetOf(query, line, column)));
     box.appendChild(heading);
     var context = document.createElement("pre");
     context.className = "error-context";
