@@ -193,6 +193,10 @@ class Measure:
             return "replaced"
         return "uncertain" if held is None else "in-force"
 
+    def is_replaced_by(self, other: Measure) -> bool:
+        """Whether an amendment ``other`` covers every good this measure does (so replaces it where it applies)."""
+        return self._replaced_by(other)
+
     def _replaced_by(self, other: Measure) -> bool:
         """Whether an amendment covers every good this measure does (one on potash alone leaves the rest)."""
         mine = {c.iri for c in self.covers}
