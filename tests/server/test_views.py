@@ -91,6 +91,13 @@ def test_named_query_tables_link_here_and_read_as_words(client):
     headers = re.findall(r'<th scope="col" title="\?(\w+)">([^<]+)</th>', page)
     assert ("effectiveFrom", "Effective from") in headers
     assert "effectiveUntil" not in dict(headers)  # always empty here: hidden
+    legal = client.get("/queries/measures-by-legal-basis?instrument=instrument:eo-14257").text
+    assert ">HTS heading</th>" in legal  # acronyms stay in capitals
+    proposals = client.get("/queries/proposals-by-country?country=Japan").text  # measures a GROUP_CONCAT listed
+    assert (
+        '<a href="/page/measure/usa-auto-tariff"' in proposals
+        and ">https://w3id.org/tradekg/id/measure" not in proposals
+    )
 
 
 def test_the_ontology_states_shared_constraints_once(client):

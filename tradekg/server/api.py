@@ -239,10 +239,16 @@ def _cell(
     return {"text": str(term), "href": "", "title": ""}
 
 
+ACRONYMS = {"hts": "HTS", "hs": "HS", "mfn": "MFN", "iso": "ISO", "iri": "IRI", "usmca": "USMCA"}
+"""Words a column header keeps in capitals (``htsHeading`` reads "HTS heading")."""
+
+
 def column_header(variable: str) -> str:
     """A variable as a column header: ``effectiveFrom`` reads "Effective from" (rates carry their % in each cell)."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", variable).replace("_", " ").lower().split()
-    return " ".join(words).capitalize()
+    words = [ACRONYMS.get(word, word) for word in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _is_rate(variable: str) -> bool:
