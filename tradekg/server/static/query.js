@@ -67,6 +67,19 @@
     return /^https?:\/\//i.test(iri) ? iri : null;  // never a javascript: or data: link
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December"];
+
+  // A date as a person reads it ("12 March 2025", "July 2025"); the literal stays in the cell's title.
+  function dateInWords(term) {
+    var kind = /#(date|gYearMonth)$/.exec(term.datatype || "");
+    var parts = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(term.value);
+    if (!kind || !parts || (kind[1] === "date") !== Boolean(parts[3])) { return ""; }
+    var month = MONTHS[parseInt(parts[2], 10) - 1];
+    if (!month) { return ""; }
+    return (parts[3] ? parseInt(parts[3], 10) + " " : "") + month + " " + parts[1];
+  }
+
   function cell(term) {
     var td = document.createElement("td");
     if (!term) { return td; }
@@ -83,12 +96,12 @@
       td.textContent = "_:" + term.value;
       td.className = "bnode";
     } else {
-      td.textContent = term.value;
+      td.textContent = dateInWords(term) || term.value;
       var note = "";
       if (term["xml:lang"]) {
         note = "language: " + term["xml:lang"];
       } else if (term.datatype && !/#string$/.test(term.datatype)) {
-        note = "datatype: " + compact(term.datatype);
+        note = "datatype: " + compact(term.datatype) + (dateInWords(term) ? ", " + term.value : "");
         if (/#(decimal|integer|double|float|int|long)$/.test(term.datatype)) { td.className = "num"; }
       }
       if (note) { td.title = note; }
