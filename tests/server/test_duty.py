@@ -69,6 +69,14 @@ def test_the_page_shows_a_form_then_the_breakdown(client: FlaskClient) -> None:
     assert "In all: 47.5%" in page  # with the MFN rate of 2.5%
 
 
+def test_a_link_with_origin_and_date_opens_the_form_asking_for_the_code(client: FlaskClient) -> None:
+    country = client.get("/page/country/JPN?date=2025-05-15").text
+    assert 'href="/duty?origin=JPN&amp;date=2025-05-15"' in country
+    page = client.get("/duty", query_string={"origin": "JPN", "date": "2025-05-15"})
+    assert page.status_code == 200 and 'value="JPN"' in page.text and 'value="2025-05-15"' in page.text
+    assert "Give an HS code (8703 for cars) to compute." in page.text
+
+
 def test_the_page_fills_the_usmca_box_and_shows_errors_escaped(client: FlaskClient) -> None:
     page = client.get("/duty", query_string={"origin": "CAN", "hs": "9503", "date": "2025-08-01", "usmca": "true"})
     assert 'name="usmca" value="true" checked' in page.text

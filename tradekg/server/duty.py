@@ -16,7 +16,7 @@ from tradekg.duty.inputs import dotted, parse_day, parse_hs
 from tradekg.linkeddata.describe import format_date
 from tradekg.ontology.vocab import country_iri
 from tradekg.server import current_store
-from tradekg.server.web import page
+from tradekg.server.web import page, wants_json
 from tradekg.views.facts import labels
 
 bp = Blueprint("duty", __name__)
@@ -27,6 +27,7 @@ BAR_WIDTH = 600
 ISO_DAY_OR_MONTH = re.compile(r"\b(\d{4}-\d{2}-\d{2}|\d{4}-\d{2})\b")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TRUE_WORDS = {"1", "true", "yes", "on"}
+MISSING_WORDS = {"origin": "a country of origin", "hs": "an HS code (8703 for cars)", "date": "a date of entry"}
 FALSE_WORDS = {"", "0", "false", "no", "off"}
 
 
@@ -143,8 +144,10 @@ def duty_page() -> Response:
         "answer": None,
         "error": None,
     }
-    if not asked:
-        return page("duty.html", {"coverage": [str(day) for day in covered or ()]}, **context)
+    missing = [name for name in ("origin", "hs", "date") if not form[name].strip()]
+    if not asked or (missing and not wants_json()):  # a link from a country's page gives its origin and day
+        hint = f"Give {' and '.join(MISSING_WORDS[name] for name in missing)} to compute." if asked else None
+        return page("duty.html", {"coverage": [str(day) for day in covered or ()]}, hint=hint, **context)
     try:
         answer = _answer()
     except DutyInputError as error:
