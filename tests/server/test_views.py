@@ -127,6 +127,7 @@ def test_a_measure_page_leads_with_status_scope_basis_stacking_amendments_and_so
     assert "in force from 5 April 2025" in text and "Applies to all countries" in text
     assert "Canada left out of the US 10% blanket tariff" in text  # exemptions inline
     assert "Executive Order 14257" in text and "rests on IEEPA" in text  # legal basis and its statute
+    assert "under International Emergency Economic Powers Act" in text  # the statute, linked
     # the exceptions of the whole reciprocal programme, and the rule that Section 232 goods do not pay it
     assert "Annex II goods left out of the reciprocal tariffs" in text
     assert "China left out of the US 10% blanket tariff (contradicted by another source)" in text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 from markupsafe import Markup
 
@@ -344,8 +345,14 @@ def _instruments(store: TradeStore, iris: list[str]) -> list[dict[str, object]]:
     """The legal instruments' identifiers, dates and notes (the statute they rest on is in the note)."""
     schema = "https://schema.org/"
     note = str(TKG) + "note"
-    facts = outgoing(store, iris, (schema + "legislationIdentifier", schema + "legislationDate", note, schema + "url"))
-    names = labels(store, iris)
+    statute = str(TKG) + "statutoryBasis"
+    facts = outgoing(
+        store, iris, (schema + "legislationIdentifier", schema + "legislationDate", note, schema + "url", statute)
+    )
+    statutes = {
+        iri: [t.value for t in facts.get(iri, {}).get(statute, []) if isinstance(t, ox.NamedNode)] for iri in iris
+    }
+    names = labels(store, iris + [s for found in statutes.values() for s in found])
     found = []
     for iri in iris:
         own = facts.get(iri, {})
@@ -356,6 +363,7 @@ def _instruments(store: TradeStore, iris: list[str]) -> list[dict[str, object]]:
                 "identifier": first_literal(own.get(schema + "legislationIdentifier")),
                 "date": day,
                 "notes": english_texts(own.get(note)),
+                "statutes": sorted((Ref(s, names[s]) for s in statutes[iri]), key=lambda r: r.label),
             }
         )
     return found
