@@ -11,6 +11,7 @@ country's page, a measure's page and ``/duty`` read the same rules, and a kept p
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tradekg.duty.records import Period
@@ -92,8 +93,8 @@ def _window(period: Period) -> Window:
     return Window(_day(period.start, period.start_text), _day(period.end, period.end_text))
 
 
-def _refs(iris: object, shared: SharedRules) -> tuple[Ref, ...]:
-    found = (Ref(i, shared.labels.get(i) or _instrument(i, shared)) for i in iris)  # type: ignore[attr-defined]
+def _refs(iris: Iterable[str], shared: SharedRules) -> tuple[Ref, ...]:
+    found = (Ref(i, shared.labels.get(i) or _instrument(i, shared)) for i in iris)
     return tuple(sorted(found, key=lambda r: (r.label.lower(), r.iri)))
 
 
