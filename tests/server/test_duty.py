@@ -75,6 +75,8 @@ def test_a_link_with_origin_and_date_opens_the_form_asking_for_the_code(client: 
     page = client.get("/duty", query_string={"origin": "JPN", "date": "2025-05-15"})
     assert page.status_code == 200 and 'value="JPN"' in page.text and 'value="2025-05-15"' in page.text
     assert "Give an HS code (8703 for cars) to compute." in page.text
+    data = client.get("/duty", query_string={"origin": "JPN", "date": "2025-05-15", "format": "json"})
+    assert data.status_code == 200 and data.json["missing"] == ["hs"]  # the page's JSON alternate answers too
 
 
 def test_the_page_fills_the_usmca_box_and_shows_errors_escaped(client: FlaskClient) -> None:

@@ -16,7 +16,7 @@ from tradekg.duty.inputs import dotted, parse_day, parse_hs
 from tradekg.linkeddata.describe import format_date
 from tradekg.ontology.vocab import country_iri
 from tradekg.server import current_store
-from tradekg.server.web import page, wants_json
+from tradekg.server.web import page
 from tradekg.views.facts import labels
 
 bp = Blueprint("duty", __name__)
@@ -145,9 +145,10 @@ def duty_page() -> Response:
         "error": None,
     }
     missing = [name for name in ("origin", "hs", "date") if not form[name].strip()]
-    if not asked or (missing and not wants_json()):  # a link from a country's page gives its origin and day
+    if not asked or missing:  # a link from a country's page gives its origin and day; /api/duty answers 400
         hint = f"Give {' and '.join(MISSING_WORDS[name] for name in missing)} to compute." if asked else None
-        return page("duty.html", {"coverage": [str(day) for day in covered or ()]}, hint=hint, **context)
+        data = {"coverage": [str(day) for day in covered or ()], **({"missing": missing, "hint": hint} if hint else {})}
+        return page("duty.html", data, hint=hint, **context)
     try:
         answer = _answer()
     except DutyInputError as error:
