@@ -550,7 +550,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
             [
                 *(
                     ("measure/usa-blanket-tariff", f"exemption/usa-reciprocal-{slug}", "", f"product/{product}", "")
-                    + ("2025-04-05", "", "instrument/eo-14257")
+                    + ("2025-04-05", "", "instrument/eo-14257", "")
                     for slug, product in (
                         ("1702b", "donations"),
                         ("in-transit", "goods-in-transit"),
@@ -561,7 +561,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
                 ),
                 *(
                     ("measure/usa-blanket-tariff", f"exemption/usa-blanket-tariff-{code.lower()}", f"country/{code}")
-                    + ("", "", "", "", "")
+                    + ("", "", "", "", "", "source/cbp-csms-64680374" if code == "CHN" else "")
                     for code in ("CAN", "CHN", "MEX")
                 ),
             ],
@@ -570,8 +570,18 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
             {"measure": "id:measure/usa-auto-tariff"},
             "bundled",
             [
-                (AUTO, "exemption/usa-auto-tariff-non-passenger", "", "product/non-passenger-vehicles", "", "", "", ""),
-                (AUTO, "exemption/usa-auto-tariff-usmca", "", "product/usmca-vehicles", "", "", "", ""),
+                (
+                    AUTO,
+                    "exemption/usa-auto-tariff-non-passenger",
+                    "",
+                    "product/non-passenger-vehicles",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ),
+                (AUTO, "exemption/usa-auto-tariff-usmca", "", "product/usmca-vehicles", "", "", "", "", ""),
                 # Not an exemption of the auto programme: the rule that Section 232 goods pay no reciprocal duty is
                 # an exemption of the reciprocal programme (above) and a stacking rule.
             ],

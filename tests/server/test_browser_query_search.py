@@ -63,6 +63,17 @@ def test_a_syntax_error_points_at_its_line(live_server, browser_page):
     assert selected[0] == "query" and selected[1] > len("SELECT ?s WHERE {\n  ?s a tkg:Tariff .\n")  # on line 3
 
 
+def test_id_country_jpn_is_explained_and_its_escaped_form_runs(live_server, browser_page):
+    page = browser_page
+    run_in_editor(
+        page, live_server, "SELECT ?t WHERE {\n  ?t tkg:appliesTo id:country/JPN\n}", wait_for="#results .syntax-error"
+    )
+    message = page.locator(".syntax-error p.where").inner_text()
+    assert "“id:country/JPN” is not one SPARQL name" in message and "id:country\\/JPN" in message
+    run_in_editor(page, live_server, "SELECT ?t WHERE { ?t tkg:appliesTo id:country\\/JPN }", wait_for="table tbody tr")
+    assert page.locator("table a", has_text="US 24% tariff rate on Japan").count() == 1
+
+
 def test_a_parameterised_example_asks_for_its_parameters(live_server, browser_page):
     page = browser_page
     page.goto(live_server + "/query")

@@ -57,13 +57,26 @@ def test_the_openapi_document_describes_the_calculator(client: FlaskClient) -> N
 def test_the_page_shows_a_form_then_the_breakdown(client: FlaskClient) -> None:
     empty = client.get("/duty")
     assert empty.status_code == 200
-    assert '<form class="duty"' in empty.text and "the data covers 2025-02-04 to" in empty.text
+    assert '<form class="duty"' in empty.text and "the data covers 4 February 2025 to" in empty.text
     page = client.get("/duty", query_string={"origin": "CHN", "hs": "8703.23.01", "date": "2025-04-10"}).text
     assert 'value="CHN"' in page and 'value="8703.23.01"' in page and 'value="2025-04-10"' in page
     assert "45% additional duty" in page  # autos 25% + fentanyl 20%; no reciprocal duty on autos (EO 14257)
     assert re.search(r'<svg class="duty-bar"[^>]*>', page)
-    assert page.count("<rect ") == 2
+    bar = page[page.index('<svg class="duty-bar"') : page.index("</svg>", page.index('<svg class="duty-bar"'))]
+    assert bar.count("<rect ") == 3  # the MFN rate, then the two duties
     assert "not stacked with US 25% auto tariff (EO 14257)" in page
+    assert "Goods of China" in page and "entered 10 April 2025" in page  # the origin named, dates in words
+    assert "In all: 47.5%" in page  # with the MFN rate of 2.5%
+
+
+def test_a_link_with_origin_and_date_opens_the_form_asking_for_the_code(client: FlaskClient) -> None:
+    country = client.get("/page/country/JPN?date=2025-05-15").text
+    assert 'href="/duty?origin=JPN&amp;date=2025-05-15"' in country
+    page = client.get("/duty", query_string={"origin": "JPN", "date": "2025-05-15"})
+    assert page.status_code == 200 and 'value="JPN"' in page.text and 'value="2025-05-15"' in page.text
+    assert "Give an HS code (8703 for cars) to compute." in page.text
+    data = client.get("/duty", query_string={"origin": "JPN", "date": "2025-05-15", "format": "json"})
+    assert data.status_code == 200 and data.json["missing"] == ["hs"]  # the page's JSON alternate answers too
 
 
 def test_the_page_fills_the_usmca_box_and_shows_errors_escaped(client: FlaskClient) -> None:

@@ -17,13 +17,26 @@ def test_a_country_page_leads_with_its_duties_on_a_day(client):
     assert "<style" not in page and "<script" not in page  # a strict CSP holds
 
 
+def test_a_country_page_shows_programme_exemptions_and_stacking_rules_inline(client):
+    faced = client.get("/page/country/JPN.json?date=2025-05-15").get_json()["view"]["faced"]
+    rows = {d["iri"].rsplit("/", 1)[-1]: d for d in faced}
+    baseline = rows["usa-blanket-tariff"]  # the 10% on all countries: its programme's exceptions hold for Japan
+    assert {e["iri"].rsplit("/", 1)[-1] for e in baseline["programme_exemptions"]} >= {
+        "usa-reciprocal-annex-ii",
+        "usa-reciprocal-section-232-goods",
+    }
+    assert baseline["stacking"].startswith("not paid on goods that pay US Section 232 duties")
+    assert rows["usa-auto-tariff"]["stacking"].startswith("goods that pay it do not pay")  # it prevails
+    assert rows["usa-reciprocal-jpn"]["status"] == "suspended" and rows["usa-reciprocal-jpn"]["programme_exemptions"]
+
+
 def test_a_country_page_as_json_carries_its_view(client):
     data = client.get("/page/country/JPN.json?date=2025-09-20").get_json()
     assert data["view"]["date"] == "2025-09-20"
     assert data["view"]["all_goods_totals"][0]["rate_percent"] == "15"
     statuses = {d["iri"].rsplit("/", 1)[-1]: d["status"] for d in data["view"]["faced"]}
     assert statuses["usa-blanket-tariff"] == "replaced"
-    assert data["view"]["rounds"]
+    assert {r["note"] for r in data["view"]["rounds"]} == {"held"}  # rounds 3 and 4: planned, then held
 
 
 def test_a_bad_date_is_a_400_naming_it(client):
@@ -78,6 +91,13 @@ def test_named_query_tables_link_here_and_read_as_words(client):
     headers = re.findall(r'<th scope="col" title="\?(\w+)">([^<]+)</th>', page)
     assert ("effectiveFrom", "Effective from") in headers
     assert "effectiveUntil" not in dict(headers)  # always empty here: hidden
+    legal = client.get("/queries/measures-by-legal-basis?instrument=instrument:eo-14257").text
+    assert ">HTS heading</th>" in legal  # acronyms stay in capitals
+    proposals = client.get("/queries/proposals-by-country?country=Japan").text  # measures a GROUP_CONCAT listed
+    assert (
+        '<a href="/page/measure/usa-auto-tariff"' in proposals
+        and ">https://w3id.org/tradekg/id/measure" not in proposals
+    )
 
 
 def test_the_ontology_states_shared_constraints_once(client):
@@ -107,8 +127,16 @@ def test_a_measure_page_leads_with_status_scope_basis_stacking_amendments_and_so
     assert "in force from 5 April 2025" in text and "Applies to all countries" in text
     assert "Canada left out of the US 10% blanket tariff" in text  # exemptions inline
     assert "Executive Order 14257" in text and "rests on IEEPA" in text  # legal basis and its statute
-    assert "Stacking adds to the other duties" in text
+    assert "under International Emergency Economic Powers Act" in text  # the statute, linked
+    # the exceptions of the whole reciprocal programme, and the rule that Section 232 goods do not pay it
+    assert "Annex II goods left out of the reciprocal tariffs" in text
+    assert "China left out of the US 10% blanket tariff (contradicted by another source)" in text
+    assert "Stacking not paid on goods that pay US Section 232 duties on aluminum" in text
     assert "Amended by" in text and "US 24% tariff rate on Japan" in text
     assert "CBP CSMS 64680374" in text  # its sources
     data = client.get("/page/measure/usa-blanket-tariff?date=2025-09-20&format=json").json["view"]
     assert data["rate_percent"] == "10" and data["applies_to_all"] and data["sources"]
+    assert {r["role"] for r in data["stacking_rules"]} == {"displaced"}
+    assert "https://w3id.org/tradekg/id/exemption/usa-reciprocal-annex-ii" in {
+        e["iri"] for e in data["programme_exemptions"]
+    }

@@ -31,6 +31,16 @@ def test_which_us_tariffs_apply_to_japan_and_which_have_exemptions(live_server, 
     assert auto.locator("ul.exemptions a", has_text="Non-passenger vehicles left out of the auto tariff").count() == 1
     aluminum = rows.filter(has=page.get_by_role("link", name="US aluminum tariff", exact=True))
     assert "none recorded" in aluminum.locator("td").nth(3).inner_text()
+    # The 10% on all countries: its programme's exceptions inline, its basis and dates, and what it does not stack
+    # with (goods under the Section 232 tariffs pay those instead), whatever the day shown.
+    baseline = rows.filter(has=page.get_by_role("link", name="US 10% blanket tariff", exact=True))
+    assert "10%" in baseline.locator("td.rate").inner_text()
+    exemptions = baseline.locator("td").nth(3).inner_text()
+    assert "Annex II goods left out of the reciprocal tariffs" in exemptions
+    assert "Goods under Section 232 measures left out of the reciprocal tariffs" in exemptions
+    assert "from 5 April 2025" in baseline.locator("td").nth(2).inner_text()
+    stacking = baseline.locator("td").nth(4).inner_text()
+    assert "not paid on goods that pay US Section 232 duties" in stacking and "Executive Order 14257" in stacking
     assert clicks <= 3
 
 

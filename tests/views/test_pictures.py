@@ -43,3 +43,12 @@ def test_the_timeline_draws_bars_and_points_on_a_time_axis(bundled_store):
     assert len(root.findall(f".//{SVG}circle")) == len(japan.events)
     everything = chart.chart(bundled_store)
     assert len(everything.measures) > len(japan.measures)
+    # A bar ends where a later measure on the same goods and at least the same countries replaced it (the 50% steel
+    # tariff from 4 June 2025); the 10% baseline is not ended by one country's rate.
+    replaced = {
+        iri.rsplit("/", 1)[-1]: (day, m.ref.label) for iri, (day, m) in chart.replacements(japan.measures).items()
+    }
+    assert replaced["usa-steel-tariff"] == (dt.date(2025, 6, 4), "US 50% Section 232 tariff on steel")
+    assert "usa-blanket-tariff" not in replaced
+    titles = [t.text or "" for t in root.iter(f"{SVG}title")]
+    assert any(t.startswith("US steel tariff, 25%: from 12 March 2025, replaced by US 50%") for t in titles)

@@ -210,9 +210,14 @@ def run_query(name: str) -> Response:
 # -- HTML ------------------------------------------------------------------------------------------------------
 
 
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+IRI_IN_TEXT = re.compile(r"https?://[^\s<>\"]+")
+"""An IRI written in a string (``GROUP_CONCAT(STR(?measure))`` lists several, separated by spaces)."""
+
+
 def _cell(
     store: TradeStore, term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None, *, unit: str = ""
-) -> dict[str, str]:
+) -> dict[str, object]:
     """A cell as people read it: a label linking to this site's page, a date in words, a rate with its unit."""
     if term is None:
         return {"text": "", "href": "", "title": ""}
@@ -221,6 +226,12 @@ def _cell(
         return {"text": label or short_name(URIRef(term.value)), "href": href(term.value), "title": term.value}
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value
+        listed = term.value.split()
+        if listed and all(IRI_IN_TEXT.fullmatch(item) for item in listed):  # IRIs a GROUP_CONCAT joined
+            links = [_cell(store, ox.NamedNode(item)) for item in listed]
+            return {"text": term.value, "href": "", "title": "", "links": links}
+        if datatype == XSD_BOOLEAN:
+            return {"text": "yes" if term.value in ("true", "1") else "no", "href": "", "title": term.value}
         text = format_date(term.value, datatype) if datatype in DATE_TYPES else term.value
         if unit and datatype != XSD_STRING and not term.language:
             text += unit
@@ -228,10 +239,16 @@ def _cell(
     return {"text": str(term), "href": "", "title": ""}
 
 
+ACRONYMS = {"hts": "HTS", "hs": "HS", "mfn": "MFN", "iso": "ISO", "iri": "IRI", "usmca": "USMCA"}
+"""Words a column header keeps in capitals (``htsHeading`` reads "HTS heading")."""
+
+
 def column_header(variable: str) -> str:
     """A variable as a column header: ``effectiveFrom`` reads "Effective from" (rates carry their % in each cell)."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", variable).replace("_", " ").lower().split()
-    return " ".join(words).capitalize()
+    words = [ACRONYMS.get(word, word) for word in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _is_rate(variable: str) -> bool:
@@ -240,7 +257,7 @@ def _is_rate(variable: str) -> bool:
     return name.endswith(("rate", "percent")) or name.startswith("rate")
 
 
-def _view_rows(page: Page) -> list[dict[str, dict[str, str]]]:
+def _view_rows(page: Page) -> list[dict[str, dict[str, object]]]:
     store = current_store()
     units = {name: "%" if _is_rate(name) else "" for name in page.variables}
     return [
@@ -249,16 +266,16 @@ def _view_rows(page: Page) -> list[dict[str, dict[str, str]]]:
     ]
 
 
-def _columns(page: Page, rows: list[dict[str, dict[str, str]]]) -> list[tuple[str, str]]:
+def _columns(page: Page, rows: list[dict[str, dict[str, object]]]) -> list[tuple[str, str]]:
     """The answer's columns that have a value in some row, with readable headers."""
     return [(name, column_header(name)) for name in page.variables if any(row[name]["text"] for row in rows)]
 
 
-def _grouped(rows: list[dict[str, dict[str, str]]], column: str) -> list[tuple[dict[str, str], list[dict]]]:
+def _grouped(rows: list[dict[str, dict[str, object]]], column: str) -> list[tuple[dict[str, object], list[dict]]]:
     """Rows grouped by one column's value, in the query's order, rows without a value last."""
-    groups: dict[str, tuple[dict[str, str], list[dict]]] = {}
+    groups: dict[str, tuple[dict[str, object], list[dict]]] = {}
     for row in rows:
-        key = row[column]["href"] or row[column]["text"]
+        key = str(row[column]["href"] or row[column]["text"])
         groups.setdefault(key, (row[column], []))[1].append(row)
     return [group for key, group in groups.items() if key] + [group for key, group in groups.items() if not key]
 

@@ -39,6 +39,14 @@ from tradekg.views.chart import svg as chart_svg
 from tradekg.views.facts import until_write
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.app_template_filter("upper_first")
+def upper_first(text: str) -> str:
+    """The text with its first letter in capitals and the rest kept ("HS heading", not Jinja's "Hs heading")."""
+    return text[:1].upper() + text[1:]
+
+
 PAGE_SIZE = 50
 PLAIN_DATATYPES = frozenset({PREFIXES["xsd"] + "string", PREFIXES["rdf"] + "langString"})
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 from markupsafe import Markup
 
+from tradekg.duty.inputs import DutyInputError, parse_origin
 from tradekg.ontology.vocab import ID, TKG
 from tradekg.server import current_store
 from tradekg.server.web import bad_request, href, int_arg, not_found, page
@@ -33,6 +35,7 @@ from tradekg.views.facts import (
 )
 from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes
 from tradekg.views.measures import STATUS_TEXT, load_measures, statuses
+from tradekg.views.programme_rules import measure_view
 
 bp = Blueprint("views", __name__)
 COUNTRY = str(TKG) + "Country"
@@ -57,10 +60,13 @@ def day_arg() -> dt.date:
 
 
 def country_ref(store: TradeStore, code: str) -> Ref | None:
-    """The country with the ISO 3166-1 alpha-3 ``code`` (any case), or ``None``."""
+    """The country with the ISO 3166-1 alpha-3 ``code`` (any case) or English name (``Japan``), or ``None``."""
     code = code.strip().upper()
     if not (len(code) == 3 and code.isalpha()):
-        return None
+        try:
+            code = parse_origin(code)  # a name, or an alpha-2 code, through pycountry
+        except DutyInputError:
+            return None
     iri = f"{ID}country/{code}"
     if not solutions(store, f"SELECT ?c WHERE {{ BIND(<{iri}> AS ?c) ?c a tkg:Country }} LIMIT 1"):
         return None
@@ -115,7 +121,7 @@ def _map_data(store: TradeStore) -> worldmap.DutyMap | Response:
     code = target or imposer or "USA"
     country = country_ref(store, code)
     if country is None:
-        return not_found(f"No country has the ISO 3166-1 alpha-3 code {code!r}.")
+        return not_found(f"No country of the graph has the ISO 3166-1 alpha-3 code or the name {code!r}.")
     if target:
         return worldmap.duty_map(store, day=day, target=country)
     return worldmap.duty_map(store, day=day, imposer=country)
@@ -172,7 +178,8 @@ def map_page() -> Response:
         legend=worldmap.legend(),
         ranked=ranked,
         imposers=imposers(store),
-        code=request.args.get("target") or request.args.get("imposer") or "USA",
+        countries=imposers_and_targets(store),
+        code=data.subject.iri.rsplit("/", 1)[-1],
     )
 
 
@@ -330,7 +337,7 @@ def resource_view(iri: str, types: list[str]) -> tuple[str, object, dict[str, ob
         status = statuses([measure], day)[iri]
         instruments = _instruments(store, [r.iri for r in measure.legal_basis])
         context = {"day": day, "measure_status": status, "status_text": STATUS_TEXT, "instruments": instruments}
-        return "views/measure.html", measure, context
+        return "views/measure.html", measure_view(store, measure), context
     return None
 
 
@@ -338,8 +345,14 @@ def _instruments(store: TradeStore, iris: list[str]) -> list[dict[str, object]]:
     """The legal instruments' identifiers, dates and notes (the statute they rest on is in the note)."""
     schema = "https://schema.org/"
     note = str(TKG) + "note"
-    facts = outgoing(store, iris, (schema + "legislationIdentifier", schema + "legislationDate", note, schema + "url"))
-    names = labels(store, iris)
+    statute = str(TKG) + "statutoryBasis"
+    facts = outgoing(
+        store, iris, (schema + "legislationIdentifier", schema + "legislationDate", note, schema + "url", statute)
+    )
+    statutes = {
+        iri: [t.value for t in facts.get(iri, {}).get(statute, []) if isinstance(t, ox.NamedNode)] for iri in iris
+    }
+    names = labels(store, iris + [s for found in statutes.values() for s in found])
     found = []
     for iri in iris:
         own = facts.get(iri, {})
@@ -350,6 +363,7 @@ def _instruments(store: TradeStore, iris: list[str]) -> list[dict[str, object]]:
                 "identifier": first_literal(own.get(schema + "legislationIdentifier")),
                 "date": day,
                 "notes": english_texts(own.get(note)),
+                "statutes": sorted((Ref(s, names[s]) for s in statutes[iri]), key=lambda r: r.label),
             }
         )
     return found

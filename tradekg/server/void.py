@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
 from tradekg.linkeddata.void import VOID_PREFIXES, Addresses, void_triples
-from tradekg.ontology.vocab import PREFIXES
+from tradekg.ontology.vocab import PREFIXES, TKG
 from tradekg.server import current_store
 from tradekg.server.web import (
     HTML,
@@ -18,14 +18,45 @@ from tradekg.server.web import (
     RDF_FORMATS,
     RDF_MEDIA_TYPES,
     dataset_base,
+    href,
     iri_of,
     open_to_all,
     site_url,
 )
+from tradekg.views.facts import labels
 
 bp = Blueprint("void", __name__)
 DUMPS = {"trig": (ox.RdfFormat.TRIG, "application/trig"), "nq": (ox.RdfFormat.N_QUADS, "application/n-quads")}
 EXAMPLES = ("country/JPN", "country/USA", "measure/usa-auto-tariff")
+
+
+VOID = "http://rdfs.org/ns/void#"
+COUNTS = {"triples": "triples", "entities": "resources", "distinctSubjects": "distinct subjects",
+          "properties": "properties", "classes": "classes"}  # fmt: skip
+
+
+def void_summary(triples: list[ox.Triple], dataset: str) -> dict[str, object]:
+    """What a browser shows of the description: the dataset's counts, and its classes and properties by size."""
+    facts: dict[object, dict[str, list[ox.Term]]] = {}
+    for t in triples:
+        facts.setdefault(t.subject, {}).setdefault(t.predicate.value, []).append(t.object)
+    own = facts.get(ox.NamedNode(dataset), {})
+    counts = [(words, own[VOID + name][0].value) for name, words in COUNTS.items() if own.get(VOID + name)]
+
+    def partitions(kind: str, key: str) -> list[tuple[str, int]]:
+        found = []
+        for part in own.get(VOID + kind, []):
+            of, size = facts.get(part, {}).get(VOID + key), facts.get(part, {}).get(VOID + "entities")
+            size = size or facts.get(part, {}).get(VOID + "triples")
+            if of and size:
+                found.append((of[0].value, int(size[0].value)))
+        return sorted(found, key=lambda item: (-item[1], item[0]))
+
+    return {
+        "counts": counts,
+        "classes": partitions("classPartition", "class"),
+        "properties": partitions("propertyPartition", "property"),
+    }
 
 
 def _examples() -> list[str]:
@@ -59,10 +90,18 @@ def void(ext: str | None = None) -> Response:
         examples=_examples(),
     )
     options: dict[str, object] = {"prefixes": VOID_PREFIXES} if ext in ("ttl", "rdf") else {}
-    body = ox.serialize(void_triples(current_store(), addresses), format=RDF_FORMATS[ext], **options)
+    triples = void_triples(current_store(), addresses)
+    body = ox.serialize(triples, format=RDF_FORMATS[ext], **options)
     if as_html:
+        summary = void_summary(triples, addresses.dataset)
         html = render_template(
             "void.html",
+            summary=summary,
+            class_names=labels(current_store(), [iri for iri, _ in summary["classes"]]),  # type: ignore[attr-defined]
+            class_pages={  # the class's resources, page by page; another vocabulary's class: its page or IRI
+                iri: site_url("/class/" + iri[len(str(TKG)) :]) if iri.startswith(str(TKG)) else href(iri)
+                for iri, _ in summary["classes"]  # type: ignore[attr-defined]
+            },
             turtle=body.decode("utf-8"),
             addresses=addresses,
             formats={e: site_url("/void." + e) for e in RDF_MEDIA_TYPES},

@@ -145,6 +145,7 @@ def svg(data: Chart, *, href: dict[str, str], today: dt.date, title_id: str = "c
         return round(LEFT + (WIDTH - LEFT - RIGHT) * (day - start).days / span, 1)
 
     height = AXIS + ROW * (len(data.measures) + (1 if data.events else 0)) + 8
+    replaced = replacements(data.measures)
     out = [
         f'<svg class="time-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
         f' role="group" aria-labelledby="{title_id}"><title id="{title_id}">{escape(heading)}</title>'
@@ -158,7 +159,9 @@ def svg(data: Chart, *, href: dict[str, str], today: dt.date, title_id: str = "c
             f"{_MONTHS[tick.month - 1]} {tick.year}" if tick.month == 1 or tick == start else _MONTHS[tick.month - 1]
         )
         out.append(f'<line x1="{tx}" y1="{AXIS - 6}" x2="{tx}" y2="{height}" stroke="#d8dee4"/>')
-        out.append(f'<text x="{tx + 2}" y="{AXIS - 10}" font-size="11" fill="#5b6670">{escape(label)}</text>')
+        anchor = ' text-anchor="end"' if tx + 7 * len(label) > WIDTH else ""  # the last label ends at the edge
+        at = tx - 2 if anchor else tx + 2
+        out.append(f'<text x="{at}" y="{AXIS - 10}" font-size="11" fill="#5b6670"{anchor}>{escape(label)}</text>')
         tick = _month_start(tick, step)
     if start <= today <= end:
         out.append(
@@ -166,7 +169,7 @@ def svg(data: Chart, *, href: dict[str, str], today: dt.date, title_id: str = "c
             ' stroke-dasharray="4 3"><title>today</title></line>'
         )
     for row, measure in enumerate(data.measures):
-        out.append(_bar(measure, AXIS + row * ROW, x, end, href))
+        out.append(_bar(measure, AXIS + row * ROW, x, end, href, replaced.get(measure.ref.iri)))
     if data.events:
         y = AXIS + len(data.measures) * ROW + ROW / 2
         out.append(f'<text x="{LEFT}" y="{y - 7}" font-size="11" fill="#5b6670">events</text>')
@@ -185,18 +188,61 @@ def svg(data: Chart, *, href: dict[str, str], today: dt.date, title_id: str = "c
     return "".join(out)
 
 
-def _bar(measure: Measure, top: float, x: object, end: dt.date, href: dict[str, str]) -> str:
-    """One measure's bar, its pale partial-date ends, and its label."""
+def replacements(measures: list[Measure]) -> dict[str, tuple[dt.date, Measure]]:
+    """The day each drawn measure without an end was replaced, and the measure that replaced it.
+
+    That is a later drawn amendment of it, known to the day, covering all its goods and at least its countries (the
+    50% steel tariff replacing the 25% one). An amendment for fewer countries (one country's reciprocal rate
+    amending the 10% baseline) replaces nothing on a chart of every country; the duty tables say, country by
+    country, what is replaced on a day.
+    """
+    drawn = {m.ref.iri: m for m in measures}
+    found: dict[str, tuple[dt.date, Measure]] = {}
+    for measure in measures:
+        start = measure.window.start.first_day() if measure.window.start else None
+        if measure.window.end is not None or start is None:
+            continue
+        for ref in measure.amended_by:
+            other = drawn.get(ref.iri)
+            if other is None or other.window.start is None or other.window.start.precision != "day":
+                continue
+            day = other.window.start.first_day()
+            wider = (
+                other.all_countries
+                or not measure.all_countries
+                and {t.iri for t in measure.targets} <= {t.iri for t in other.targets}
+            )
+            if day and day > start and wider and measure.is_replaced_by(other):
+                if measure.ref.iri not in found or day < found[measure.ref.iri][0]:
+                    found[measure.ref.iri] = (day, other)
+    return found
+
+
+def _bar(
+    measure: Measure,
+    top: float,
+    x: object,
+    end: dt.date,
+    href: dict[str, str],
+    replaced: tuple[dt.date, Measure] | None = None,
+) -> str:
+    """One measure's bar, its pale partial-date ends, and its label (ended where a drawn amendment replaced it)."""
     scale = x  # a function of a day
     assert measure.window.start is not None
     first, last = measure.window.start.first_day(), measure.window.start.last_day()
     until = measure.window.end
-    stop = until.last_day() if until else end
-    stop_first = until.first_day() if until else end
+    stop = until.last_day() if until else replaced[0] if replaced else end
+    stop_first = until.first_day() if until else stop
     x0, x1 = scale(first), scale(last)  # type: ignore[operator]
     x2, x3 = scale(stop_first), scale(stop)  # type: ignore[operator]
-    open_end = until is None
-    dates = f"from {measure.window.start.text}" + (f" until {until.text}" if until else ", no end recorded")
+    open_end = until is None and replaced is None
+    dates = f"from {measure.window.start.text}" + (
+        f" until {until.text}"
+        if until
+        else f", replaced by {replaced[1].ref.label} from {replaced[1].window.start.text}"  # type: ignore[union-attr]
+        if replaced
+        else ", no end recorded"
+    )
     text = f"{measure.ref.label}" + (f", {measure.rate_text}" if measure.rate else "") + f": {dates}"
     y, h = top + 4, ROW - 8
     shapes = [f'<rect x="{x0}" y="{y}" width="{max(x3 - x0, 2)}" height="{h}" rx="3" fill="#cfe1f3"/>']

@@ -65,14 +65,30 @@ AFFAIRS_PROPERTIES = (
     "proposedTo",
     "holdsPost",
     "postIn",
+    "statusOf",
 )
 AFFAIRS_CLASSES = ("TradeAgreement", "Negotiation", "Event", "Proposal")
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 
+def _latest_status(rows: list[dict[str, ox.Term]]) -> list[dict[str, ox.Term]]:
+    """Rows whose ``?note`` is the status of the latest status period (``?periodFrom``, ``?periodStatus``), if any.
+
+    A round planned by the article and held according to a later source is held (as the named queries say).
+    """
+    latest: dict[str, tuple[str, ox.Term]] = {}
+    for row in rows:
+        start, status = row.get("periodFrom"), row.get("periodStatus")
+        if start is not None and status is not None:
+            key = row["x"].value
+            if key not in latest or start.value > latest[key][0]:
+                latest[key] = (start.value, status)
+    return [{**row, "note": latest[row["x"].value][1]} if row["x"].value in latest else row for row in rows]
+
+
 def _dated(store: TradeStore, sparql: str) -> list[Dated]:
     """Rows of ``?x ?date ?note ?parent`` as labelled entries, oldest first, undated last (kept: depends on them)."""
-    rows = solutions(store, sparql)
+    rows = _latest_status(solutions(store, sparql))
     depend(rows_nodes(rows))
     names = labels(
         store, [row[k].value for row in rows for k in ("x", "parent", "note") if isinstance(row.get(k), ox.NamedNode)]
@@ -137,9 +153,11 @@ def _read_affairs(store: TradeStore, country: str) -> Affairs:
         ),
         _dated(  # the classes of events are looked up first: a path per row costs ten times more
             store,
-            f"SELECT ?x ?date ?note ?parent WHERE {{ ?parent tkg:party {c} . ?parent a tkg:Negotiation ."
+            "SELECT ?x ?date ?note ?parent ?period ?periodStatus ?periodFrom"
+            f" WHERE {{ ?parent tkg:party {c} . ?parent a tkg:Negotiation ."
             f" ?x tkg:partOf ?parent . ?x a ?type FILTER(?type IN ({_subclasses(store, 'Event')}))"
-            " OPTIONAL { ?x tkg:date ?date } OPTIONAL { ?x tkg:status ?note } }",
+            " OPTIONAL { ?x tkg:date ?date } OPTIONAL { ?x tkg:status ?note }"
+            " OPTIONAL { ?period tkg:statusOf ?x ; tkg:status ?periodStatus ; tkg:effectiveFrom ?periodFrom } }",
         ),
         _dated(  # the type inside each branch: joined after the union, every proposal was read
             store,

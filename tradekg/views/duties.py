@@ -18,12 +18,14 @@ import pyoxigraph as ox
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent
 from tradekg.views.measure_rows import measure_rows
-from tradekg.views.measures import LIVE, STATUS_TEXT, Measure, statuses
+from tradekg.views.measures import LIVE, STATUS_TEXT, Exemption, Measure, statuses
+from tradekg.views.programme_rules import ProgrammeRules, StackingNote, programme_rules
 from tradekg.views.tariff_index import Cursor, order_key, page_of, tariff_index
 from tradekg.views.worldmap import all_goods_duty
 
 TABLE_LIMIT = 25  # tariffs per table on a country's page; the rest are on the tables' own pages
 SIDES = ("faced", "imposed")
+DEFAULT_STACKING = "adds to the other duties"
 STATUS_ORDER = ("in-force", "uncertain", "replaced", "suspended", "exempt", "scheduled", "undated", "ended", "reported")
 
 
@@ -34,15 +36,30 @@ class Duty:
     measure: Measure
     status: str
     stacking: str
+    rules: ProgrammeRules = ProgrammeRules()
+    stacking_rules: tuple[StackingNote, ...] = ()  # the rules in force on the day for the country's goods
+    country: str | None = None  # the country whose goods the row is about (``None``: the imposer's list)
+    older_stacking: str = ""  # what ``tkg:notStackedWith`` says, beside the rules (empty when it says nothing)
 
     @property
     def status_text(self) -> str:
         """The status as a person reads it."""
         return STATUS_TEXT[self.status]
 
+    @property
+    def exemptions(self) -> list[Exemption]:
+        """The measure's own exemptions and its programmes', those naming another country left out."""
+        own = self.measure.exemptions if self.country is None else self.measure.exemptions_for(self.country)
+        return sorted([*own, *self.rules.exemptions_for(self.country)], key=lambda e: (e.ref.label.lower(), e.ref.iri))
+
     def to_json(self, day: dt.date, country: str) -> dict[str, object]:
         """The duty as JSON."""
-        return {**self.measure.to_json(day, country), "status": self.status, "stacking": self.stacking}
+        return {
+            **self.measure.to_json(day, country),
+            **self.rules.to_json(),
+            "status": self.status,
+            "stacking": self.stacking,
+        }
 
 
 @dataclass(frozen=True)
@@ -84,15 +101,35 @@ def _rate(measure: Measure) -> Decimal:
         return Decimal(0)
 
 
-def _stacking(measure: Measure, live: dict[str, Measure], known: set[str] | None = None) -> str:
+def _stacking(
+    measure: Measure, live: dict[str, Measure], known: set[str] | None = None, notes: Iterable[StackingNote] = ()
+) -> str:
     """What the measure adds to, in words: replaced by, instead of, or on top of the other duties."""
+    words = [
+        ("goods that pay it do not pay " if note.prevails else "not paid on goods that pay ")
+        + ", ".join(r.label for r in note.others)
+        for note in notes
+    ]
     overriding = [r.label for r in measure.not_stacked_by if r.iri in live]
     if overriding:
-        return "not added on the goods of " + ", ".join(overriding)
+        words.append("not added on the goods of " + ", ".join(overriding))
     instead = [r.label for r in measure.not_stacked_with if known is None or r.iri in known]
     if instead:
-        return "instead of " + ", ".join(instead)
-    return "adds to the other duties"
+        words.append("instead of " + ", ".join(instead))
+    return "; ".join(words) or DEFAULT_STACKING
+
+
+def _with_rules(store: TradeStore, duties: list[Duty], day: dt.date, country: str | None) -> list[Duty]:
+    """The duties with their programmes' exemptions and the stacking rules in force on ``day`` for ``country``."""
+    rules = programme_rules(store, [d.measure for d in duties])
+    found = []
+    for duty in duties:
+        own = rules[duty.measure.ref.iri]
+        notes = tuple(own.stacking_on(day, country))
+        older = "" if duty.stacking == DEFAULT_STACKING else duty.stacking
+        stacking = "; ".join(filter(None, (_stacking(duty.measure, {}, set(), notes) if notes else "", older)))
+        found.append(Duty(duty.measure, duty.status, stacking or DEFAULT_STACKING, own, notes, country, older))
+    return found
 
 
 def _sorted_duties(duties: list[Duty]) -> list[Duty]:
@@ -198,10 +235,11 @@ def duty_page(
         have = {m.ref.iri for m in measures}
         wanted = {r.iri for m in measures for r in (*m.amended_by, *m.not_stacked_by)} - have
         related = [m for m in rows.measures(sorted(wanted)) if m.applies_to(country)]
-        duties = duties_for(measures, country, day, related)
+        duties = _with_rules(store, duties_for(measures, country, day, related), day, country)
     else:
         status = statuses(measures, day)
-        duties = _sorted_duties([Duty(m, status[m.ref.iri], _stacking(m, {})) for m in measures])
+        duties = _with_rules(store, [Duty(m, status[m.ref.iri], _stacking(m, {})) for m in measures], day, None)
+        duties = _sorted_duties(duties)
     cursor = encode_cursor(order_key(chosen[-1], day)) if more and chosen else None
     return DutyPage(side, duties, count, cursor)
 

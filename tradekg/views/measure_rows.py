@@ -50,6 +50,7 @@ def mentioned(measure: Measure) -> set[str]:
         *measure.not_stacked_with,
         *measure.not_stacked_by,
         *measure.corresponds_to,
+        *measure.programmes,
         *(r for r in (measure.imposer, measure.recorded_status, measure.certainty) if r is not None),
     ]
     for exemption in measure.exemptions:

@@ -37,7 +37,7 @@ MEASURE_PROPERTIES = (
         tkg(name)
         for name in (
             "ratePercent imposedBy appliesTo appliesToAll covers effectiveFrom effectiveUntil announcedOn legalBasis "
-            "htsHeading amends correspondsTo notStackedWith status certainty condition note"
+            "htsHeading amends correspondsTo notStackedWith status certainty condition note inProgramme rateBasis"
         ).split()
     ),
 )
@@ -147,6 +147,8 @@ class Measure:
     not_stacked_with: tuple[Ref, ...] = ()
     not_stacked_by: tuple[Ref, ...] = ()
     corresponds_to: tuple[Ref, ...] = ()
+    programmes: tuple[Ref, ...] = ()
+    all_in: bool = False  # tkg:rateBasis tkg:allInRate: the rate includes the MFN duty
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -191,6 +193,10 @@ class Measure:
             return "replaced"
         return "uncertain" if held is None else "in-force"
 
+    def is_replaced_by(self, other: Measure) -> bool:
+        """Whether an amendment ``other`` covers every good this measure does (so replaces it where it applies)."""
+        return self._replaced_by(other)
+
     def _replaced_by(self, other: Measure) -> bool:
         """Whether an amendment covers every good this measure does (one on potash alone leaves the rest)."""
         mine = {c.iri for c in self.covers}
@@ -221,6 +227,8 @@ class Measure:
             "not_stacked_with": [r.to_json() for r in self.not_stacked_with],
             "not_stacked_by": [r.to_json() for r in self.not_stacked_by],
             "corresponds_to": [r.to_json() for r in self.corresponds_to],
+            "programmes": [r.to_json() for r in self.programmes],
+            "all_in": self.all_in,
             "sources": [r.to_json() for r in self.sources],
         }
         if day is not None:
@@ -300,6 +308,8 @@ def _measure(iri: str, own: dict, links: dict, related: Facts, names: dict[str, 
         not_stacked_with=one(own.get(tkg("notStackedWith")), names),
         not_stacked_by=one(links.get(tkg("notStackedWith")), names),
         corresponds_to=one(own.get(tkg("correspondsTo")), names),
+        programmes=one(own.get(tkg("inProgramme")), names),
+        all_in=tkg("allInRate") in iris(own.get(tkg("rateBasis"))),
     )
 
 

@@ -67,6 +67,19 @@
     return /^https?:\/\//i.test(iri) ? iri : null;  // never a javascript: or data: link
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December"];
+
+  // A date as a person reads it ("12 March 2025", "July 2025"); the literal stays in the cell's title.
+  function dateInWords(term) {
+    var kind = /#(date|gYearMonth)$/.exec(term.datatype || "");
+    var parts = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(term.value);
+    if (!kind || !parts || (kind[1] === "date") !== Boolean(parts[3])) { return ""; }
+    var month = MONTHS[parseInt(parts[2], 10) - 1];
+    if (!month) { return ""; }
+    return (parts[3] ? parseInt(parts[3], 10) + " " : "") + month + " " + parts[1];
+  }
+
   function cell(term) {
     var td = document.createElement("td");
     if (!term) { return td; }
@@ -83,12 +96,12 @@
       td.textContent = "_:" + term.value;
       td.className = "bnode";
     } else {
-      td.textContent = term.value;
+      td.textContent = dateInWords(term) || term.value;
       var note = "";
       if (term["xml:lang"]) {
         note = "language: " + term["xml:lang"];
       } else if (term.datatype && !/#string$/.test(term.datatype)) {
-        note = "datatype: " + compact(term.datatype);
+        note = "datatype: " + compact(term.datatype) + (dateInWords(term) ? ", " + term.value : "");
         if (/#(decimal|integer|double|float|int|long)$/.test(term.datatype)) { td.className = "num"; }
       }
       if (note) { td.title = note; }
@@ -183,7 +196,17 @@
     return Math.min(text.length, offset + Math.max(0, column - 1));
   }
 
-  function explain(message, lineText, column) {
+  function explain(message, lineText, column, before) {
+    // A prefixed name with a slash (id:country/JPN) is not one SPARQL name: the parser reads "/JPN" as a property
+    // path and stops at the slash or later, on the same line or the next. The last such name before the error.
+    var slashed = /([A-Za-z][\w.-]*):([\w.-]+)\/([\w.\/-]+)/g;
+    var name, last = null;
+    while ((name = slashed.exec(before.split("\n").slice(-2).join("\n"))) !== null) { last = name; }
+    if (last) {
+      return "\u201c" + last[0] + "\u201d is not one SPARQL name: a prefixed name cannot hold \u201c/\u201d. " +
+        "Write " + (last[1] === "id" ? last[2] + ":" + last[3] + ", or " : "") +
+        "escape the slash: " + last[1] + ":" + last[2] + "\\/" + last[3].replace(/\//g, "\\/") + ".";
+    }
     if (/Prefix not found|prefix/i.test(message)) {
       var before = lineText.substring(0, Math.max(0, column - 1));
       var found = /([A-Za-z][\w.-]*)?:[\w.\-/]*$/.exec(before);
@@ -211,7 +234,7 @@
     var heading = document.createElement("p");
     heading.className = "where";
     heading.textContent = "Syntax error at line " + line + ", column " + column + ": " +
-      explain(text, lineText, column);
+      explain(text, lineText, column, query.substring(0, offsetOf(query, line, column)));
     box.appendChild(heading);
     var context = document.createElement("pre");
     context.className = "error-context";
