@@ -20,16 +20,20 @@ reads whole.
 from __future__ import annotations
 
 import dataclasses
+import threading
+import weakref
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from tradekg.duty.records import RuleBook
+from tradekg.duty.records import Exemption, RuleBook
 from tradekg.duty.rules import load_rules
 from tradekg.duty.shared_rules import SharedRules, load_shared
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
+from tradekg.views.all_books import own_dependencies, read_every_own_part
 from tradekg.views.facts import classes_below, solutions
-from tradekg.views.kept import RDF_TYPE, Dependency, depend, kept, link, node, predicate, untracked
+from tradekg.views.kept import RDF_TYPE, Dependency, depend, keep_many, kept, link, node, predicate, untracked
 
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 LABELLED = (
@@ -68,8 +72,27 @@ def _read_shared(store: TradeStore) -> SharedRules:
     return shared
 
 
+_READ_WHOLE: weakref.WeakSet[TradeStore] = weakref.WeakSet()  # stores whose importers' books were read at once
+_READ_WHOLE_LOCK = threading.Lock()
+
+
 def _own_part(store: TradeStore, importer: str) -> RuleBook:
-    """One importer's book as :func:`load_rules` reads it, kept while no node it imposes changes."""
+    """One importer's book as :func:`load_rules` reads it, kept while no node it imposes changes.
+
+    The first book asked of a store reads every importer's at once (:mod:`tradekg.views.all_books`: a few
+    queries instead of six per importer); after that, a book a write dropped is read alone.
+    """
+    if store not in _READ_WHOLE:
+        with _READ_WHOLE_LOCK:  # the first page and the warm-up wait for one read
+            if store not in _READ_WHOLE:
+                with untracked():
+                    shared = shared_rules(store)
+                keep_many(
+                    store,
+                    "duty rules",
+                    lambda: {("own", code): part for code, part in read_every_own_part(store, shared).items()},
+                )
+                _READ_WHOLE.add(store)
 
     def read() -> RuleBook:
         with untracked():  # the labels of its own nodes are its own dependencies; the shared part's are not
@@ -77,10 +100,7 @@ def _own_part(store: TradeStore, importer: str) -> RuleBook:
         iri = str(country_iri(importer))
         imposed = solutions(store, f"SELECT DISTINCT ?n WHERE {{ ?n tkg:imposedBy <{iri}> }}")
         book = load_rules(store, importer=importer, shared=shared)
-        dependencies = {link(str(TKG.imposedBy), iri), predicate(SUBCLASS_OF)}
-        dependencies |= {node(row["n"].value) for row in imposed}
-        dependencies |= {node(rate.source) for rate in book.mfn if rate.source}
-        depend(dependencies)
+        depend(own_dependencies(iri, {row["n"].value for row in imposed}, book))
         return book
 
     return kept(store, "duty rules", ("own", importer), read)
@@ -108,20 +128,45 @@ def rule_book(store: TradeStore, importer: str) -> RuleBook:
     return kept(store, "duty rules", ("book", importer), combine)
 
 
+Signature = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]
+"""What an origin's duties depend on: the measures, suspensions, exemptions and stacking rules naming it."""
+
+
 @dataclass(frozen=True)
 class OriginIndex:
-    """An importer's rule book with its measures by the origins they name (by name or through a customs union)."""
+    """An importer's rule book with its measures by the origins they name (by name or through a customs union).
+
+    The calculator reads an origin only through four tests: whether a measure or a suspension hits it (by name,
+    customs union or all countries), whether an exemption names it among its countries, and whether a stacking
+    rule names it among the goods it is for. Two origins that every one of these rules names alike (the same
+    :meth:`signature`) therefore get the same duties, so a map of 249 countries computes one answer per signature.
+    """
 
     book: RuleBook
     named: dict[str, frozenset[str]]  # origin IRI -> the measures naming it
     everyone: frozenset[str]  # the measures on all countries
+    exemptions: tuple[Exemption, ...] = ()  # those from one of the book's measures or their programmes, in order
+    exempting: dict[str, frozenset[str]] = field(default_factory=dict)  # origin IRI -> the exemptions naming it
+    stacking: dict[str, frozenset[str]] = field(default_factory=dict)  # origin IRI -> the stacking rules naming it
+    suspending: dict[str, frozenset[str]] = field(default_factory=dict)  # origin IRI -> the suspensions naming it
+
+    def signature(self, origin: str) -> Signature:
+        """The rules naming ``origin`` (an IRI): origins of equal signatures get equal duties (see the class)."""
+        empty: frozenset[str] = frozenset()
+        return (
+            self.named.get(origin, empty),
+            self.suspending.get(origin, empty),
+            self.exempting.get(origin, empty),
+            self.stacking.get(origin, empty),
+        )
 
     def book_for(self, origin: str) -> RuleBook:
-        """The book with only the measures that can hit goods of ``origin`` (an IRI), and those they amend.
+        """The book with only the measures that can hit goods of ``origin`` (an IRI), what they amend, their exemptions.
 
         The calculator gives the same duties with it as with the whole book: a measure that does not hit the
         origin is never a candidate, and is read only when a candidate's chain of amendments passes through it
-        (so every measure a kept one amends, directly or along a chain, is kept too).
+        (so every measure a kept one amends, directly or along a chain, is kept too); an exemption from none of
+        the kept measures (nor from a programme of theirs) exempts no candidate.
         """
         measures = self.book.measures
         wanted = set(self.named.get(origin, ())) | self.everyone
@@ -132,7 +177,19 @@ class OriginIndex:
                 if target in measures and target not in wanted:
                     wanted.add(target)
                     frontier.append(target)
-        return dataclasses.replace(self.book, measures={iri: measures[iri] for iri in sorted(wanted)})
+        programmes = {programme for iri in wanted for programme in measures[iri].programmes}
+        exemptions = tuple(e for e in self.exemptions if e.measure in wanted or e.programme in programmes)
+        return dataclasses.replace(
+            self.book, measures={iri: measures[iri] for iri in sorted(wanted)}, exemptions=exemptions
+        )
+
+
+def _naming(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """``(origin, rule)`` pairs as the rules naming each origin."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for origin, rule in pairs:
+        found[origin].add(rule)
+    return {origin: frozenset(rules) for origin, rules in found.items()}
 
 
 def origin_index(store: TradeStore, importer: str) -> OriginIndex:
@@ -140,14 +197,30 @@ def origin_index(store: TradeStore, importer: str) -> OriginIndex:
 
     def build() -> OriginIndex:
         book = rule_book(store, importer)
+        unions = book.unions
         named: dict[str, set[str]] = defaultdict(set)
         for measure in book.measures.values():
             for origin in measure.applies_to:
                 named[origin].add(measure.iri)
             for union in measure.applies_to_unions:
-                for origin in book.unions.get(union, ()):
+                for origin in unions.get(union, ()):
                     named[origin].add(measure.iri)
         everyone = frozenset(m.iri for m in book.measures.values() if m.applies_to_all)
-        return OriginIndex(book, {origin: frozenset(iris) for origin, iris in named.items()}, everyone)
+        programmes = {programme for measure in book.measures.values() for programme in measure.programmes}
+        exemptions = tuple(e for e in book.exemptions if e.measure in book.measures or e.programme in programmes)
+        suspended = [
+            (origin, s.iri)
+            for s in book.suspensions
+            for origin in {*s.applies_to, *(o for union in s.applies_to_unions for o in unions.get(union, ()))}
+        ]
+        return OriginIndex(
+            book,
+            {origin: frozenset(iris) for origin, iris in named.items()},
+            everyone,
+            exemptions,
+            _naming((origin, e.iri) for e in exemptions for origin in e.countries),
+            _naming((origin, r.iri) for r in book.rules for origin in r.origins),
+            _naming(suspended),
+        )
 
     return kept(store, "duty rules", ("by origin", importer), build)

@@ -209,13 +209,19 @@ def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) 
 
     ``importer`` and ``origin`` are ISO alpha-3 codes. Answers are kept while the importer's rule book stays
     (:mod:`tradekg.views.rule_books`): at 10^6 quads one answer walks thousands of rules, and each country page
-    and map asks again.
+    and map asks again. Origins that the importer's rules name alike share one computation
+    (:meth:`~tradekg.views.rule_books.OriginIndex.signature`): a map of 249 countries computes a few.
     """
 
     def compute() -> tuple[Decimal, tuple[Ref, ...]]:
-        book = origin_index(store, importer).book_for(str(country_iri(origin)))
-        answer = calculate(book, Goods(origin=origin, hs=None, day=day))
-        return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+        index = origin_index(store, importer)
+        iri = str(country_iri(origin))
+
+        def calculated() -> tuple[Decimal, tuple[Ref, ...]]:  # the same for every origin of this signature
+            answer = calculate(index.book_for(iri), Goods(origin=origin, hs=None, day=day))
+            return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+
+        return kept(store, "all goods by signature", (importer, index.signature(iri), day), calculated)
 
     return kept(store, "all goods", (importer, origin, day), compute)
 

@@ -1,0 +1,99 @@
+"""Every importer's own rule book read at once: a few set-wise queries instead of six per importer.
+
+The first country page after a start needs the rule book of every country that taxes it (about 245 importers in
+the generator's graph), and the first map the book of its importer. Read one by one
+(:func:`tradekg.duty.rules.load_rules`), each book costs six queries, each finding the importer's measures
+again through the class hierarchy. Here the measures' facts are read once for all importers (the triples of the
+properties a book reads, then split by measure and importer in Python), and each book is built by the same code
+(:func:`tradekg.duty.rules.book_of`), so it equals :func:`~tradekg.duty.rules.load_rules`'s. Each comes with the
+dependencies :mod:`tradekg.views.rule_books` keeps it by.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyoxigraph as ox
+from rdflib.term import Node
+
+from tradekg.duty.records import RuleBook
+from tradekg.duty.rules import MEASURE_LINKS, MEASURE_SINGLES, MFN_RATES, QUOTAS, OwnFacts, book_of, special_kinds
+from tradekg.duty.shared_rules import SharedRules
+from tradekg.ontology.vocab import TKG, country_iri
+from tradekg.store.interface import TradeStore, to_rdflib
+from tradekg.views.facts import pairs, solutions
+from tradekg.views.kept import Dependency, link, node, predicate
+
+IMPOSED_BY = str(TKG.imposedBy)
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+SINGLES = {str(TKG[name]): name for name in MEASURE_SINGLES}
+
+
+def own_dependencies(importer_iri: str, imposed: set[str], book: RuleBook) -> set[Dependency]:
+    """What an importer's own part is kept by.
+
+    Its measures (and any node it imposes), the sources of its MFN rates, a node becoming imposed by it, and the
+    class hierarchy.
+    """
+    dependencies: set[Dependency] = {link(IMPOSED_BY, importer_iri), predicate(SUBCLASS_OF)}
+    dependencies |= {node(iri) for iri in imposed}
+    dependencies |= {node(rate.source) for rate in book.mfn if rate.source}
+    return dependencies
+
+
+def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """A term as ``str()`` of its rdflib form gives it (an IRI, a lexical form, a blank node's id)."""
+    return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
+
+
+def read_every_own_part(store: TradeStore, shared: SharedRules) -> dict[str, tuple[RuleBook, set[Dependency]]]:
+    """Every importer's own book (by ISO alpha-3 code), with what it depends on; see the module."""
+    measures = {row["node"].value for row in solutions(
+        store, "SELECT DISTINCT ?node WHERE { ?node a/rdfs:subClassOf* tkg:TradeMeasure FILTER(isIRI(?node)) }"
+    )}  # fmt: skip
+    links: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    singles: dict[str, dict[str, Node]] = {iri: {} for iri in measures}
+    imposed: dict[str, set[str]] = defaultdict(set)  # importer IRI -> every node imposed by it
+    converted: dict[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, Node] = {}
+    for p in sorted({*MEASURE_LINKS, *SINGLES}):  # each property read whole (see facts.pairs), kept for measures
+        name = SINGLES.get(p)
+        for subject, value in pairs(store, p):
+            if p == IMPOSED_BY and isinstance(value, ox.NamedNode):
+                imposed[value.value].add(subject)
+            if subject not in measures:
+                continue
+            if name is not None:
+                term = converted.get(value)
+                if term is None:  # dates and rates repeat: each distinct one converted once
+                    term = converted[value] = to_rdflib(value)  # type: ignore[arg-type]
+                own = singles[subject]
+                if name not in own or str(term) < str(own[name]):
+                    own[name] = term
+            if p in MEASURE_LINKS:
+                links[subject][p].add(_text(value))
+    quota_rows: dict[str, list[dict[str, Node]]] = defaultdict(list)
+    for row in store.select(QUOTAS):
+        quota_rows[str(row["importer"])].append(row)
+    mfn_rows: dict[str, list[dict[str, Node]]] = defaultdict(list)
+    for row in store.select(MFN_RATES):
+        mfn_rows[str(row["importer"])].append(row)
+    kinds = special_kinds(store)
+    by_importer: dict[str, list[str]] = defaultdict(list)
+    for iri in measures:
+        for importer_iri in links.get(iri, {}).get(IMPOSED_BY, ()):
+            by_importer[importer_iri].append(iri)
+    books: dict[str, tuple[RuleBook, set[Dependency]]] = {}
+    for importer_iri in {*by_importer, *quota_rows, *mfn_rows}:
+        code = importer_iri.rsplit("/", 1)[-1]
+        if str(country_iri(code)) != importer_iri:
+            continue  # not a country's IRI: no code names its book
+        own = by_importer.get(importer_iri, [])
+        facts = OwnFacts(
+            {iri: {p: sorted(values) for p, values in links[iri].items()} for iri in own},
+            {iri: singles[iri] for iri in own},
+            quota_rows.get(importer_iri, []),
+            mfn_rows.get(importer_iri, []),
+        )
+        book = book_of(code, shared, facts, kinds)
+        books[code] = (book, own_dependencies(importer_iri, imposed.get(importer_iri, set()), book))
+    return books
