@@ -16,10 +16,12 @@ import pytest
 from benchmarks.generate import write_nquads
 from tradekg.duty.calculator import Goods, calculate
 from tradekg.duty.rules import load_rules
+from tradekg.duty.shared_rules import LABELLED, load_shared
 from tradekg.graph.load import load_files, open_store
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
-from tradekg.views.all_books import read_every_own_part
+from tradekg.views.all_books import read_every_own_part, read_labels
+from tradekg.views.facts import classes_below
 from tradekg.views.kept import link, node
 from tradekg.views.rule_books import origin_index, rule_book, shared_rules
 from tradekg.views.tariff_index import read_candidates
@@ -124,3 +126,13 @@ def test_the_tariff_index_read_whole_equals_it_read_tariff_by_tariff(
     subjects = store.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")
     assert len(whole) >= 50
     assert whole == read_candidates(store, [str(row["s"]) for row in subjects])
+
+
+@pytest.mark.parametrize("graph", ["bundled", "generated"])
+def test_the_labels_read_whole_equal_those_read_by_class_path(
+    graph: str, bundled_store: TradeStore, generated_store: TradeStore
+) -> None:
+    store = bundled_store if graph == "bundled" else generated_store
+    found = read_labels(store, classes_below(store, LABELLED))
+    assert len(found) >= 100
+    assert found == load_shared(store).labels

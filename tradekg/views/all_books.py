@@ -27,6 +27,8 @@ from tradekg.views.kept import Dependency, link, node, predicate
 IMPOSED_BY = str(TKG.imposedBy)
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 SINGLES = {str(TKG[name]): name for name in MEASURE_SINGLES}
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://purl.org/dc/terms/title")
 
 
 def own_dependencies(importer_iri: str, imposed: set[str], book: RuleBook) -> set[Dependency]:
@@ -97,3 +99,33 @@ def read_every_own_part(store: TradeStore, shared: SharedRules) -> dict[str, tup
         book = book_of(code, shared, facts, kinds)
         books[code] = (book, own_dependencies(importer_iri, imposed.get(importer_iri, set()), book))
     return books
+
+
+def read_labels(store: TradeStore, kinds: set[str]) -> dict[str, str]:
+    """The least English or plain ``rdfs:label`` or ``dcterms:title`` of every node of ``kinds`` (class IRIs).
+
+    The labels the shared rules hold (as :func:`tradekg.duty.shared_rules.load_shared` reads them by a path from
+    each node to its class, one node at a time): here the members of the classes and the two properties are read
+    whole and matched in Python.
+    """
+    members: set[str] = set()
+    answer = store.query(f"SELECT ?s ?t WHERE {{ ?s <{RDF_TYPE}> ?t }}")
+    assert isinstance(answer, ox.QuerySolutions)
+    for row in answer:
+        if row[1].value in kinds:  # type: ignore[union-attr]
+            members.add(row[0].value)  # type: ignore[union-attr]
+    labels: dict[str, str] = {}
+    for p in LABELS:
+        answer = store.query(f"SELECT ?s ?l WHERE {{ ?s <{p}> ?l }}")
+        assert isinstance(answer, ox.QuerySolutions)
+        for row in answer:
+            node, label = row[0].value, row[1]  # type: ignore[union-attr]
+            if node not in members or not isinstance(label, ox.Literal):
+                continue
+            language = (label.language or "").lower()
+            if language and language != "en" and not language.startswith("en-"):
+                continue
+            text = label.value
+            if node not in labels or text < labels[node]:
+                labels[node] = text
+    return labels

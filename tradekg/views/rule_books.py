@@ -28,19 +28,14 @@ from dataclasses import dataclass, field
 
 from tradekg.duty.records import Exemption, RuleBook
 from tradekg.duty.rules import load_rules
-from tradekg.duty.shared_rules import SharedRules, load_shared
+from tradekg.duty.shared_rules import LABELLED, SharedRules, load_shared
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
-from tradekg.views.all_books import own_dependencies, read_every_own_part
+from tradekg.views.all_books import own_dependencies, read_every_own_part, read_labels
 from tradekg.views.facts import classes_below, solutions
 from tradekg.views.kept import RDF_TYPE, Dependency, depend, keep_many, kept, link, node, predicate, untracked
 
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-LABELLED = (
-    "TradeMeasure", "Exemption", "StackingRule", "Programme", "LegalInstrument", "ProductCategory", "Country",
-    "CustomsUnion", "Source", "MFNRate",
-)  # fmt: skip
-"""The classes whose members' labels the shared part holds (as :func:`tradekg.duty.shared_rules.load_shared` reads)."""
 SHARED_READS = (
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://purl.org/dc/terms/title",
@@ -59,14 +54,15 @@ def shared_rules(store: TradeStore) -> SharedRules:
 
 
 def _read_shared(store: TradeStore) -> SharedRules:
-    shared = load_shared(store)
+    kinds = classes_below(store, LABELLED)
+    shared = load_shared(store, labels=read_labels(store, kinds))
     held: set[str] = {*shared.instruments, *shared.categories, *shared.unions}
     for instrument in shared.instruments.values():
         held.update(instrument.statutes)
     held.update(e.iri for e in shared.exemptions)
     held.update(r.iri for r in shared.rules)
     dependencies: set[Dependency] = {predicate(p) for p in SHARED_READS}
-    dependencies |= {link(RDF_TYPE, kind) for kind in classes_below(store, LABELLED)}
+    dependencies |= {link(RDF_TYPE, kind) for kind in kinds}
     dependencies |= {node(iri) for iri in held}
     depend(dependencies)
     return shared
