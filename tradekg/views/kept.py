@@ -45,7 +45,9 @@ Dependency = tuple[str, ...]
 ANY: Dependency = ("any",)
 """Changed by every committed write."""
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-LIMITS = {"rendered view": 128, "all goods": 65_536, "all goods by signature": 65_536, "until write": 4096}
+LIMITS = {
+    "rendered view": 128, "describe": 1024, "all goods": 65_536, "all goods by signature": 65_536, "until write": 4096,
+}  # fmt: skip
 """The answers kept per family (others: :data:`DEFAULT_LIMIT`)."""
 DEFAULT_LIMIT = 4096
 LOGGED = 4096

@@ -218,7 +218,8 @@ def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) 
         iri = str(country_iri(origin))
 
         def calculated() -> tuple[Decimal, tuple[Ref, ...]]:  # the same for every origin of this signature
-            answer = calculate(index.book_for(iri), Goods(origin=origin, hs=None, day=day))
+            book = origin_index(store, importer).book_for(iri)  # asked here too: its dependencies are this one's
+            answer = calculate(book, Goods(origin=origin, hs=None, day=day))
             return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
 
         return kept(store, "all goods by signature", (importer, index.signature(iri), day), calculated)
