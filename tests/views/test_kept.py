@@ -8,6 +8,8 @@ import logging
 import pyoxigraph as ox
 import pytest
 
+from tradekg.duty.calculator import Goods, calculate
+from tradekg.duty.rules import load_rules
 from tradekg.server import create_app
 from tradekg.store.interface import TradeStore
 from tradekg.views import kept as kept_module
@@ -122,3 +124,20 @@ def test_the_warm_up_keeps_what_the_pages_share(fresh_store: TradeStore, caplog:
     assert kept_count(fresh_store, "all goods") == 0  # those depend on the day a page asks for
     assert warm_up(fresh_store, day=DAY) >= 0
     assert kept_count(fresh_store, "all goods") > 200  # every country's duty on all goods from the US that day
+
+
+def test_a_duty_shared_by_origins_the_rules_name_alike_follows_the_importers_book(fresh_store: TradeStore) -> None:
+    """Origins of one signature share one computation; deleting a measure on all countries drops it for both."""
+    blanket = ox.NamedNode(ID + "measure/usa-blanket-tariff")
+    before = all_goods_duty(fresh_store, "USA", "ABW", DAY), all_goods_duty(fresh_store, "USA", "AFG", DAY)
+    assert blanket.value in {ref.iri for ref in before[0][1]} and before[0] == before[1]
+    gone = [
+        q for q in fresh_store.quads_for_pattern(blanket, None, None) if not isinstance(q.graph_name, ox.DefaultGraph)
+    ]
+    with fresh_store.writing():
+        fresh_store.apply(gone, ())
+    for origin in ("ABW", "AFG"):
+        after = all_goods_duty(fresh_store, "USA", origin, DAY)
+        assert blanket.value not in {ref.iri for ref in after[1]}
+        expected = calculate(load_rules(fresh_store, importer="USA"), Goods(origin=origin, hs=None, day=DAY))
+        assert after[0] == expected.additional
