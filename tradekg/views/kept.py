@@ -283,6 +283,23 @@ def _lookup(answers: _StoreAnswers, family: str, key: Hashable) -> _Kept | None:
         return found
 
 
+def current_answers(
+    store: TradeStore, family: str, wanted: Callable[[Hashable], bool]
+) -> dict[Hashable, tuple[object, frozenset[Dependency]]]:
+    """The answers of ``family`` whose keys are ``wanted`` and which are current now, with their dependencies."""
+    answers = _answers(store)
+    if answers is None:
+        return {}
+    found = {}
+    with answers.lock:
+        now = answers.revisions.clock
+        for key, entry in (answers.families.get(family) or {}).items():
+            if wanted(key) and not answers.revisions.changed_since(entry.dependencies, entry.checked):
+                found[key] = (entry.value, entry.dependencies)
+                entry.checked = now
+    return found
+
+
 def kept_count(store: TradeStore, family: str) -> int:
     """How many answers of ``family`` are kept for ``store`` (current or not yet found stale)."""
     answers = _answers(store)

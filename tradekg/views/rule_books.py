@@ -34,6 +34,7 @@ from tradekg.store.interface import TradeStore
 from tradekg.views.all_books import own_dependencies, read_every_own_part, read_labels
 from tradekg.views.facts import classes_below, solutions
 from tradekg.views.kept import RDF_TYPE, Dependency, depend, keep_many, kept, link, node, predicate, untracked
+from tradekg.views.on_disk import loaded, reuse
 
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 SHARED_READS = (
@@ -50,6 +51,7 @@ SHARED_READS = (
 
 def shared_rules(store: TradeStore) -> SharedRules:
     """The rules every importer shares, kept while nothing they were read from changes (see the module)."""
+    reuse(store)
     return kept(store, "duty rules", ("shared",), lambda: _read_shared(store))
 
 
@@ -78,6 +80,9 @@ def _own_part(store: TradeStore, importer: str) -> RuleBook:
     The first book asked of a store reads every importer's at once (:mod:`tradekg.views.all_books`: a few
     queries instead of six per importer); after that, a book a write dropped is read alone.
     """
+    reuse(store)
+    if loaded(store):  # every importer's part came from the file: one missing (dropped by a write) is read alone
+        _READ_WHOLE.add(store)
     if store not in _READ_WHOLE:
         with _READ_WHOLE_LOCK:  # the first page and the warm-up wait for one read
             if store not in _READ_WHOLE:

@@ -216,6 +216,32 @@ class TariffIndex(CommitFollower):
             self._ranked[(kind, country)] = found
         return found
 
+    # -- kept on disk (tradekg.views.on_disk) ------------------------------------------------------
+
+    def tariffs_at(self, stamp: str) -> dict[str, Candidate] | None:
+        """Every tariff as held now, if the index is built and the store is at ``stamp`` (else ``None``)."""
+        with self._lock:
+            store = self._store()
+            if self._tariffs is None or store is None or store.stamp != stamp:
+                return None
+            return dict(self._tariffs)
+
+    def seed(self, tariffs: dict[str, Candidate], stamp: str) -> bool:
+        """Take ``tariffs`` as read at ``stamp``, if the index is not built and the store is still at ``stamp``.
+
+        A commit's change set reaches the index under its lock after the store's stamp has moved on, so tariffs
+        seeded here are either refused (the stamp moved) or followed by that commit (read again where it touched).
+        """
+        with self._lock:
+            store = self._store()
+            if self._tariffs is not None or store is None or store.stamp != stamp:
+                return False
+            self._tariffs = {}
+            for tariff in tariffs.values():
+                self._add(tariff)
+            self._changed_lists = set()
+            return True
+
     # -- reading -----------------------------------------------------------------------------------
 
     def facing(self, country: str) -> Iterator[Candidate]:
@@ -311,5 +337,11 @@ def page_of(
 
 
 def tariff_index(store: TradeStore) -> TariffIndex:
-    """The store's index, made (and set to follow its writes) at the first use; read at the first question."""
+    """The store's index, made (and set to follow its writes) at the first use; read at the first question.
+
+    A store on disk first offers what its file of summaries holds (:mod:`tradekg.views.on_disk`).
+    """
+    from tradekg.views.on_disk import reuse  # noqa: PLC0415 - on_disk imports this module
+
+    reuse(store)
     return TariffIndex.of(store)
