@@ -20,7 +20,7 @@ from tradekg.duty.calculator import Goods, calculate
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent, solutions
-from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes
+from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes, untracked
 from tradekg.views.rule_books import origin_index
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
@@ -236,9 +236,11 @@ def _by_origin(
         rates: dict[str, Decimal] = {}
         parts: dict[str, tuple[Ref, ...]] = {}
         code = _alpha3(importer)
-        for ref, origin in countries.values():
-            if ref.iri != importer.iri:
-                rates[ref.iri], parts[ref.iri] = all_goods_duty(store, code, origin, day)
+        origin_index(store, code)  # what every answer below depends on, named once (not once per country)
+        with untracked():
+            for ref, origin in countries.values():
+                if ref.iri != importer.iri:
+                    rates[ref.iri], parts[ref.iri] = all_goods_duty(store, code, origin, day)
         return rates, parts
 
     origins = tuple(sorted((ref.iri, code) for ref, code in countries.values()))
