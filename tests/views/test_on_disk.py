@@ -24,8 +24,12 @@ def _no_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     def refused(*_: object, **__: object) -> None:
         raise AssertionError("read from the store, not from the file")
 
-    monkeypatch.setattr(all_books, "read_every_own_part", refused)
-    monkeypatch.setattr(rule_books, "read_every_own_part", refused)
+    every = all_books.read_every_own_part
+
+    def one_importer_only(store: TradeStore, shared: object, *, importer: str | None = None) -> object:
+        return refused() if importer is None else every(store, shared, importer=importer)  # type: ignore[arg-type, func-returns-value]
+
+    monkeypatch.setattr(rule_books, "read_every_own_part", one_importer_only)
     monkeypatch.setattr(rule_books, "load_shared", refused)
     reread = tariff_index.read_candidates
 

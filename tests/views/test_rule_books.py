@@ -113,8 +113,11 @@ def test_every_importers_book_read_at_once_equals_its_book_read_alone(
     assert set(importers) <= set(books)
     for code, (book, dependencies) in books.items():
         assert book == load_rules(store, importer=code, shared=shared), code
+        assert read_every_own_part(store, shared, importer=code)[code] == (book, dependencies), code  # read alone
         assert link(str(TKG.imposedBy), str(country_iri(code))) in dependencies
         assert {node(iri) for iri in book.measures} <= dependencies
+    alone, _ = read_every_own_part(store, shared, importer="ATA")["ATA"]  # an importer of nothing
+    assert alone == load_rules(store, importer="ATA", shared=shared)
 
 
 @pytest.mark.parametrize("graph", ["bundled", "generated"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyoxigraph as ox
+from rdflib import URIRef
 from rdflib.term import Node
 
 from tradekg.duty.records import RuleBook
@@ -48,36 +49,55 @@ def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else str(term)
 
 
-def read_every_own_part(store: TradeStore, shared: SharedRules) -> dict[str, tuple[RuleBook, set[Dependency]]]:
-    """Every importer's own book (by ISO alpha-3 code), with what it depends on; see the module."""
-    measures = {row["node"].value for row in solutions(
-        store, "SELECT DISTINCT ?node WHERE { ?node a/rdfs:subClassOf* tkg:TradeMeasure FILTER(isIRI(?node)) }"
-    )}  # fmt: skip
+def read_every_own_part(
+    store: TradeStore, shared: SharedRules, *, importer: str | None = None
+) -> dict[str, tuple[RuleBook, set[Dependency]]]:
+    """Every importer's own book (by ISO alpha-3 code), with what it depends on; see the module.
+
+    With ``importer`` (ISO alpha-3), that importer's book only (always given, empty or not), read from its own
+    nodes: what a write to one of its measures reads again.
+    """
+    if importer is None:
+        scope, bound = "", None
+        triples = (
+            (p, subject, value) for p in sorted({*MEASURE_LINKS, *SINGLES}) for subject, value in pairs(store, p)
+        )  # each property read whole (see facts.pairs), kept for measures
+    else:
+        bound = str(country_iri(importer))
+        scope = f"?node <{IMPOSED_BY}> <{bound}> ."
+        listed = ", ".join(f"<{p}>" for p in sorted({*MEASURE_LINKS, *SINGLES}))
+        rows = store.query(
+            f"SELECT ?p ?s ?o WHERE {{ ?s <{IMPOSED_BY}> <{bound}> . ?s ?p ?o FILTER(?p IN ({listed})) }}"
+        )
+        assert isinstance(rows, ox.QuerySolutions)
+        triples = ((row[0].value, row[1].value, row[2]) for row in rows if isinstance(row[1], ox.NamedNode))  # type: ignore[union-attr,misc]
+    found = f"SELECT DISTINCT ?node WHERE {{ {scope} ?node a/rdfs:subClassOf* tkg:TradeMeasure FILTER(isIRI(?node)) }}"
+    measures = {row["node"].value for row in solutions(store, found)}
     links: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     singles: dict[str, dict[str, Node]] = {iri: {} for iri in measures}
     imposed: dict[str, set[str]] = defaultdict(set)  # importer IRI -> every node imposed by it
     converted: dict[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, Node] = {}
-    for p in sorted({*MEASURE_LINKS, *SINGLES}):  # each property read whole (see facts.pairs), kept for measures
+    for p, subject, value in triples:
+        if p == IMPOSED_BY and isinstance(value, ox.NamedNode):
+            imposed[value.value].add(subject)
+        if subject not in measures:
+            continue
         name = SINGLES.get(p)
-        for subject, value in pairs(store, p):
-            if p == IMPOSED_BY and isinstance(value, ox.NamedNode):
-                imposed[value.value].add(subject)
-            if subject not in measures:
-                continue
-            if name is not None:
-                term = converted.get(value)
-                if term is None:  # dates and rates repeat: each distinct one converted once
-                    term = converted[value] = to_rdflib(value)  # type: ignore[arg-type]
-                own = singles[subject]
-                if name not in own or str(term) < str(own[name]):
-                    own[name] = term
-            if p in MEASURE_LINKS:
-                links[subject][p].add(_text(value))
+        if name is not None:
+            term = converted.get(value)
+            if term is None:  # dates and rates repeat: each distinct one converted once
+                term = converted[value] = to_rdflib(value)  # type: ignore[arg-type]
+            own = singles[subject]
+            if name not in own or str(term) < str(own[name]):
+                own[name] = term
+        if p in MEASURE_LINKS:
+            links[subject][p].add(_text(value))
+    bindings = {"importer": URIRef(bound)} if bound else None
     quota_rows: dict[str, list[dict[str, Node]]] = defaultdict(list)
-    for row in store.select(QUOTAS):
+    for row in store.select(QUOTAS, bindings=bindings):
         quota_rows[str(row["importer"])].append(row)
     mfn_rows: dict[str, list[dict[str, Node]]] = defaultdict(list)
-    for row in store.select(MFN_RATES):
+    for row in store.select(MFN_RATES, bindings=bindings):
         mfn_rows[str(row["importer"])].append(row)
     kinds = special_kinds(store)
     by_importer: dict[str, list[str]] = defaultdict(list)
@@ -85,8 +105,8 @@ def read_every_own_part(store: TradeStore, shared: SharedRules) -> dict[str, tup
         for importer_iri in links.get(iri, {}).get(IMPOSED_BY, ()):
             by_importer[importer_iri].append(iri)
     books: dict[str, tuple[RuleBook, set[Dependency]]] = {}
-    for importer_iri in {*by_importer, *quota_rows, *mfn_rows}:
-        code = importer_iri.rsplit("/", 1)[-1]
+    for importer_iri in {bound} if bound else {*by_importer, *quota_rows, *mfn_rows}:
+        code = importer if importer is not None else importer_iri.rsplit("/", 1)[-1]
         if str(country_iri(code)) != importer_iri:
             continue  # not a country's IRI: no code names its book
         own = by_importer.get(importer_iri, [])

@@ -27,12 +27,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tradekg.duty.records import Exemption, RuleBook
-from tradekg.duty.rules import load_rules
 from tradekg.duty.shared_rules import LABELLED, SharedRules, load_shared
-from tradekg.ontology.vocab import TKG, country_iri
+from tradekg.ontology.vocab import TKG
 from tradekg.store.interface import TradeStore
-from tradekg.views.all_books import own_dependencies, read_every_own_part, read_labels
-from tradekg.views.facts import classes_below, solutions
+from tradekg.views.all_books import read_every_own_part, read_labels
+from tradekg.views.facts import classes_below
 from tradekg.views.kept import RDF_TYPE, Dependency, depend, keep_many, kept, link, node, predicate, untracked
 from tradekg.views.on_disk import loaded, reuse
 
@@ -98,10 +97,8 @@ def _own_part(store: TradeStore, importer: str) -> RuleBook:
     def read() -> RuleBook:
         with untracked():  # the labels of its own nodes are its own dependencies; the shared part's are not
             shared = shared_rules(store)
-        iri = str(country_iri(importer))
-        imposed = solutions(store, f"SELECT DISTINCT ?n WHERE {{ ?n tkg:imposedBy <{iri}> }}")
-        book = load_rules(store, importer=importer, shared=shared)
-        depend(own_dependencies(iri, {row["n"].value for row in imposed}, book))
+        book, dependencies = read_every_own_part(store, shared, importer=importer)[importer]
+        depend(dependencies)
         return book
 
     return kept(store, "duty rules", ("own", importer), read)
