@@ -8,6 +8,7 @@ import logging
 import pyoxigraph as ox
 import pytest
 
+from tradekg.duty import compute_duty
 from tradekg.duty.calculator import Goods, calculate
 from tradekg.duty.rules import load_rules
 from tradekg.server import create_app
@@ -141,3 +142,19 @@ def test_a_duty_shared_by_origins_the_rules_name_alike_follows_the_importers_boo
         assert blanket.value not in {ref.iri for ref in after[1]}
         expected = calculate(load_rules(fresh_store, importer="USA"), Goods(origin=origin, hs=None, day=DAY))
         assert after[0] == expected.additional
+
+
+def test_the_duty_page_reads_the_kept_us_rules_and_follows_a_write_to_them(fresh_store: TradeStore) -> None:
+    client = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": fresh_store}).test_client()
+    ask = "/api/duty?origin=JPN&hs=9403.60&date=2025-05-15"
+    before = client.get(ask).get_json()
+    assert rule_book(fresh_store, "USA") is rule_book(fresh_store, "USA")  # kept: what /duty read
+    blanket = ox.NamedNode(ID + "measure/usa-blanket-tariff")
+    rate = ox.NamedNode(TKG + "ratePercent")
+    old = [q for q in fresh_store.quads_for_pattern(blanket, rate, None) if isinstance(q.graph_name, ox.NamedNode)]
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    with fresh_store.writing():
+        fresh_store.apply(old, [ox.Quad(blanket, rate, ox.Literal("12", datatype=decimal), old[0].graph_name)])
+    after = client.get(ask).get_json()
+    expected = compute_duty(fresh_store, origin="JPN", hs="9403.60", day="2025-05-15")
+    assert after == expected.to_json() != before
