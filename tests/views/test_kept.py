@@ -158,3 +158,22 @@ def test_the_duty_page_reads_the_kept_us_rules_and_follows_a_write_to_them(fresh
     after = client.get(ask).get_json()
     expected = compute_duty(fresh_store, origin="JPN", hs="9403.60", day="2025-05-15")
     assert after == expected.to_json() != before
+
+
+def test_a_write_to_a_measure_on_one_country_keeps_the_duties_of_the_others(fresh_store: TradeStore) -> None:
+    chinese = fresh_store.select(
+        "SELECT ?m WHERE { ?m tkg:imposedBy <https://w3id.org/tradekg/id/country/USA> ;"
+        " tkg:appliesTo <https://w3id.org/tradekg/id/country/CHN> ; tkg:ratePercent ?r"
+        " FILTER NOT EXISTS { ?m tkg:appliesTo ?other FILTER(?other != <https://w3id.org/tradekg/id/country/CHN>) }"
+        " FILTER NOT EXISTS { ?m tkg:appliesToAll true } } ORDER BY ?m LIMIT 1"
+    )[0]["m"]
+    aruba, china = all_goods_duty(fresh_store, "USA", "ABW", DAY), all_goods_duty(fresh_store, "USA", "CHN", DAY)
+    measure, rate = ox.NamedNode(str(chinese)), ox.NamedNode(TKG + "ratePercent")
+    old = [q for q in fresh_store.quads_for_pattern(measure, rate, None) if isinstance(q.graph_name, ox.NamedNode)]
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    with fresh_store.writing():
+        fresh_store.apply(old, [ox.Quad(measure, rate, ox.Literal("77", datatype=decimal), old[0].graph_name)])
+    assert all_goods_duty(fresh_store, "USA", "ABW", DAY) is aruba  # no rule naming Aruba changed
+    after = all_goods_duty(fresh_store, "USA", "CHN", DAY)
+    expected = calculate(load_rules(fresh_store, importer="USA"), Goods(origin="CHN", hs=None, day=DAY))
+    assert after[0] == expected.additional and after is not china

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from tradekg.duty.records import Exemption, RuleBook
 from tradekg.duty.shared_rules import LABELLED, SharedRules, load_shared
-from tradekg.ontology.vocab import TKG
+from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
 from tradekg.views.all_books import read_every_own_part, read_labels
 from tradekg.views.facts import classes_below
@@ -158,6 +158,16 @@ class OriginIndex:
             self.stacking.get(origin, empty),
         )
 
+    def signature_dependencies(self, origin: str) -> set[Dependency]:
+        """What the signature of ``origin`` (an IRI) depends on, besides the shared rules.
+
+        A rule naming the origin names its node (``node(origin)``: a new measure, exemption, suspension or stacking
+        rule naming it, or one no longer naming it); the rules it names now; a measure coming to or going from the
+        importer; and the properties by which a measure names every country or a customs union.
+        """
+        found = {node(origin), link(str(TKG.imposedBy), str(country_iri(self.book.importer))), *ORIGIN_WIDE}
+        return found | {node(iri) for part in self.signature(origin) for iri in part}
+
     def book_for(self, origin: str) -> RuleBook:
         """The book with only the measures that can hit goods of ``origin`` (an IRI), what they amend, their exemptions.
 
@@ -180,6 +190,22 @@ class OriginIndex:
         return dataclasses.replace(
             self.book, measures={iri: measures[iri] for iri in sorted(wanted)}, exemptions=exemptions
         )
+
+
+ORIGIN_WIDE = (predicate(str(TKG.appliesToAll)), predicate(str(TKG.appliesToUnion)), predicate(SUBCLASS_OF))
+"""Changes that may bring any measure to any origin (a measure on all countries or on a customs union)."""
+
+
+def book_dependencies(book: RuleBook) -> set[Dependency]:
+    """What a calculation with ``book`` (one origin's, see :meth:`OriginIndex.book_for`) depends on.
+
+    Besides the shared rules: its own measures, exemptions, suspensions and quotas, the importer's measures coming
+    or going, and :data:`ORIGIN_WIDE`.
+    """
+    found = {link(str(TKG.imposedBy), str(country_iri(book.importer))), *ORIGIN_WIDE}
+    found |= {node(iri) for iri in book.measures}
+    found |= {node(e.iri) for e in book.exemptions} | {node(s.iri) for s in book.suspensions}
+    return found | {node(q.iri) for q in book.quotas.values()}
 
 
 def _naming(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:

@@ -21,7 +21,7 @@ from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent, solutions
 from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes, untracked
-from tradekg.views.rule_books import origin_index
+from tradekg.views.rule_books import book_dependencies, origin_index, shared_rules
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
 WIDTH = 1000.0
@@ -214,11 +214,17 @@ def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) 
     """
 
     def compute() -> tuple[Decimal, tuple[Ref, ...]]:
-        index = origin_index(store, importer)
         iri = str(country_iri(origin))
+        with untracked():  # not the whole book: only what can change this origin's answer (see below)
+            index = origin_index(store, importer)
+        shared_rules(store)  # its dependencies are this answer's
+        depend(index.signature_dependencies(iri))
 
         def calculated() -> tuple[Decimal, tuple[Ref, ...]]:  # the same for every origin of this signature
-            book = origin_index(store, importer).book_for(iri)  # asked here too: its dependencies are this one's
+            with untracked():
+                book = origin_index(store, importer).book_for(iri)
+            shared_rules(store)
+            depend(book_dependencies(book))  # so a write to another origin's measure keeps this answer
             answer = calculate(book, Goods(origin=origin, hs=None, day=day))
             return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
 
