@@ -1,7 +1,7 @@
 """Time the domain views on a synthetic graph through the Flask test client (no HTTP), medians of several runs.
 
     python -m benchmarks.views [--measures 65000] [--instances 1000000] [--runs 7] [--workdir .bench-views]
-        [--pages ABW map] [--after-write] [--warm]
+        [--pages ABW map] [--after-write] [--warm] [--save-views]
         [--store DIR] [--instances-store DIR] [--parts pages http classes]
 
 Two parts, printed as Markdown tables:
@@ -16,7 +16,9 @@ Two parts, printed as Markdown tables:
 
 Each figure is the median and the 99th percentile of ``--runs`` requests after a warm-up (the warm-up builds the
 summaries kept on write). ``--store`` and ``--instances-store`` keep each graph in a persistent store directory
-(bulk-loaded once, then reused), so that repeated runs at 10^6 skip the load.
+(bulk-loaded once, then reused), so that repeated runs at 10^6 skip the load. ``--save-views`` ends a run by saving
+the views' summaries beside the store (:mod:`tradekg.views.on_disk`, as ``tradekg serve`` does): the next run on
+the same store times first views that take them from that file.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from tradekg.graph.load import load_files, open_store
 from tradekg.linkeddata.class_index import class_index
 from tradekg.server import create_app
 from tradekg.store.interface import TradeStore
+from tradekg.views.on_disk import save
 from tradekg.views.warm import warm_up
 
 DAY = "2025-05-15"
@@ -137,6 +140,7 @@ def pages(
     writes: bool = False,
     only: tuple[str, ...] = (),
     warm: bool = False,
+    save_views: bool = False,
 ) -> tuple[int, list[tuple[str, int, float, float]]]:
     """The store's size and each page's status, median and 99th percentile time (after a write, with ``writes``).
 
@@ -164,6 +168,9 @@ def pages(
             for page in chosen:
                 AFTER_WRITE_MS[page] = after_write(client, store, page)
                 print(f"after a write {page}: {AFTER_WRITE_MS[page]:.0f} ms", file=sys.stderr, flush=True)
+        if save_views:
+            started = time.perf_counter()
+            print(f"views saved: {save(store)} in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
         return len(store), timed
     finally:
         store.close()
@@ -270,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--after-write", action="store_true", help="also time each page's first view after a write")
     parser.add_argument("--pages", nargs="+", default=(), help="only the pages whose address holds one of these")
     parser.add_argument("--warm", action="store_true", help="first run the warm-up tradekg serve starts with")
+    parser.add_argument("--save-views", action="store_true", help="end by saving the views' summaries beside --store")
     return parser
 
 
@@ -287,6 +295,7 @@ def main() -> None:
             writes=args.after_write,
             only=tuple(args.pages),
             warm=args.warm,
+            save_views=args.save_views,
         )
         print(f"Pages, {args.measures:,} measures ({size:,} quads), {args.runs} runs after a warm-up:\n")
         print("| page | status | first ms | p50 ms | p90 ms | p99 ms | CPU p50 ms | first after a write ms |")

@@ -1,6 +1,7 @@
 """``tradekg serve`` under Granian: a store on disk is served, written, stopped cleanly and opened again."""
 
 import http.client
+import json
 import os
 import signal
 import time
@@ -70,6 +71,8 @@ def test_a_store_on_disk_is_served_written_and_released(tmp_path):
     assert process.returncode == 0
     assert wait_gone(processes) == []
     assert list(tmp_path.glob(".store-checkpoints-*")) == []  # the workers' checkpoints are removed at exit
+    # The serving process closed the store at exit: its stamp says so, and is trusted after a reboot.
+    assert json.loads((tmp_path / "store.stamp").read_text(encoding="utf-8"))["closed"] is True
     process, served = start_server("--store", str(directory), "--query-workers", "1")
     try:
         assert b"true" in served.request("GET", ASK)[2]  # the write was kept, and the lock was released

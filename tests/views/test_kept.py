@@ -8,6 +8,9 @@ import logging
 import pyoxigraph as ox
 import pytest
 
+from tradekg.duty import compute_duty
+from tradekg.duty.calculator import Goods, calculate
+from tradekg.duty.rules import load_rules
 from tradekg.server import create_app
 from tradekg.store.interface import TradeStore
 from tradekg.views import kept as kept_module
@@ -122,3 +125,55 @@ def test_the_warm_up_keeps_what_the_pages_share(fresh_store: TradeStore, caplog:
     assert kept_count(fresh_store, "all goods") == 0  # those depend on the day a page asks for
     assert warm_up(fresh_store, day=DAY) >= 0
     assert kept_count(fresh_store, "all goods") > 200  # every country's duty on all goods from the US that day
+
+
+def test_a_duty_shared_by_origins_the_rules_name_alike_follows_the_importers_book(fresh_store: TradeStore) -> None:
+    """Origins of one signature share one computation; deleting a measure on all countries drops it for both."""
+    blanket = ox.NamedNode(ID + "measure/usa-blanket-tariff")
+    before = all_goods_duty(fresh_store, "USA", "ABW", DAY), all_goods_duty(fresh_store, "USA", "AFG", DAY)
+    assert blanket.value in {ref.iri for ref in before[0][1]} and before[0] == before[1]
+    gone = [
+        q for q in fresh_store.quads_for_pattern(blanket, None, None) if not isinstance(q.graph_name, ox.DefaultGraph)
+    ]
+    with fresh_store.writing():
+        fresh_store.apply(gone, ())
+    for origin in ("ABW", "AFG"):
+        after = all_goods_duty(fresh_store, "USA", origin, DAY)
+        assert blanket.value not in {ref.iri for ref in after[1]}
+        expected = calculate(load_rules(fresh_store, importer="USA"), Goods(origin=origin, hs=None, day=DAY))
+        assert after[0] == expected.additional
+
+
+def test_the_duty_page_reads_the_kept_us_rules_and_follows_a_write_to_them(fresh_store: TradeStore) -> None:
+    client = create_app({"TESTING": True, "TRADEKG_STORE_INSTANCE": fresh_store}).test_client()
+    ask = "/api/duty?origin=JPN&hs=9403.60&date=2025-05-15"
+    before = client.get(ask).get_json()
+    assert rule_book(fresh_store, "USA") is rule_book(fresh_store, "USA")  # kept: what /duty read
+    blanket = ox.NamedNode(ID + "measure/usa-blanket-tariff")
+    rate = ox.NamedNode(TKG + "ratePercent")
+    old = [q for q in fresh_store.quads_for_pattern(blanket, rate, None) if isinstance(q.graph_name, ox.NamedNode)]
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    with fresh_store.writing():
+        fresh_store.apply(old, [ox.Quad(blanket, rate, ox.Literal("12", datatype=decimal), old[0].graph_name)])
+    after = client.get(ask).get_json()
+    expected = compute_duty(fresh_store, origin="JPN", hs="9403.60", day="2025-05-15")
+    assert after == expected.to_json() != before
+
+
+def test_a_write_to_a_measure_on_one_country_keeps_the_duties_of_the_others(fresh_store: TradeStore) -> None:
+    chinese = fresh_store.select(
+        "SELECT ?m WHERE { ?m tkg:imposedBy <https://w3id.org/tradekg/id/country/USA> ;"
+        " tkg:appliesTo <https://w3id.org/tradekg/id/country/CHN> ; tkg:ratePercent ?r"
+        " FILTER NOT EXISTS { ?m tkg:appliesTo ?other FILTER(?other != <https://w3id.org/tradekg/id/country/CHN>) }"
+        " FILTER NOT EXISTS { ?m tkg:appliesToAll true } } ORDER BY ?m LIMIT 1"
+    )[0]["m"]
+    aruba, china = all_goods_duty(fresh_store, "USA", "ABW", DAY), all_goods_duty(fresh_store, "USA", "CHN", DAY)
+    measure, rate = ox.NamedNode(str(chinese)), ox.NamedNode(TKG + "ratePercent")
+    old = [q for q in fresh_store.quads_for_pattern(measure, rate, None) if isinstance(q.graph_name, ox.NamedNode)]
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    with fresh_store.writing():
+        fresh_store.apply(old, [ox.Quad(measure, rate, ox.Literal("77", datatype=decimal), old[0].graph_name)])
+    assert all_goods_duty(fresh_store, "USA", "ABW", DAY) is aruba  # no rule naming Aruba changed
+    after = all_goods_duty(fresh_store, "USA", "CHN", DAY)
+    expected = calculate(load_rules(fresh_store, importer="USA"), Goods(origin="CHN", hs=None, day=DAY))
+    assert after[0] == expected.additional and after is not china

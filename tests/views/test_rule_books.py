@@ -16,9 +16,16 @@ import pytest
 from benchmarks.generate import write_nquads
 from tradekg.duty.calculator import Goods, calculate
 from tradekg.duty.rules import load_rules
+from tradekg.duty.shared_rules import LABELLED, load_shared
 from tradekg.graph.load import load_files, open_store
+from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
-from tradekg.views.rule_books import origin_index, rule_book
+from tradekg.views.all_books import read_every_own_part, read_labels
+from tradekg.views.facts import classes_below
+from tradekg.views.kept import link, node
+from tradekg.views.rule_books import origin_index, rule_book, shared_rules
+from tradekg.views.tariff_index import read_candidates
+from tradekg.views.worldmap import all_goods_duty
 
 ID = "https://w3id.org/tradekg/id/"
 DAYS = (dt.date(2025, 5, 15), dt.date(2025, 9, 1))
@@ -43,6 +50,11 @@ def _check_every_origin(store: TradeStore) -> int:
                 expected = calculate(whole, goods)
                 found = calculate(index.book_for(f"https://w3id.org/tradekg/id/country/{origin}"), goods)
                 assert (found.additional, found.applied) == (expected.additional, expected.applied), (importer, origin)
+                # As the pages ask: one computation per signature, shared by the origins the rules name alike.
+                shared = all_goods_duty(store, importer, origin, day)
+                assert shared[0] == expected.additional, (importer, origin)
+                assert [ref.iri for ref in shared[1]] == [a["measure"] for a in expected.applied], (importer, origin)
+                assert [ref.label for ref in shared[1]] == [a["label"] for a in expected.applied], (importer, origin)
                 checked += 1
     return checked
 
@@ -88,3 +100,42 @@ def test_a_chain_of_amendments_through_a_measure_on_another_country_still_replac
     assert [a["measure"].rsplit("-", 1)[-1] for a in expected.applied] == ["a"]
     found = calculate(origin_index(fresh_store, "CAN").book_for("https://w3id.org/tradekg/id/country/JPN"), goods)
     assert (found.additional, found.applied) == (expected.additional, expected.applied)
+
+
+@pytest.mark.parametrize("graph", ["bundled", "generated"])
+def test_every_importers_book_read_at_once_equals_its_book_read_alone(
+    graph: str, bundled_store: TradeStore, generated_store: TradeStore
+) -> None:
+    store = bundled_store if graph == "bundled" else generated_store
+    shared = shared_rules(store)
+    books = read_every_own_part(store, shared)
+    importers, _ = _importers_and_countries(store)
+    assert set(importers) <= set(books)
+    for code, (book, dependencies) in books.items():
+        assert book == load_rules(store, importer=code, shared=shared), code
+        assert read_every_own_part(store, shared, importer=code)[code] == (book, dependencies), code  # read alone
+        assert link(str(TKG.imposedBy), str(country_iri(code))) in dependencies
+        assert {node(iri) for iri in book.measures} <= dependencies
+    alone, _ = read_every_own_part(store, shared, importer="ATA")["ATA"]  # an importer of nothing
+    assert alone == load_rules(store, importer="ATA", shared=shared)
+
+
+@pytest.mark.parametrize("graph", ["bundled", "generated"])
+def test_the_tariff_index_read_whole_equals_it_read_tariff_by_tariff(
+    graph: str, bundled_store: TradeStore, generated_store: TradeStore
+) -> None:
+    store = bundled_store if graph == "bundled" else generated_store
+    whole = read_candidates(store)
+    subjects = store.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")
+    assert len(whole) >= 50
+    assert whole == read_candidates(store, [str(row["s"]) for row in subjects])
+
+
+@pytest.mark.parametrize("graph", ["bundled", "generated"])
+def test_the_labels_read_whole_equal_those_read_by_class_path(
+    graph: str, bundled_store: TradeStore, generated_store: TradeStore
+) -> None:
+    store = bundled_store if graph == "bundled" else generated_store
+    found = read_labels(store, classes_below(store, LABELLED))
+    assert len(found) >= 100
+    assert found == load_shared(store).labels

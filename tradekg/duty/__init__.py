@@ -66,7 +66,14 @@ def _shared_rules(store: SelectStore, generation: int | None) -> SharedRules:
 
 
 def compute_duty(
-    store: SelectStore, *, origin: str, hs: str, day: str, usmca: bool = False, over_quota: bool = False
+    store: SelectStore,
+    *,
+    origin: str,
+    hs: str,
+    day: str,
+    usmca: bool = False,
+    over_quota: bool = False,
+    book: RuleBook | None = None,
 ) -> DutyAnswer:
     """Check the inputs and compute the additional duty, with the reason for each measure that did not apply.
 
@@ -77,6 +84,8 @@ def compute_duty(
         day: The date of entry, ``YYYY-MM-DD``.
         usmca: The importer claims USMCA-qualifying goods.
         over_quota: The tariff-rate quota that would cover the goods is filled.
+        book: The importer's rules when already read (the server keeps them: :mod:`tradekg.views.rule_books`);
+            by default :func:`rules_for`.
 
     Returns:
         The :class:`DutyAnswer`; ``to_json()`` gives the documented JSON.
@@ -84,23 +93,26 @@ def compute_duty(
     Raises:
         DutyInputError: Unknown country, malformed HS code, or a date outside what the data covers.
     """
-    book = rules_for(store)
+    book = book if book is not None else rules_for(store)
     goods = Goods(
         origin=parse_origin(origin), hs=parse_hs(hs), day=parse_day(day, book), usmca=usmca, over_quota=over_quota
     )
     return calculate(book, goods)
 
 
-def duty_by_origin(store: SelectStore, day: date, hs: str | None = None) -> dict[str, Decimal]:
+def duty_by_origin(
+    store: SelectStore, day: date, hs: str | None = None, *, book: RuleBook | None = None
+) -> dict[str, Decimal]:
     """The additional duty goods of every origin paid on ``day`` (ISO alpha-3 -> percent), for the map.
 
     Args:
         store: The store.
         day: The day (outside :func:`coverage` the answer reflects only what the data holds).
         hs: An HS code (dots allowed) or ``None`` for goods that no product-specific measure covers.
+        book: The importer's rules when already read; by default :func:`rules_for`.
 
     Raises:
         DutyInputError: A malformed HS code.
     """
-    book = rules_for(store)
+    book = book if book is not None else rules_for(store)
     return additional_duty_by_origin(book, day, parse_hs(hs) if hs else None)

@@ -21,11 +21,17 @@ from tradekg.duty.sparql_reads import (
 )
 from tradekg.ontology.vocab import TKG
 
+LABELLED = (
+    "TradeMeasure", "Exemption", "StackingRule", "Programme", "LegalInstrument", "ProductCategory", "Country",
+    "CustomsUnion", "Source", "MFNRate",
+)  # fmt: skip
+"""The classes whose members' labels (``rdfs:label`` or ``dcterms:title``, English or plain) a book holds."""
+
 
 def _labels(store: SelectStore) -> dict[str, str]:
+    kinds = " ".join(f"tkg:{name}" for name in LABELLED)
     rows = store.select(
-        "SELECT ?node ?label WHERE { VALUES ?kind { tkg:TradeMeasure tkg:Exemption tkg:StackingRule tkg:Programme"
-        " tkg:LegalInstrument tkg:ProductCategory tkg:Country tkg:CustomsUnion tkg:Source tkg:MFNRate }"
+        f"SELECT ?node ?label WHERE {{ VALUES ?kind {{ {kinds} }}"
         " ?node a/rdfs:subClassOf* ?kind . { ?node rdfs:label ?label } UNION { ?node dcterms:title ?label }"
         ' FILTER (LANG(?label) = "" || LANGMATCHES(LANG(?label), "en")) }'
     )
@@ -75,9 +81,13 @@ class SharedRules:
     unions: dict[str, frozenset[str]]
 
 
-def load_shared(store: SelectStore) -> SharedRules:
-    """Read the rules that do not depend on the importer (see :class:`SharedRules`)."""
-    labels = _labels(store)
+def load_shared(store: SelectStore, *, labels: dict[str, str] | None = None) -> SharedRules:
+    """Read the rules that do not depend on the importer (see :class:`SharedRules`).
+
+    ``labels``: the labels :data:`LABELLED` nodes have, when already read (the views read them faster).
+    """
+    if labels is None:
+        labels = _labels(store)
     return SharedRules(
         labels=labels,
         instruments=_instruments(store, labels),

@@ -105,6 +105,8 @@ class Description:
     sources: list[Value] = field(default_factory=list)
     graphs: list[str] = field(default_factory=list)
     same_as: list[Value] = field(default_factory=list)
+    labelled: set[str] = field(default_factory=set)
+    """Every IRI whose label the description read (to show it or to order the links), not shown as JSON."""
 
     def to_json(self) -> dict[str, object]:
         """The description as JSON."""
@@ -256,14 +258,21 @@ def _describe_node(
     label = labeller(iri) if isinstance(node, ox.NamedNode) else "(anonymous)"
     description = Description(iri=iri, label=label)
     types = [o for p, o in pairs if p == RDF_TYPE]
-    description.types = [_value(t, labeller) for t in dict.fromkeys(types)]
-    description.descriptions = [_value(o, labeller) for p, o in pairs if p in DESCRIPTIONS]
-    description.same_as = [_value(o, labeller) for p, o in pairs if p == OWL_SAME_AS]
-    description.sources = [_value(o, labeller) for o in dict.fromkeys(o for p, o in pairs if p == DERIVED_FROM)]
+    # Each list in an order of its own (by label), not the store's: a copy of the store, or the same store after a
+    # write, may hand the same triples over in another order.
+    description.types = _ordered(_value(t, labeller) for t in dict.fromkeys(types))
+    description.descriptions = _ordered(_value(o, labeller) for p, o in pairs if p in DESCRIPTIONS)
+    description.same_as = _ordered(_value(o, labeller) for p, o in pairs if p == OWL_SAME_AS)
+    description.sources = _ordered(_value(o, labeller) for o in dict.fromkeys(o for p, o in pairs if p == DERIVED_FROM))
     hidden = HEADER_PROPERTIES if isinstance(node, ox.NamedNode) else {RDF_TYPE}  # a blank node shows it all
     body = [(p, o) for p, o in pairs if p not in hidden]
     description.outgoing = _groups(body, labeller, depth=depth)
     return description
+
+
+def _ordered(values: Iterable[Value]) -> list[Value]:
+    """Values by what a person reads, then by value (the same order whatever order the store gives)."""
+    return sorted(values, key=lambda v: (v.label.lower(), v.value, v.language, v.datatype))
 
 
 _SHAPES = ox.NamedNode(str(SHAPES_GRAPH_IRI))
@@ -309,6 +318,7 @@ def describe(
         PropertyGroup(predicate, inverse_label(labeller(predicate)), values, counts.get(predicate, len(values)))
         for predicate, values in page.items()
     ]
+    description.labelled = set(labeller.seen)
     return description
 
 

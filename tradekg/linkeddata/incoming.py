@@ -20,10 +20,16 @@ import pyoxigraph as ox
 from tradekg.ontology.vocab import SHAPES_GRAPH_IRI
 from tradekg.store.interface import TradeStore
 from tradekg.store.per_store import PerStore
+from tradekg.views.kept import Dependency, revisions
 
 SHAPES = ox.NamedNode(str(SHAPES_GRAPH_IRI))
 KEPT = 4096
 """Resources whose counts are kept (the least recently asked are forgotten first)."""
+
+
+def counted(iri: str) -> Dependency:
+    """The dependency of a kept answer read from the counts of the links to ``iri``."""
+    return ("incoming counts", iri)
 
 
 class IncomingCounts:
@@ -37,13 +43,23 @@ class IncomingCounts:
         store.on_commit(self.changed)
 
     def changed(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> None:
-        """Forget the counts of the resources a committed change set links to."""
+        """Forget the counts of the resources a committed change set links to.
+
+        Then tell the kept answers (:mod:`tradekg.views.kept`) that those resources' counts changed
+        (:func:`counted`), so that an answer read from a count not yet forgotten is never kept.
+        """
+        linked: set[str] = set()
         with self._lock:
             self._version += 1
             for quads in (removed, added):
                 for quad in quads:
                     if isinstance(quad.object, ox.NamedNode):
                         self._counts.pop(quad.object.value, None)
+                        linked.add(quad.object.value)
+        store = self._store()
+        kept_revisions = revisions(store) if store is not None and linked else None
+        if kept_revisions is not None:
+            kept_revisions.bump(counted(iri) for iri in linked)
 
     def get(self, iri: str) -> dict[str, int]:
         """The number of distinct subjects linking to ``iri`` by each property (shapes graph left out)."""

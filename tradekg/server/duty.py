@@ -11,13 +11,15 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, jsonify, request
 
-from tradekg.duty import DutyAnswer, DutyInputError, compute_duty, coverage, duty_by_origin, rules_for
+from tradekg.duty import DutyAnswer, DutyInputError, compute_duty, coverage, duty_by_origin
 from tradekg.duty.inputs import dotted, parse_day, parse_hs
+from tradekg.duty.records import RuleBook
 from tradekg.linkeddata.describe import format_date
 from tradekg.ontology.vocab import country_iri
 from tradekg.server import current_store
 from tradekg.server.web import page
 from tradekg.views.facts import labels
+from tradekg.views.rule_books import rule_book
 
 bp = Blueprint("duty", __name__)
 
@@ -40,6 +42,11 @@ def _flag(name: str) -> bool:
     raise DutyInputError(f"the parameter {name!r} must be true or false, not {raw!r}")
 
 
+def _book() -> RuleBook:
+    """The US rule book of the served store, kept across the writes that cannot change it (as the map's are)."""
+    return rule_book(current_store(), "USA")
+
+
 def _answer() -> DutyAnswer:
     """Compute from the request's parameters.
 
@@ -56,6 +63,7 @@ def _answer() -> DutyAnswer:
         day=request.args["date"],
         usmca=_flag("usmca"),
         over_quota=_flag("over_quota"),
+        book=_book(),
     )
 
 
@@ -80,9 +88,10 @@ def api_duty_by_origin() -> Response:
     try:
         if not request.args.get("date", "").strip():
             raise DutyInputError("missing parameter: date")
-        day = parse_day(request.args["date"], rules_for(current_store()))
+        book = _book()
+        day = parse_day(request.args["date"], book)
         hs = request.args.get("hs", "").strip()
-        by_origin = duty_by_origin(current_store(), day, hs or None)
+        by_origin = duty_by_origin(current_store(), day, hs or None, book=book)
     except DutyInputError as error:
         response = jsonify({"error": str(error), "status": 400})
         response.status_code = 400
@@ -133,8 +142,7 @@ def dates_in_words(text: str) -> str:
 def duty_page() -> Response:
     """A form (origin, HS code, date, USMCA, quota filled) filled from the query, and the breakdown when complete."""
     asked = any(request.args.get(name) for name in ("origin", "hs", "date"))
-    book = rules_for(current_store())
-    covered = coverage(book)
+    covered = coverage(_book())
     form = {name: request.args.get(name, "") for name in ("origin", "hs", "date")}
     context: dict[str, object] = {
         "form": form,

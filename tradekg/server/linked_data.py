@@ -12,7 +12,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request
 
 from tradekg.linkeddata.describe import INCOMING_PAGE_SIZE, Description, describe, resource_triples
-from tradekg.ontology.vocab import PREFIXES, TKG
+from tradekg.linkeddata.incoming import counted
+from tradekg.ontology.vocab import ID, PREFIXES, TKG
 from tradekg.server import current_store
 from tradekg.server.guard import request_iri
 from tradekg.server.views import resource_view, resource_view_html
@@ -34,7 +35,7 @@ from tradekg.server.web import (
     wants_json,
 )
 from tradekg.store.interface import TradeStore
-from tradekg.views.facts import until_write
+from tradekg.views.kept import ANY, Dependency, depend, kept, node
 
 bp = Blueprint("linked_data", __name__)
 # What a reader looks for first in the table of all facts (a measure's rate, then whom it applies to).
@@ -140,14 +141,47 @@ def _described(store: TradeStore, iri: str, offset: int) -> Description | None:
     return description
 
 
+def _kept_description(store: TradeStore, iri: str, offset: int) -> Description | None:
+    """The resource's description, kept until a write changes what it shows (its labelled links cost most).
+
+    It depends on the resource (any triple from or to it, and the counts of its links), on every IRI whose label
+    it read (shown, or ordering the links), and on the sources its graphs may name. A description showing a blank
+    node depends on every write: a blank node's triples name no IRI a write could be told by.
+    """
+
+    def compute() -> Description | None:
+        description = _described(store, iri, offset)
+        depend(_dependencies(iri, description))
+        return description
+
+    return kept(store, "describe", (iri, offset), compute)
+
+
+def _dependencies(iri: str, description: Description | None) -> set[Dependency]:
+    found: set[Dependency] = {node(iri), counted(iri)}
+    if description is None:
+        return found
+    found |= {node(labelled) for labelled in description.labelled}
+    graphs = str(ID) + "graph/"
+    found |= {node(str(ID) + "source/" + g[len(graphs) :]) for g in description.graphs if g.startswith(graphs)}
+    if _shows_blank_node(description):
+        found.add(ANY)
+    return found
+
+
+def _shows_blank_node(description: Description) -> bool:
+    values = [*description.types, *description.descriptions, *description.sources, *description.same_as]
+    values += [value for group in (*description.outgoing, *description.incoming) for value in group.values]
+    return any(value.kind == "bnode" for value in values)
+
+
 def _resource_page(iri: str, path: str | None) -> Response:
     try:
         offset = int_arg("in_offset", 0, high=10_000_000)
     except ValueError as error:
         return bad_request(str(error))
     store = current_store()
-    # A page's description is the same for every reader until a write: kept (its labelled links cost most).
-    description = until_write(store, ("describe", iri, offset), lambda: _described(store, iri, offset))
+    description = _kept_description(store, iri, offset)
     if description is None:
         return not_found(f"The dataset has nothing about {iri}.", iri=iri)
     types = [t.value for t in description.types]

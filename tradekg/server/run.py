@@ -38,6 +38,7 @@ from tradekg.server import create_app, query_pool, text_index
 from tradekg.server.body_deadline import unavailable_note
 from tradekg.settings import SETTINGS, SETTINGS_BY_NAME
 from tradekg.store.backends import is_server_url
+from tradekg.views.on_disk import save_if_changed
 from tradekg.views.warm import warm_up_in_background
 
 _PR_SET_PDEATHSIG = 1
@@ -118,14 +119,18 @@ def _serving_process(load_app: Callable[[], Flask]) -> Flask:
     """Granian's ``target_loader``, run in the serving process: the application, tied to this process's life.
 
     When the supervisor stops the server (SIGTERM, SIGINT), the process ends through Granian's shutdown and stops
-    its query workers and removes their checkpoints (Granian's processes end through ``multiprocessing``, which
-    runs its own finalizers but not ``atexit``). When the supervisor itself dies, the process is killed at once,
-    so that it never keeps a store's lock alone: Granian's graceful shutdown without its supervisor hung in 1 of
-    12 tries. Its workers then read the end of their pipes and exit, and the next server on the store removes the
-    checkpoints left behind.
+    its query workers, removes their checkpoints and closes the store (Granian's processes end through
+    ``multiprocessing``, which runs its own finalizers but not ``atexit``). When the supervisor itself dies, the
+    process is killed at once, so that it never keeps a store's lock alone: Granian's graceful shutdown without its
+    supervisor hung in 1 of 12 tries. Its workers then read the end of their pipes and exit, and the next server on
+    the store removes the checkpoints left behind.
     """
     _end_with_parent()
     app = load_app()
+    # The store last, after the text index and the query workers: a store closed cleanly records its stamp as
+    # closed, so the indexes kept beside it (class index, text index) are reused after a reboot, not rebuilt.
+    Finalize(None, app.extensions["tradekg"].close, exitpriority=5)
+    Finalize(None, partial(save_if_changed, app.extensions["tradekg"]), exitpriority=6)  # the views' summaries
     Finalize(None, text_index(app).close, exitpriority=20)  # before the workers: marks an index file up to date
     text_index(app).build_in_background()  # a big store's first search need not wait for its index (minutes)
     warm_up_in_background(app.extensions["tradekg"])  # what every country page and map shares (tradekg.views.warm)

@@ -45,7 +45,9 @@ Dependency = tuple[str, ...]
 ANY: Dependency = ("any",)
 """Changed by every committed write."""
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-LIMITS = {"rendered view": 128, "all goods": 65_536, "until write": 4096}
+LIMITS = {
+    "rendered view": 128, "describe": 1024, "all goods": 65_536, "all goods by signature": 65_536, "until write": 4096,
+}  # fmt: skip
 """The answers kept per family (others: :data:`DEFAULT_LIMIT`)."""
 DEFAULT_LIMIT = 4096
 LOGGED = 4096
@@ -236,6 +238,35 @@ def kept(
     return value
 
 
+def keep_many(
+    store: TradeStore, family: str, compute: Callable[[], dict[Hashable, tuple[object, Collection[Dependency]]]]
+) -> None:
+    """Keep many answers of ``family`` computed at once (one set-wise read), each with its own dependencies.
+
+    ``compute`` gives ``{key: (answer, dependencies)}``; it names every dependency itself (those of kept answers
+    it reads are not added). An answer whose dependencies changed while it was computed is not kept.
+    """
+    answers = _answers(store)
+    if answers is None:
+        return
+    started = answers.revisions.clock
+    token = _TRACKING.set(None)
+    try:
+        computed = compute()
+    finally:
+        _TRACKING.reset(token)
+    for key, (value, dependencies) in computed.items():
+        frozen = frozenset(dependencies)
+        if answers.revisions.changed_since(frozen, started):
+            continue
+        with answers.lock:
+            entries = answers.families.setdefault(family, OrderedDict())
+            if key not in entries:  # one computed meanwhile by kept() is as current
+                entries[key] = _Kept(value, started, frozen)
+            while len(entries) > LIMITS.get(family, DEFAULT_LIMIT):
+                entries.popitem(last=False)
+
+
 def _lookup(answers: _StoreAnswers, family: str, key: Hashable) -> _Kept | None:
     """The answer kept under ``(family, key)`` if it is current; a stale one is dropped."""
     with answers.lock:
@@ -250,6 +281,23 @@ def _lookup(answers: _StoreAnswers, family: str, key: Hashable) -> _Kept | None:
         found.checked = now
         entries.move_to_end(key)  # type: ignore[union-attr]
         return found
+
+
+def current_answers(
+    store: TradeStore, family: str, wanted: Callable[[Hashable], bool]
+) -> dict[Hashable, tuple[object, frozenset[Dependency]]]:
+    """The answers of ``family`` whose keys are ``wanted`` and which are current now, with their dependencies."""
+    answers = _answers(store)
+    if answers is None:
+        return {}
+    found = {}
+    with answers.lock:
+        now = answers.revisions.clock
+        for key, entry in (answers.families.get(family) or {}).items():
+            if wanted(key) and not answers.revisions.changed_since(entry.dependencies, entry.checked):
+                found[key] = (entry.value, entry.dependencies)
+                entry.checked = now
+    return found
 
 
 def kept_count(store: TradeStore, family: str) -> int:

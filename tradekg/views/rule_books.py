@@ -20,23 +20,22 @@ reads whole.
 from __future__ import annotations
 
 import dataclasses
+import threading
+import weakref
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from tradekg.duty.records import RuleBook
-from tradekg.duty.rules import load_rules
-from tradekg.duty.shared_rules import SharedRules, load_shared
+from tradekg.duty.records import Exemption, RuleBook
+from tradekg.duty.shared_rules import LABELLED, SharedRules, load_shared
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
-from tradekg.views.facts import classes_below, solutions
-from tradekg.views.kept import RDF_TYPE, Dependency, depend, kept, link, node, predicate, untracked
+from tradekg.views.all_books import read_every_own_part, read_labels
+from tradekg.views.facts import classes_below
+from tradekg.views.kept import RDF_TYPE, Dependency, depend, keep_many, kept, link, node, predicate, untracked
+from tradekg.views.on_disk import loaded, reuse
 
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-LABELLED = (
-    "TradeMeasure", "Exemption", "StackingRule", "Programme", "LegalInstrument", "ProductCategory", "Country",
-    "CustomsUnion", "Source", "MFNRate",
-)  # fmt: skip
-"""The classes whose members' labels the shared part holds (as :func:`tradekg.duty.shared_rules.load_shared` reads)."""
 SHARED_READS = (
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://purl.org/dc/terms/title",
@@ -51,35 +50,54 @@ SHARED_READS = (
 
 def shared_rules(store: TradeStore) -> SharedRules:
     """The rules every importer shares, kept while nothing they were read from changes (see the module)."""
+    reuse(store)
     return kept(store, "duty rules", ("shared",), lambda: _read_shared(store))
 
 
 def _read_shared(store: TradeStore) -> SharedRules:
-    shared = load_shared(store)
+    kinds = classes_below(store, LABELLED)
+    shared = load_shared(store, labels=read_labels(store, kinds))
     held: set[str] = {*shared.instruments, *shared.categories, *shared.unions}
     for instrument in shared.instruments.values():
         held.update(instrument.statutes)
     held.update(e.iri for e in shared.exemptions)
     held.update(r.iri for r in shared.rules)
     dependencies: set[Dependency] = {predicate(p) for p in SHARED_READS}
-    dependencies |= {link(RDF_TYPE, kind) for kind in classes_below(store, LABELLED)}
+    dependencies |= {link(RDF_TYPE, kind) for kind in kinds}
     dependencies |= {node(iri) for iri in held}
     depend(dependencies)
     return shared
 
 
+_READ_WHOLE: weakref.WeakSet[TradeStore] = weakref.WeakSet()  # stores whose importers' books were read at once
+_READ_WHOLE_LOCK = threading.Lock()
+
+
 def _own_part(store: TradeStore, importer: str) -> RuleBook:
-    """One importer's book as :func:`load_rules` reads it, kept while no node it imposes changes."""
+    """One importer's book as :func:`load_rules` reads it, kept while no node it imposes changes.
+
+    The first book asked of a store reads every importer's at once (:mod:`tradekg.views.all_books`: a few
+    queries instead of six per importer); after that, a book a write dropped is read alone.
+    """
+    reuse(store)
+    if loaded(store):  # every importer's part came from the file: one missing (dropped by a write) is read alone
+        _READ_WHOLE.add(store)
+    if store not in _READ_WHOLE:
+        with _READ_WHOLE_LOCK:  # the first page and the warm-up wait for one read
+            if store not in _READ_WHOLE:
+                with untracked():
+                    shared = shared_rules(store)
+                keep_many(
+                    store,
+                    "duty rules",
+                    lambda: {("own", code): part for code, part in read_every_own_part(store, shared).items()},
+                )
+                _READ_WHOLE.add(store)
 
     def read() -> RuleBook:
         with untracked():  # the labels of its own nodes are its own dependencies; the shared part's are not
             shared = shared_rules(store)
-        iri = str(country_iri(importer))
-        imposed = solutions(store, f"SELECT DISTINCT ?n WHERE {{ ?n tkg:imposedBy <{iri}> }}")
-        book = load_rules(store, importer=importer, shared=shared)
-        dependencies = {link(str(TKG.imposedBy), iri), predicate(SUBCLASS_OF)}
-        dependencies |= {node(row["n"].value) for row in imposed}
-        dependencies |= {node(rate.source) for rate in book.mfn if rate.source}
+        book, dependencies = read_every_own_part(store, shared, importer=importer)[importer]
         depend(dependencies)
         return book
 
@@ -108,20 +126,55 @@ def rule_book(store: TradeStore, importer: str) -> RuleBook:
     return kept(store, "duty rules", ("book", importer), combine)
 
 
+Signature = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]
+"""What an origin's duties depend on: the measures, suspensions, exemptions and stacking rules naming it."""
+
+
 @dataclass(frozen=True)
 class OriginIndex:
-    """An importer's rule book with its measures by the origins they name (by name or through a customs union)."""
+    """An importer's rule book with its measures by the origins they name (by name or through a customs union).
+
+    The calculator reads an origin only through four tests: whether a measure or a suspension hits it (by name,
+    customs union or all countries), whether an exemption names it among its countries, and whether a stacking
+    rule names it among the goods it is for. Two origins that every one of these rules names alike (the same
+    :meth:`signature`) therefore get the same duties, so a map of 249 countries computes one answer per signature.
+    """
 
     book: RuleBook
     named: dict[str, frozenset[str]]  # origin IRI -> the measures naming it
     everyone: frozenset[str]  # the measures on all countries
+    exemptions: tuple[Exemption, ...] = ()  # those from one of the book's measures or their programmes, in order
+    exempting: dict[str, frozenset[str]] = field(default_factory=dict)  # origin IRI -> the exemptions naming it
+    stacking: dict[str, frozenset[str]] = field(default_factory=dict)  # origin IRI -> the stacking rules naming it
+    suspending: dict[str, frozenset[str]] = field(default_factory=dict)  # origin IRI -> the suspensions naming it
+
+    def signature(self, origin: str) -> Signature:
+        """The rules naming ``origin`` (an IRI): origins of equal signatures get equal duties (see the class)."""
+        empty: frozenset[str] = frozenset()
+        return (
+            self.named.get(origin, empty),
+            self.suspending.get(origin, empty),
+            self.exempting.get(origin, empty),
+            self.stacking.get(origin, empty),
+        )
+
+    def signature_dependencies(self, origin: str) -> set[Dependency]:
+        """What the signature of ``origin`` (an IRI) depends on, besides the shared rules.
+
+        A rule naming the origin names its node (``node(origin)``: a new measure, exemption, suspension or stacking
+        rule naming it, or one no longer naming it); the rules it names now; a measure coming to or going from the
+        importer; and the properties by which a measure names every country or a customs union.
+        """
+        found = {node(origin), link(str(TKG.imposedBy), str(country_iri(self.book.importer))), *ORIGIN_WIDE}
+        return found | {node(iri) for part in self.signature(origin) for iri in part}
 
     def book_for(self, origin: str) -> RuleBook:
-        """The book with only the measures that can hit goods of ``origin`` (an IRI), and those they amend.
+        """The book with only the measures that can hit goods of ``origin`` (an IRI), what they amend, their exemptions.
 
         The calculator gives the same duties with it as with the whole book: a measure that does not hit the
         origin is never a candidate, and is read only when a candidate's chain of amendments passes through it
-        (so every measure a kept one amends, directly or along a chain, is kept too).
+        (so every measure a kept one amends, directly or along a chain, is kept too); an exemption from none of
+        the kept measures (nor from a programme of theirs) exempts no candidate.
         """
         measures = self.book.measures
         wanted = set(self.named.get(origin, ())) | self.everyone
@@ -132,7 +185,35 @@ class OriginIndex:
                 if target in measures and target not in wanted:
                     wanted.add(target)
                     frontier.append(target)
-        return dataclasses.replace(self.book, measures={iri: measures[iri] for iri in sorted(wanted)})
+        programmes = {programme for iri in wanted for programme in measures[iri].programmes}
+        exemptions = tuple(e for e in self.exemptions if e.measure in wanted or e.programme in programmes)
+        return dataclasses.replace(
+            self.book, measures={iri: measures[iri] for iri in sorted(wanted)}, exemptions=exemptions
+        )
+
+
+ORIGIN_WIDE = (predicate(str(TKG.appliesToAll)), predicate(str(TKG.appliesToUnion)), predicate(SUBCLASS_OF))
+"""Changes that may bring any measure to any origin (a measure on all countries or on a customs union)."""
+
+
+def book_dependencies(book: RuleBook) -> set[Dependency]:
+    """What a calculation with ``book`` (one origin's, see :meth:`OriginIndex.book_for`) depends on.
+
+    Besides the shared rules: its own measures, exemptions, suspensions and quotas, the importer's measures coming
+    or going, and :data:`ORIGIN_WIDE`.
+    """
+    found = {link(str(TKG.imposedBy), str(country_iri(book.importer))), *ORIGIN_WIDE}
+    found |= {node(iri) for iri in book.measures}
+    found |= {node(e.iri) for e in book.exemptions} | {node(s.iri) for s in book.suspensions}
+    return found | {node(q.iri) for q in book.quotas.values()}
+
+
+def _naming(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """``(origin, rule)`` pairs as the rules naming each origin."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for origin, rule in pairs:
+        found[origin].add(rule)
+    return {origin: frozenset(rules) for origin, rules in found.items()}
 
 
 def origin_index(store: TradeStore, importer: str) -> OriginIndex:
@@ -140,14 +221,30 @@ def origin_index(store: TradeStore, importer: str) -> OriginIndex:
 
     def build() -> OriginIndex:
         book = rule_book(store, importer)
+        unions = book.unions
         named: dict[str, set[str]] = defaultdict(set)
         for measure in book.measures.values():
             for origin in measure.applies_to:
                 named[origin].add(measure.iri)
             for union in measure.applies_to_unions:
-                for origin in book.unions.get(union, ()):
+                for origin in unions.get(union, ()):
                     named[origin].add(measure.iri)
         everyone = frozenset(m.iri for m in book.measures.values() if m.applies_to_all)
-        return OriginIndex(book, {origin: frozenset(iris) for origin, iris in named.items()}, everyone)
+        programmes = {programme for measure in book.measures.values() for programme in measure.programmes}
+        exemptions = tuple(e for e in book.exemptions if e.measure in book.measures or e.programme in programmes)
+        suspended = [
+            (origin, s.iri)
+            for s in book.suspensions
+            for origin in {*s.applies_to, *(o for union in s.applies_to_unions for o in unions.get(union, ()))}
+        ]
+        return OriginIndex(
+            book,
+            {origin: frozenset(iris) for origin, iris in named.items()},
+            everyone,
+            exemptions,
+            _naming((origin, e.iri) for e in exemptions for origin in e.countries),
+            _naming((origin, r.iri) for r in book.rules for origin in r.origins),
+            _naming(suspended),
+        )
 
     return kept(store, "duty rules", ("by origin", importer), build)

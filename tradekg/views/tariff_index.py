@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from tradekg.store.following import CommitFollower
 from tradekg.store.interface import TradeStore
-from tradekg.views.facts import solutions, tkg
+from tradekg.views.facts import pairs, solutions, tkg
 from tradekg.views.kept import Dependency, depend, revisions
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -77,25 +77,33 @@ def tariff_types(store: TradeStore) -> frozenset[str]:
 
 
 def read_candidates(store: TradeStore, subjects: Collection[str] | None = None) -> dict[str, Candidate]:
-    """The tariffs of the store (or those among ``subjects``) with what ranks them, in one query.
+    """The tariffs of the store (or those among ``subjects``) with what ranks them.
 
     Resources that are not tariffs (by their types) are left out.
     """
-    watched = ", ".join(f"<{iri}>" for iri in sorted(WATCHED))
-    if subjects is None:
-        pattern = f"?m a ?type . ?type rdfs:subClassOf* tkg:Tariff . ?m ?p ?o FILTER(?p IN ({watched}))"
-    else:  # subjects first: the engine then looks each one up
-        values = " ".join(str(ox.NamedNode(iri)) for iri in sorted(subjects))
-        pattern = f"VALUES ?m {{ {values} }} ?m ?p ?o FILTER(?p IN ({watched}))"
-    rows = solutions(store, f"SELECT DISTINCT ?m ?p ?o WHERE {{ {pattern} FILTER(isIRI(?m)) }}")
     kinds = tariff_types(store)
     facts: dict[str, dict[str, list[ox.Term]]] = {}
-    for row in rows:
-        facts.setdefault(row["m"].value, {}).setdefault(row["p"].value, []).append(row["o"])
+    if subjects is None:  # the tariffs, then each property read whole (see facts.pairs), kept for the tariffs
+        tariffs = solutions(store, "SELECT DISTINCT ?m WHERE { ?m a ?type . ?type rdfs:subClassOf* tkg:Tariff }")
+        facts = {row["m"].value: {} for row in tariffs if isinstance(row["m"], ox.NamedNode)}
+        for p in sorted(WATCHED - {RDF_TYPE}):
+            for subject, value in pairs(store, p):
+                own = facts.get(subject)
+                if own is not None:
+                    own.setdefault(p, []).append(value)
+    else:  # subjects first: the engine then looks each one up
+        watched = ", ".join(f"<{iri}>" for iri in sorted(WATCHED))
+        values = " ".join(str(ox.NamedNode(iri)) for iri in sorted(subjects))
+        rows = solutions(
+            store,
+            f"SELECT DISTINCT ?m ?p ?o WHERE {{ VALUES ?m {{ {values} }} ?m ?p ?o FILTER(?p IN ({watched}))"
+            " FILTER(isIRI(?m)) }",
+        )
+        for row in rows:
+            facts.setdefault(row["m"].value, {}).setdefault(row["p"].value, []).append(row["o"])
+        facts = {iri: own for iri, own in facts.items() if any(t.value in kinds for t in own.get(RDF_TYPE, ()))}
     found = {}
     for iri, own in facts.items():
-        if not any(t.value in kinds for t in own.get(RDF_TYPE, ())):
-            continue
         rate = Decimal(0)
         for term in own.get(RATE, ()):
             try:
@@ -208,6 +216,32 @@ class TariffIndex(CommitFollower):
             self._ranked[(kind, country)] = found
         return found
 
+    # -- kept on disk (tradekg.views.on_disk) ------------------------------------------------------
+
+    def tariffs_at(self, stamp: str) -> dict[str, Candidate] | None:
+        """Every tariff as held now, if the index is built and the store is at ``stamp`` (else ``None``)."""
+        with self._lock:
+            store = self._store()
+            if self._tariffs is None or store is None or store.stamp != stamp:
+                return None
+            return dict(self._tariffs)
+
+    def seed(self, tariffs: dict[str, Candidate], stamp: str) -> bool:
+        """Take ``tariffs`` as read at ``stamp``, if the index is not built and the store is still at ``stamp``.
+
+        A commit's change set reaches the index under its lock after the store's stamp has moved on, so tariffs
+        seeded here are either refused (the stamp moved) or followed by that commit (read again where it touched).
+        """
+        with self._lock:
+            store = self._store()
+            if self._tariffs is not None or store is None or store.stamp != stamp:
+                return False
+            self._tariffs = {}
+            for tariff in tariffs.values():
+                self._add(tariff)
+            self._changed_lists = set()
+            return True
+
     # -- reading -----------------------------------------------------------------------------------
 
     def facing(self, country: str) -> Iterator[Candidate]:
@@ -303,5 +337,11 @@ def page_of(
 
 
 def tariff_index(store: TradeStore) -> TariffIndex:
-    """The store's index, made (and set to follow its writes) at the first use; read at the first question."""
+    """The store's index, made (and set to follow its writes) at the first use; read at the first question.
+
+    A store on disk first offers what its file of summaries holds (:mod:`tradekg.views.on_disk`).
+    """
+    from tradekg.views.on_disk import reuse  # noqa: PLC0415 - on_disk imports this module
+
+    reuse(store)
     return TariffIndex.of(store)

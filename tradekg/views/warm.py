@@ -5,7 +5,8 @@ shares, each importer's own rules, the table of countries and the map's projecte
 on an idle machine). :func:`warm_up` computes them; the duties on all goods of a day, which depend on the day a
 page asks for, are computed by the pages (a few milliseconds each with the rules kept). Each is a kept answer
 (:mod:`tradekg.views.kept`) or a summary that follows the store: a page asked meanwhile computes what it needs
-itself, or waits for the same computation under way, and never gets an answer older than the store.
+itself, or waits for the same computation under way, and never gets an answer older than the store. A store on
+disk keeps them in a file beside it (:mod:`tradekg.views.on_disk`): the warm-up of the next start reads the file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 import time
 
 from tradekg.store.interface import TradeStore
+from tradekg.views.on_disk import save_if_changed
 from tradekg.views.rule_books import rule_book
 from tradekg.views.tariff_index import tariff_index
 from tradekg.views.worldmap import all_goods_duty, countries_by_code, imposing_countries, shapes
@@ -46,7 +48,10 @@ def warm_up(store: TradeStore, *, day: dt.date | None = None) -> float:
 
 
 def warm_up_in_background(store: TradeStore) -> threading.Thread:
-    """Start :func:`warm_up` in a daemon thread; its failure is logged, never raised (pages compute on demand)."""
+    """Start :func:`warm_up` in a daemon thread; its failure is logged, never raised (pages compute on demand).
+
+    A store on disk then has what was computed saved beside it, for the next start.
+    """
 
     def run() -> None:
         try:
@@ -55,6 +60,7 @@ def warm_up_in_background(store: TradeStore) -> threading.Thread:
             log.exception("the views' warm-up failed; pages compute what they need at their first view")
             return
         log.info("views warmed up in %.1f s", seconds)
+        save_if_changed(store)  # a store on disk: the next start takes them from its file (tradekg.views.on_disk)
 
     thread = threading.Thread(target=run, name="tradekg-views-warm-up", daemon=True)
     thread.start()

@@ -20,8 +20,8 @@ from tradekg.duty.calculator import Goods, calculate
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent, solutions
-from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes
-from tradekg.views.rule_books import origin_index
+from tradekg.views.kept import RDF_TYPE, depend, kept, link, predicate, rows_nodes, untracked
+from tradekg.views.rule_books import book_dependencies, origin_index, shared_rules
 
 GEOMETRY = Path(__file__).with_name("geo") / "countries-50m.json"
 WIDTH = 1000.0
@@ -209,13 +209,26 @@ def all_goods_duty(store: TradeStore, importer: str, origin: str, day: dt.date) 
 
     ``importer`` and ``origin`` are ISO alpha-3 codes. Answers are kept while the importer's rule book stays
     (:mod:`tradekg.views.rule_books`): at 10^6 quads one answer walks thousands of rules, and each country page
-    and map asks again.
+    and map asks again. Origins that the importer's rules name alike share one computation
+    (:meth:`~tradekg.views.rule_books.OriginIndex.signature`): a map of 249 countries computes a few.
     """
 
     def compute() -> tuple[Decimal, tuple[Ref, ...]]:
-        book = origin_index(store, importer).book_for(str(country_iri(origin)))
-        answer = calculate(book, Goods(origin=origin, hs=None, day=day))
-        return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+        iri = str(country_iri(origin))
+        with untracked():  # not the whole book: only what can change this origin's answer (see below)
+            index = origin_index(store, importer)
+        shared_rules(store)  # its dependencies are this answer's
+        depend(index.signature_dependencies(iri))
+
+        def calculated() -> tuple[Decimal, tuple[Ref, ...]]:  # the same for every origin of this signature
+            with untracked():
+                book = origin_index(store, importer).book_for(iri)
+            shared_rules(store)
+            depend(book_dependencies(book))  # so a write to another origin's measure keeps this answer
+            answer = calculate(book, Goods(origin=origin, hs=None, day=day))
+            return answer.additional, tuple(Ref(str(a["measure"]), str(a["label"])) for a in answer.applied)
+
+        return kept(store, "all goods by signature", (importer, index.signature(iri), day), calculated)
 
     return kept(store, "all goods", (importer, origin, day), compute)
 
@@ -229,9 +242,11 @@ def _by_origin(
         rates: dict[str, Decimal] = {}
         parts: dict[str, tuple[Ref, ...]] = {}
         code = _alpha3(importer)
-        for ref, origin in countries.values():
-            if ref.iri != importer.iri:
-                rates[ref.iri], parts[ref.iri] = all_goods_duty(store, code, origin, day)
+        origin_index(store, code)  # what every answer below depends on, named once (not once per country)
+        with untracked():
+            for ref, origin in countries.values():
+                if ref.iri != importer.iri:
+                    rates[ref.iri], parts[ref.iri] = all_goods_duty(store, code, origin, day)
         return rates, parts
 
     origins = tuple(sorted((ref.iri, code) for ref, code in countries.values()))
