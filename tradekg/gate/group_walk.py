@@ -17,6 +17,7 @@ is not walked this way: :func:`walk_group` returns ``None`` and the group is val
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -93,11 +94,19 @@ class LabelledReader(DataReader):
 
 
 class LabelledTargets(Targets):
-    """:class:`Targets` whose kept types of a node are read again (recorded) for each new set of requests."""
+    """:class:`Targets` that records a node's type read for every request asking, though it reads the types once."""
+
+    def __init__(self, reader: LabelledReader) -> None:
+        super().__init__(reader)
+        self.labelled = reader
+        self.typed_for: dict[Term, Requests] = {}
 
     def classes_of(self, node: Term) -> set[Node]:
         """The node's types and their superclasses; the type read is recorded for the current requests."""
-        self.reader.along(node, TYPE)
+        current, before = self.labelled.current, self.typed_for.get(node, 0)
+        if current & ~before:
+            self.typed_for[node] = before | current
+            self.labelled.read(node, TYPE, current)
         return super().classes_of(node)
 
 
@@ -190,30 +199,52 @@ def walk_group(view: QuadSource, changed: Sequence[Sequence[ox.Quad]]) -> GroupW
     return GroupWalk(focus, _footprint_quads(reader, focus) if focus else {}, reader)
 
 
+@functools.cache
+def _walks_back() -> dict[ox.NamedNode | None, list[tuple[Chain, bool, tuple[ShapeFootprint, ...]]]]:
+    """For each predicate a chain step reads, the distinct walks back from a quad of it, with the shapes reading it.
+
+    A walk is the steps back to the focus node (a repeated step included) and whether the step reads the quad
+    backwards; several chains of several shapes often share one (``rdf:type`` read through ``sh:class``).
+    """
+    found: dict[ox.NamedNode | None, dict[tuple[Chain, bool], list[ShapeFootprint]]] = {}
+    for predicate, places in _readers_of().items():
+        walks = found.setdefault(predicate, {})
+        for footprint, chain, index in places:
+            step = chain[index]
+            readers = walks.setdefault((chain[: index + 1] if step.repeat else chain[:index], step.inverse), [])
+            if footprint not in readers:
+                readers.append(footprint)
+    return {
+        predicate: [(steps, inverse, tuple(readers)) for (steps, inverse), readers in walks.items()]
+        for predicate, walks in found.items()
+    }
+
+
 def _focus(
     reader: LabelledReader, targets: Targets, by_predicate: dict[ox.NamedNode, dict[ox.Quad, Requests]]
 ) -> dict[ShapeFootprint, dict[Term, Requests]]:
     """For each targeted shape, the targets whose verdict the changes can change, with the requests concerned."""
-    readers = _readers_of()
+    walks = _walks_back()
     candidates: dict[ShapeFootprint, dict[Term, Requests]] = {}
     walked: dict[tuple[object, Chain, bool], dict[Term, Requests]] = {}
     for predicate, quads in by_predicate.items():
-        for footprint, chain, index in (*readers.get(predicate, ()), *readers.get(None, ())):
-            step = chain[index]
-            back_steps = chain[: index + 1] if step.repeat else chain[:index]
-            key = (predicate, back_steps, step.inverse)
+        for back_steps, inverse, readers in (*walks.get(predicate, ()), *walks.get(None, ())):
+            key = (predicate, back_steps, inverse)
             nodes = walked.get(key)
             if nodes is None:
                 nodes = {}
                 for quad, requests in quads.items():
-                    start = quad.object if step.inverse else quad.subject
+                    start = quad.object if inverse else quad.subject
                     nodes[start] = nodes.get(start, 0) | requests  # type: ignore[index,arg-type]
                 for back in reversed(back_steps):
                     nodes = reader.step(nodes, back, backwards=True)
                 walked[key] = nodes
-            found = candidates.setdefault(footprint, {})
-            for node, requests in nodes.items():
-                found[node] = found.get(node, 0) | requests
+            if not nodes:
+                continue
+            for footprint in readers:
+                found = candidates.setdefault(footprint, {})
+                for node, requests in nodes.items():
+                    found[node] = found.get(node, 0) | requests
     focus: dict[ShapeFootprint, dict[Term, Requests]] = {}
     for footprint in footprints():  # in the shapes' order
         kept = {}
