@@ -38,16 +38,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
-from rdflib.term import Node
-
 from tradekg.gate.changes import AfterView, ChangeSet, NeedsCommittedStore, PendingView
-from tradekg.gate.neighbourhood import Targets, affected, footprint_quads
+from tradekg.gate.group_walk import walk_group
 from tradekg.gate.neighbourhood import validate_change as validate_alone
-from tradekg.gate.reads import DataReader, SharedReads, Term, _engine_term
 from tradekg.gate.shacl_sparql import validate_focus
-from tradekg.gate.validate import ValidationReport, short_name
-from tradekg.store.interface import TradeStore, to_rdflib
+from tradekg.gate.validate import ValidationReport
+from tradekg.store.interface import TradeStore
 from tradekg.store.per_store import PerStore
 
 MAX_GROUP = 32
@@ -282,33 +278,23 @@ class CommitQueue:
             self.settled["one by one"] += len(group.requests)
 
     def _together(self, members: list[_Request], pending: ChangeSet) -> bool:
-        """Validate the members at once when none reads what a later one changes; commit them if they conform."""
+        """Validate the members at once when none reads what a later one changes; commit them if they conform.
+
+        Their focus nodes and reads are found in one walk of the union of their changes (:mod:`.group_walk`).
+        """
         view = AfterView(self.store, pending, indexed=True)
         changed = [[*request.changes.added, *request.changes.removed] for request in members]  # type: ignore[union-attr]
-        readers, focus_sets, quad_sets = [], [], []
-        shared = SharedReads(view)  # the members read the same store: each scan once, each member's reads recorded
-        for quads in changed:
-            reader = DataReader(view, shared)
-            focus = affected(reader, Targets(reader), quads)
-            quad_sets.append(footprint_quads(reader, focus) if focus else set())
-            readers.append(reader)
-            focus_sets.append(focus)
-        if not _independent(readers, changed):
+        walk = walk_group(view, changed)
+        if walk is None or not walk.independent(changed):
             return False
-        by_shape: dict[Node, set[Term]] = {}
-        for focus in focus_sets:
-            for footprint, nodes in focus.items():
-                by_shape.setdefault(footprint.shape, set()).update(nodes)
-        report = validate_focus(set().union(*quad_sets), by_shape)
+        report = validate_focus(walk.quads, walk.by_shape())
         if not report.conforms:
             return False
         settled = []
-        for request, focus, quads in zip(members, focus_sets, quad_sets, strict=True):
-            nodes = {node for found in focus.values() for node in found}
-            names = {short_name(to_rdflib(node)) for node in nodes}
-            own = ValidationReport(True, tuple(item for item in report.violations if item.focus_node in names))
-            triples = len({quad.triple for quad in quads})
-            settled.append((request, Outcome(request.changes, own, len(nodes), triples)))  # type: ignore[arg-type]
+        for index, request in enumerate(members):
+            own = walk.report(index, report)
+            outcome = Outcome(request.changes, own, len(walk.focus_nodes(index)), walk.triples(index))  # type: ignore[arg-type]
+            settled.append((request, outcome))
         self._commit(pending, settled)
         return True
 
@@ -350,33 +336,6 @@ class CommitQueue:
         for request, outcome in settled:
             request.outcome = outcome
         settled.clear()
-
-
-def _independent(readers: list[DataReader], changed: list[list[ox.Quad]]) -> bool:
-    """Whether no reader reads (by node and predicate, or by predicate) a quad that a later request changes."""
-    last_forward: dict[tuple[object, object], int] = {}
-    last_backward: dict[tuple[object, object], int] = {}
-    last_predicate: dict[object, int] = {}
-    for index, quads in enumerate(changed):
-        for quad in quads:
-            for key, table in (
-                ((quad.subject, quad.predicate), last_forward),
-                ((quad.subject, None), last_forward),
-                ((quad.object, quad.predicate), last_backward),
-                ((quad.object, None), last_backward),
-                (quad.predicate, last_predicate),
-                (None, last_predicate),
-            ):
-                table[key] = index
-    for index, reader in enumerate(readers):
-        for node, predicate, inverse in reader.reads:
-            table = last_backward if inverse else last_forward
-            if table.get((node, _engine_term(predicate)), -1) > index:  # type: ignore[arg-type]
-                return False
-        for predicate in reader.scanned:
-            if last_predicate.get(_engine_term(predicate), -1) > index:
-                return False
-    return True
 
 
 def _as_exception(error: BaseException) -> Exception:
