@@ -58,6 +58,7 @@ def insert(triples: str) -> tuple[str, str]:
 FROZEN = insert(f"<{EX}thing-2> <{EX}frozen> true")
 SECOND_DOCUMENT = insert(f"<{EX}doc-2> <{EX}reviewedBy> <{EX}alice>")
 HARMLESS = insert(f'<{EX}note> <{EX}text> "read by no shape"')
+ALSO_HARMLESS = insert(f'<{EX}note-2> <{EX}text> "read by no shape either"')
 ONE_WRITE = {  # name: (write, full validation's verdict)
     "something frozen while a registry exists (a global read)": (FROZEN, False),
     "something not frozen": (insert(f"<{EX}thing-2> <{EX}frozen> false"), True),
@@ -72,7 +73,9 @@ ONE_WRITE = {  # name: (write, full validation's verdict)
     ),
     "a high rating (read forwards through the inverse path)": (insert(f"<{EX}doc-1> <{EX}rating> 9"), False),
 }
-GROUPS = {  # name: (writes, full validation's one-by-one verdicts); the first alone, the rest together
+# name: (writes, full validation's one-by-one verdicts). The first is settled alone, the others as one group, which
+# the group walk validates at once unless a write changes what an earlier one reads: none of these does.
+GROUPS = {
     "a registry added while something is frozen": (
         [
             ("update", f"DELETE DATA {{ GRAPH {G} {{ <{EX}registry-1> a <{EX}Registry> }} }} ; {FROZEN[1]}"),
@@ -83,14 +86,14 @@ GROUPS = {  # name: (writes, full validation's one-by-one verdicts); the first a
     ),
     "something frozen in a group": ([HARMLESS, FROZEN, insert(f"<{EX}doc-3> <{EX}rating> 1")], [*"ara"]),
     "a subjects-of target in a group": (
-        [HARMLESS, insert(f"<{EX}doc-2> <{EX}reviewedBy> <{EX}bob>"), SECOND_DOCUMENT],
+        [HARMLESS, insert(f"<{EX}doc-2> <{EX}reviewedBy> <{EX}bob>"), ALSO_HARMLESS],
         ["accepted", "rejected", "accepted"],
     ),
     "a third document in a group": (
         [SECOND_DOCUMENT, insert(f"<{EX}doc-3> <{EX}reviewedBy> <{EX}alice>"), HARMLESS],
         ["accepted", "rejected", "accepted"],
     ),
-    "a high rating in a group": ([HARMLESS, insert(f"<{EX}doc-1> <{EX}rating> 9"), SECOND_DOCUMENT], [*"ara"]),
+    "a high rating in a group": ([HARMLESS, insert(f"<{EX}doc-1> <{EX}rating> 9"), ALSO_HARMLESS], [*"ara"]),
     "all fine together": ([HARMLESS, insert(f"<{EX}registry-2> a <{EX}Registry>"), SECOND_DOCUMENT], [*"aaa"]),
 }
 VERDICT = {"a": "accepted", "r": "rejected"}
