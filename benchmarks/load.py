@@ -132,7 +132,7 @@ def merge(paths: list[Path]) -> dict[str, object]:
 def run(args: argparse.Namespace) -> dict[str, object]:
     """Every round; returns each engine's runs and medians, with the load average before and after."""
     trees = dict(tree.split("=", 1) for tree in args.tree)
-    entries = [(f"tradekg@{label}", "tradekg", Path(path)) for label, path in trees.items()]
+    entries = [(f"tradekg@{label}", "tradekg", Path(path)) for label, path in trees.items() if not args.others_only]
     first_tree = Path(next(iter(trees.values())))
     entries += [(engine, engine, first_tree) for engine in args.others]
     runs: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in entries}
@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--merge", type=Path, nargs="+", help="print the table of earlier --json files instead")
     parser.add_argument("--tree", action="append", default=[], help="LABEL=PATH of a tradekg tree (repeatable)")
     parser.add_argument("--others", nargs="*", default=["pyoxigraph", "rdflib"], choices=OTHERS)
+    parser.add_argument("--others-only", action="store_true", help="run only --others (the first tree's Python path)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rdflib-rounds", type=int, default=3, help="rounds rdflib takes part in (it is slow)")
     parser.add_argument("--store", choices=["memory", "disk"], default="memory")
