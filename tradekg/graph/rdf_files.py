@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from tradekg.ontology.vocab import source_graph_iri
+from tradekg.store.staging import StagedQuads
 
 FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -123,3 +124,21 @@ def parse_file(path: Path, *, graph: str | None = None) -> list[ox.Quad]:
     return parse_rdf(
         data, rdf_format, graph=graph or file_graph_iri(path), origin=path, base_iri=path.resolve().as_uri()
     )
+
+
+def stage_file(staged: StagedQuads, path: Path, *, graph: str | None = None) -> None:
+    """Parse one RDF file into staged quads, as :func:`parse_file` reads it (the engine parses; see :func:`parse_rdf`).
+
+    Raises:
+        UnreadableFile: The file is missing, unreadable or of an unknown format.
+        RdfSyntaxError: The file does not parse; the error names the file, line and column.
+    """
+    rdf_format = rdf_format_for(path)
+    try:
+        staged.add_file(path, rdf_format, graph=graph or file_graph_iri(path), base_iri=path.resolve().as_uri())
+    except SyntaxError as error:
+        raise _syntax_error(path, error) from error
+    except ValueError as error:
+        raise RdfSyntaxError(path, None, None, str(error)) from error
+    except OSError as error:
+        raise UnreadableFile(path, error.strerror or str(error)) from error

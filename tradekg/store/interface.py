@@ -30,6 +30,7 @@ from rdflib.term import Node
 
 from tradekg.ontology.vocab import ID
 from tradekg.store.sparql_text import uses_keyword
+from tradekg.store.staging import StagedQuads
 
 QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -296,6 +297,20 @@ class TradeStore(ABC):
         """Add quads in one transaction, without validation (trusted data: the vocabulary, tests)."""
         with self.writing():
             self.apply((), [quad for quad in quads if quad not in self])
+
+    def add_staged(self, staged: StagedQuads) -> None:
+        """Add staged quads (a load's parsed files) in one transaction, without validation; ``staged`` is consumed.
+
+        Call it holding :meth:`writing`. Quads already stored are left as they are; the union default graph follows,
+        as in :meth:`apply`. This default commits them through :meth:`apply` (the exact change set, told to the
+        listeners); a backend may take them faster by its own means (:meth:`OxigraphStore.add_staged`).
+
+        Raises:
+            StoreError: Nothing was written.
+        """
+        quads = list(staged.quads())
+        staged.discard()
+        self.apply((), quads)
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Quad]]) -> None:
         """Replace whole named graphs by new contents, all graphs in one transaction, without validation."""
