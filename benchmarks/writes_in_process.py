@@ -78,14 +78,19 @@ def run(pristine: Path, measures: int, *, seconds: float, seed: int, first: int)
     }
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (also read by tests/test_benchmark_docs.py)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pristine", type=Path, required=True, help="a store prepared by concurrent_writes")
     parser.add_argument("--measures", type=int, required=True, help="the measures the data was generated with")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--first", type=int, default=0, help="number of the first new measure (0: after the data)")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     first = args.first or args.measures + 1_000_000
     print(json.dumps(run(args.pristine, args.measures, seconds=args.seconds, seed=args.seed, first=first)))
 
