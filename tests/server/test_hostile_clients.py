@@ -139,29 +139,23 @@ def post_from(served, address: str) -> tuple[int, bool]:
         connection.close()
 
 
-def third_body_refused(served, address: str) -> bool:
-    """Whether a body from ``address`` is refused as over its share, once the server has begun reading the two it
-    announced: on a loaded machine a request thread may start reading them a moment after they were sent, and a body
-    sent before that is rightly read (200), so ask again until the refusal or a deadline far past the race."""
+REFUSED, READ = (503, True), (200, False)
+"""post_from's answers: a body over the client's share, and a body read."""
+
+
+def answered_in_time(served, address: str, wanted: tuple[int, bool]) -> bool:
+    """Whether a body from ``address`` gets ``wanted`` (the other of REFUSED and READ until then) within 10 s.
+
+    The server's count of a client's unfinished bodies moves a moment after what the test sees: a request thread may
+    begin reading announced bodies a little after they were sent, and gives the client's share back a little after
+    the deadline's watcher has answered them 408. So ask again until the change, or a deadline far past the race."""
+    meanwhile = READ if wanted == REFUSED else REFUSED
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         answer = post_from(served, address)
-        if answer == (503, True):
+        if answer == wanted:
             return True
-        assert answer == (200, False), answer
-        time.sleep(0.05)
-    return False
-
-
-def body_read_again(served, address: str) -> bool:
-    """Whether a body from ``address`` is read again once its stalled ones were answered 408: the 408 is sent by the
-    deadline's watcher, and the request thread gives the client's share back a moment later, when its read fails."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        answer = post_from(served, address)
-        if answer == (200, False):
-            return True
-        assert answer == (503, True), answer
+        assert answer == meanwhile, answer
         time.sleep(0.05)
     return False
 
@@ -187,13 +181,13 @@ def test_stalled_and_slow_bodies_are_answered_408_and_give_their_threads_back():
     try:
         dripper.start()
         assert query_from(served, "127.0.0.4", "ASK { <urn:x:a> ?p ?o }", timeout=5) == 200  # the fourth thread
-        assert third_body_refused(served, "127.0.0.2")  # a third body of this client is over its share
+        assert answered_in_time(served, "127.0.0.2", REFUSED)  # a third body of this client is over its share
         for connection in [*stalled, dripping]:
             answer = connection.recv(200)  # waits for --body-read-timeout (the socket's own timeout is 30 s)
             assert answer.startswith(b"HTTP/1.1 408 Request Timeout"), answer
-        assert body_read_again(served, "127.0.0.2")  # this client's share is free again
+        assert answered_in_time(served, "127.0.0.2", READ)  # this client's share is free again
         for _ in range(2):
-            assert post_from(served, "127.0.0.2") == (200, False)
+            assert post_from(served, "127.0.0.2") == READ
     finally:
         stop.set()
         dripper.join()
