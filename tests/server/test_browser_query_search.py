@@ -71,7 +71,9 @@ def test_id_country_jpn_is_explained_and_its_escaped_form_runs(live_server, brow
     message = page.locator(".syntax-error p.where").inner_text()
     assert "“id:country/JPN” is not one SPARQL name" in message and "id:country\\/JPN" in message
     run_in_editor(page, live_server, "SELECT ?t WHERE { ?t tkg:appliesTo id:country\\/JPN }", wait_for="table tbody tr")
-    assert page.locator("table a", has_text="US 24% tariff rate on Japan").count() == 1
+    labelled = page.locator("table a", has_text="US 24% tariff rate on Japan")
+    labelled.first.wait_for()  # labels are asked for after the rows are drawn (query.js fetchLabels)
+    assert labelled.count() == 1
 
 
 def test_a_parameterised_example_asks_for_its_parameters(live_server, browser_page):
