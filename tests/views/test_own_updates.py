@@ -87,3 +87,22 @@ def test_a_blank_node_mfn_rate_is_read_again_with_the_importers_rates(fresh_stor
     patched = patch_own_part(fresh_store, shared_rules(fresh_store), "USA", book, frozenset(), changes)
     assert patched is not None
     assert patched[0].mfn == load_rules(fresh_store, importer="USA").mfn != book.mfn
+
+
+def test_a_change_to_a_blank_node_mfn_rate_reaches_the_kept_book(fresh_store: TradeStore) -> None:
+    rate, percent = ox.BlankNode(), ox.NamedNode(TKG + "mfnRatePercent")
+    facts = [
+        (RDF_TYPE, ox.NamedNode(TKG + "MFNRate")),
+        (ox.NamedNode(TKG + "imposedBy"), ox.NamedNode(ID + "country/USA")),
+        (ox.NamedNode(TKG + "rateFor"), ox.NamedNode(ID + "hs/0101")),
+        (percent, ox.Literal("4.5", datatype=DECIMAL)),
+    ]
+    with fresh_store.writing():
+        fresh_store.apply((), [ox.Quad(rate, p, o, GRAPH) for p, o in facts])
+    assert rule_book(fresh_store, "USA") == load_rules(fresh_store, importer="USA")
+    with fresh_store.writing():  # only the blank node's own fact changes: no IRI names what the write touched
+        old = ox.Quad(rate, percent, ox.Literal("4.5", datatype=DECIMAL), GRAPH)
+        fresh_store.apply([old], [ox.Quad(rate, percent, ox.Literal("9.5", datatype=DECIMAL), GRAPH)])
+    book = rule_book(fresh_store, "USA")
+    assert book == load_rules(fresh_store, importer="USA")
+    assert "9.5" in {str(r.rate) for r in book.mfn}
