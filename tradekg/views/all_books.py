@@ -23,7 +23,7 @@ from tradekg.duty.shared_rules import SharedRules
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore, to_rdflib
 from tradekg.views.facts import pairs, solutions
-from tradekg.views.kept import Dependency, link, node, predicate
+from tradekg.views.kept import BLANK_NODE, Dependency, link, node, predicate
 
 IMPOSED_BY = str(TKG.imposedBy)
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
@@ -35,12 +35,14 @@ LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://purl.org/dc/term
 def own_dependencies(importer_iri: str, imposed: set[str], book: RuleBook) -> set[Dependency]:
     """What an importer's own part is kept by.
 
-    Its measures (and any node it imposes), the sources of its MFN rates, a node becoming imposed by it, and the
-    class hierarchy.
+    Its measures (and any node it imposes), the sources of its MFN rates, a node becoming imposed by it, the
+    class hierarchy, and any write touching a blank node when one of its quotas or MFN rates is one.
     """
     dependencies: set[Dependency] = {link(IMPOSED_BY, importer_iri), predicate(SUBCLASS_OF)}
     dependencies |= {node(iri) for iri in imposed}
     dependencies |= {node(rate.source) for rate in book.mfn if rate.source}
+    if any(":" not in iri for iri in (*(r.iri for r in book.mfn), *(q.iri for q in book.quotas.values()))):
+        dependencies.add(BLANK_NODE)  # a blank node's id (an IRI has a scheme): no node dependency names its facts
     return dependencies
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyoxigraph as ox
 
@@ -42,6 +43,19 @@ class CountryView:
     rounds: list[Dated]
     proposals: list[Dated]
     officials: list[Dated]
+
+    @cached_property
+    def rounds_by_negotiation(self) -> dict[str, list[Dated]]:
+        """The rounds by the IRI of the negotiation they are part of, each list in the order of :attr:`rounds`.
+
+        The page lists each negotiation's rounds under it: filtering every round for each negotiation cost half of
+        Japan's page at 10^6 quads (57 negotiations, 166 rounds).
+        """
+        found: dict[str, list[Dated]] = {}
+        for round_ in self.rounds:
+            if round_.parent is not None:
+                found.setdefault(round_.parent.iri, []).append(round_)
+        return found
 
     def to_json(self) -> dict[str, object]:
         """The view as JSON."""

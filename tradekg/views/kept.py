@@ -44,6 +44,10 @@ from tradekg.store.interface import TradeStore
 Dependency = tuple[str, ...]
 ANY: Dependency = ("any",)
 """Changed by every committed write."""
+BLANK_NODE: Dependency = ("blank node",)
+"""Changed by a write with a triple whose subject or object is not an IRI nor a literal (a blank node, a quoted triple):
+what it touched has no IRI for the ``node`` dependencies, so an answer brought up to date by a patch (see
+:func:`kept`) reads again whatever blank nodes it holds."""
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LIMITS = {
     "rendered view": 128, "describe": 1024, "all goods": 65_536, "all goods by signature": 65_536, "until write": 4096,
@@ -79,9 +83,13 @@ def changed_by(removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> set[Depe
             changed.add(("predicate", p))
             if isinstance(quad.subject, ox.NamedNode):
                 changed.add(("node", quad.subject.value))
+            else:
+                changed.add(BLANK_NODE)
             if isinstance(quad.object, ox.NamedNode):
                 changed.add(("node", quad.object.value))
                 changed.add(("link", p, quad.object.value))
+            elif not isinstance(quad.object, ox.Literal):
+                changed.add(BLANK_NODE)
     return changed
 
 
@@ -114,6 +122,17 @@ class Revisions:
             if len(self._log) > 2 * LOGGED:
                 del self._log[:LOGGED]
             self.clock = clock  # last: a reader that sees this clock sees every change made at it
+
+    def changes_since(self, clock: int) -> frozenset[Dependency] | None:
+        """Every dependency changed after ``clock``, or ``None`` when the log no longer holds all of them."""
+        with self._lock:
+            if clock >= self.clock:
+                return frozenset()
+            log = self._log
+            if not log or log[0][0] > clock + 1:
+                return None
+            since = log[bisect.bisect_right(log, clock, key=lambda entry: entry[0]) :]
+        return frozenset().union(*(changed for _, changed in since))
 
     def changed_since(self, dependencies: frozenset[Dependency], clock: int) -> bool:
         """Whether one of ``dependencies`` changed after ``clock``."""
@@ -149,6 +168,7 @@ class _StoreAnswers:
         self.families: dict[str, OrderedDict[Hashable, _Kept]] = {}
         self.lock = threading.Lock()
         self.computing: dict[tuple[str, Hashable], threading.Lock] = {}
+        self.stale: dict[tuple[str, Hashable], _Kept] = {}  # answers set aside for a patch (see kept())
 
 
 _STORES: weakref.WeakKeyDictionary[TradeStore, _StoreAnswers] = weakref.WeakKeyDictionary()
@@ -189,6 +209,11 @@ def untracked() -> Iterator[None]:
         _TRACKING.reset(token)
 
 
+Patch = Callable[[T, frozenset[Dependency], frozenset[Dependency]], T | None]
+"""Brings a stale answer up to date: ``patch(answer, its dependencies, what changed since it was current)`` gives the
+answer as ``compute()`` would now give it (naming its dependencies by :func:`depend`), or ``None`` to compute it."""
+
+
 def kept(
     store: TradeStore,
     family: str,
@@ -196,23 +221,29 @@ def kept(
     compute: Callable[[], T],
     *,
     dependencies: Collection[Dependency] = (),
+    patch: Patch[T] | None = None,
 ) -> T:
     """``compute()``, kept under ``(family, key)`` while none of its dependencies changes.
 
     The dependencies are ``dependencies``, those ``compute`` adds by :func:`depend`, and those of every kept answer
     it uses. See the module.
+
+    With ``patch``, an answer a write made stale is not thrown away: the next request gives it to ``patch`` with
+    every dependency changed since it was current (read from the log of :class:`Revisions`), so that only what the
+    writes touched is read again. When the log no longer holds those changes, or ``patch`` gives ``None``,
+    ``compute()`` runs instead.
     """
     answers = _answers(store)
     if answers is None:
         return compute()
-    found = _lookup(answers, family, key)
+    found = _lookup(answers, family, key, keep_stale=patch is not None)
     if found is not None:
         depend(found.dependencies)
         return found.value  # type: ignore[return-value]
     with answers.lock:
         computing = answers.computing.setdefault((family, key), threading.Lock())
     with computing:  # one computation of an answer at a time: the others wait for it and take it
-        found = _lookup(answers, family, key)
+        found = _lookup(answers, family, key, keep_stale=patch is not None)
         if found is not None:
             depend(found.dependencies)
             return found.value  # type: ignore[return-value]
@@ -220,7 +251,12 @@ def kept(
         tracking: set[Dependency] = set(dependencies)
         token = _TRACKING.set(tracking)
         try:
-            value = compute()
+            patched = _patched(answers, family, key, patch) if patch is not None else None
+            if patched is not None:
+                value, named = patched
+                tracking |= named
+            else:
+                value = compute()
         finally:
             _TRACKING.reset(token)
         frozen = frozenset(tracking)
@@ -236,6 +272,24 @@ def kept(
         if answers.computing.get((family, key)) is computing and not computing.locked():
             del answers.computing[(family, key)]
     return value
+
+
+def _patched(answers: _StoreAnswers, family: str, key: Hashable, patch: Patch[T]) -> tuple[T, set[Dependency]] | None:
+    """The stale answer of ``(family, key)`` brought up to date by ``patch``, with its dependencies, if it can be."""
+    with answers.lock:
+        stale = answers.stale.pop((family, key), None)
+    if stale is None:
+        return None
+    changes = answers.revisions.changes_since(stale.checked)
+    if changes is None:
+        return None
+    named: set[Dependency] = set()
+    token = _TRACKING.set(named)
+    try:
+        value = patch(stale.value, stale.dependencies, changes)  # type: ignore[arg-type]
+    finally:
+        _TRACKING.reset(token)
+    return None if value is None else (value, named)
 
 
 def keep_many(
@@ -267,8 +321,11 @@ def keep_many(
                 entries.popitem(last=False)
 
 
-def _lookup(answers: _StoreAnswers, family: str, key: Hashable) -> _Kept | None:
-    """The answer kept under ``(family, key)`` if it is current; a stale one is dropped."""
+def _lookup(answers: _StoreAnswers, family: str, key: Hashable, *, keep_stale: bool = False) -> _Kept | None:
+    """The answer kept under ``(family, key)`` if it is current.
+
+    A stale one is dropped (with ``keep_stale``, set aside for :func:`_patched`).
+    """
     with answers.lock:
         entries = answers.families.get(family)
         found = entries.get(key) if entries is not None else None
@@ -277,6 +334,8 @@ def _lookup(answers: _StoreAnswers, family: str, key: Hashable) -> _Kept | None:
         now = answers.revisions.clock
         if answers.revisions.changed_since(found.dependencies, found.checked):
             del entries[key]  # type: ignore[union-attr]
+            if keep_stale:
+                answers.stale[(family, key)] = found
             return None
         found.checked = now
         entries.move_to_end(key)  # type: ignore[union-attr]

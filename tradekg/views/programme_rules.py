@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tradekg.duty.records import Exemption as ExemptionRecord
 from tradekg.duty.records import Period
 from tradekg.duty.records import StackingRule as RuleRecord
 from tradekg.duty.shared_rules import SharedRules
@@ -118,8 +119,48 @@ def _note(rule: RuleRecord, prevails: bool, shared: SharedRules) -> StackingNote
     )
 
 
+@dataclass(frozen=True)
+class _RulesIndex:
+    """The shared rules by what names them: exemptions by programme, stacking rules by the members of their sides."""
+
+    shared: SharedRules
+    exemptions: dict[str, list[ExemptionRecord]]  # programme -> its exemptions
+    contradicted: set[str]  # the exemptions a source contradicts
+    contradicted_in: dict[str, set[str]]  # programme -> those of its exemptions a source contradicts
+    sides: dict[str, list[tuple[int, bool]]]  # measure, programme or statute -> (rule's position, on prevailing side)
+
+
+_LAST_INDEX: list[_RulesIndex] = []  # the index of the shared rules read last (a new state reads new rules)
+
+
+def _index(shared: SharedRules) -> _RulesIndex:
+    """The index of ``shared`` (made once per shared rules read: a page asks for 25 to 50 measures' rules)."""
+    found = _LAST_INDEX[0] if _LAST_INDEX else None
+    if found is not None and found.shared is shared:
+        return found
+    exemptions: dict[str, list[ExemptionRecord]] = {}
+    contradicted: set[str] = set()
+    contradicted_in: dict[str, set[str]] = {}
+    for e in shared.exemptions:
+        if e.programme is not None:
+            exemptions.setdefault(e.programme, []).append(e)
+        if e.contradicted_by:
+            contradicted.add(e.iri)
+            if e.programme is not None:
+                contradicted_in.setdefault(e.programme, set()).add(e.iri)
+    sides: dict[str, list[tuple[int, bool]]] = {}
+    for position, rule in enumerate(shared.rules):
+        for prevails in (True, False):
+            for member in rule.prevailing if prevails else rule.displaced:
+                sides.setdefault(member, []).append((position, prevails))
+    found = _RulesIndex(shared, exemptions, contradicted, contradicted_in, sides)
+    _LAST_INDEX[:] = [found]
+    return found
+
+
 def rules_of(shared: SharedRules, measure: Measure) -> ProgrammeRules:
     """What ``measure``'s programmes and the stacking rules add to its row (see the module)."""
+    index = _index(shared)
     programmes = {p.iri for p in measure.programmes}
     instruments = [shared.instruments[b.iri] for b in measure.legal_basis if b.iri in shared.instruments]
     statutes = {statute for instrument in instruments for statute in instrument.statutes}
@@ -131,17 +172,18 @@ def rules_of(shared: SharedRules, measure: Measure) -> ProgrammeRules:
             _refs(e.products, shared),
             _window(e.period),
         )
-        for e in shared.exemptions
-        if e.programme in programmes and e.iri not in own
+        for programme in programmes
+        for e in index.exemptions.get(programme, ())
+        if e.iri not in own
     )
     contradicted = frozenset(
-        e.iri for e in shared.exemptions if e.contradicted_by and (e.iri in own or e.programme in programmes)
+        (own & index.contradicted)
+        | {iri for programme in programmes for iri in index.contradicted_in.get(programme, ())}
     )
+    named = {side for member in {measure.ref.iri, *programmes, *statutes} for side in index.sides.get(member, ())}
     stacking = tuple(
-        _note(rule, prevails, shared)
-        for rule in shared.rules
-        for prevails in (True, False)
-        if _on_side(measure, programmes, statutes, rule.prevailing if prevails else rule.displaced)
+        _note(shared.rules[position], prevails, shared)
+        for position, prevails in sorted(named, key=lambda side: (side[0], not side[1]))
     )
     return ProgrammeRules(
         tuple(sorted(exemptions, key=lambda e: (e.ref.label.lower(), e.ref.iri))), contradicted, stacking

@@ -11,7 +11,8 @@ At 10^6 quads the shared part costs seconds and a big importer's own part about 
 * an importer's own part: every node ``tkg:imposedBy`` that importer (and the sources of its MFN rates), and
   ``tkg:imposedBy`` the importer itself (a measure of its coming or going).
 
-So a write to one importer's measure reads that importer's part again, and nothing else; a new exemption or a
+So a write to one importer's measure reads again that measure for that importer's part (the part is patched:
+:mod:`tradekg.views.own_updates`), and nothing else; a new exemption or a
 relabelled node reads the shared part again (a relabelled measure, its importer's part too). A book is its
 importer's own part with the current shared part put in: the same book :func:`tradekg.duty.rules.load_rules`
 reads whole.
@@ -34,6 +35,7 @@ from tradekg.views.all_books import read_every_own_part, read_labels
 from tradekg.views.facts import classes_below
 from tradekg.views.kept import RDF_TYPE, Dependency, depend, keep_many, kept, link, node, predicate, untracked
 from tradekg.views.on_disk import loaded, reuse
+from tradekg.views.own_updates import patch_own_part
 
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 SHARED_READS = (
@@ -77,7 +79,8 @@ def _own_part(store: TradeStore, importer: str) -> RuleBook:
     """One importer's book as :func:`load_rules` reads it, kept while no node it imposes changes.
 
     The first book asked of a store reads every importer's at once (:mod:`tradekg.views.all_books`: a few
-    queries instead of six per importer); after that, a book a write dropped is read alone.
+    queries instead of six per importer); after that, a book a write made stale is patched from the nodes the
+    write touched (:mod:`tradekg.views.own_updates`), or read again alone when it cannot be.
     """
     reuse(store)
     if loaded(store):  # every importer's part came from the file: one missing (dropped by a write) is read alone
@@ -101,7 +104,16 @@ def _own_part(store: TradeStore, importer: str) -> RuleBook:
         depend(dependencies)
         return book
 
-    return kept(store, "duty rules", ("own", importer), read)
+    def patch(book: RuleBook, dependencies: frozenset[Dependency], changes: frozenset[Dependency]) -> RuleBook | None:
+        with untracked():
+            shared = shared_rules(store)
+        patched = patch_own_part(store, shared, importer, book, dependencies, changes)
+        if patched is None:
+            return None
+        depend(patched[1])
+        return patched[0]
+
+    return kept(store, "duty rules", ("own", importer), read, patch=patch)
 
 
 def rule_book(store: TradeStore, importer: str) -> RuleBook:
