@@ -254,12 +254,14 @@ def test_a_store_of_many_graphs_is_queried_whole(store: RemoteStore) -> None:
 
 
 def test_language_tagged_and_numeric_literals_are_found_among_other_quads(store: RemoteStore) -> None:
-    """Virtuoso 7.2.5 matches them to nothing in a ``VALUES`` table of several rows: they are looked up alone."""
+    """Virtuoso 7.2.5 matches them to nothing in a ``VALUES`` table of several rows: they are looked up by UNION."""
     objects = [JAPAN, typed("15", "decimal"), ox.Literal("plain"), ox.NamedNode(EX + "o"), typed("2025-04-05", "date")]
     mine = [ox.Quad(A, P, value, G1) for value in objects]
     shared = [ox.Quad(A, P, value, G2) for value in objects[:2]]
     write(store, [*mine, *shared])
     assert store.stored([*mine, *shared]) == {*mine, *shared}
+    absent = [ox.Quad(A, P, typed("16", "decimal"), G1), ox.Quad(A, P, ox.Literal("Japan", language="fr"), G2)]
+    assert store.stored([*absent, mine[0], mine[1]]) == {mine[0], mine[1]}
     write(store, [], removed=shared)  # the triples stay in G1, so in the default graph
     assert store.triple_count() == len(objects) and len(store) == len(objects)
     assert bool(store.query(f"ASK {{ <{EX}a> <{EX}p> {JAPAN} }}"))

@@ -221,6 +221,36 @@ def lookup_query(quads: Sequence[ox.Quad]) -> str:
     return f"SELECT ?i WHERE {{ VALUES (?i ?s ?p ?o ?g) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
 
 
+def lookup_union_query(quads: Sequence[ox.Quad]) -> str:
+    """:func:`lookup_query` without a ``VALUES`` table: one ``UNION`` branch per quad, each binding its index ``?i``.
+
+    For Virtuoso, which matches a language-tagged or numeric literal in a ``VALUES`` table of several rows to
+    nothing (:func:`~tradekg.store.virtuoso.matched_in_values_tables`) but finds it written in a triple pattern.
+    """
+    return (
+        "SELECT ?i WHERE { "
+        + " UNION ".join(
+            f"{{ GRAPH {quad.graph_name} {{ {term_text(quad.subject)} {quad.predicate} {term_text(quad.object)} }}"
+            f" BIND({index} AS ?i) }}"
+            for index, quad in enumerate(quads)
+        )
+        + " }"
+    )
+
+
+def holders_union_query(triples: Sequence[ox.Triple]) -> str:
+    """:func:`holders_query` as :func:`lookup_union_query` asks: the graphs ``?g`` holding each triple ``?i``."""
+    return (
+        "SELECT ?i ?g WHERE { "
+        + " UNION ".join(
+            f"{{ GRAPH ?g {{ {term_text(triple.subject)} {triple.predicate} {term_text(triple.object)} }}"
+            f" BIND({index} AS ?i) }}"
+            for index, triple in enumerate(triples)
+        )
+        + " }"
+    )
+
+
 def holders_query(triples: Sequence[ox.Triple]) -> str:
     """A SELECT of the graphs that hold each of the triples."""
     rows = " ".join(

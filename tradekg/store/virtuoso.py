@@ -14,7 +14,8 @@ subquery of its own.
 values that all have one language tag with that tag (``"a, b"@en``); Virtuoso always answers a plain string.
 
 **Literals in ``VALUES`` tables** (:func:`matched_in_values_tables`): in a table of several rows, a language-tagged
-or numeric literal matches nothing (in a table of one row it matches).
+or numeric literal matches nothing (in a table of one row it matches); such lookups are asked in ``UNION`` queries,
+each literal in a triple pattern of its own (:func:`tradekg.store.remote_text.lookup_union_query`).
 
 **The crash** it refuses to send is recognised by :mod:`tradekg.store.virtuoso_crash`.
 """
@@ -36,7 +37,7 @@ def matched_in_values_tables(term: object) -> bool:
     """Whether Virtuoso matches the term given in a ``VALUES`` table of several rows: an IRI, a plain or dated literal.
 
     Virtuoso 7.2.5 answers ``VALUES (?s ?p ?o) { (<c> <label> "A"@en) (<c> <p> <o>) } GRAPH ?g { ?s ?p ?o }`` with the
-    second row only, although it holds both (each row alone is found). A lookup of such rows is made row by row.
+    second row only, although it holds both (each row alone is found). A lookup of such rows is made by ``UNION``.
     """
     if not isinstance(term, ox.Literal):
         return True
