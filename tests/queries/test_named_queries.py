@@ -52,6 +52,11 @@ CHN_FENTANYL = [  # the research notes' China tariff covers Hong Kong and Macau 
     )
     for code in ("CHN", "HKG", "MAC")
 ]
+# The EU autos and parts rate of FR 2025-18660 (15% all-in from 2025-08-01): one row per member state.
+EU_MEMBERS = "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL PRT ROU SVK SVN SWE"
+EU_AUTOS_15 = [
+    ("measure/usa-eu-autos-15", f"country/{iso3}", "country/USA", "15", "2025-08-01") for iso3 in EU_MEMBERS.split()
+]
 ALL_TARIFFS_WITHOUT_EXEMPTIONS = [
     (ALUMINUM_50, "", "country/USA", "50", "2025-06-04"),
     (ALUMINUM, "", "country/USA", "25", "2025-03-12"),
@@ -59,6 +64,7 @@ ALL_TARIFFS_WITHOUT_EXEMPTIONS = [
     ("measure/usa-aluminum-tariff-gbr-25", "country/GBR", "country/USA", "25", "2025-06-04"),
     JPN_TARIFFS[2],
     *CHN_FENTANYL[:3],
+    *EU_AUTOS_15,
     JPN_TARIFFS[3],
     *CHN_FENTANYL[3:],
     ("measure/usa-gbr-autos-10", "country/GBR", "country/USA", "10", "2025-06-30"),
@@ -172,7 +178,8 @@ SINGLE_SOURCE_TARIFFS = sorted(
             ("usa-aluminum-tariff-50", "fr-doc-2025-10524", "tkg:reported"),
             ("usa-aluminum-tariff-gbr-25", "fr-doc-2025-10524", "tkg:reported"),
             ("usa-brazil-40", "fr-doc-2025-14896", "tkg:reported"),
-            ("usa-india-russian-oil-25", "legistrack-eo-14329", "tkg:reported"),
+            # India's Russian-oil 25% has a second source since GovWatch (EO 14384) dates its end.
+            ("usa-eu-autos-15", "fr-doc-2025-18660", "tkg:reported"),
             ("usa-fentanyl-can", "cbp-csms-64297449", ""),
             ("usa-fentanyl-can-35", "fr-doc-2025-14999", "tkg:reported"),
             ("usa-fentanyl-chn-10-from-2025-11", "alston-executive-order-tracker", "tkg:reported"),
@@ -391,18 +398,28 @@ US_INSTRUMENT_ROWS = [
     ),
     ("instrument/eo-14345", "EO 14345", "2025-09-04", "measure/usa-jpn-autos-15", "measure", "country/USA", ""),
     ("instrument/eo-14345", "EO 14345", "2025-09-04", "measure/usa-jpn-reciprocal-15", "measure", "country/USA", ""),
+    ("instrument/eo-14346", "EO 14346", "2025-09-05", "measure/usa-eu-autos-15", "measure", "country/USA", ""),
     *(
         ("instrument/eo-14358", "EO 14358", "2025-11-04", f"measure/{slug}", "measure", "country/USA", "")
         for slug in ("usa-chn-suspension-extension-2026-11", "usa-reciprocal-chn-10")
     ),
     (
         "instrument/eo-2025-11-04-synthetic-opioids-china",
-        "",
+        "EO 14357",
         "2025-11-04",
         "measure/usa-fentanyl-chn-10-from-2025-11",
         "measure",
         "country/USA",
         "9903.01.24",
+    ),
+    (
+        "instrument/scotus-learning-resources-v-trump",
+        "Learning Resources, Inc. v. Trump, No. 24-1287",
+        "2026-02-20",
+        "measure/usa-ieepa-duties-halted-2026-02-24",
+        "measure",
+        "country/USA",
+        "",
     ),
 ]
 
