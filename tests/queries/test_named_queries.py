@@ -53,7 +53,8 @@ CHN_FENTANYL = [  # the research notes' China tariff covers Hong Kong and Macau 
     for code in ("CHN", "HKG", "MAC")
 ]
 # The EU autos and parts rate of FR 2025-18660 (15% all-in from 2025-08-01): one row per member state.
-EU_MEMBERS = "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL PRT ROU SVK SVN SWE"
+EU_MEMBERS = "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL PRT ROU SVK SVN"
+EU_MEMBERS += " SWE"
 EU_AUTOS_15 = [
     ("measure/usa-eu-autos-15", f"country/{iso3}", "country/USA", "15", "2025-08-01") for iso3 in EU_MEMBERS.split()
 ]
