@@ -14,7 +14,11 @@ EO 14298 (China 10% from 2025-05-14, FR 2025-09297); Proclamation 10947 (steel a
 the UK at 25%, FR 2025-10524); EO 14309 (UK cars 10% all-in within 100,000 a year from 2025-06-30); EO 14316
 (pause to 2025-08-01, FR 2025-12962); EO 14325 (Canada 35% from 2025-08-01, FR 2025-14999); EO 14326 (Annex I
 rates from 2025-08-07, 10% until then, FR 2025-15010); EO 14345 (Japan 15% all-in from 2025-08-07, autos 15%
-all-in from 2025-09-16, FR 2025-17389); the HTS 2025 Revision 10 (MFN 2.5% on 8703, 16.5% on 6109.10).
+all-in from 2025-09-16, FR 2025-17389); FR 2025-18660 (EU autos 15% all-in from 2025-08-01, reported); EO 14357
+(China fentanyl 10% from 2025-11-10, reported); Proclamation 10984 (buses 10% from 2025-11-01, FR 2025-19639,
+reported); EO 14384 (India's 25% ends 2026-02-07, reported); Learning Resources
+v. Trump (2026-02-20) and CBP's message (no IEEPA duty collected from 2026-02-24, reported); the HTS 2025
+Revision 10 (MFN 2.5% on 8703, 16.5% on 6109.10).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ PARTS = "8708.29.50"
 STEEL = "7208.10.15"
 ALUMINUM = "7601.10.30"
 TSHIRT = "6109.10.00"
+BUS = "8702.10.31"
 
 # (origin, HS, date, claims, additional %, source of the figure)
 CASES = [
@@ -108,7 +113,11 @@ CASES = [
     # The EU (all-in) and other Annex I countries of EO 14326.
     ("DEU", TOYS, "2025-08-06", {}, 10, "EO 14326: 10% until 2025-08-06"),
     ("DEU", TSHIRT, "2025-08-07", {}, 0, "EO 14326 Annex I: EU 15% all-in; nothing where MFN (16.5%) >= 15%"),
-    ("FRA", CAR, "2025-08-07", {}, 25, "EO 14257 s. 3(b): Section 232 autos pay no reciprocal duty"),
+    ("FRA", CAR, "2025-08-07", {}, 12.5, "FR 2025-18660 (reported): EU autos 15% all-in from 2025-08-01, less MFN "
+     "2.5%; EO 14257 s. 3(b): no reciprocal duty on them"),
+    ("DEU", CAR, "2025-07-31", {}, 25, "FR 2025-18660: the EU autos rate starts 2025-08-01; 25% until then"),
+    ("DEU", CAR, "2025-08-01", {}, 12.5, "FR 2025-18660 (reported): EU autos 15% all-in, retroactive to "
+     "2025-08-01, less MFN 2.5%"),
     ("CHE", TOYS, "2025-08-07", {}, 39, "EO 14326 Annex I: Switzerland 39%"),
     ("IND", TOYS, "2025-08-07", {}, 25, "EO 14326 Annex I: India 25%"),
     ("TWN", TOYS, "2025-08-07", {}, 20, "EO 14326 Annex I: Taiwan 20%"),
@@ -123,6 +132,21 @@ CASES = [
     ("BRA", TOYS, "2025-08-06", {}, 50, "EO 14323 (FR 2025-14896): 40% from 2025-08-06 + the 10% baseline"),
     ("IND", TOYS, "2025-08-26", {}, 25, "EO 14329: the extra 25% starts 2025-08-27; EO 14326 India 25%"),
     ("IND", TOYS, "2025-08-27", {}, 50, "EO 14329 (reported): 25% from 2025-08-27 + EO 14326 India 25%"),
+    ("IND", TOYS, "2026-02-06", {}, 50, "EO 14384 (reported): last day of the Russian-oil 25%"),
+    ("IND", TOYS, "2026-02-07", {}, 25, "EO 14384 (reported): the Russian-oil 25% ends; EO 14326 India 25%"),
+    # Buses: Proclamation 10984 (FR 2025-19639, reported), 10% from 2025-11-01, not stacked with the IEEPA duties.
+    ("CHE", BUS, "2025-10-31", {}, 39, "EO 14326 Annex I: Switzerland 39%; the bus duty starts 2025-11-01"),
+    ("CHE", BUS, "2025-11-01", {}, 10, "Proclamation 10984: buses 10%, no reciprocal duty on them"),
+    ("BRA", BUS, "2025-11-01", {}, 10, "Proclamation 10984: buses 10%, not the 40% on Brazil nor the 10%"),
+    ("CAN", BUS, "2025-11-01", {}, 10, "Proclamation 10984: buses 10%, not the 35% on Canada"),
+    ("CHE", BUS, "2026-02-24", {}, 10, "Proclamation 10984: a Section 232 duty, it goes on"),
+    # The Supreme Court (Learning Resources v. Trump, 2026-02-20): IEEPA authorizes no tariff; CBP stopped
+    # collecting every IEEPA duty for goods entered from 2026-02-24 (reported). Section 232 duties go on.
+    ("CHN", TOYS, "2026-02-23", {}, 20, "EO 14357 10% + EO 14298 10%: last day of the IEEPA duties"),
+    ("CHN", TOYS, "2026-02-24", {}, 0, "CBP: IEEPA duties not collected from 2026-02-24 (no other duty recorded)"),
+    ("CAN", TOYS, "2026-02-24", {}, 0, "CBP: the IEEPA duty on Canada not collected from 2026-02-24"),
+    ("JPN", CAR, "2026-02-24", {}, 12.5, "EO 14345 autos 15% all-in is a Section 232 rate: it goes on"),
+    ("JPN", STEEL, "2026-02-24", {}, 50, "Proclamation 10947: Section 232 steel 50% goes on"),
 ]  # fmt: skip
 
 
@@ -154,6 +178,14 @@ def test_reasons_on_the_bundled_graph(bundled_store: TradeStore) -> None:
     cars = compute_duty(bundled_store, origin="JPN", hs=CAR, day="2025-09-16").to_json()
     assert cars["measures"][0]["note"] == "all-in 15% less MFN 2.5%"
     assert cars["mfn_percent"] == 2.5
+    busan = compute_duty(bundled_store, origin="CHN", hs=TOYS, day="2025-11-10").to_json()
+    fentanyl = next(m for m in busan["measures"] if m["measure"].endswith("usa-fentanyl-chn-10-from-2025-11"))
+    assert [basis["label"] for basis in fentanyl["legal_basis"]] == ["EO 14357"]
+    ended = compute_duty(bundled_store, origin="CHN", hs=TOYS, day="2026-02-24").to_json()
+    reasons = {entry["measure"].rsplit("/", 1)[-1]: entry["reason"] for entry in ended["not_applied"]}
+    assert reasons["usa-fentanyl-chn-10-from-2025-11"] == (
+        "suspended from 2026-02-24 (Learning Resources, Inc. v. Trump, No. 24-1287)"
+    )
 
 
 def test_a_date_outside_the_data_is_refused_with_the_range(bundled_store: TradeStore) -> None:
@@ -163,12 +195,13 @@ def test_a_date_outside_the_data_is_refused_with_the_range(bundled_store: TradeS
 
 # --- The named queries agree with the calculator on the dated cases above.
 # * ``duties-in-force-on-date`` lists the measures the calculator applies, for the product category of the case's HS
-#   code (HS 8703 -> automobiles, 72 -> steel, 76 -> aluminum, 8708 -> auto parts; other goods -> a category no
-#   measure covers); all-in rates are the query's full rate, so rates are compared only where the basis is additional.
+#   code (HS 8703 -> automobiles, 72 -> steel, 76 -> aluminum, 8708 -> auto parts, 8702 -> buses; other goods -> a
+#   category no measure covers); all-in rates are the query's full rate, so rates are compared only where the basis
+#   is additional.
 # * ``tariffs-in-force`` lists every measure the calculator applies on that date to that country.
 # * ``tariffs-without-exemptions`` lists none of the measures the calculator found an exemption for.
 ID = "https://w3id.org/tradekg/id/"
-CATEGORY_BY_PREFIX = {"8703": "automobiles", "8708": "auto-parts", "72": "steel", "76": "aluminum"}
+CATEGORY_BY_PREFIX = {"8703": "automobiles", "8708": "auto-parts", "8702": "buses", "72": "steel", "76": "aluminum"}
 PLAIN = [case for case in CASES if not case[3]]  # no USMCA or quota claim: the queries take none
 
 

@@ -42,6 +42,7 @@ JPN_TARIFFS = [
     (ALUMINUM, "country/JPN", "country/USA", "25", "2025-03-12"),
     ("measure/usa-jpn-24-percent-rate", "country/JPN", "country/USA", "24", "2025-07"),
     ("measure/usa-jpn-autos-15", "country/JPN", "country/USA", "15", "2025-09-16"),
+    ("measure/usa-buses-10", "country/JPN", "country/USA", "10", "2025-11-01"),
 ]
 CHN_FENTANYL = [  # the research notes' China tariff covers Hong Kong and Macau too
     (f"measure/usa-fentanyl-chn{suffix}", f"country/{code}", "country/USA", rate, start)
@@ -52,6 +53,12 @@ CHN_FENTANYL = [  # the research notes' China tariff covers Hong Kong and Macau 
     )
     for code in ("CHN", "HKG", "MAC")
 ]
+# The EU autos and parts rate of FR 2025-18660 (15% all-in from 2025-08-01): one row per member state.
+EU_MEMBERS = "AUT BEL BGR CYP CZE DEU DNK ESP EST FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL PRT ROU SVK SVN"
+EU_MEMBERS += " SWE"
+EU_AUTOS_15 = [
+    ("measure/usa-eu-autos-15", f"country/{iso3}", "country/USA", "15", "2025-08-01") for iso3 in EU_MEMBERS.split()
+]
 ALL_TARIFFS_WITHOUT_EXEMPTIONS = [
     (ALUMINUM_50, "", "country/USA", "50", "2025-06-04"),
     (ALUMINUM, "", "country/USA", "25", "2025-03-12"),
@@ -59,7 +66,9 @@ ALL_TARIFFS_WITHOUT_EXEMPTIONS = [
     ("measure/usa-aluminum-tariff-gbr-25", "country/GBR", "country/USA", "25", "2025-06-04"),
     JPN_TARIFFS[2],
     *CHN_FENTANYL[:3],
+    *EU_AUTOS_15,
     JPN_TARIFFS[3],
+    ("measure/usa-buses-10", "", "country/USA", "10", "2025-11-01"),
     *CHN_FENTANYL[3:],
     ("measure/usa-gbr-autos-10", "country/GBR", "country/USA", "10", "2025-06-30"),
 ]
@@ -106,7 +115,8 @@ def in_force_order(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
 def section_232(date: str, country: str) -> list[tuple[str, ...]]:
     """The Section 232 tariffs for all countries as tariffs-in-force rows: steel and aluminum 25% from 2025-03-12
     (FR docs 2025-02833/02832) and 50% from 2025-06-04 (FR doc 2025-10524; both listed, amendments are not
-    applied by this query), autos from 2025-04-03 (CSMS 64624801), parts from 2025-05-03 (CSMS 64913145)."""
+    applied by this query), autos from 2025-04-03 (CSMS 64624801), parts from 2025-05-03 (CSMS 64913145), buses
+    from 2025-11-01."""
     rows = [
         (measure, date, f"country/{country}", "country/USA", "25", start, "")
         for measure, start in (
@@ -126,6 +136,8 @@ def section_232(date: str, country: str) -> list[tuple[str, ...]]:
                 (f"measure/usa-{metal}-tariff-gbr-25", date, "country/GBR", "country/USA", "25", "2025-06-04", "")
                 for metal in ("aluminum", "steel")
             ]
+    if date >= "2025-11-01":  # buses 10% (Proclamation 10984, FR doc 2025-19639, reported)
+        rows.append(("measure/usa-buses-10", date, f"country/{country}", "country/USA", "10", "2025-11-01", ""))
     return rows
 
 
@@ -172,7 +184,9 @@ SINGLE_SOURCE_TARIFFS = sorted(
             ("usa-aluminum-tariff-50", "fr-doc-2025-10524", "tkg:reported"),
             ("usa-aluminum-tariff-gbr-25", "fr-doc-2025-10524", "tkg:reported"),
             ("usa-brazil-40", "fr-doc-2025-14896", "tkg:reported"),
-            ("usa-india-russian-oil-25", "legistrack-eo-14329", "tkg:reported"),
+            # India's Russian-oil 25% has a second source since GovWatch (EO 14384) dates its end.
+            ("usa-eu-autos-15", "fr-doc-2025-18660", "tkg:reported"),
+            ("usa-buses-10", "fr-doc-2025-19639", "tkg:reported"),
             ("usa-fentanyl-can", "cbp-csms-64297449", ""),
             ("usa-fentanyl-can-35", "fr-doc-2025-14999", "tkg:reported"),
             ("usa-fentanyl-chn-10-from-2025-11", "alston-executive-order-tracker", "tkg:reported"),
@@ -391,18 +405,39 @@ US_INSTRUMENT_ROWS = [
     ),
     ("instrument/eo-14345", "EO 14345", "2025-09-04", "measure/usa-jpn-autos-15", "measure", "country/USA", ""),
     ("instrument/eo-14345", "EO 14345", "2025-09-04", "measure/usa-jpn-reciprocal-15", "measure", "country/USA", ""),
+    ("instrument/eo-14346", "EO 14346", "2025-09-05", "measure/usa-eu-autos-15", "measure", "country/USA", ""),
+    (
+        "instrument/proclamation-10984",
+        "Proclamation 10984",
+        "2025-10-17",
+        "measure/usa-buses-10",
+        "measure",
+        "country/USA",
+        "9903.74.02",
+    ),
+    ("instrument/proclamation-10984", "Proclamation 10984", "2025-10-17", "programme/mhdv-232", "programme", "", ""),
+    ("instrument/proclamation-10984", "Proclamation 10984", "2025-10-17", "rule/mhdv-232-not-stacked", "rule", "", ""),
     *(
         ("instrument/eo-14358", "EO 14358", "2025-11-04", f"measure/{slug}", "measure", "country/USA", "")
         for slug in ("usa-chn-suspension-extension-2026-11", "usa-reciprocal-chn-10")
     ),
     (
         "instrument/eo-2025-11-04-synthetic-opioids-china",
-        "",
+        "EO 14357",
         "2025-11-04",
         "measure/usa-fentanyl-chn-10-from-2025-11",
         "measure",
         "country/USA",
         "9903.01.24",
+    ),
+    (
+        "instrument/scotus-learning-resources-v-trump",
+        "Learning Resources, Inc. v. Trump, No. 24-1287",
+        "2026-02-20",
+        "measure/usa-ieepa-duties-halted-2026-02-24",
+        "measure",
+        "country/USA",
+        "",
     ),
 ]
 
@@ -419,6 +454,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
             [
                 (ALUMINUM_50, "country/CAN", "country/USA", "50", "2025-06-04"),
                 (ALUMINUM, "country/CAN", "country/USA", "25", "2025-03-12"),
+                ("measure/usa-buses-10", "country/CAN", "country/USA", "10", "2025-11-01"),
             ],
         ),
         (
@@ -427,6 +463,7 @@ EXPECTED: dict[str, list[tuple[dict[str, str], str, list[tuple[str, ...]]]]] = {
             [
                 (ALUMINUM_50, "country/KIR", "country/USA", "50", "2025-06-04"),
                 (ALUMINUM, "country/KIR", "country/USA", "25", "2025-03-12"),
+                ("measure/usa-buses-10", "country/KIR", "country/USA", "10", "2025-11-01"),
             ],
         ),
     ],

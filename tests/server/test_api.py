@@ -47,7 +47,7 @@ def test_running_a_query_answers_friendly_json_with_labels(client) -> None:
     assert third["rate"] == 24
     assert third["effectiveFrom"] == "2025-07"
     # The reciprocal rates share their programme's exemptions; the auto, parts and steel tariffs have their own.
-    assert len(body["rows"]) == 4
+    assert len(body["rows"]) == 5  # the fifth: buses 10% from 2025-11-01 (Proclamation 10984)
     assert body["next"] is None and body["prev"] is None
 
 
@@ -94,8 +94,11 @@ def test_paging_with_link_headers(client) -> None:
     assert 'rel="prev"' in second.headers["Link"] and 'rel="next"' in second.headers["Link"]
     third = client.get(second.json["next"])
     assert [row["tariff"] for row in third.json["rows"]] == [ID + "measure/usa-jpn-24-percent-rate"]
-    last = client.get(third.json["next"], headers={"Accept": "text/csv"})
-    assert last.text.count("\r\n") == 2  # header and the fourth row
+    fourth = client.get(third.json["next"], headers={"Accept": "text/csv"})
+    assert fourth.text.count("\r\n") == 2  # header and the fourth row
+    assert 'rel="next"' in fourth.headers["Link"]
+    last = client.get(third.json["next"].replace("offset=3", "offset=4"))
+    assert [row["tariff"] for row in last.json["rows"]] == [ID + "measure/usa-buses-10"]
     assert 'rel="next"' not in last.headers["Link"]
 
 

@@ -101,7 +101,9 @@ def test_the_duty_of_every_origin_for_a_map(client: FlaskClient) -> None:
     assert (rates["CHE"], rates["VNM"], rates["CAN"], rates["ARG"]) == (39, 20, 35, 10)  # EO 14326, EO 14325
     cars = client.get("/api/duty/origins", query_string={"date": "2025-09-16", "hs": "8703.23.01"}).json
     assert cars["hs"] == "8703.23.01"
-    assert cars["additional_percent"]["JPN"] == 12.5 and cars["additional_percent"]["DEU"] == 25  # EO 14345; 232
+    # EO 14345 (Japan) and FR 2025-18660 (EU, from 2025-08-01): 15% all-in less MFN 2.5%; others pay the 25% of 232
+    percent = cars["additional_percent"]
+    assert (percent["JPN"], percent["DEU"], percent["KOR"]) == (12.5, 12.5, 25)
     assert client.get("/api/duty/origins", query_string={"date": "2024-01-01"}).status_code == 400
     assert client.get("/api/duty/origins").status_code == 400
     operation = client.get("/api/openapi.json").json["paths"]["/api/duty/origins"]["get"]

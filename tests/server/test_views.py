@@ -131,7 +131,8 @@ def test_a_measure_page_leads_with_status_scope_basis_stacking_amendments_and_so
     # the exceptions of the whole reciprocal programme, and the rule that Section 232 goods do not pay it
     assert "Annex II goods left out of the reciprocal tariffs" in text
     assert "China left out of the US 10% blanket tariff (contradicted by another source)" in text
-    assert "Stacking not paid on goods that pay US Section 232 duties on aluminum" in text
+    assert "Stacking not paid on goods that pay" in text  # buses first (Proclamation 10984), then EO 14257's rule
+    assert "not paid on goods that pay US Section 232 duties on aluminum" in text
     assert "Amended by" in text and "US 24% tariff rate on Japan" in text
     assert "CBP CSMS 64680374" in text  # its sources
     data = client.get("/page/measure/usa-blanket-tariff?date=2025-09-20&format=json").json["view"]
