@@ -17,8 +17,10 @@ rates from 2025-08-07, 10% until then, FR 2025-15010); EO 14345 (Japan 15% all-i
 all-in from 2025-09-16, FR 2025-17389); FR 2025-18660 (EU autos 15% all-in from 2025-08-01, reported); EO 14357
 (China fentanyl 10% from 2025-11-10, reported); Proclamation 10984 (buses 10% from 2025-11-01, FR 2025-19639,
 reported); EO 14384 (India's 25% ends 2026-02-07, reported); Learning Resources
-v. Trump (2026-02-20) and CBP's message (no IEEPA duty collected from 2026-02-24, reported); the HTS 2025
-Revision 10 (MFN 2.5% on 8703, 16.5% on 6109.10).
+v. Trump (2026-02-20) and CBP's message (no IEEPA duty collected from 2026-02-24, reported); the Section 122
+proclamation of 2026-02-20 (10% on every country from 12:01 a.m. 2026-02-24 to 12:01 a.m. 2026-07-24, Section 232
+goods and USMCA goods of Canada and Mexico excepted) and CSMS 67844987 (reported); the HTS 2025 Revision 10 (MFN
+2.5% on 8703, 16.5% on 6109.10).
 """
 
 from __future__ import annotations
@@ -143,10 +145,21 @@ CASES = [
     # The Supreme Court (Learning Resources v. Trump, 2026-02-20): IEEPA authorizes no tariff; CBP stopped
     # collecting every IEEPA duty for goods entered from 2026-02-24 (reported). Section 232 duties go on.
     ("CHN", TOYS, "2026-02-23", {}, 20, "EO 14357 10% + EO 14298 10%: last day of the IEEPA duties"),
-    ("CHN", TOYS, "2026-02-24", {}, 0, "CBP: IEEPA duties not collected from 2026-02-24 (no other duty recorded)"),
-    ("CAN", TOYS, "2026-02-24", {}, 0, "CBP: the IEEPA duty on Canada not collected from 2026-02-24"),
-    ("JPN", CAR, "2026-02-24", {}, 12.5, "EO 14345 autos 15% all-in is a Section 232 rate: it goes on"),
-    ("JPN", STEEL, "2026-02-24", {}, 50, "Proclamation 10947: Section 232 steel 50% goes on"),
+    # The Section 122 surcharge replaces them the same day: 10% on goods of every country for 150 days (reported).
+    ("CHN", TOYS, "2026-02-24", {}, 10, "CBP: IEEPA duties not collected from 2026-02-24; Section 122 proclamation: "
+     "10% from 12:01 a.m. 2026-02-24 (CSMS 67844987, 9903.03.01)"),
+    ("JPN", TOYS, "2026-02-24", {}, 10, "Section 122 proclamation: 10% on every country; EO 14345's 15% was IEEPA"),
+    ("CAN", TOYS, "2026-02-24", {}, 10, "CBP: the IEEPA duty on Canada not collected; Section 122: 10% on goods "
+     "that do not qualify under USMCA"),
+    ("CAN", TOYS, "2026-02-24", {"usmca": True}, 0, "Section 122 proclamation: USMCA goods of Canada excepted "
+     "(CSMS 67844987)"),
+    ("MEX", TOYS, "2026-07-23", {"usmca": True}, 0, "Section 122 proclamation: USMCA goods of Mexico excepted"),
+    ("JPN", CAR, "2026-02-24", {}, 12.5, "EO 14345 autos 15% all-in is a Section 232 rate: it goes on; Section 122: "
+     "no surcharge on Section 232 goods"),
+    ("JPN", STEEL, "2026-02-24", {}, 50, "Proclamation 10947: Section 232 steel 50% goes on, no Section 122 surcharge"),
+    ("CHN", TOYS, "2026-07-23", {}, 10, "Section 122 proclamation: last day before 12:01 a.m. EDT on 2026-07-24"),
+    ("CHN", TOYS, "2026-07-24", {}, 0, "Section 122 proclamation: the 150 days end at 12:01 a.m. 2026-07-24 (no "
+     "later duty recorded)"),
 ]  # fmt: skip
 
 
@@ -186,6 +199,20 @@ def test_reasons_on_the_bundled_graph(bundled_store: TradeStore) -> None:
     assert reasons["usa-fentanyl-chn-10-from-2025-11"] == (
         "suspended from 2026-02-24 (Learning Resources, Inc. v. Trump, No. 24-1287)"
     )
+    steel = compute_duty(bundled_store, origin="JPN", hs=STEEL, day="2026-02-24").to_json()
+    reasons = {entry["measure"].rsplit("/", 1)[-1]: entry["reason"] for entry in steel["not_applied"]}
+    assert (
+        reasons["usa-section-122-surcharge"]
+        == "not stacked with US 50% Section 232 tariff on steel (Proclamation 11012)"
+    )
+    usmca = compute_duty(bundled_store, origin="CAN", hs=TOYS, day="2026-02-24", usmca=True).to_json()
+    reasons = {entry["measure"].rsplit("/", 1)[-1]: entry["reason"] for entry in usmca["not_applied"]}
+    assert reasons["usa-section-122-surcharge"] == (
+        "exempt: USMCA-qualifying goods of Canada and Mexico left out of the Section 122 surcharge (Proclamation 11012)"
+    )
+    over = compute_duty(bundled_store, origin="CHN", hs=TOYS, day="2026-07-24").to_json()
+    reasons = {entry["measure"].rsplit("/", 1)[-1]: entry["reason"] for entry in over["not_applied"]}
+    assert reasons["usa-section-122-surcharge"] == "ended 2026-07-23"
 
 
 def test_a_date_outside_the_data_is_refused_with_the_range(bundled_store: TradeStore) -> None:
