@@ -16,6 +16,7 @@ that fails to read is ignored: everything is read from the store instead (and th
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -78,6 +79,8 @@ def load(store: TradeStore) -> bool:
     path, stamp = views_path(store), store.stamp
     if path is None or stamp is None or not path.exists():
         return False
+    collecting = gc.isenabled()
+    gc.disable()  # a million new objects, none garbage: the collector's passes would double the time of the read
     try:
         record = json.loads(path.read_bytes())
         if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("stamp") != stamp:
@@ -86,6 +89,9 @@ def load(store: TradeStore) -> bool:
     except (OSError, ValueError, KeyError, SavedViewsError):  # JSONDecodeError and UnicodeDecodeError too
         log.warning("ignored %s: it could not be read", path, exc_info=True)
         return False
+    finally:
+        if collecting:
+            gc.enable()
     if not tariff_index(store).seed(tariffs, stamp):
         return False
 

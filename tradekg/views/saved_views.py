@@ -14,10 +14,11 @@ set of them is written once, and every book names its set by number.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable, Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tradekg.duty.records import (
     Category,
@@ -37,6 +38,7 @@ from tradekg.views.tariff_index import Candidate
 
 Json = Any
 """A value of a decoded JSON document (lists, dicts, strings, numbers, booleans, None)."""
+T = TypeVar("T")
 Kept = dict[Hashable, tuple[object, frozenset[Dependency]]]
 """Kept answers with their dependencies, as :func:`tradekg.views.kept.current_answers` gives them."""
 
@@ -45,8 +47,15 @@ class SavedViewsError(ValueError):
     """A saved file does not hold the layout this module writes."""
 
 
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
+def _decimal(text: str | None, known: dict[str, Decimal] = {}) -> Decimal | None:  # noqa: B006 - a memo
+    if text is None:
+        return None
+    found = known.get(text)
+    if found is None:  # rates repeat: each distinct text parsed once (Decimals are immutable)
+        found = known[text] = Decimal(text)
+        if len(known) > MEMO_LIMIT:
+            known.clear()
+    return found
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -62,8 +71,31 @@ def _period_out(period: Period) -> Json:
     return [start and start.isoformat(), period.start_text, end and end.isoformat(), period.end_text]
 
 
-def _period_in(row: Json) -> Period:
-    return Period(_day(row[0]), row[1], _day(row[2]), row[3])
+def _period_in(row: Json, known: dict[tuple[object, ...], Period] = {}) -> Period:  # noqa: B006 - a memo
+    key = tuple(row)
+    found = known.get(key)
+    if found is None:  # a few thousand distinct periods among tens of thousands of measures
+        found = known[key] = _record(Period, (_day(row[0]), row[1], _day(row[2]), row[3]))
+        if len(known) > MEMO_LIMIT:
+            known.clear()
+    return found
+
+
+MEMO_LIMIT = 65_536
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _record(kind: type[T], values: Iterable[object]) -> T:
+    """A record of one of this module's frozen dataclasses from its field values in order, as pickle builds one.
+
+    Its ``__init__`` (one ``object.__setattr__`` per field of a frozen dataclass) would cost a third of a read.
+    """
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(item.name for item in dataclasses.fields(kind))  # type: ignore[arg-type]
+    made = object.__new__(kind)
+    made.__dict__.update(zip(names, values, strict=True))
+    return made
 
 
 def _measure_out(m: Measure) -> Json:
@@ -75,11 +107,11 @@ def _measure_out(m: Measure) -> Json:
 
 
 def _measure_in(r: Json) -> Measure:
-    return Measure(
+    return _record(Measure, (
         r[0], r[1], _decimal(r[2]), _period_in(r[3]), r[4], r[5], frozenset(r[6]), frozenset(r[7]), r[8],
         tuple(r[9]), tuple(r[10]), frozenset(r[11]), frozenset(r[12]), frozenset(r[13]), tuple(r[14]), r[15],
         tuple(r[16]),
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def _suspension_out(s: Suspension) -> Json:
@@ -230,7 +262,8 @@ def candidate_out(c: Candidate) -> Json:
 
 def candidate_in(r: Json) -> Candidate:
     """The tariff :func:`candidate_out` wrote."""
-    return Candidate(r[0], Decimal(r[1]), tuple(r[2]), tuple(r[3]), r[4], frozenset(r[5]), frozenset(r[6]), r[7])
+    values = (r[0], _decimal(r[1]), tuple(r[2]), tuple(r[3]), r[4], frozenset(r[5]), frozenset(r[6]), r[7])
+    return _record(Candidate, values)
 
 
 def _dependencies_out(dependencies: Iterable[Dependency]) -> Json:
@@ -238,7 +271,7 @@ def _dependencies_out(dependencies: Iterable[Dependency]) -> Json:
 
 
 def _dependencies_in(rows: Json) -> frozenset[Dependency]:
-    return frozenset(tuple(map(str, row)) for row in rows)
+    return frozenset(map(tuple, rows))
 
 
 def books_out(books: Kept) -> Json:
