@@ -1,13 +1,15 @@
 """Time the domain views on a synthetic graph through the Flask test client (no HTTP), medians of several runs.
 
     python -m benchmarks.views [--measures 65000] [--instances 1000000] [--runs 7] [--workdir .bench-views]
-        [--pages ABW map] [--after-write] [--warm] [--save-views]
+        [--pages ABW map] [--after-write] [--warm] [--save-views] [--no-bundled]
         [--store DIR] [--instances-store DIR] [--parts pages http classes]
 
 Two parts, printed as Markdown tables:
 
 * **Pages at 10^6 quads**: a country's page (its duties on a day, the map, the timeline), a measure's page and
-  the map, on the generator's graph of ``--measures`` tariff lines (65,000 make about 10^6 quads; ``generate.py``).
+  the map, on the generator's graph of ``--measures`` tariff lines (65,000 make about 10^6 quads; ``generate.py``)
+  and the bundled graph (its reference data gives the maps their countries; ``--no-bundled`` leaves it out). Each
+  table says how many countries each page's map draws.
 * **The same pages over HTTP** (``--parts http``, with ``--store``): through ``tradekg serve`` on a free port of
   127.0.0.1, each request on a new connection.
 * **Class pages deep in 10^6 instances**: a graph of ``--instances`` labelled and (nine in ten) dated events, and
@@ -45,6 +47,7 @@ from tradekg.server import create_app
 from tradekg.store.interface import TradeStore
 from tradekg.views.on_disk import save
 from tradekg.views.warm import warm_up
+from tradekg.views.worldmap import countries_by_code
 
 DAY = "2025-05-15"
 PAGES = (
@@ -66,6 +69,9 @@ AFTER_WRITE_MS: dict[str, float] = {}
 P90_MS: dict[str, float] = {}
 """The 90th percentile of each path timed last."""
 
+MAP_COUNTRIES: dict[str, int] = {}
+"""How many countries the world map of each path timed last draws (0: no map, or a store without countries)."""
+
 CPU_MEDIANS: dict[str, float] = {}
 """The median CPU time of this process per path timed last (``time.process_time``): on a loaded machine, the part
 of a request's wall-clock time spent computing rather than waiting for a core."""
@@ -77,8 +83,10 @@ def timed_ms(client: FlaskClient, path: str, runs: int) -> tuple[int, float, flo
     The warm-up's time is kept in FIRST_MS, the 90th percentile in P90_MS.
     """
     started = time.perf_counter()
-    status = client.get(path).status_code
+    response = client.get(path)
     FIRST_MS[path] = (time.perf_counter() - started) * 1000
+    status = response.status_code
+    MAP_COUNTRIES[path] = map_countries(response.get_data(as_text=True))
     times, cpu = [], []
     for _ in range(runs):
         started, used = time.perf_counter(), time.process_time()
@@ -141,21 +149,16 @@ def pages(
     only: tuple[str, ...] = (),
     warm: bool = False,
     save_views: bool = False,
+    bundled: bool = True,
 ) -> tuple[int, list[tuple[str, int, float, float]]]:
     """The store's size and each page's status, median and 99th percentile time (after a write, with ``writes``).
 
     ``only``: the pages whose address holds one of these strings (all by default), so that one process measures
-    a few pages within a time limit.
+    a few pages within a time limit. ``bundled``: see :func:`pages_store`. The countries each page's map draws
+    are in MAP_COUNTRIES.
     """
     chosen = [page for page in PAGES if not only or any(part in page for part in only)]
-    if store_dir is not None and store_dir.exists():
-        store = open_store(store_dir)
-    else:
-        path = workdir / f"views-{measures}.nq"
-        if not path.exists():
-            write_nquads(measures, path, seed=1)
-        store = open_store(store_dir)
-        load_files(store, [path], validate=False)
+    store = pages_store(measures, workdir, store_dir, bundled=bundled)
     try:
         client = _client(store)
         if warm:  # as tradekg serve does at start
@@ -163,7 +166,12 @@ def pages(
         timed = []
         for page in chosen:  # each as it comes: a run stopped by its time limit still says what it measured
             timed.append((page, *timed_ms(client, page, runs)))
-            print(f"timed {page}: first {FIRST_MS[page]:.0f} ms, p50 {timed[-1][2]:.1f} ms", file=sys.stderr)
+            print(
+                f"timed {page}: first {FIRST_MS[page]:.0f} ms, p50 {timed[-1][2]:.1f} ms,"
+                f" {MAP_COUNTRIES.get(page, '-')} countries on its map",
+                file=sys.stderr,
+                flush=True,
+            )
         if writes:
             for page in chosen:
                 AFTER_WRITE_MS[page] = after_write(client, store, page)
@@ -176,24 +184,64 @@ def pages(
         store.close()
 
 
-def get_html(url: str, *, timeout: float = 60) -> int:
-    """GET a page as a browser asks for it, reading the whole body; the status (0 when nothing answered)."""
+def pages_store(measures: int, workdir: Path, store_dir: Path | None, *, bundled: bool = True) -> TradeStore:
+    """The store the pages are timed on: the generator's ``measures`` tariff lines and, with ``bundled``, the bundled
+    graph (the curated files and the reference data: every ISO 3166-1 country with its numeric code, which the maps
+    need to draw a country; the generator writes none).
+
+    ``store_dir`` (made if missing, reused as it is otherwise) keeps the store on disk; ``None``: in memory. A
+    store whose map would draw fewer than :data:`FEW_COUNTRIES` countries is named on stderr: its map pages measure
+    an empty map.
+    """
+    if store_dir is not None and store_dir.exists():
+        store = open_store(store_dir)
+    else:
+        path = workdir / f"views-{measures}.nq"
+        if not path.exists():
+            write_nquads(measures, path, seed=1)
+        store = open_store(store_dir, empty=not bundled)  # not empty: the bundled graph first, as tradekg serve
+        load_files(store, [path], validate=False)
+    countries = len(countries_by_code(store))
+    if countries < FEW_COUNTRIES:
+        print(
+            f"warning: the maps of this store draw {countries} countries (no tkg:iso3166Numeric): it was made"
+            " without the bundled graph, so every map measured on it is empty",
+            file=sys.stderr,
+            flush=True,
+        )
+    return store
+
+
+FEW_COUNTRIES = 200
+
+
+def map_countries(html: str) -> int:
+    """How many countries the page's first world map draws as links (shapes of countries the store knows)."""
+    start = html.find('<svg class="world-map"')
+    if start < 0:
+        return 0
+    return html.count("<a href=", start, html.find("</svg>", start))
+
+
+def get_html(url: str, *, timeout: float = 60) -> tuple[int, str]:
+    """GET a page as a browser asks for it, reading the whole body; the status (0 when nothing answered) and body."""
     request = urllib.request.Request(url, headers={"Accept": "text/html"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
-            return int(response.status)
+            return int(response.status), response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
-        return int(error.code)
+        return int(error.code), ""
     except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return 0
+        return 0, ""
 
 
-def pages_over_http(store_dir: Path, runs: int) -> list[tuple[str, int, float, float]]:
+def pages_over_http(store_dir: Path, runs: int, *, only: tuple[str, ...] = ()) -> list[tuple[str, int, float, float]]:
     """Each page's status, median and 99th percentile time through ``tradekg serve --store`` (a process of its own).
 
     The store must exist (made by :func:`pages` with ``store_dir``). The first request of each page, which builds
-    the summaries, waits up to ten minutes; each timed request opens its own connection, as a browser's first does.
+    the summaries, waits up to ten minutes (its time in FIRST_MS: the first page's counts from the moment the
+    server answers, while its warm-up runs beside it); each timed request opens its own connection, as a browser's
+    first does. ``only``: as for :func:`pages`.
     """
     port = free_port()
     command = [sys.executable, "-m", "tradekg", "serve", "--store", str(store_dir), "--port", str(port)]
@@ -202,9 +250,13 @@ def pages_over_http(store_dir: Path, runs: int) -> list[tuple[str, int, float, f
     timed = []
     try:
         wait_ready(server, process, ready_timeout=600)
-        for page in PAGES:
+        for page in [page for page in PAGES if not only or any(part in page for part in only)]:
             url = f"http://127.0.0.1:{port}{page}"
-            status = get_html(url, timeout=600)
+            started = time.perf_counter()
+            status, body = get_html(url, timeout=600)
+            FIRST_MS[page] = (time.perf_counter() - started) * 1000
+            MAP_COUNTRIES[page] = map_countries(body)
+            print(f"over HTTP {page}: first {FIRST_MS[page]:.0f} ms", file=sys.stderr, flush=True)
             times = []
             for _ in range(runs):
                 started = time.perf_counter()
@@ -278,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pages", nargs="+", default=(), help="only the pages whose address holds one of these")
     parser.add_argument("--warm", action="store_true", help="first run the warm-up tradekg serve starts with")
     parser.add_argument("--save-views", action="store_true", help="end by saving the views' summaries beside --store")
+    parser.add_argument(
+        "--no-bundled", action="store_true", help="a new store without the bundled graph (its maps draw no country)"
+    )
     return parser
 
 
@@ -296,24 +351,28 @@ def main() -> None:
             only=tuple(args.pages),
             warm=args.warm,
             save_views=args.save_views,
+            bundled=not args.no_bundled,
         )
         print(f"Pages, {args.measures:,} measures ({size:,} quads), {args.runs} runs after a warm-up:\n")
-        print("| page | status | first ms | p50 ms | p90 ms | p99 ms | CPU p50 ms | first after a write ms |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| page | status | map countries | first ms | p50 ms | p90 ms | p99 ms | CPU p50 ms", end="")
+        print(" | first after a write ms |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for page, status, median, p99 in timed:
             written = f"{AFTER_WRITE_MS[page]:.0f}" if page in AFTER_WRITE_MS else "-"
             print(
-                f"| `{page}` | {status} | {FIRST_MS[page]:.0f} | {median:.1f} | {P90_MS[page]:.1f} | {p99:.1f}"
+                f"| `{page}` | {status} | {MAP_COUNTRIES[page]}"
+                f" | {FIRST_MS[page]:.0f} | {median:.1f} | {P90_MS[page]:.1f} | {p99:.1f}"
                 f" | {CPU_MEDIANS[page]:.1f} | {written} |",
                 flush=True,
             )
     if "http" in args.parts:
         if args.store is None or not args.store.exists():
             parser.error("--parts http needs --store, an existing store (made by --parts pages --store)")
-        print(f"\nPages through tradekg serve over HTTP, {args.runs} runs after a warm-up:\n")
-        print("| page | status | p50 ms | p99 ms |\n|---|---|---|---|")
-        for page, status, median, p99 in pages_over_http(args.store, args.runs):
-            print(f"| `{page}` | {status} | {median:.1f} | {p99:.1f} |", flush=True)
+        print(f"\nPages through tradekg serve over HTTP, {args.runs} runs after the first view:\n")
+        print("| page | status | map countries | first ms | p50 ms | p99 ms |\n|---|---|---|---|---|---|")
+        for page, status, median, p99 in pages_over_http(args.store, args.runs, only=tuple(args.pages)):
+            cells = f"{status} | {MAP_COUNTRIES[page]} | {FIRST_MS[page]:.0f} | {median:.1f} | {p99:.1f}"
+            print(f"| `{page}` | {cells} |", flush=True)
     if "classes" not in args.parts:
         return
     print(f"\nClass pages, {args.instances:,} instances, 50 a page, {args.runs} runs after a warm-up (ms):\n")

@@ -18,6 +18,9 @@ def test_the_view_pages_answer_on_a_generated_graph(tmp_path):
     assert size > 1000
     assert [page for page, _, _, _ in timed] == list(views.PAGES)
     assert all(status == 200 and p99 >= median > 0 for _, status, median, p99 in timed)
+    # The bundled graph's reference data gives the maps their countries (the generator writes no numeric code).
+    assert all(views.MAP_COUNTRIES[page] >= 200 for page in views.PAGES if "/measure/" not in page)
+    assert views.MAP_COUNTRIES[next(page for page in views.PAGES if "/measure/" in page)] == 0  # a page without a map
 
 
 def test_class_pages_by_key_and_by_offset_are_timed_at_each_depth(tmp_path):

@@ -22,8 +22,9 @@ from tradekg.duty.rules import MEASURE_LINKS, MEASURE_SINGLES, MFN_RATES, QUOTAS
 from tradekg.duty.shared_rules import SharedRules
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore, to_rdflib
-from tradekg.views.facts import pairs, solutions
+from tradekg.views.facts import solutions
 from tradekg.views.kept import BLANK_NODE, Dependency, link, node, predicate
+from tradekg.views.whole_reads import read_whole
 
 IMPOSED_BY = str(TKG.imposedBy)
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
@@ -62,8 +63,10 @@ def read_every_own_part(
     if importer is None:
         scope, bound = "", None
         triples = (
-            (p, subject, value) for p in sorted({*MEASURE_LINKS, *SINGLES}) for subject, value in pairs(store, p)
-        )  # each property read whole (see facts.pairs), kept for measures
+            (p, subject, value)
+            for p in sorted({*MEASURE_LINKS, *SINGLES})
+            for subject, value in read_whole(store, p, keep=False)
+        )  # each property read whole (facts.pairs; taken if the tariff index just read it), kept for measures
     else:
         bound = str(country_iri(importer))
         scope = f"?node <{IMPOSED_BY}> <{bound}> ."

@@ -2,22 +2,24 @@
 
 The first country page after a start needs the tariff index, the rules every importer shares and every
 importer's own rules: at 10^6 quads half a minute of CPU to read from the store (each read whole, see
-:mod:`tradekg.views.all_books`). :func:`save` writes them to ``<store>.views.pickle`` with the store's stamp
+:mod:`tradekg.views.all_books`). :func:`save` writes them to ``<store>.views.json`` with the store's stamp
 (:mod:`tradekg.store.stamp`); :func:`load` takes them back at the next start when the store still has that
 stamp, so they are proved to hold what the store holds (any commit, by tradekg or by another tool on a store
 closed cleanly, gives a new stamp). Each rule book comes back as a kept answer with the dependencies it was kept
 by, so a later write drops exactly what it dropped before the restart.
 
-The file is Python's pickle: as trusted as the store's directory beside it (whoever can write one can write the
-other). A file of another format, another stamp, or one that fails to read is ignored (and replaced at the next
-save).
+The file is JSON in the fixed layout of :mod:`tradekg.views.saved_views`: reading it builds only the views' own
+records from strings, numbers and nulls, so a file placed beside the store can at worst hold wrong summaries, never
+run code (Python's pickle, used before, could). A missing file, a file of another format or another stamp, or one
+that fails to read is ignored: everything is read from the store instead (and the file replaced at the next save).
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import os
-import pickle
 import threading
 import weakref
 from collections.abc import Hashable
@@ -25,12 +27,15 @@ from pathlib import Path
 
 from tradekg.store.interface import TradeStore
 from tradekg.views.kept import Dependency, current_answers, keep_many
+from tradekg.views.saved_views import SavedViewsError, books_in, books_out, candidate_out, tariffs_in
 from tradekg.views.tariff_index import tariff_index
 
 log = logging.getLogger(__name__)
-SUFFIX = ".views.pickle"
-FORMAT = 1
-"""Raised whenever what is saved changes shape (a record's fields, a dependency's form)."""
+SUFFIX = ".views.json"
+FORMAT = "tradekg views 2"
+"""Changed whenever what is saved changes shape (a record's fields, a dependency's form)."""
+OLD_SUFFIX = ".views.pickle"
+"""The file of the earlier format (a pickle): never read, removed at the next save."""
 FAMILY = "duty rules"
 KEYS = ("shared", "own")
 """The kept rule books saved: the shared part and each importer's own part (the rest is quick to derive)."""
@@ -56,11 +61,16 @@ def save(store: TradeStore) -> bool:
     books = current_answers(store, FAMILY, lambda key: isinstance(key, tuple) and key[0] in KEYS)
     if tariffs is None or store.stamp != stamp:
         return False
-    record = {"format": FORMAT, "stamp": stamp, "tariffs": tariffs, "books": books}
+    record = {
+        "format": FORMAT,
+        "stamp": stamp,
+        "tariffs": [candidate_out(tariff) for tariff in tariffs.values()],
+        "books": books_out(books),
+    }
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as out:
-        pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
+    temporary.write_text(json.dumps(record, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     os.replace(temporary, path)
+    path.with_name(store.path.name + OLD_SUFFIX).unlink(missing_ok=True)  # type: ignore[union-attr]
     return True
 
 
@@ -69,15 +79,19 @@ def load(store: TradeStore) -> bool:
     path, stamp = views_path(store), store.stamp
     if path is None or stamp is None or not path.exists():
         return False
+    collecting = gc.isenabled()
+    gc.disable()  # a million new objects, none garbage: the collector's passes would double the time of the read
     try:
-        with path.open("rb") as source:
-            record = pickle.load(source)  # noqa: S301 - as trusted as the store's own directory (see the module)
-        if record["format"] != FORMAT or record["stamp"] != stamp:
+        record = json.loads(path.read_bytes())
+        if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("stamp") != stamp:
             return False
-        tariffs, books = record["tariffs"], record["books"]
-    except Exception:  # noqa: BLE001 - any unreadable file is ignored: everything is read from the store instead
+        tariffs, books = tariffs_in(record["tariffs"]), books_in(record["books"])
+    except (OSError, ValueError, KeyError, SavedViewsError):  # JSONDecodeError and UnicodeDecodeError too
         log.warning("ignored %s: it could not be read", path, exc_info=True)
         return False
+    finally:
+        if collecting:
+            gc.enable()
     if not tariff_index(store).seed(tariffs, stamp):
         return False
 

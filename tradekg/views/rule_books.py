@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from tradekg.views.facts import classes_below
 from tradekg.views.kept import RDF_TYPE, Dependency, depend, keep_many, kept, link, node, predicate, untracked
 from tradekg.views.on_disk import loaded, reuse
 from tradekg.views.own_updates import patch_own_part
+from tradekg.views.whole_reads import books_read, mark_books_read
 
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 SHARED_READS = (
@@ -71,7 +71,6 @@ def _read_shared(store: TradeStore) -> SharedRules:
     return shared
 
 
-_READ_WHOLE: weakref.WeakSet[TradeStore] = weakref.WeakSet()  # stores whose importers' books were read at once
 _READ_WHOLE_LOCK = threading.Lock()
 
 
@@ -83,11 +82,11 @@ def _own_part(store: TradeStore, importer: str) -> RuleBook:
     write touched (:mod:`tradekg.views.own_updates`), or read again alone when it cannot be.
     """
     reuse(store)
-    if loaded(store):  # every importer's part came from the file: one missing (dropped by a write) is read alone
-        _READ_WHOLE.add(store)
-    if store not in _READ_WHOLE:
+    if loaded(store) and not books_read(store):  # all came from the file: one dropped by a write is read alone
+        mark_books_read(store)
+    if not books_read(store):
         with _READ_WHOLE_LOCK:  # the first page and the warm-up wait for one read
-            if store not in _READ_WHOLE:
+            if not books_read(store):
                 with untracked():
                     shared = shared_rules(store)
                 keep_many(
@@ -95,7 +94,7 @@ def _own_part(store: TradeStore, importer: str) -> RuleBook:
                     "duty rules",
                     lambda: {("own", code): part for code, part in read_every_own_part(store, shared).items()},
                 )
-                _READ_WHOLE.add(store)
+                mark_books_read(store)
 
     def read() -> RuleBook:
         with untracked():  # the labels of its own nodes are its own dependencies; the shared part's are not

@@ -26,8 +26,9 @@ import pyoxigraph as ox
 
 from tradekg.store.following import CommitFollower
 from tradekg.store.interface import TradeStore
-from tradekg.views.facts import pairs, solutions, tkg
+from tradekg.views.facts import solutions, tkg
 from tradekg.views.kept import Dependency, depend, revisions
+from tradekg.views.whole_reads import read_whole
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RATE, FROM, UNTIL, COVERS = (tkg(n) for n in ("ratePercent", "effectiveFrom", "effectiveUntil", "covers"))
@@ -87,7 +88,7 @@ def read_candidates(store: TradeStore, subjects: Collection[str] | None = None) 
         tariffs = solutions(store, "SELECT DISTINCT ?m WHERE { ?m a ?type . ?type rdfs:subClassOf* tkg:Tariff }")
         facts = {row["m"].value: {} for row in tariffs if isinstance(row["m"], ox.NamedNode)}
         for p in sorted(WATCHED - {RDF_TYPE}):
-            for subject, value in pairs(store, p):
+            for subject, value in read_whole(store, p, keep=True):  # kept for the books' whole read
                 own = facts.get(subject)
                 if own is not None:
                     own.setdefault(p, []).append(value)
