@@ -9,6 +9,8 @@ query (example parameters) on:
   catalog's path: every row of the answer, in the query's order, as the API pages it (``run_page``);
 * ``disk``: the same path on the embedded store directory ``--store`` itself (what ``tradekg serve --store`` runs);
 * ``page``: the first page of 100 rows on the directory (what one request of ``/api/queries/NAME`` costs);
+* ``tradekg-engine``, ``disk-engine``: ``tradekg`` and ``disk`` with the engine sorting (the query's text as
+  written; the catalog's path before session 9, when Python did not apply the ORDER BY);
 * ``rdflib`` (with ``--rdflib``): rdflib's default Memory store (a ``Dataset`` with the union default graph), each
   query in a child process forked from the loaded one and stopped after ``--rdflib-cap`` seconds (rdflib cannot be
   interrupted), ``--rdflib-runs`` times.
@@ -35,12 +37,13 @@ import pyoxigraph as ox
 
 from tradekg.ontology.vocab import PREFIXES
 from tradekg.queries.catalog import NamedQuery, load_catalog
-from tradekg.queries.results import run_page
+from tradekg.queries.results import PageRequest, run_page
 from tradekg.store.embedded import OxigraphStore
 from tradekg.store.interface import to_engine
 
 Rows = list[tuple[str, ...]]
 PAGE = 100
+SIDES = ("raw", "tradekg", "tradekg-engine", "disk", "disk-engine", "page")
 
 
 def _text(term: object) -> str:
@@ -56,6 +59,11 @@ def _raw_rows(store: ox.Store, query: NamedQuery, values: dict[str, str]) -> Row
 
 def _catalog_rows(store: OxigraphStore, query: NamedQuery, values: dict[str, str], limit: int) -> Rows:
     page = run_page(query, store, values, limit=limit)
+    return [tuple(_text(term) for term in row) for row in page.rows]
+
+
+def _engine_rows(store: OxigraphStore, query: NamedQuery, values: dict[str, str]) -> Rows:
+    page = PageRequest(query.sparql, query.bind(values), 10**9).run(store)  # no ``order``: the engine sorts
     return [tuple(_text(term) for term in row) for row in page.rows]
 
 
@@ -121,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store", type=Path, required=True, help="an embedded store directory holding that file")
     parser.add_argument("--queries", nargs="*", default=None, help="catalog names (all by default)")
     parser.add_argument("--runs", type=int, default=5, help="rounds of the tradekg and raw sides")
+    parser.add_argument("--sides", nargs="*", default=list(SIDES), choices=SIDES, help="the sides besides rdflib")
     parser.add_argument("--rdflib", action="store_true", help="add rdflib's Memory store")
     parser.add_argument("--rdflib-runs", type=int, default=3)
     parser.add_argument("--rdflib-cap", type=float, default=20.0, help="seconds for all of one query's rdflib runs")
@@ -155,7 +164,10 @@ def main() -> None:
             "tradekg": lambda query=query, values=values: _catalog_rows(ours, query, values, 10**9),
             "disk": lambda query=query, values=values: _catalog_rows(disk, query, values, 10**9),
             "page": lambda query=query, values=values: _catalog_rows(disk, query, values, PAGE),
+            "tradekg-engine": lambda query=query, values=values: _engine_rows(ours, query, values),
+            "disk-engine": lambda query=query, values=values: _engine_rows(disk, query, values),
         }
+        sides = {side: sides[side] for side in args.sides}
         cpus: dict[str, list[float]] = {side: [] for side in sides}
         walls: dict[str, list[float]] = {side: [] for side in sides}
         rows: dict[str, Rows] = {}
@@ -168,7 +180,7 @@ def main() -> None:
             side: {"cpu": cpus[side], "wall": walls[side], "rows": len(rows[side]), "digest": _digest(rows[side])}
             for side in sides
         }
-        entry["order"] = rows["tradekg"] == rows["raw"] and rows["disk"] == rows["raw"]
+        entry["order"] = all(rows[side] == rows[args.sides[0]] for side in rows if side != "page")
         if dataset is not None:
             entry["rdflib"] = _in_child(
                 lambda query=query, values=values: _rdflib_rows(dataset, query, values),
