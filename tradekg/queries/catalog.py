@@ -41,6 +41,7 @@ from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
 from tradekg.ontology.vocab import QUERY_PREFIXES, country_iri
+from tradekg.queries.ordering import PythonOrder, python_order
 from tradekg.store.embedded import OxigraphStore
 from tradekg.store.interface import TradeStore
 
@@ -176,6 +177,9 @@ class NamedQuery:
     tags: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
     variables: tuple[str, ...] = field(default=())
+    order: PythonOrder | None = None
+    """The query's ORDER BY as Python can apply it to the rows of its text without the clause (see
+    :mod:`tradekg.queries.ordering`), or ``None`` where only the engine can sort."""
 
     def param(self, name: str) -> Param | None:
         """The declared parameter of that name, if any."""
@@ -357,7 +361,12 @@ def _checked(query: NamedQuery) -> NamedQuery:
     needed = VIEW_NEEDS.get(query.view)
     if needed and needed not in variables:
         raise CatalogError(query.path, f"the {query.view} view needs the query to project ?{needed}")
-    return replace(query, variables=variables)
+    order = python_order(query.sparql, variables)
+    if order is not None:
+        unsorted = OxigraphStore().query(order.unsorted_sparql, bindings=bindings)
+        if not isinstance(unsorted, ox.QuerySolutions) or [v.value for v in unsorted.variables] != list(variables):
+            order = None
+    return replace(query, variables=variables, order=order)
 
 
 def load_catalog(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:

@@ -1,7 +1,9 @@
 """One page of a named query's answer, and its shapes: friendly rows, SPARQL JSON, CSV and TSV.
 
 A page is cut from the solutions in Python (not by rewriting the query's text), so the query keeps its own
-ORDER BY and LIMIT; these writers then serialise only that page.
+ORDER BY and LIMIT; these writers then serialise only that page. Where Python can apply the query's ORDER BY
+exactly (:mod:`tradekg.queries.ordering`), the engine answers the text without it and the rows are sorted here:
+Oxigraph 0.5 decodes both terms from the store at every comparison of its sort, Python once per term.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from tradekg.queries.catalog import NamedQuery
+from tradekg.queries.ordering import PythonOrder, sorted_rows
 from tradekg.store.answers import sparql_json_term
 from tradekg.store.interface import TradeStore
 
@@ -46,13 +49,23 @@ class PageRequest:
     bindings: Mapping[str, Node]
     limit: int
     offset: int = 0
+    order: PythonOrder | None = None
+    """The query's ORDER BY, where Python applies it (see :attr:`NamedQuery.order`)."""
 
     def run(self, store: TradeStore) -> Page:
         """Evaluate on ``store`` and keep one page of the solutions."""
-        answer = store.query(self.sparql, bindings=self.bindings)
-        assert isinstance(answer, ox.QuerySolutions)  # the catalog admits SELECT queries only
-        variables = tuple(variable.value for variable in answer.variables)
         end = self.offset + self.limit + 1
+        if self.order is not None:
+            answer = store.query(self.order.unsorted_sparql, bindings=self.bindings)
+            assert isinstance(answer, ox.QuerySolutions)  # the catalog admits SELECT queries only
+            variables = tuple(variable.value for variable in answer.variables)
+            rows = sorted_rows([tuple(solution) for solution in answer], variables, self.order.keys)
+            if rows is not None:
+                taken = rows[self.offset : end]
+                return Page(variables, tuple(taken[: self.limit]), self.offset, self.limit, len(taken) > self.limit)
+        answer = store.query(self.sparql, bindings=self.bindings)  # the engine sorts (or Python could not)
+        assert isinstance(answer, ox.QuerySolutions)
+        variables = tuple(variable.value for variable in answer.variables)
         taken = [tuple(solution[name] for name in variables) for solution in islice(answer, self.offset, end)]
         return Page(variables, tuple(taken[: self.limit]), self.offset, self.limit, len(taken) > self.limit)
 
@@ -63,7 +76,7 @@ def page_request(query: NamedQuery, values: Mapping[str, str], *, limit: int, of
     Raises:
         ParamError: A parameter value is wrong (see :meth:`NamedQuery.bind`).
     """
-    return PageRequest(query.sparql, query.bind(values), limit, offset)
+    return PageRequest(query.sparql, query.bind(values), limit, offset, query.order)
 
 
 def run_page(query: NamedQuery, store: TradeStore, values: Mapping[str, str], *, limit: int, offset: int = 0) -> Page:
