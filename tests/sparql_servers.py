@@ -81,6 +81,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def refusing_port() -> socket.socket:
+    """A loopback socket bound and never listening: a connection to its port is refused for as long as it is open.
+
+    A port from :func:`free_port` is free only when it is picked: a server of the other xdist worker may listen on it
+    by the time a test expects a refusal there. Close it (``with``) when done.
+    """
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    return holder
+
+
 @dataclass
 class RunningServer:
     """A SPARQL server started for tests: its endpoints, and the process to stop."""
