@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def refusing_port() -> socket.socket:
+    """A loopback socket bound and never listening: a connection to its port is refused for as long as it is open.
+
+    A port from :func:`free_port` is free only when it is picked: a server of the other xdist worker may listen on it
+    by the time a test expects a refusal there. Close it (``with``) when done.
+    """
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    return holder
+
+
 @dataclass
 class RunningServer:
     """A SPARQL server started for tests: its endpoints, and the process to stop."""
@@ -113,15 +125,40 @@ class RunningServer:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def holds_listener(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a TCP socket listening on ``port`` (read from /proc; true where it cannot be).
+
+    A port is picked free and given to the server, which binds it seconds later: meanwhile the other xdist worker
+    may pick it for a server of its own. Then the server that binds second exits ("Failed HTTP listen"), but until
+    it does, the first one answers on the port, and a test would use the other worker's server (and its data).
+    """
+    try:
+        inodes = {
+            fields[9]
+            for fields in (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A"  # 0A: LISTEN
+        }
+        links = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                links.add(fd.readlink().name)
+            except OSError:
+                continue
+    except OSError:
+        return True
+    return any(f"socket:[{inode}]" in links for inode in inodes)
+
+
 def _wait_until_answering(endpoint: str, process: subprocess.Popen[bytes], log: Path) -> None:
     probe = endpoint + "?query=" + urllib.request.quote("ASK {}")
+    port = urllib.parse.urlsplit(endpoint).port or 80
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise ServerUnavailable(f"the server exited with {process.returncode}: {_tail(log)}")
         try:
             with urllib.request.urlopen(probe, timeout=5) as response:
-                if response.status == 200:
+                if response.status == 200 and holds_listener(process.pid, port):  # its answer, not another's
                     return
         except (urllib.error.URLError, OSError):
             pass

@@ -8,6 +8,8 @@ value runs the query; a country is typed by its name.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from tradekg.queries.catalog import load_catalog
@@ -48,10 +50,15 @@ def page_without_script(chromium):
 
 
 def _run_with(page, name: str, param: str, value: str) -> None:
-    """Give one parameter a value (and the other required ones their examples), run, and check it answered."""
+    """Give one parameter a value (and the other required ones their examples), run, and check it answered.
+
+    A query whose parameters are all optional shows an answer on its first visit already: waiting for the results
+    section alone could read that page, before the form's navigation. So wait for the address the form leads to.
+    """
     page.fill(f"#param-{param}", value)
     _fill_the_others(page, name, param)
     page.get_by_role("button", name="Run").click()
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get(param) == [value])
     page.wait_for_selector("section.results")
     assert page.locator("p.error").count() == 0, f"{name}: {page.locator('p.error').inner_text()}"
 

@@ -60,25 +60,39 @@ class Served:
         return status
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def reserved_port() -> socket.socket:
+    """A socket holding a free loopback port for a ``tradekg serve`` about to start on it (bound, not listening).
+
+    Granian binds its listening socket with ``SO_REUSEPORT``: two servers given the same port both listen on it, and
+    the kernel shares the connections between them (two ``tradekg serve --port P`` ran side by side, each with a
+    listening socket on P). A port picked free and let go before the server binds it (seconds, on a busy machine)
+    could be picked meanwhile by the other xdist worker for a server of its own, and each test would then talk to
+    either server. While this socket holds the port, no other ``bind(0)`` gets it; it also asks for ``SO_REUSEPORT``,
+    so the server (same user) can bind the port beside it. Close it once the server answers.
+    """
+    holder = socket.socket()
+    if hasattr(socket, "SO_REUSEPORT"):
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    holder.bind(("127.0.0.1", 0))
+    return holder
 
 
 def start_server(*options: str) -> tuple[subprocess.Popen[bytes], Served]:
-    port = free_port()
-    command = [sys.executable, "-m", "tradekg", "serve", "--port", str(port), *options]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    served = Served("127.0.0.1", port, SERVED_TOKEN)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited: {process.stderr.read().decode() if process.stderr else ''}")
-        if _answers(port, deadline):
-            return process, served
-        time.sleep(0.05)
+    with reserved_port() as holder:  # let go once the server answers: it holds the port itself from then on
+        port = holder.getsockname()[1]
+        command = [sys.executable, "-m", "tradekg", "serve", "--port", str(port), *options]
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        served = Served("127.0.0.1", port, SERVED_TOKEN)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited: {process.stderr.read().decode() if process.stderr else ''}")
+            if _answers(port, deadline):
+                return process, served
+            time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"the server did not answer within {START_TIMEOUT:.0f} s")
 

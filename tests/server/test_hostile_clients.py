@@ -4,6 +4,7 @@ the server keeps answering others (a functional check with a generous timeout, n
 from __future__ import annotations
 
 import http.client
+import select
 import socket
 import threading
 import time
@@ -78,8 +79,21 @@ def test_an_entity_bomb_is_400(unguarded):
 
 
 def test_stalled_bodies_never_hold_every_thread():
-    """Eight connections announce a 1 MB body, send three bytes and wait: with 8 threads this froze the server."""
-    process, served = start_server("--empty", "--threads", "8", "--max-unfinished-bodies", "4", "--query-workers", "1")
+    """Eight connections announce a 1 MB body, send three bytes and wait: with 8 threads this froze the server.
+
+    The two bodies admitted must stay unfinished to the end: with the default --body-read-timeout (10 s) a slow
+    machine reached the deadline's 408 before the test had asked for its third body, which then was read."""
+    process, served = start_server(
+        "--empty",
+        "--threads",
+        "8",
+        "--max-unfinished-bodies",
+        "4",
+        "--query-workers",
+        "1",
+        "--body-read-timeout",
+        "300",
+    )
     stalled: list[socket.socket] = []
     try:
         for _ in range(8):
@@ -89,14 +103,15 @@ def test_stalled_bodies_never_hold_every_thread():
                 b"Content-Length: 1000000\r\n\r\nASK"
             )
             stalled.append(connection)
-        refused = 0
-        for connection in stalled:
-            connection.settimeout(2)
-            try:
+        refused, waiting = 0, list(stalled)
+        deadline = time.monotonic() + 30  # each refusal as soon as it comes, however loaded the machine
+        while refused < 6 and time.monotonic() < deadline:
+            for connection in select.select(waiting, [], [], 0.5)[0]:
+                waiting.remove(connection)
                 refused += connection.recv(100).startswith(b"HTTP/1.1 503")
-            except TimeoutError:
-                pass  # one of the bodies admitted (half the limit for one client): it waits, holding one thread
         assert refused == 6
+        # the other two bodies are admitted (half the limit for one client): each waits, holding one thread
+        assert len(waiting) == 2 and select.select(waiting, [], [], 2)[0] == []
         for _ in range(3):
             still_answers(served)  # GET needs no body: answered while the stalled bodies wait
         status, headers, body = served.request(
@@ -222,7 +237,10 @@ def test_two_greedy_clients_do_not_starve_a_third():
         ]
         for thread in greedy:
             thread.start()
-        time.sleep(2.5)  # their queries now count as expensive
+        deadline = time.monotonic() + 30  # not a fixed sleep: on a loaded machine the queries reach the workers later
+        while len(busy_workers(process.pid)) < 2:  # both workers evaluate a runaway query (expensive after 2 s)
+            assert time.monotonic() < deadline, "the runaway queries did not reach both workers"
+            time.sleep(0.05)
         for number in range(3):  # distinct texts: never from the answer cache
             assert query_from(served, "127.0.0.4", f"ASK {{ <urn:x:{number}> ?p ?o }}", timeout=5) == 200
         assert query_from(served, "127.0.0.5", "ASK { <urn:y> ?p ?o }", timeout=5) == 200
@@ -267,8 +285,11 @@ def busy_workers(server_pid: int) -> list[int]:
 
 def test_a_runaway_update_is_stopped_and_others_go_on():
     """A cross product in an update's WHERE is stopped at --timeout with nothing applied; meanwhile another client's
-    query is answered, and its write, which waits for the write lock, goes through as soon as the runaway is stopped."""
-    process, served = start_server("--empty", "--write-token", SERVED_TOKEN, "--timeout", "3", "--query-workers", "2")
+    query is answered, and its write, which waits for the write lock, goes through as soon as the runaway is stopped.
+
+    The runaway must outlast the wait for its worker to be seen busy and the other query's answer: at load 12 these
+    took 0.9-1.7 s of its 3 s --timeout; 8 s leaves room for a machine twice as loaded."""
+    process, served = start_server("--empty", "--write-token", SERVED_TOKEN, "--timeout", "8", "--query-workers", "2")
     statuses: list[int] = []
     runaway = threading.Thread(target=lambda: statuses.append(write_from(served, "127.0.0.2", RUNAWAY_UPDATE, 30)))
     try:

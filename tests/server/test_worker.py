@@ -259,25 +259,33 @@ def _parent_of(pid: int) -> int:
 def test_a_worker_running_a_query_ends_when_the_serving_process_is_killed():
     """kill -9 of the serving process mid-query: its worker must not run on alone, orphaned, until the query ends."""
     process, served = start_server("--empty", "--timeout", "600", "--query-workers", "1")
-    runaway = threading.Thread(
-        target=lambda: pytest.raises(OSError, served.request, "GET", "/sparql?" + urlencode({"query": SLOW_COUNT})),
-        daemon=True,
-    )
+    ended: list[object] = []  # how the runaway request ended: its answer, or the error of its dropped connection
+
+    def send_runaway() -> None:
+        try:
+            ended.append(served.request("GET", "/sparql?" + urlencode({"query": SLOW_COUNT}))[::2])
+        except OSError as error:
+            ended.append(error)
+
+    runaway = threading.Thread(target=send_runaway, daemon=True)
     try:
         runaway.start()
         deadline = time.monotonic() + 30
         busy: list[int] = []
+        workers: dict[int, int] = {}
         while not busy and time.monotonic() < deadline:  # the worker evaluating the query burns CPU
             time.sleep(0.1)
-            busy = [
-                pid for pid in descendants_of(process.pid) if _parent_of(pid) != process.pid and cpu_ticks(pid) > 20
-            ]
-        assert busy, "no query worker started on the runaway query"
+            # An answer or a dropped connection now means no worker will evaluate it: say what came back.
+            assert not ended, f"the runaway query ended before a worker was seen evaluating it: {ended[0]!r}"
+            workers = {pid: cpu_ticks(pid) for pid in descendants_of(process.pid) if _parent_of(pid) != process.pid}
+            busy = [pid for pid, ticks in workers.items() if ticks > 20]
+        assert busy, f"no query worker started on the runaway query (workers and their CPU ticks: {workers})"
         (worker,) = busy
         serving = _parent_of(worker)
         os.kill(serving, signal.SIGKILL)
         wait_until_dead(worker)  # ends at once; without its lifeline it would run for as long as the query does
         runaway.join(30)
+        assert ended and isinstance(ended[0], OSError), ended  # its connection dropped with the serving process
         while time.monotonic() < deadline + 30:  # Granian starts a new serving process: wait for it to answer
             try:
                 if served.request("GET", "/sparql?query=ASK%7B%7D")[0] == 200:

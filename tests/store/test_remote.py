@@ -237,10 +237,11 @@ def test_bindings_are_a_final_join_and_prefixes_are_predeclared(store: RemoteSto
 def test_a_refused_or_unreachable_server_is_a_store_error(store: RemoteStore) -> None:
     with pytest.raises(SyntaxError):
         store.query("SELECT nonsense")
-    with pytest.raises(StoreError, match="cannot reach"):
-        from sparql_servers import free_port
+    from sparql_servers import refusing_port
 
-        RemoteStore(Endpoints(f"http://127.0.0.1:{free_port()}/sparql", f"http://127.0.0.1:{free_port()}/sparql"))
+    with refusing_port() as refusing, pytest.raises(StoreError, match="cannot reach"):
+        url = f"http://127.0.0.1:{refusing.getsockname()[1]}/sparql"
+        RemoteStore(Endpoints(url, url))
 
 
 def test_a_store_of_many_graphs_is_queried_whole(store: RemoteStore) -> None:

@@ -208,11 +208,12 @@ def test_a_url_carrying_credentials_is_refused_without_echoing_them() -> None:
 
 
 def test_an_unreachable_server_is_a_remote_error() -> None:
-    from sparql_servers import free_port
+    from sparql_servers import refusing_port
 
-    url = f"http://127.0.0.1:{free_port()}/sparql"
-    with pytest.raises(RemoteError, match="cannot reach"):
-        SparqlClient(Endpoints(url, url), timeout=2).solutions("ASK {}")
+    with refusing_port() as refusing:
+        url = f"http://127.0.0.1:{refusing.getsockname()[1]}/sparql"
+        with pytest.raises(RemoteError, match="cannot reach"):
+            SparqlClient(Endpoints(url, url), timeout=2).solutions("ASK {}")
 
 
 def test_virtuoso_is_told_the_limit_and_its_partial_answer_is_refused(sparql_server: Callable) -> None:
