@@ -141,3 +141,18 @@ def test_a_measure_page_leads_with_status_scope_basis_stacking_amendments_and_so
     assert "https://w3id.org/tradekg/id/exemption/usa-reciprocal-annex-ii" in {
         e["iri"] for e in data["programme_exemptions"]
     }
+
+
+def test_a_dated_country_page_shows_rounds_as_they_stood_that_day(client):
+    def rounds(date: str) -> dict[str, str]:
+        view = client.get(f"/page/country/JPN.json?date={date}").get_json()["view"]
+        return {r["label"]: r["note"] for r in view["rounds"]}
+
+    before = rounds("2025-05-15")  # round 3 (23 May) and round 4 (30 May): planned by their sources, held later
+    assert before["US-Japan trade talks, round 3"] == "planned"
+    assert before["US-Japan trade talks, round 4"] == "planned"
+    assert before["US-Japan trade talks, round 1"] == "held"  # 16 April, before the day
+    assert rounds("2025-05-24")["US-Japan trade talks, round 3"] == "held"  # its held period began on 23 May
+    assert rounds("2025-04-01")["US-Japan trade talks, round 1"] == "not yet held on this day"  # dated 16 April
+    page = client.get("/page/country/JPN?date=2025-05-15").text
+    assert 'US-Japan trade talks, round 4</a> <span class="muted">(planned)</span>' in page
