@@ -156,3 +156,24 @@ def test_a_dated_country_page_shows_rounds_as_they_stood_that_day(client):
     assert rounds("2025-04-01")["US-Japan trade talks, round 1"] == "not yet held on this day"  # dated 16 April
     page = client.get("/page/country/JPN?date=2025-05-15").text
     assert 'US-Japan trade talks, round 4</a> <span class="muted">(planned)</span>' in page
+
+
+def test_a_country_page_shows_only_the_stacking_rules_that_concern_its_goods(client):
+    def rules(country: str) -> dict[str, set[str]]:
+        faced = client.get(f"/page/country/{country}.json?date=2025-09-20").get_json()["view"]["faced"]
+        return {d["iri"].rsplit("/", 1)[-1]: {r["iri"].rsplit("/", 1)[-1] for r in d["stacking_rules"]} for d in faced}
+
+    india_only = "section-232-over-india-russian-oil"  # EO 14329: its displaced side is the 25% on India alone
+    assert india_only in rules("IND")["usa-steel-tariff-50"]
+    japan = rules("JPN")
+    assert "usa-steel-tariff-50" in japan and not any(india_only in found for found in japan.values())
+    assert any(found for found in japan.values())  # the rules on Japan's goods stay
+    page = client.get("/page/country/JPN?date=2025-09-20").text
+    assert "products of India" not in page and "products of Brazil" not in page
+
+
+def test_a_suspension_page_does_not_say_it_adds_a_duty(client):
+    page = client.get("/page/measure/usa-chn-geneva-suspension?date=2025-06-01").text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[: page.index("<h2>All facts</h2>")]))
+    assert "adds to the other duties" not in text
+    assert "Stacking adds no duty of its own: a suspension with no rate recorded" in text
