@@ -177,3 +177,21 @@ def test_a_suspension_page_does_not_say_it_adds_a_duty(client):
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[: page.index("<h2>All facts</h2>")]))
     assert "adds to the other duties" not in text
     assert "Stacking adds no duty of its own: a suspension with no rate recorded" in text
+
+
+def test_a_suspended_row_says_which_date_is_the_measure_s_and_which_the_suspension_s(client):
+    page = client.get("/page/country/JPN?date=2025-05-15").text
+    cells = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c))
+        for c in re.findall(r'data-label="Status">(.*?)</td>', page, re.S)
+    ]
+    suspended = [c.strip() for c in cells if c.strip().startswith("suspended")]
+    assert suspended == [
+        "suspended effective from 9 April 2025 until 6 August 2025 ; suspended from 10 April 2025 until 9 July 2025"
+        " by 90-day pause of the country-specific reciprocal rates"
+    ]
+    faced = client.get("/page/country/JPN.json?date=2025-05-15").get_json()["view"]["faced"]
+    row = next(d for d in faced if d["status"] == "suspended")
+    assert [(s["from"]["date"], s["until"]["date"]) for s in row["suspended_on_the_day_by"]] == [
+        ("2025-04-10", "2025-07-09")
+    ]

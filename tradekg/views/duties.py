@@ -19,7 +19,7 @@ from tradekg.duty.matching import hits_origin, on_side
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent
 from tradekg.views.measure_rows import measure_rows
-from tradekg.views.measures import LIVE, STATUS_TEXT, Exemption, Measure, statuses
+from tradekg.views.measures import LIVE, STATUS_TEXT, Exemption, Measure, Window, statuses
 from tradekg.views.programme_rules import ProgrammeRules, StackingNote, programme_rules
 from tradekg.views.rule_books import origin_index
 from tradekg.views.tariff_index import Cursor, order_key, page_of, tariff_index
@@ -42,6 +42,7 @@ class Duty:
     stacking_rules: tuple[StackingNote, ...] = ()  # the rules in force on the day for the country's goods
     country: str | None = None  # the country whose goods the row is about (``None``: the imposer's list)
     older_stacking: str = ""  # what ``tkg:notStackedWith`` says, beside the rules (empty when it says nothing)
+    suspended_by: tuple[tuple[Ref, Window], ...] = ()  # the suspensions in force on the day, with their own dates
 
     @property
     def status_text(self) -> str:
@@ -60,6 +61,7 @@ class Duty:
             **self.measure.to_json(day, country),
             **self.rules.to_json(),
             "status": self.status,
+            "suspended_on_the_day_by": [{**r.to_json(), **w.to_json()} for r, w in self.suspended_by],
             "stacking": self.stacking,
         }
 
@@ -151,7 +153,10 @@ def _with_rules(store: TradeStore, duties: list[Duty], day: dt.date, country: st
         notes = tuple(own.stacking_on(day, country))
         older = "" if duty.stacking == DEFAULT_STACKING else duty.stacking
         stacking = "; ".join(filter(None, (_stacking(duty.measure, {}, set(), notes) if notes else "", older)))
-        found.append(Duty(duty.measure, duty.status, stacking or DEFAULT_STACKING, own, notes, country, older))
+        suspended_by = duty.measure.suspensions_on(day) if duty.status == "suspended" else ()
+        found.append(
+            Duty(duty.measure, duty.status, stacking or DEFAULT_STACKING, own, notes, country, older, suspended_by)
+        )
     return found
 
 
