@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 
 from tradekg.duty.matching import hits_origin, on_side
+from tradekg.duty.records import Measure as BookMeasure
+from tradekg.duty.records import RuleBook
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent
 from tradekg.views.measure_rows import measure_rows
@@ -123,19 +125,29 @@ def _stacking(
     return "; ".join(words) or DEFAULT_STACKING
 
 
-def _concerning(store: TradeStore, measure: Measure, notes: Iterable[StackingNote], country: str) -> list[StackingNote]:
+_Hitting = dict[str, tuple[RuleBook, list[BookMeasure]]]  # imposer -> its book for one origin, the measures hitting it
+
+
+def _concerning(
+    store: TradeStore, measure: Measure, notes: Iterable[StackingNote], country: str, books: _Hitting
+) -> list[StackingNote]:
     """The stacking notes whose other side holds a measure that hits goods of ``country``.
 
     A rule concerns goods of a country only if a measure of its other side can be paid on them: the duty
     calculator's test (:func:`~tradekg.duty.matching.on_side` over the imposer's measures that hit the origin), so
-    the rule of an order on one country's goods is not shown on every other country's page.
+    the rule of an order on one country's goods is not shown on every other country's page. ``books`` keeps each
+    imposer's book for the origin across the rows of a page.
     """
     notes = list(notes)
     if not notes or measure.imposer is None:
         return notes
-    book = origin_index(store, measure.imposer.iri.rstrip("/").rsplit("/", 1)[-1]).book_for(country)
-    hitting = [m for m in book.measures.values() if m.iri != measure.ref.iri and hits_origin(book, m, country)]
-    return [n for n in notes if any(on_side(book, m, frozenset(r.iri for r in n.others)) for m in hitting)]
+    imposer = measure.imposer.iri.rstrip("/").rsplit("/", 1)[-1]
+    if imposer not in books:
+        book = origin_index(store, imposer).book_for(country)
+        books[imposer] = (book, [m for m in book.measures.values() if hits_origin(book, m, country)])
+    book, hitting = books[imposer]
+    others = [m for m in hitting if m.iri != measure.ref.iri]
+    return [n for n in notes if any(on_side(book, m, frozenset(r.iri for r in n.others)) for m in others)]
 
 
 def _with_rules(store: TradeStore, duties: list[Duty], day: dt.date, country: str | None) -> list[Duty]:
@@ -145,10 +157,11 @@ def _with_rules(store: TradeStore, duties: list[Duty], day: dt.date, country: st
     """
     rules = programme_rules(store, [d.measure for d in duties])
     found = []
+    books: _Hitting = {}
     for duty in duties:
         own = rules[duty.measure.ref.iri]
         if country is not None:  # the page and its JSON show only the rules that concern the country's goods
-            concerning = tuple(_concerning(store, duty.measure, own.stacking, country))
+            concerning = tuple(_concerning(store, duty.measure, own.stacking, country, books))
             own = replace(own, exemptions=tuple(own.exemptions_for(country)), stacking=concerning)
         notes = tuple(own.stacking_on(day, country))
         older = "" if duty.stacking == DEFAULT_STACKING else duty.stacking
