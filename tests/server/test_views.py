@@ -156,6 +156,10 @@ def test_a_dated_country_page_shows_rounds_as_they_stood_that_day(client):
     assert rounds("2025-04-01")["US-Japan trade talks, round 1"] == "not yet held on this day"  # dated 16 April
     page = client.get("/page/country/JPN?date=2025-05-15").text
     assert 'US-Japan trade talks, round 4</a> <span class="muted">(planned)</span>' in page
+    agreements = client.get("/page/country/JPN.json?date=2025-05-15").get_json()["view"]["agreements"]
+    assert [a["note"] for a in agreements] == ["announced 22 July 2025, after this day"]
+    later = client.get("/page/country/JPN.json?date=2025-09-20").get_json()["view"]["agreements"]
+    assert [a["note"] for a in later] == [""]
 
 
 def test_a_country_page_shows_only_the_stacking_rules_that_concern_its_goods(client):

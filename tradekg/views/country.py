@@ -24,14 +24,19 @@ class Dated:
     parent: Ref | None = None
     own_note: str = ""  # the node's own status (``tkg:status``), before any status period
     periods: tuple[tuple[Day, str], ...] = ()  # the status periods: (effective from, status), oldest first
+    announced: Day | None = None  # when the graph says it was announced (``tkg:announcedOn``), if it says
 
-    def as_of(self, day: dt.date) -> Dated:
+    def as_of(self, day: dt.date, not_yet: str = "") -> Dated:
         """The entry as it stood on ``day``: its status then, never one recorded from a later day.
 
-        The status is the latest status period begun by ``day``. With none begun, the node's own status holds if a
-        later period changed it (the own status is then the earlier one); an event dated after ``day`` with no
-        status known for that day reads "not yet held on this day", from its date.
+        Something announced after ``day`` reads so. Otherwise the status is the latest status period begun by
+        ``day``. With none begun, the node's own status holds if a later period changed it (the own status is then
+        the earlier one); an entry dated after ``day`` with no status known for that day reads ``not_yet`` (by
+        default :data:`NOT_YET`), from its date.
         """
+        first_known = self.announced.first_day() if self.announced else None
+        if self.announced is not None and first_known is not None and first_known > day:
+            return replace(self, note=f"announced {self.announced.text}, after this day")
         begun = [(start, status) for start, status in self.periods if (s := start.first_day()) and s <= day]
         if begun:
             return replace(self, note=begun[-1][1])
@@ -40,7 +45,7 @@ class Dated:
             return replace(self, note=self.own_note)
         first = self.day.first_day() if self.day else None
         if first is not None and first > day:
-            return replace(self, note=NOT_YET)
+            return replace(self, note=not_yet or NOT_YET)
         return self if not self.periods else replace(self, note="")
 
     def to_json(self) -> dict[str, object]:
@@ -78,8 +83,13 @@ class CountryView:
         return found
 
     def as_of(self, day: dt.date) -> CountryView:
-        """The view with each round's status as it stood on ``day`` (:meth:`Dated.as_of`)."""
-        return replace(self, rounds=[r.as_of(day) for r in self.rounds])
+        """The view with each agreement's, negotiation's and round's status as it stood on ``day`` (see Dated.as_of)."""
+        return replace(
+            self,
+            agreements=[a.as_of(day, NOT_CONCLUDED) for a in self.agreements],
+            negotiations=[n.as_of(day, NOT_CONCLUDED) for n in self.negotiations],
+            rounds=[r.as_of(day) for r in self.rounds],
+        )
 
     def to_json(self) -> dict[str, object]:
         """The view as JSON."""
@@ -95,10 +105,13 @@ class CountryView:
 
 NOT_YET = "not yet held on this day"
 """The note of an event dated after the page's day whose status on that day the graph does not record."""
+NOT_CONCLUDED = "not yet concluded on this day"
+"""The note of an agreement or negotiation concluded after the page's day, with no status known for that day."""
 
 AFFAIRS_PROPERTIES = (
     "party",
     "concludedOn",
+    "announcedOn",
     "status",
     "partOf",
     "date",
@@ -143,7 +156,7 @@ def _dated(store: TradeStore, sparql: str) -> list[Dated]:
     periods = _status_periods(rows, names)
     found: dict[tuple[str, str], Dated] = {}
     for row in sorted(rows, key=lambda r: tuple(str(r.get(k, "")) for k in ("x", "parent", "date", "note"))):
-        date, note, parent = row.get("date"), row.get("note"), row.get("parent")
+        date, note, parent, announced = row.get("date"), row.get("note"), row.get("parent"), row.get("announced")
         day = Day(date.value, date.datatype.value) if isinstance(date, ox.Literal) else None
         text = names[note.value] if isinstance(note, ox.NamedNode) else (note.value if note is not None else "")
         key = (row["x"].value, parent.value if parent is not None else "")
@@ -156,6 +169,7 @@ def _dated(store: TradeStore, sparql: str) -> list[Dated]:
                 Ref(parent.value, names[parent.value]) if isinstance(parent, ox.NamedNode) else None,
                 text,
                 own,
+                Day(announced.value, announced.datatype.value) if isinstance(announced, ox.Literal) else None,
             )
     return sorted(found.values(), key=lambda d: (d.day is None, d.day.lexical if d.day else "", d.ref.label.lower()))
 
@@ -194,13 +208,15 @@ def _read_affairs(store: TradeStore, country: str) -> Affairs:
     return (
         _dated(
             store,
-            f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a/rdfs:subClassOf* tkg:TradeAgreement ."
-            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
+            f"SELECT ?x ?date ?note ?announced WHERE {{ ?x tkg:party {c} ; a/rdfs:subClassOf* tkg:TradeAgreement ."
+            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note }"
+            " OPTIONAL { ?x tkg:announcedOn ?announced } }",
         ),
         _dated(
             store,
-            f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a tkg:Negotiation ."
-            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
+            f"SELECT ?x ?date ?note ?announced WHERE {{ ?x tkg:party {c} ; a tkg:Negotiation ."
+            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note }"
+            " OPTIONAL { ?x tkg:announcedOn ?announced } }",
         ),
         _dated(  # the classes of events are looked up first: a path per row costs ten times more
             store,
