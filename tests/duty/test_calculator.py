@@ -5,6 +5,7 @@ Each case names the rule it exercises; the figures follow from the fixture's own
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -164,3 +165,18 @@ def test_additional_duty_by_origin_for_the_map(book: RuleBook) -> None:
     assert general == {"CAN": Decimal(35), "CHN": Decimal(84), "FRA": Decimal(10), "JPN": Decimal(10)}
     cars = additional_duty_by_origin(book, date(2025, 4, 10), "87032301")
     assert cars == {"CAN": Decimal(25), "CHN": Decimal(25), "FRA": Decimal(25), "JPN": Decimal(25)}
+
+
+def test_an_exemption_whose_products_list_no_hs_code_is_named_as_not_checked(book: RuleBook) -> None:
+    # With its category's code (3004), the exemption is tested against the goods: nothing is left unchecked.
+    assert answer(book, "JPN", "95030000", "2025-04-05")["not_checked"] == []
+    drugs = "https://w3id.org/tradekg/id/product/drugs"
+    codeless = dataclasses.replace(book, categories={k: v for k, v in book.categories.items() if k != drugs})
+    result = answer(codeless, "JPN", "95030000", "2025-04-05")
+    assert result["additional_percent"] == 10  # the baseline is still counted in full
+    (entry,) = result["not_checked"]
+    assert entry["label"] == "Drugs out of the reciprocal tariffs" and entry["products"] == [drugs]
+    assert entry["measures"] == [ID + "base"]
+    assert entry["reason"].startswith("not checked: Drugs out of the reciprocal tariffs (")
+    assert entry["reason"].endswith("lists no HS codes in this graph, so the goods were not tested against it")
+    assert answer(codeless, "JPN", None, "2025-04-05")["not_checked"] == []  # goods no product tariff names

@@ -108,3 +108,17 @@ def test_the_duty_of_every_origin_for_a_map(client: FlaskClient) -> None:
     assert client.get("/api/duty/origins").status_code == 400
     operation = client.get("/api/openapi.json").json["paths"]["/api/duty/origins"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"date", "hs"}
+
+
+def test_an_exemption_the_calculator_cannot_check_is_named(client: FlaskClient) -> None:
+    medicine = {"origin": "DEU", "hs": "3004.90", "date": "2025-04-09"}
+    body = client.get("/api/duty", query_string=medicine).json
+    assert body["additional_percent"] == 10  # the baseline, counted: Annex II lists no HS codes in the graph
+    annex = next(e for e in body["not_checked"] if e["exemption"].endswith("/usa-reciprocal-annex-ii"))
+    assert annex["legal_basis"] == "EO 14257" and "lists no HS codes in this graph" in annex["reason"]
+    page = client.get("/duty", query_string=medicine).text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Exemptions not checked" in text
+    assert "Annex II goods left out of the reciprocal tariffs (EO 14257): not checked," in text
+    later = client.get("/api/duty", query_string={**medicine, "date": "2026-03-01"}).json["not_checked"]
+    assert any(e["exemption"].endswith("/usa-section-122-annex-goods") for e in later)

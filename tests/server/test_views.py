@@ -141,3 +141,61 @@ def test_a_measure_page_leads_with_status_scope_basis_stacking_amendments_and_so
     assert "https://w3id.org/tradekg/id/exemption/usa-reciprocal-annex-ii" in {
         e["iri"] for e in data["programme_exemptions"]
     }
+
+
+def test_a_dated_country_page_shows_rounds_as_they_stood_that_day(client):
+    def rounds(date: str) -> dict[str, str]:
+        view = client.get(f"/page/country/JPN.json?date={date}").get_json()["view"]
+        return {r["label"]: r["note"] for r in view["rounds"]}
+
+    before = rounds("2025-05-15")  # round 3 (23 May) and round 4 (30 May): planned by their sources, held later
+    assert before["US-Japan trade talks, round 3"] == "planned"
+    assert before["US-Japan trade talks, round 4"] == "planned"
+    assert before["US-Japan trade talks, round 1"] == "held"  # 16 April, before the day
+    assert rounds("2025-05-24")["US-Japan trade talks, round 3"] == "held"  # its held period began on 23 May
+    assert rounds("2025-04-01")["US-Japan trade talks, round 1"] == "not yet held on this day"  # dated 16 April
+    page = client.get("/page/country/JPN?date=2025-05-15").text
+    assert 'US-Japan trade talks, round 4</a> <span class="muted">(planned)</span>' in page
+    agreements = client.get("/page/country/JPN.json?date=2025-05-15").get_json()["view"]["agreements"]
+    assert [a["note"] for a in agreements] == ["announced 22 July 2025, after this day"]
+    later = client.get("/page/country/JPN.json?date=2025-09-20").get_json()["view"]["agreements"]
+    assert [a["note"] for a in later] == [""]
+
+
+def test_a_country_page_shows_only_the_stacking_rules_that_concern_its_goods(client):
+    def rules(country: str) -> dict[str, set[str]]:
+        faced = client.get(f"/page/country/{country}.json?date=2025-09-20").get_json()["view"]["faced"]
+        return {d["iri"].rsplit("/", 1)[-1]: {r["iri"].rsplit("/", 1)[-1] for r in d["stacking_rules"]} for d in faced}
+
+    india_only = "section-232-over-india-russian-oil"  # EO 14329: its displaced side is the 25% on India alone
+    assert india_only in rules("IND")["usa-steel-tariff-50"]
+    japan = rules("JPN")
+    assert "usa-steel-tariff-50" in japan and not any(india_only in found for found in japan.values())
+    assert any(found for found in japan.values())  # the rules on Japan's goods stay
+    page = client.get("/page/country/JPN?date=2025-09-20").text
+    assert "products of India" not in page and "products of Brazil" not in page
+
+
+def test_a_suspension_page_does_not_say_it_adds_a_duty(client):
+    page = client.get("/page/measure/usa-chn-geneva-suspension?date=2025-06-01").text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[: page.index("<h2>All facts</h2>")]))
+    assert "adds to the other duties" not in text
+    assert "Stacking adds no duty of its own: a suspension with no rate recorded" in text
+
+
+def test_a_suspended_row_says_which_date_is_the_measure_s_and_which_the_suspension_s(client):
+    page = client.get("/page/country/JPN?date=2025-05-15").text
+    cells = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c))
+        for c in re.findall(r'data-label="Status">(.*?)</td>', page, re.S)
+    ]
+    suspended = [c.strip() for c in cells if c.strip().startswith("suspended")]
+    assert suspended == [
+        "suspended effective from 9 April 2025 until 6 August 2025 ; suspended from 10 April 2025 until 9 July 2025"
+        " by 90-day pause of the country-specific reciprocal rates"
+    ]
+    faced = client.get("/page/country/JPN.json?date=2025-05-15").get_json()["view"]["faced"]
+    row = next(d for d in faced if d["status"] == "suspended")
+    assert [(s["from"]["date"], s["until"]["date"]) for s in row["suspended_on_the_day_by"]] == [
+        ("2025-04-10", "2025-07-09")
+    ]

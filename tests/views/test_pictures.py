@@ -52,3 +52,11 @@ def test_the_timeline_draws_bars_and_points_on_a_time_axis(bundled_store):
     assert "usa-blanket-tariff" not in replaced
     titles = [t.text or "" for t in root.iter(f"{SVG}title")]
     assert any(t.startswith("US steel tariff, 25%: from 12 March 2025, replaced by US 50%") for t in titles)
+
+
+def test_a_timeline_point_does_not_call_a_dated_event_held(bundled_store):
+    japan = chart.chart(bundled_store, country=Ref(f"{ID}country/JPN", "Japan"))
+    root = ET.fromstring(chart.svg(japan, href={}, today=dt.date(2025, 5, 15)))
+    titles = [t.text or "" for t in root.iter(f"{SVG}title")]
+    assert "US-Japan trade talks, round 4: on 30 May 2025" in titles  # planned in one source: its date only
+    assert not any(": held " in t for t in titles)

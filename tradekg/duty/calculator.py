@@ -22,8 +22,15 @@ from datetime import date
 from decimal import Decimal
 
 from tradekg.duty.inputs import dotted
-from tradekg.duty.matching import covers_goods, exemption_matches, hits_origin, mfn_rate, on_side
-from tradekg.duty.records import Measure, RuleBook
+from tradekg.duty.matching import (
+    covers_goods,
+    exemption_matches,
+    hits_origin,
+    mfn_rate,
+    on_side,
+    unlisted_products,
+)
+from tradekg.duty.records import Exemption, Measure, RuleBook
 from tradekg.ontology.vocab import country_iri
 
 
@@ -56,6 +63,7 @@ class DutyAnswer:
     mfn_source: str | None = None
     applied: list[dict[str, object]] = field(default_factory=list)
     not_applied: list[dict[str, object]] = field(default_factory=list)
+    not_checked: list[dict[str, object]] = field(default_factory=list)  # exemptions whose products list no code
 
     def to_json(self) -> dict[str, object]:
         """The documented JSON answer."""
@@ -70,6 +78,7 @@ class DutyAnswer:
             "mfn_source": self.mfn_source,
             "measures": self.applied,
             "not_applied": self.not_applied,
+            "not_checked": self.not_checked,
         }
 
 
@@ -164,6 +173,7 @@ def _exempted(book: RuleBook, goods: Goods, candidates: dict[str, Measure], answ
             if not targets or exemption.contradicted_by or not exemption.period.holds_on(goods.day, open_start=True):
                 continue
             if not exemption_matches(book, exemption, origin, goods.hs, goods.claims):
+                _unchecked(book, goods, exemption, measure, answer)
                 continue
             basis = book.basis_text(exemption.legal_basis or measure.legal_basis)
             label = f"{exemption.label} ({basis})" if basis else exemption.label
@@ -174,6 +184,39 @@ def _exempted(book: RuleBook, goods: Goods, candidates: dict[str, Measure], answ
             else:
                 _skip(answer, candidates.pop(iri), f"exempt: {label}")
     return changes
+
+
+def _unchecked(book: RuleBook, goods: Goods, exemption: Exemption, measure: Measure, answer: DutyAnswer) -> None:
+    """Note an exemption that could take the goods out but names products listing no HS code (once per exemption).
+
+    Its countries (if any) hold the origin and it is in force: only its products were not tested, for want of codes.
+    """
+    unlisted = unlisted_products(book, exemption)
+    if (
+        goods.hs is None
+        or not unlisted
+        or (exemption.countries and str(country_iri(goods.origin)) not in exemption.countries)
+    ):
+        return
+    for entry in answer.not_checked:
+        if entry["exemption"] == exemption.iri:
+            entry["measures"].append(measure.iri)  # type: ignore[attr-defined]
+            return
+    basis = book.basis_text(exemption.legal_basis or measure.legal_basis)
+    label = f"{exemption.label} ({basis})" if basis else exemption.label
+    names = ", ".join(book.label(iri) for iri in unlisted)
+    answer.not_checked.append(
+        {
+            "exemption": exemption.iri,
+            "label": exemption.label,
+            "legal_basis": basis,
+            "products": unlisted,
+            "product_labels": [book.label(iri) for iri in unlisted],
+            "measures": [measure.iri],
+            "reason": f"not checked: {label}: {names} {'lists' if len(unlisted) == 1 else 'list'} no HS codes in this"
+            " graph, so the goods were not tested against it",
+        }
+    )
 
 
 def _outside_quota(book: RuleBook, goods: Goods, candidates: dict[str, Measure], answer: DutyAnswer) -> dict[str, str]:

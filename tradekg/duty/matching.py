@@ -80,6 +80,20 @@ def exemption_matches(
     return bool(exemption.countries)
 
 
+def unlisted_products(book: RuleBook, exemption: Exemption) -> list[str]:
+    """The product categories of the exemption that list no HS code, range or qualification in the graph.
+
+    Goods cannot be tested against such a category: whether they belong to it is not known (:func:`category_holds`
+    says no), so an answer must say that the exemption was not checked rather than let it pass in silence.
+    """
+    found = []
+    for iri in exemption.products:
+        category = book.categories.get(iri)
+        if category is None or not (category.includes or category.ranges or category.qualifications):
+            found.append(iri)
+    return found
+
+
 def on_side(book: RuleBook, measure: Measure, side: frozenset[str]) -> bool:
     """Whether a stacking rule's side holds the measure: itself, a programme of it, or a statute it rests on."""
     if measure.iri in side or measure.programmes & side:

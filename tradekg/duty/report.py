@@ -29,6 +29,9 @@ def answer_table(answer: DutyAnswer) -> str:
         if entry.get("note"):
             lines.append(f"{'':>8}  {'':<11} {'':<20} ({entry['note']})")
     lines += [f"{data['additional_percent']!s:>8}  additional duty in all", ""]
+    if answer.not_checked:
+        lines.append("Exemptions not checked:")
+        lines += [f"  - {entry['reason']}" for entry in answer.not_checked]
     if answer.not_applied:
         lines.append("Not applied:")
         lines += [f"  - {entry['label']}: {entry['reason']}" for entry in answer.not_applied]

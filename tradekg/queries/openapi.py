@@ -154,6 +154,27 @@ def duty_operation() -> dict[str, object]:
                     },
                 },
             },
+            "not_checked": {
+                "type": "array",
+                "description": "Exemptions in force for the origin whose product categories list no HS codes in the "
+                "graph: the goods could not be tested against them, so the measures they exempt from were counted.",
+                "items": {
+                    "type": "object",
+                    "required": ["exemption", "label", "legal_basis", "products", "measures", "reason"],
+                    "properties": {
+                        "exemption": {"type": "string", "format": "iri"},
+                        "label": text,
+                        "legal_basis": {"type": "string", "description": "e.g. EO 14257"},
+                        "products": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                        "product_labels": {"type": "array", "items": text},
+                        "measures": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                        "reason": {
+                            "type": "string",
+                            "description": "e.g. 'not checked: Annex II goods ... lists no HS codes in this graph ...'",
+                        },
+                    },
+                },
+            },
         },
     }
     return {

@@ -31,7 +31,7 @@ _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 @dataclass(frozen=True)
 class Point:
-    """A dated event: what, when, and the kind of date (a meeting's date, an agreement's conclusion)."""
+    """A dated event: what, when, and the kind of date (``on`` a meeting's date, ``concluded`` an agreement)."""
 
     ref: Ref
     day: Day
@@ -97,7 +97,7 @@ def _read_events(store: TradeStore, country: str | None) -> list[Point]:
         Point(
             Ref(row["e"].value, names[row["e"].value]),
             Day(row["d"].value, row["d"].datatype.value),  # type: ignore[union-attr]
-            "concluded" if row["p"].value.endswith("concludedOn") else "held",
+            "concluded" if row["p"].value.endswith("concludedOn") else "on",  # a date says nothing of a status
         )
         for row in rows
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import pyoxigraph as ox
@@ -22,6 +22,31 @@ class Dated:
     day: Day | None
     note: str = ""
     parent: Ref | None = None
+    own_note: str = ""  # the node's own status (``tkg:status``), before any status period
+    periods: tuple[tuple[Day, str], ...] = ()  # the status periods: (effective from, status), oldest first
+    announced: Day | None = None  # when the graph says it was announced (``tkg:announcedOn``), if it says
+
+    def as_of(self, day: dt.date, not_yet: str = "") -> Dated:
+        """The entry as it stood on ``day``: its status then, never one recorded from a later day.
+
+        Something announced after ``day`` reads so. Otherwise the status is the latest status period begun by
+        ``day``. With none begun, the node's own status holds if a later period changed it (the own status is then
+        the earlier one); an entry dated after ``day`` with no status known for that day reads ``not_yet`` (by
+        default :data:`NOT_YET`), from its date.
+        """
+        first_known = self.announced.first_day() if self.announced else None
+        if self.announced is not None and first_known is not None and first_known > day:
+            return replace(self, note=f"announced {self.announced.text}, after this day")
+        begun = [(start, status) for start, status in self.periods if (s := start.first_day()) and s <= day]
+        if begun:
+            return replace(self, note=begun[-1][1])
+        later = {status for _, status in self.periods}
+        if self.periods and self.own_note and self.own_note not in later:
+            return replace(self, note=self.own_note)
+        first = self.day.first_day() if self.day else None
+        if first is not None and first > day:
+            return replace(self, note=not_yet or NOT_YET)
+        return self if not self.periods else replace(self, note="")
 
     def to_json(self) -> dict[str, object]:
         """The entry as JSON."""
@@ -57,6 +82,15 @@ class CountryView:
                 found.setdefault(round_.parent.iri, []).append(round_)
         return found
 
+    def as_of(self, day: dt.date) -> CountryView:
+        """The view with each agreement's, negotiation's and round's status as it stood on ``day`` (see Dated.as_of)."""
+        return replace(
+            self,
+            agreements=[a.as_of(day, NOT_CONCLUDED) for a in self.agreements],
+            negotiations=[n.as_of(day, NOT_CONCLUDED) for n in self.negotiations],
+            rounds=[r.as_of(day) for r in self.rounds],
+        )
+
     def to_json(self) -> dict[str, object]:
         """The view as JSON."""
         return {
@@ -69,9 +103,15 @@ class CountryView:
         }
 
 
+NOT_YET = "not yet held on this day"
+"""The note of an event dated after the page's day whose status on that day the graph does not record."""
+NOT_CONCLUDED = "not yet concluded on this day"
+"""The note of an agreement or negotiation concluded after the page's day, with no status known for that day."""
+
 AFFAIRS_PROPERTIES = (
     "party",
     "concludedOn",
+    "announcedOn",
     "status",
     "partOf",
     "date",
@@ -85,40 +125,51 @@ AFFAIRS_CLASSES = ("TradeAgreement", "Negotiation", "Event", "Proposal")
 SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 
-def _latest_status(rows: list[dict[str, ox.Term]]) -> list[dict[str, ox.Term]]:
-    """Rows whose ``?note`` is the status of the latest status period (``?periodFrom``, ``?periodStatus``), if any.
-
-    A round planned by the article and held according to a later source is held (as the named queries say).
-    """
-    latest: dict[str, tuple[str, ox.Term]] = {}
+def _status_periods(rows: list[dict[str, ox.Term]], names: dict[str, str]) -> dict[str, tuple[tuple[Day, str], ...]]:
+    """The status periods (``?periodFrom``, ``?periodStatus``) of each ``?x``, oldest first."""
+    found: dict[str, set[tuple[str, str, str]]] = {}
     for row in rows:
         start, status = row.get("periodFrom"), row.get("periodStatus")
-        if start is not None and status is not None:
-            key = row["x"].value
-            if key not in latest or start.value > latest[key][0]:
-                latest[key] = (start.value, status)
-    return [{**row, "note": latest[row["x"].value][1]} if row["x"].value in latest else row for row in rows]
+        if isinstance(start, ox.Literal) and status is not None:
+            text = names[status.value] if isinstance(status, ox.NamedNode) else status.value
+            found.setdefault(row["x"].value, set()).add((start.value, start.datatype.value, text))
+    return {x: tuple((Day(v, t), text) for v, t, text in sorted(periods)) for x, periods in found.items()}
 
 
 def _dated(store: TradeStore, sparql: str) -> list[Dated]:
-    """Rows of ``?x ?date ?note ?parent`` as labelled entries, oldest first, undated last (kept: depends on them)."""
-    rows = _latest_status(solutions(store, sparql))
+    """Rows of ``?x ?date ?note ?parent`` as labelled entries, oldest first, undated last (kept: depends on them).
+
+    The note is the status of the latest status period if there is one (a round planned by one article and held
+    according to a later source is held, as the named queries say); :meth:`Dated.as_of` gives it on a chosen day.
+    """
+    rows = solutions(store, sparql)
     depend(rows_nodes(rows))
     names = labels(
-        store, [row[k].value for row in rows for k in ("x", "parent", "note") if isinstance(row.get(k), ox.NamedNode)]
+        store,
+        [
+            row[k].value
+            for row in rows
+            for k in ("x", "parent", "note", "periodStatus")
+            if isinstance(row.get(k), ox.NamedNode)
+        ],
     )
+    periods = _status_periods(rows, names)
     found: dict[tuple[str, str], Dated] = {}
     for row in sorted(rows, key=lambda r: tuple(str(r.get(k, "")) for k in ("x", "parent", "date", "note"))):
-        date, note, parent = row.get("date"), row.get("note"), row.get("parent")
+        date, note, parent, announced = row.get("date"), row.get("note"), row.get("parent"), row.get("announced")
         day = Day(date.value, date.datatype.value) if isinstance(date, ox.Literal) else None
         text = names[note.value] if isinstance(note, ox.NamedNode) else (note.value if note is not None else "")
         key = (row["x"].value, parent.value if parent is not None else "")
+        own = periods.get(row["x"].value, ())
         if key not in found or (day and not found[key].day):
             found[key] = Dated(
                 Ref(row["x"].value, names[row["x"].value]),
                 day,
-                text,
+                own[-1][1] if own else text,
                 Ref(parent.value, names[parent.value]) if isinstance(parent, ox.NamedNode) else None,
+                text,
+                own,
+                Day(announced.value, announced.datatype.value) if isinstance(announced, ox.Literal) else None,
             )
     return sorted(found.values(), key=lambda d: (d.day is None, d.day.lexical if d.day else "", d.ref.label.lower()))
 
@@ -134,7 +185,7 @@ Affairs = tuple[list[Dated], list[Dated], list[Dated], list[Dated], list[Dated]]
 
 def country_view(store: TradeStore, country: str, day: dt.date) -> CountryView:
     """The duties ``country`` faces and imposes on ``day``, then its agreements, talks, proposals and officials."""
-    return CountryView(country_duties(store, country, day), *country_affairs(store, country))
+    return CountryView(country_duties(store, country, day), *country_affairs(store, country)).as_of(day)
 
 
 def country_affairs(store: TradeStore, country: str) -> Affairs:
@@ -157,13 +208,15 @@ def _read_affairs(store: TradeStore, country: str) -> Affairs:
     return (
         _dated(
             store,
-            f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a/rdfs:subClassOf* tkg:TradeAgreement ."
-            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
+            f"SELECT ?x ?date ?note ?announced WHERE {{ ?x tkg:party {c} ; a/rdfs:subClassOf* tkg:TradeAgreement ."
+            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note }"
+            " OPTIONAL { ?x tkg:announcedOn ?announced } }",
         ),
         _dated(
             store,
-            f"SELECT ?x ?date ?note WHERE {{ ?x tkg:party {c} ; a tkg:Negotiation ."
-            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note } }",
+            f"SELECT ?x ?date ?note ?announced WHERE {{ ?x tkg:party {c} ; a tkg:Negotiation ."
+            " OPTIONAL { ?x tkg:concludedOn ?date } OPTIONAL { ?x tkg:status ?note }"
+            " OPTIONAL { ?x tkg:announcedOn ?announced } }",
         ),
         _dated(  # the classes of events are looked up first: a path per row costs ten times more
             store,

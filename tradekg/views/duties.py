@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
+from tradekg.duty.matching import hits_origin, on_side
+from tradekg.duty.records import Measure as BookMeasure
+from tradekg.duty.records import RuleBook
 from tradekg.store.interface import TradeStore
 from tradekg.views.facts import Ref, labels, percent
 from tradekg.views.measure_rows import measure_rows
-from tradekg.views.measures import LIVE, STATUS_TEXT, Exemption, Measure, statuses
+from tradekg.views.measures import LIVE, STATUS_TEXT, Exemption, Measure, Window, statuses
 from tradekg.views.programme_rules import ProgrammeRules, StackingNote, programme_rules
+from tradekg.views.rule_books import origin_index
 from tradekg.views.tariff_index import Cursor, order_key, page_of, tariff_index
 from tradekg.views.worldmap import all_goods_duty
 
@@ -40,6 +44,7 @@ class Duty:
     stacking_rules: tuple[StackingNote, ...] = ()  # the rules in force on the day for the country's goods
     country: str | None = None  # the country whose goods the row is about (``None``: the imposer's list)
     older_stacking: str = ""  # what ``tkg:notStackedWith`` says, beside the rules (empty when it says nothing)
+    suspended_by: tuple[tuple[Ref, Window], ...] = ()  # the suspensions in force on the day, with their own dates
 
     @property
     def status_text(self) -> str:
@@ -58,6 +63,7 @@ class Duty:
             **self.measure.to_json(day, country),
             **self.rules.to_json(),
             "status": self.status,
+            "suspended_on_the_day_by": [{**r.to_json(), **w.to_json()} for r, w in self.suspended_by],
             "stacking": self.stacking,
         }
 
@@ -119,16 +125,51 @@ def _stacking(
     return "; ".join(words) or DEFAULT_STACKING
 
 
+_Hitting = dict[str, tuple[RuleBook, list[BookMeasure]]]  # imposer -> its book for one origin, the measures hitting it
+
+
+def _concerning(
+    store: TradeStore, measure: Measure, notes: Iterable[StackingNote], country: str, books: _Hitting
+) -> list[StackingNote]:
+    """The stacking notes whose other side holds a measure that hits goods of ``country``.
+
+    A rule concerns goods of a country only if a measure of its other side can be paid on them: the duty
+    calculator's test (:func:`~tradekg.duty.matching.on_side` over the imposer's measures that hit the origin), so
+    the rule of an order on one country's goods is not shown on every other country's page. ``books`` keeps each
+    imposer's book for the origin across the rows of a page.
+    """
+    notes = list(notes)
+    if not notes or measure.imposer is None:
+        return notes
+    imposer = measure.imposer.iri.rstrip("/").rsplit("/", 1)[-1]
+    if imposer not in books:
+        book = origin_index(store, imposer).book_for(country)
+        books[imposer] = (book, [m for m in book.measures.values() if hits_origin(book, m, country)])
+    book, hitting = books[imposer]
+    others = [m for m in hitting if m.iri != measure.ref.iri]
+    return [n for n in notes if any(on_side(book, m, frozenset(r.iri for r in n.others)) for m in others)]
+
+
 def _with_rules(store: TradeStore, duties: list[Duty], day: dt.date, country: str | None) -> list[Duty]:
-    """The duties with their programmes' exemptions and the stacking rules in force on ``day`` for ``country``."""
+    """The duties with their programmes' exemptions and the stacking rules in force on ``day`` for ``country``.
+
+    For a country's goods, only the rules whose other side can be paid on them (:func:`_concerning`).
+    """
     rules = programme_rules(store, [d.measure for d in duties])
     found = []
+    books: _Hitting = {}
     for duty in duties:
         own = rules[duty.measure.ref.iri]
+        if country is not None:  # the page and its JSON show only the rules that concern the country's goods
+            concerning = tuple(_concerning(store, duty.measure, own.stacking, country, books))
+            own = replace(own, exemptions=tuple(own.exemptions_for(country)), stacking=concerning)
         notes = tuple(own.stacking_on(day, country))
         older = "" if duty.stacking == DEFAULT_STACKING else duty.stacking
         stacking = "; ".join(filter(None, (_stacking(duty.measure, {}, set(), notes) if notes else "", older)))
-        found.append(Duty(duty.measure, duty.status, stacking or DEFAULT_STACKING, own, notes, country, older))
+        suspended_by = duty.measure.suspensions_on(day) if duty.status == "suspended" else ()
+        found.append(
+            Duty(duty.measure, duty.status, stacking or DEFAULT_STACKING, own, notes, country, older, suspended_by)
+        )
     return found
 
 

@@ -193,6 +193,10 @@ class Measure:
             return "replaced"
         return "uncertain" if held is None else "in-force"
 
+    def suspensions_on(self, day: dt.date) -> tuple[tuple[Ref, Window], ...]:
+        """The suspensions of the measure in force on ``day`` (those that make :meth:`status_on` say suspended)."""
+        return tuple((ref, window) for ref, window in self.suspensions if window.covers(day))
+
     def is_replaced_by(self, other: Measure) -> bool:
         """Whether an amendment ``other`` covers every good this measure does (so replaces it where it applies)."""
         return self._replaced_by(other)
