@@ -290,3 +290,15 @@ def test_tariffs_without_exemptions_lists_no_exempted_measure(bundled_store: Tra
             _query("tariffs-without-exemptions"), bindings={"country": URIRef(f"{ID}country/{origin}")}
         )
         assert not exempted & {str(row["tariff"]) for row in rows}, case
+
+
+def test_only_exemptions_from_a_paid_measure_are_named_as_not_checked(bundled_store: TradeStore) -> None:
+    # The Japanese car pays only EO 14345's auto rate: the codeless exemptions of the measures it replaced or that do
+    # not stack with it (the auto tariff's non-passenger vehicles, EO 14257's Annex II) could change nothing.
+    cars = compute_duty(bundled_store, origin="JPN", hs=CAR, day="2025-09-16").to_json()
+    assert cars["additional_percent"] == 12.5 and cars["not_checked"] == []
+    # Japanese toys pay the 15% all-in rate of the reciprocal programme: its codeless exemptions are named.
+    toys = compute_duty(bundled_store, origin="JPN", hs=TOYS, day="2025-09-16").to_json()
+    paid = {entry["measure"] for entry in toys["measures"]}
+    assert toys["not_checked"] and all(set(entry["measures"]) & paid for entry in toys["not_checked"])
+    assert any("Annex II" in entry["label"] for entry in toys["not_checked"])

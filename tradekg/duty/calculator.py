@@ -336,6 +336,9 @@ def calculate(book: RuleBook, goods: Goods) -> DutyAnswer:
                 rate = max(Decimal(0), rate - answer.mfn)
         answer.applied.append(_measure_json(book, measure, rate or Decimal(0), "; ".join(notes) or None))
         answer.additional += rate or Decimal(0)
+    # An exemption not checked matters only if a measure it would take out is still paid: one replaced, not
+    # stacked or suspended would change nothing.
+    answer.not_checked = [e for e in answer.not_checked if set(e["measures"]) & set(candidates)]  # type: ignore[arg-type]
     return answer
 
 
