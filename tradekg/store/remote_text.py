@@ -227,28 +227,24 @@ def lookup_union_query(quads: Sequence[ox.Quad]) -> str:
     For Virtuoso, which matches a language-tagged or numeric literal in a ``VALUES`` table of several rows to
     nothing (:func:`~tradekg.store.virtuoso.matched_in_values_tables`) but finds it written in a triple pattern.
     """
-    return (
-        "SELECT ?i WHERE { "
-        + " UNION ".join(
-            f"{{ GRAPH {quad.graph_name} {{ {term_text(quad.subject)} {quad.predicate} {term_text(quad.object)} }}"
-            f" BIND({index} AS ?i) }}"
-            for index, quad in enumerate(quads)
-        )
-        + " }"
-    )
+    return _indexed_union("?i", ((quad.graph_name, quad.subject, quad.predicate, quad.object) for quad in quads))
 
 
 def holders_union_query(triples: Sequence[ox.Triple]) -> str:
     """:func:`holders_query` as :func:`lookup_union_query` asks: the graphs ``?g`` holding each triple ``?i``."""
-    return (
-        "SELECT ?i ?g WHERE { "
-        + " UNION ".join(
-            f"{{ GRAPH ?g {{ {term_text(triple.subject)} {triple.predicate} {term_text(triple.object)} }}"
-            f" BIND({index} AS ?i) }}"
-            for index, triple in enumerate(triples)
-        )
-        + " }"
+    return _indexed_union("?i ?g", (("?g", triple.subject, triple.predicate, triple.object) for triple in triples))
+
+
+_Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def _indexed_union(selected: str, patterns: Iterable[tuple[object, _Term, ox.NamedNode, _Term]]) -> str:
+    """``SELECT selected`` over one ``UNION`` branch per ``(graph, subject, predicate, object)``, binding its index."""
+    branches = (
+        f"{{ GRAPH {graph} {{ {term_text(subject)} {predicate} {term_text(obj)} }} BIND({index} AS ?i) }}"
+        for index, (graph, subject, predicate, obj) in enumerate(patterns)
     )
+    return f"SELECT {selected} WHERE {{ " + " UNION ".join(branches) + " }"
 
 
 def holders_query(triples: Sequence[ox.Triple]) -> str:
