@@ -4,6 +4,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import time
 import urllib.parse
 from pathlib import Path
@@ -203,3 +204,24 @@ def test_serve_says_what_it_serves_without_counting_the_store(monkeypatch):
 )
 def test_the_start_message_names_the_store_from_the_settings(store, data, empty, said):
     assert served_data({"TRADEKG_STORE": store, "TRADEKG_DATA": data, "TRADEKG_EMPTY": empty}) == said
+
+
+def test_a_port_something_already_answers_on_is_refused_before_the_store_is_opened(tmp_path, monkeypatch):
+    """Granian's SO_REUSEPORT would let a second server share the port and half its connections: refuse instead."""
+    monkeypatch.setattr(Server, "serve", lambda self, **_: None)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        directory = tmp_path / "store"
+        result = CliRunner().invoke(main, ["serve", "--store", str(directory), "--port", str(port)])
+    assert result.exit_code != 0
+    assert f"something already answers on 127.0.0.1:{port}" in result.output
+    assert not directory.exists()  # refused before the store was opened
+
+
+def test_a_port_bound_but_not_listening_is_not_refused(monkeypatch):
+    monkeypatch.setattr(Server, "serve", lambda self, **_: None)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--empty", "--port", str(port)])
+    assert result.exit_code == 0, result.output
