@@ -175,8 +175,7 @@ def _exempted(book: RuleBook, goods: Goods, candidates: dict[str, Measure], answ
             if not exemption_matches(book, exemption, origin, goods.hs, goods.claims):
                 _unchecked(book, goods, exemption, measure, answer)
                 continue
-            basis = book.basis_text(exemption.legal_basis or measure.legal_basis)
-            label = f"{exemption.label} ({basis})" if basis else exemption.label
+            label = _exemption_label(book, exemption, measure)
             if exemption.partial:
                 changes[iri] = (measure.rate, f"partly exempt: {label}")
             elif exemption.rate is not None:
@@ -184,6 +183,12 @@ def _exempted(book: RuleBook, goods: Goods, candidates: dict[str, Measure], answ
             else:
                 _skip(answer, candidates.pop(iri), f"exempt: {label}")
     return changes
+
+
+def _exemption_label(book: RuleBook, exemption: Exemption, measure: Measure) -> str:
+    """The exemption's label with its legal basis (the measure's when it names none), as reasons quote it."""
+    basis = book.basis_text(exemption.legal_basis or measure.legal_basis)
+    return f"{exemption.label} ({basis})" if basis else exemption.label
 
 
 def _unchecked(book: RuleBook, goods: Goods, exemption: Exemption, measure: Measure, answer: DutyAnswer) -> None:
@@ -202,14 +207,13 @@ def _unchecked(book: RuleBook, goods: Goods, exemption: Exemption, measure: Meas
         if entry["exemption"] == exemption.iri:
             entry["measures"].append(measure.iri)  # type: ignore[attr-defined]
             return
-    basis = book.basis_text(exemption.legal_basis or measure.legal_basis)
-    label = f"{exemption.label} ({basis})" if basis else exemption.label
     names = ", ".join(book.label(iri) for iri in unlisted)
+    label = _exemption_label(book, exemption, measure)
     answer.not_checked.append(
         {
             "exemption": exemption.iri,
             "label": exemption.label,
-            "legal_basis": basis,
+            "legal_basis": book.basis_text(exemption.legal_basis or measure.legal_basis),
             "products": unlisted,
             "product_labels": [book.label(iri) for iri in unlisted],
             "measures": [measure.iri],

@@ -25,7 +25,7 @@ from tradekg.views.measures import LIVE, STATUS_TEXT, Exemption, Measure, Window
 from tradekg.views.programme_rules import ProgrammeRules, StackingNote, programme_rules
 from tradekg.views.rule_books import origin_index
 from tradekg.views.tariff_index import Cursor, order_key, page_of, tariff_index
-from tradekg.views.worldmap import all_goods_duty
+from tradekg.views.worldmap import all_goods_duty, alpha3
 
 TABLE_LIMIT = 25  # tariffs per table on a country's page; the rest are on the tables' own pages
 SIDES = ("faced", "imposed")
@@ -141,7 +141,7 @@ def _concerning(
     notes = list(notes)
     if not notes or measure.imposer is None:
         return notes
-    imposer = measure.imposer.iri.rstrip("/").rsplit("/", 1)[-1]
+    imposer = alpha3(measure.imposer)
     if imposer not in books:
         book = origin_index(store, imposer).book_for(country)
         books[imposer] = (book, [m for m in book.measures.values() if hits_origin(book, m, country)])

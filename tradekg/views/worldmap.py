@@ -200,7 +200,8 @@ def _read_countries(store: TradeStore) -> dict[str, tuple[Ref, str]]:
     }
 
 
-def _alpha3(ref: Ref) -> str:
+def alpha3(ref: Ref) -> str:
+    """The ISO 3166 alpha-3 code that ends a country's IRI."""
     return ref.iri.rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -241,7 +242,7 @@ def _by_origin(
     def compute() -> tuple[dict[str, Decimal], dict[str, tuple[Ref, ...]]]:
         rates: dict[str, Decimal] = {}
         parts: dict[str, tuple[Ref, ...]] = {}
-        code = _alpha3(importer)
+        code = alpha3(importer)
         origin_index(store, code)  # what every answer below depends on, named once (not once per country)
         with untracked():
             for ref, origin in countries.values():
@@ -287,7 +288,7 @@ def duty_map(
     parts: dict[str, tuple[Ref, ...]] = {}
     for importer in importers if importers is not None else imposing_countries(store):
         if importer.iri != target.iri:
-            rates[importer.iri], parts[importer.iri] = all_goods_duty(store, _alpha3(importer), _alpha3(target), day)
+            rates[importer.iri], parts[importer.iri] = all_goods_duty(store, alpha3(importer), alpha3(target), day)
     return DutyMap(day, "target", target, countries, rates, parts)
 
 
