@@ -34,14 +34,12 @@ from tradekg.duty.rules import MEASURE_LINKS, MEASURE_SINGLES, MFN_RATES, QUOTAS
 from tradekg.duty.shared_rules import SharedRules
 from tradekg.ontology.vocab import TKG, country_iri
 from tradekg.store.interface import TradeStore, to_rdflib
-from tradekg.views.all_books import own_dependencies
+from tradekg.views.all_books import SUBCLASS_OF, own_dependencies
 from tradekg.views.facts import solutions
-from tradekg.views.kept import BLANK_NODE, Dependency, predicate
+from tradekg.views.kept import BLANK_NODE, RDF_TYPE, Dependency, predicate
 
 PATCH_LIMIT = 2000
 """Past this many touched nodes (a bulk load), the part is read again whole."""
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 IMPOSED_BY = str(TKG.imposedBy)
 SINGLES = {str(TKG[name]): name for name in MEASURE_SINGLES}
 SUSPENSION, QUOTA, MFN_RATE = (str(TKG[name]) for name in ("Suspension", "TariffRateQuota", "MFNRate"))
